@@ -1,0 +1,64 @@
+"""Shared fixtures: a fresh SQLite database per test with the demo people loaded, and a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tui_app.core.clock import FixedClock
+from tui_app.services.context import Context, close_context, open_context
+from tui_app.services.identity import Actor, patient_actor, staff_by_login
+from tui_app.services.seed import load_file
+from tui_app.store.db import sqlite_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo.json"
+SHARED = ROOT.parent / "shared"
+
+# Demo people (data/demo.json)
+ANNA = "199002222397"  # activated, relations with all units
+ELIN = "200001252386"
+MARCO = "196109732393"  # samordningsnummer
+SARA = "198505152382"  # not activated on 1177
+JOHAN = "197803082374"  # no care relation with Reumatologi
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 6, 4, 7, 48, tzinfo=UTC))  # 09:48 Swedish summer time
+
+
+@pytest.fixture
+def ctx(tmp_path: Path, clock: FixedClock) -> Context:
+    c = open_context(sqlite_url(tmp_path / "t.sqlite"), tmp_path / "data", clock=clock)
+    load_file(c, DEMO, with_cases=False)
+    yield c
+    close_context(c)
+
+
+def staff(ctx: Context, login: str) -> Actor:
+    return staff_by_login(ctx, login)
+
+
+def unit_id(actor: Actor, code: str) -> int:
+    return next(u.id for u in actor.units if u.code == code)
+
+
+def patient(ctx: Context, pnr: str) -> Actor:
+    from sqlmodel import Session, select
+
+    from tui_app.store.models import Patient
+
+    with Session(ctx.engine) as s:
+        p = s.exec(select(Patient).where(Patient.pnr == pnr)).one()
+        return patient_actor(ctx, p.id)
+
+
+def send(ctx: Context, login: str = "danan12", pnr: str = ELIN, code: str = "REUM-SKO") -> int:
+    from tui_app.services.cases import draft_message, send_case
+
+    a = staff(ctx, login)
+    d = draft_message(ctx, a, unit_id(a, code), pnr)
+    return send_case(ctx, a, d.unit_id, d.patient.id, d.text)

@@ -1,0 +1,107 @@
+"""The command line: `tui-app` (staff), `demo`, `sweep`, `check`, `load`; builds the app via one factory."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from tui_app.core.errors import UserError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tui-app", description="Skicka in filer via 1177 e-tjänster")
+    p.add_argument("--config", type=Path, help="inställningsfil (TOML)")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="starta appen som den inloggade personalen (standard)")
+    d = sub.add_parser("demo", help="starta demoläget med en ny demodatabas")
+    d.add_argument("--data-dir", type=Path, help="var demodatabasen skapas")
+    d.add_argument("--keep", action="store_true", help="behåll demodatabasen från förra gången")
+    sub.add_parser("sweep", help="avsluta ärenden vars svarstid gått ut (för cron)")
+    c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("files", nargs="*")
+    ld = sub.add_parser("load", help="läs in enheter, personal och patienter från en JSON-fil")
+    ld.add_argument("file", type=Path)
+    return p
+
+
+def demo_data_file() -> Path:
+    """The demo material shipped in data/ (next to the package in a checkout)."""
+    return Path(__file__).resolve().parent.parent / "data" / "demo.json"
+
+
+def make_demo_context(data_dir: Path, *, fresh: bool = True):  # type: ignore[no-untyped-def]
+    """Create (or reuse) a demo database with the demo material loaded."""
+    from tui_app.services.context import open_context
+    from tui_app.services.seed import load_file
+    from tui_app.store.db import sqlite_url
+
+    if fresh and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = data_dir / "demo.sqlite"
+    existed = db.exists()
+    ctx = open_context(sqlite_url(db), data_dir, demo=True)
+    if not existed:
+        load_file(ctx, demo_data_file(), with_cases=True)
+    return ctx
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tui-app` command."""
+    args = _parser().parse_args(argv)
+    cmd = args.command or "run"
+    if cmd == "check":
+        from tui_app.intake import run_check_cli
+
+        return run_check_cli(args.files + (["--json"] if args.json else []))
+    try:
+        return _dispatch(cmd, args)
+    except UserError as exc:
+        print(f"tui-app: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(cmd: str, args: argparse.Namespace) -> int:
+    from tui_app.config import load_settings
+    from tui_app.services.context import open_context
+
+    settings = load_settings(args.config)
+    if cmd == "demo":
+        data_dir = args.data_dir or settings.data_dir / "demo"
+        ctx = make_demo_context(data_dir, fresh=not args.keep)
+        ctx.settings["config"] = settings
+        from tui_app.ui.app import build_app
+
+        build_app(ctx, actor=None).run()
+        return 0
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ctx = open_context(settings.url, settings.data_dir)
+    ctx.settings["config"] = settings
+    if cmd == "sweep":
+        from tui_app.services.sweep import close_expired
+
+        r = close_expired(ctx)
+        print(f"Avslutade automatiskt: {r.closed_auto}; avslutade efter svar: {r.closed_answered}")
+        return 0
+    if cmd == "load":
+        from tui_app.services.seed import load_file
+
+        counts = load_file(ctx, args.file)
+        print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+        return 0
+    from tui_app.services.identity import os_login, staff_by_login
+
+    actor = staff_by_login(ctx, os_login())
+    from tui_app.ui.app import build_app
+
+    build_app(ctx, actor=actor).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

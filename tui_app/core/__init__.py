@@ -1,0 +1,1 @@
+"""Rules of the routine, ids, limits and the clock: pure Python, no I/O."""

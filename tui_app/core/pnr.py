@@ -1,0 +1,85 @@
+"""Swedish personal identity numbers (personnummer) and coordination numbers (samordningsnummer)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from tui_app.core.errors import InvalidInput
+
+_PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$")
+
+
+@dataclass(frozen=True, order=True)
+class Pnr:
+    """A validated personal identity number, stored as 12 digits."""
+
+    digits: str
+
+    @property
+    def display(self) -> str:
+        """The number as YYYYMMDD-NNNN."""
+        return f"{self.digits[:8]}-{self.digits[8:]}"
+
+    @property
+    def is_coordination_number(self) -> bool:
+        """True for a samordningsnummer (day of birth + 60)."""
+        return int(self.digits[6:8]) > 60
+
+    def __str__(self) -> str:
+        return self.display
+
+
+def luhn_ok(ten_digits: str) -> bool:
+    """Check the Luhn check digit over the 10-digit form."""
+    total = 0
+    for i, ch in enumerate(ten_digits):
+        n = int(ch) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def parse_pnr(text: str, today: date | None = None) -> Pnr:
+    """Parse and validate a personal identity number in any usual form, or raise InvalidInput."""
+    raw = text.strip().replace(" ", "")
+    m = _PATTERN.match(raw)
+    if not m:
+        raise InvalidInput(
+            f"”{text.strip()[:40]}” är inte ett personnummer. "
+            "Skriv det som ÅÅÅÅMMDD-NNNN, till exempel 19900222-2397."
+        )
+    century, yy, mm, dd, sep, serial, check = m.groups()
+    today = today or date.today()
+    if century is None:
+        # Ten digits: the century follows from the separator, as Skatteverket defines it.
+        year = 2000 + int(yy)
+        if year > today.year:
+            year -= 100
+        if sep == "+":
+            year -= 100
+    else:
+        year = int(century + yy)
+    day = int(dd)
+    if day > 60:
+        day -= 60
+    try:
+        born = date(year, int(mm), day)
+    except ValueError:
+        raise InvalidInput(
+            f"{raw} är inte ett giltigt personnummer: datumet finns inte. Kontrollera siffrorna."
+        ) from None
+    if born > today:
+        raise InvalidInput(f"{raw} är inte ett giltigt personnummer: datumet ligger i framtiden.")
+    ten = f"{yy}{mm}{dd}{serial}{check}"
+    if not luhn_ok(ten):
+        raise InvalidInput(
+            f"{raw} är inte ett giltigt personnummer: kontrollsiffran stämmer inte. "
+            "Kontrollera att du skrivit rätt."
+        )
+    return Pnr(f"{year:04d}{mm}{dd}{serial}{check}")
+
+
+def looks_like_pnr(text: str) -> bool:
+    """True when the text has the shape of a personal identity number (for search)."""
+    return bool(_PATTERN.match(text.strip().replace(" ", "")))

@@ -1,0 +1,116 @@
+"""The routine's rules as pure functions over plain values (SPEC.md R01–R08, R12)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from tui_app.core.clock import as_utc, fmt_datetime
+from tui_app.core.errors import InvalidInput, RuleViolation
+from tui_app.core.limits import MAX_MESSAGE_CHARS, REPLY_WINDOW
+from tui_app.core.template import LIMITS_SENTENCE
+
+
+def check_eligibility(
+    *,
+    unit_name: str,
+    unit_activated: bool,
+    template_installed: bool,
+    patient_activated: bool,
+    care_relation: bool,
+) -> None:
+    """Raise RuleViolation naming the first of R01–R04 that forbids sending, else return."""
+    if not unit_activated:
+        raise RuleViolation(
+            "R01",
+            f"Enheten {unit_name} är inte aktiverad för 1177 e-tjänster. "
+            "Be administrationsgruppen 1177 e-tjänster att aktivera enheten.",
+        )
+    if not template_installed:
+        raise RuleViolation(
+            "R02",
+            f"Mallen ”Bifoga bild/fil till vården” är inte upplagd på {unit_name}. "
+            "Be administrationsgruppen 1177 e-tjänster att lägga upp mallen.",
+        )
+    if not patient_activated:
+        raise RuleViolation(
+            "R03",
+            "Patienten är inte aktiverad på 1177 e-tjänster och kan inte ta emot meddelandet. "
+            "Be patienten logga in på 1177 och aktivera e-tjänsterna, eller välj ett annat sätt.",
+        )
+    if not care_relation:
+        raise RuleViolation(
+            "R04",
+            f"{unit_name} har ingen vårdrelation med patienten. Meddelande får bara skickas "
+            "till patienter som enheten har en vårdrelation med.",
+        )
+
+
+def check_staff_message(text: str) -> str:
+    """Validate a staff message before sending (R06); return it with outer whitespace removed."""
+    body = text.strip()
+    if not body:
+        raise InvalidInput("Meddelandet är tomt. Skriv en text innan du skickar.")
+    if len(body) > MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            f"Meddelandet är {len(body)} tecken långt; högst {MAX_MESSAGE_CHARS} tecken får "
+            "skickas. Korta texten och försök igen."
+        )
+    if LIMITS_SENTENCE not in body:
+        raise RuleViolation(
+            "R06",
+            f"Meningen ”{LIMITS_SENTENCE}” får inte tas bort ur mallens text. "
+            "Lägg tillbaka den och försök igen.",
+        )
+    return body
+
+
+def check_patient_text(text: str, *, has_files: bool) -> str:
+    """Validate the text of a patient's reply; it may be empty only when files are attached."""
+    body = text.strip()
+    if not body and not has_files:
+        raise InvalidInput("Svaret är tomt. Skriv ett meddelande eller bifoga filer innan du skickar.")
+    if len(body) > MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            f"Svaret är {len(body)} tecken långt; högst {MAX_MESSAGE_CHARS} tecken får skickas. "
+            "Korta texten och försök igen."
+        )
+    return body
+
+
+def deadline_for(sent_at: datetime) -> datetime:
+    """R07: the moment the case stops accepting the patient's messages."""
+    return as_utc(sent_at) + REPLY_WINDOW
+
+
+def check_reply_open(deadline: datetime, now: datetime) -> None:
+    """R07: refuse a patient message at or after the deadline."""
+    if as_utc(now) >= as_utc(deadline):
+        raise RuleViolation(
+            "R07",
+            f"Ärendet avslutades {fmt_datetime(deadline)}, 2 dagar efter att meddelandet "
+            "skickades, och tar inte emot fler svar. Kontakta mottagningen om du behöver "
+            "skicka något mer.",
+        )
+
+
+class CaseState(StrEnum):
+    """What a case is, in words staff understand (never shown by colour alone)."""
+
+    WAITING = "Väntar på svar"
+    ANSWERED = "Besvarat"
+    CLOSED_AUTO = "Avslutat automatiskt"
+    CLOSED = "Avslutat"
+    HANDLED = "Hanterat"
+
+
+def case_state(
+    *, deadline: datetime, now: datetime, patient_messages: int, handled: bool = False
+) -> CaseState:
+    """Derive the state from the clock, so it is right whether or not a sweep ran (R07, R12)."""
+    if handled:
+        return CaseState.HANDLED
+    open_ = as_utc(now) < as_utc(deadline)
+    if patient_messages == 0:
+        return CaseState.WAITING if open_ else CaseState.CLOSED_AUTO
+    return CaseState.ANSWERED if open_ else CaseState.CLOSED

@@ -1,0 +1,114 @@
+"""What a 1177 administrator does: activate units, install the template, permissions, relations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from tui_app.core.errors import InvalidInput, NotFound, RuleViolation, UserError
+from tui_app.core.pnr import parse_pnr
+from tui_app.services import audit
+from tui_app.services.context import Context
+from tui_app.services.guard import refusals_logged
+from tui_app.services.identity import Actor, UnitInfo
+from tui_app.store.db import session_scope
+from tui_app.store.models import CareRelation, Patient, Staff, Unit
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """A staff member as the administrator sees them."""
+
+    id: int
+    login: str
+    name: str
+    shared_account: bool
+    picsara_permission: bool
+    is_admin: bool
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise UserError("Bara administrationsgruppen 1177 e-tjänster får göra det här.")
+
+
+def units(ctx: Context) -> list[UnitInfo]:
+    """All units."""
+    with session_scope(ctx.engine) as s:
+        return [UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
+                for u in s.exec(select(Unit).order_by(Unit.name)).all() if u.id is not None]
+
+
+def staff_rows(ctx: Context) -> list[StaffRow]:
+    """All staff members."""
+    with session_scope(ctx.engine) as s:
+        return [StaffRow(st.id, st.login, f"{st.first_name} {st.last_name}", st.shared_account,
+                         st.picsara_permission, st.is_admin)
+                for st in s.exec(select(Staff).order_by(Staff.first_name)).all()
+                if st.id is not None]
+
+
+def set_unit_flag(ctx: Context, actor: Actor, unit_id: int, flag: str, value: bool) -> None:
+    """Activate/deactivate a unit for 1177 (R01) or install/remove the template (R02)."""
+    if flag not in ("activated_1177", "template_installed"):
+        raise ValueError(flag)
+    with refusals_logged(ctx, actor, "administrera enhet"), session_scope(ctx.engine) as s:
+        _require_admin(actor)
+        unit = s.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound("Enheten finns inte.")
+        setattr(unit, flag, value)
+        s.add(unit)
+        what = {"activated_1177": ("aktiverad för 1177", "avaktiverad för 1177"),
+                "template_installed": ("mall upplagd", "mall borttagen")}[flag]
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="administrera enhet",
+                     unit_code=unit.code, detail=what[0] if value else what[1])
+
+
+def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: bool) -> None:
+    """Give or take a staff member's Picsara permission (R15)."""
+    with refusals_logged(ctx, actor, "behörighet"), session_scope(ctx.engine) as s:
+        _require_admin(actor)
+        st = s.get(Staff, staff_id)
+        if st is None:
+            raise NotFound("Personen finns inte.")
+        st.picsara_permission = value
+        s.add(st)
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
+                     detail=f"Picsara {'given' if value else 'borttagen'} för {st.login}")
+
+
+def add_care_relation(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> str:
+    """Register a care relationship between a unit and a patient (R04); returns the patient's name."""
+    with refusals_logged(ctx, actor, "vårdrelation"):
+        _require_admin(actor)
+        pnr = parse_pnr(pnr_text, ctx.now().date())
+        with session_scope(ctx.engine) as s:
+            unit = s.get(Unit, unit_id)
+            p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
+            if unit is None:
+                raise NotFound("Enheten finns inte.")
+            if p is None:
+                raise NotFound(f"Det finns ingen patient med personnummer {pnr.display}.")
+            if s.get(CareRelation, (unit_id, p.id)) is not None:
+                raise InvalidInput(f"{unit.name} har redan vårdrelation med {pnr.display}.")
+            assert p.id is not None
+            s.add(CareRelation(unit_id=unit_id, patient_id=p.id))
+            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="vårdrelation",
+                         unit_code=unit.code, patient_pnr=p.pnr, detail="vårdrelation tillagd")
+            return f"{p.first_name} {p.last_name}"
+
+
+def care_relations(ctx: Context, unit_id: int) -> list[str]:
+    """The patients a unit has a care relationship with, as 'YYYYMMDD-NNNN Name'."""
+    from tui_app.core.pnr import Pnr
+
+    with session_scope(ctx.engine) as s:
+        rows = s.exec(select(Patient).join(CareRelation, col(CareRelation.patient_id) == col(Patient.id))
+                      .where(CareRelation.unit_id == unit_id).order_by(Patient.last_name)).all()
+        return [f"{Pnr(p.pnr).display} {p.first_name} {p.last_name}" for p in rows]
+
+
+__all__ = ["RuleViolation", "StaffRow", "units", "staff_rows", "set_unit_flag",
+           "set_picsara_permission", "add_care_relation", "care_relations"]

@@ -1,0 +1,214 @@
+"""Staff use cases of the conversation: draft and send the template, the inbox, open a case."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, func, select
+
+from tui_app.core.clock import fmt_remaining
+from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
+from tui_app.core.pnr import Pnr, looks_like_pnr, parse_pnr
+from tui_app.core.rules import CaseState, case_state, check_eligibility, check_staff_message, deadline_for
+from tui_app.core.template import DEFAULT_TEXT
+from tui_app.services import audit
+from tui_app.services.context import Context
+from tui_app.services.conversation import build_case_view
+from tui_app.services.guard import refusals_logged
+from tui_app.services.identity import Actor
+from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo
+from tui_app.store.db import session_scope
+from tui_app.store.models import CareRelation, Case, Message, Patient, Unit
+
+INBOX_LIMIT = 300
+
+
+def patient_info(p: Patient) -> PatientInfo:
+    """The display form of a patient row."""
+    assert p.id is not None
+    return PatientInfo(p.id, p.pnr, Pnr(p.pnr).display, f"{p.first_name} {p.last_name}",
+                       p.activated_1177)
+
+
+def _own_unit(actor: Actor, unit_id: int) -> None:
+    if unit_id not in actor.unit_ids:
+        raise RuleViolation("R05", "Du hör inte till den enheten och kan inte skicka härifrån.")
+
+
+def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Draft:
+    """Check R01–R05 for sending to this patient from this unit, and return the template to edit."""
+    with refusals_logged(ctx, actor, "nytt ärende"):
+        _own_unit(actor, unit_id)
+        pnr = parse_pnr(pnr_text, ctx.now().date())
+        with session_scope(ctx.engine) as s:
+            unit = s.get(Unit, unit_id)
+            assert unit is not None
+            p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
+            if p is None:
+                raise NotFound(
+                    f"Det finns ingen patient med personnummer {pnr.display}. "
+                    "Kontrollera numret."
+                ).concerning(unit_code=unit.code, patient_pnr=pnr.digits)
+            try:
+                check_eligibility(
+                    unit_name=unit.name,
+                    unit_activated=unit.activated_1177,
+                    template_installed=unit.template_installed,
+                    patient_activated=p.activated_1177,
+                    care_relation=s.get(CareRelation, (unit_id, p.id)) is not None,
+                )
+            except RuleViolation as exc:
+                raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr)
+            return Draft(unit_id, unit.name, patient_info(p), DEFAULT_TEXT, actor.first_name)
+
+
+def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: str) -> int:
+    """Send the template message and open a case; return its number (R01–R06)."""
+    with refusals_logged(ctx, actor, "skicka meddelande"), session_scope(ctx.engine) as s:
+        _own_unit(actor, unit_id)
+        unit = s.get(Unit, unit_id)
+        p = s.get(Patient, patient_id)
+        if unit is None or p is None:
+            raise NotFound("Enheten eller patienten finns inte längre.")
+        try:
+            check_eligibility(
+                unit_name=unit.name, unit_activated=unit.activated_1177,
+                template_installed=unit.template_installed, patient_activated=p.activated_1177,
+                care_relation=s.get(CareRelation, (unit_id, patient_id)) is not None,
+            )
+            body = check_staff_message(text)
+        except (RuleViolation, InvalidInput) as exc:
+            raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr)
+        now = ctx.now()
+        case = Case(unit_id=unit_id, patient_id=patient_id, created_by=actor.staff_id or 0,
+                    sent_at=now, deadline_at=deadline_for(now))
+        s.add(case)
+        s.flush()
+        assert case.id is not None
+        s.add(Message(case_id=case.id, from_patient=False, staff_id=actor.staff_id,
+                      signature=actor.first_name, body=body, sent_at=now))
+        audit.append(s, at=now, actor=actor.audit_name, action="skicka meddelande",
+                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id,
+                     detail="Bifoga bild/fil till vården")
+        return case.id
+
+
+def _state_filter(state: CaseState, now: object) -> object:
+    open_ = col(Case.deadline_at) > now
+    not_handled = col(Case.handled_at).is_(None)
+    return {
+        CaseState.WAITING: and_(not_handled, Case.patient_messages == 0, open_),
+        CaseState.ANSWERED: and_(not_handled, Case.patient_messages > 0, open_),
+        CaseState.CLOSED_AUTO: and_(not_handled, Case.patient_messages == 0, ~open_),
+        CaseState.CLOSED: and_(not_handled, Case.patient_messages > 0, ~open_),
+        CaseState.HANDLED: ~not_handled,
+    }[state]
+
+
+def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
+    """What is still to do with a case, in a few words."""
+    if state is CaseState.WAITING:
+        return "Vänta på patientens svar"
+    if state is CaseState.CLOSED_AUTO:
+        return "Inget – inget svar kom"
+    if state is CaseState.HANDLED:
+        return "Klart"
+    if file_count == 0:
+        return "Läs svaret"
+    left = file_count if undecided < 0 else undecided
+    return f"Bedöm {left} fil{'er' if left != 1 else ''}" if left else "Hantera filerna"
+
+
+def inbox(
+    ctx: Context, actor: Actor, state: CaseState | None = None, query: str = ""
+) -> list[InboxRow]:
+    """The cases of the actor's own units (R05), newest first, filtered and searched."""
+    now = ctx.now()
+    with session_scope(ctx.engine) as s:
+        stmt = (
+            select(Case, Patient, Unit)
+            .join(Patient, col(Patient.id) == col(Case.patient_id))
+            .join(Unit, col(Unit.id) == col(Case.unit_id))
+            .where(col(Case.unit_id).in_(actor.unit_ids or {-1}))
+        )
+        if state is not None:
+            stmt = stmt.where(_state_filter(state, now))  # type: ignore[arg-type]
+        q = query.strip()
+        if q:
+            stmt = stmt.where(_search_clause(q, now))  # type: ignore[arg-type]
+        stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
+        rows = []
+        for case, p, unit in s.exec(stmt).all():
+            st = case_state(deadline=case.deadline_at, now=now,
+                            patient_messages=case.patient_messages,
+                            handled=case.handled_at is not None)
+            assert case.id is not None
+            rows.append(InboxRow(
+                case_id=case.id, unit_name=unit.name, patient_pnr_display=Pnr(p.pnr).display,
+                patient_name=f"{p.first_name} {p.last_name}", state=st, sent_at=case.sent_at,
+                deadline=case.deadline_at, remaining=fmt_remaining(case.deadline_at - now),
+                file_count=case.file_count, todo=todo_for(st, case.file_count),
+            ))
+        return rows
+
+
+def _search_clause(q: str, now: object) -> object:
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if q.isdigit() and len(q) <= 9:
+        # A short number is a case number, or the start of a personal identity number.
+        return or_(Case.id == int(q), col(Patient.pnr).startswith(q))
+    if looks_like_pnr(q):
+        try:
+            return Patient.pnr == parse_pnr(q).digits
+        except InvalidInput:
+            return col(Patient.pnr).startswith(digits)
+    if digits and not any(ch.isalpha() for ch in q):
+        return col(Patient.pnr).contains(digits)
+    return col(Patient.search_name).contains(q.casefold())
+
+
+def count_cases(ctx: Context, actor: Actor) -> int:
+    """How many cases the actor's units have in all."""
+    with session_scope(ctx.engine) as s:
+        return s.exec(
+            select(func.count()).select_from(Case)
+            .where(col(Case.unit_id).in_(actor.unit_ids or {-1}))
+        ).one()
+
+
+def load_case_for_staff(s: Session, actor: Actor, case_id: int) -> tuple[Case, Unit, Patient]:
+    """The case if it belongs to one of the actor's units; otherwise NotFound (R05)."""
+    case = s.get(Case, case_id)
+    if case is None or case.unit_id not in actor.unit_ids:
+        exc = NotFound(
+            f"Ärende {case_id} finns inte bland dina enheters ärenden. "
+            "Kontrollera ärendenumret."
+        )
+        exc.rule = "R05"
+        if case is not None:
+            unit = s.get(Unit, case.unit_id)
+            p = s.get(Patient, case.patient_id)
+            exc.concerning(case_id=case_id, unit_code=unit.code if unit else None,
+                           patient_pnr=p.pnr if p else None)
+        raise exc
+    unit = s.get(Unit, case.unit_id)
+    p = s.get(Patient, case.patient_id)
+    assert unit is not None and p is not None
+    return case, unit, p
+
+
+def parse_case_number(text: str) -> int:
+    """A case number typed by staff, or InvalidInput."""
+    t = text.strip().lstrip("#Ää").strip("- ")
+    if not t.isdigit() or len(t) > 12:
+        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffror.")
+    return int(t)
+
+
+def open_case(ctx: Context, actor: Actor, case_id: int) -> CaseView:
+    """Open a case of one's own units; logs the access (R05, R24)."""
+    with refusals_logged(ctx, actor, "öppna ärende"), session_scope(ctx.engine) as s:
+        case, unit, p = load_case_for_staff(s, actor, case_id)
+        view = build_case_view(s, ctx.now(), case, unit, p)
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="öppna ärende",
+                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id)
+        return view

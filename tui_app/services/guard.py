@@ -1,0 +1,27 @@
+"""Every refusal is logged (R05, R24): wrap a use case so a UserError leaves an access-log entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tui_app.core.errors import UserError
+from tui_app.services.audit import log_refusal
+from tui_app.services.context import Context
+from tui_app.services.identity import Actor
+
+
+@contextmanager
+def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
+    """Log any UserError raised inside (after its transaction rolled back), then re-raise it."""
+    try:
+        yield
+    except UserError as exc:
+        about = exc.about
+        detail = f"{exc.rule}: {exc.message}" if exc.rule else exc.message
+        log_refusal(
+            ctx, actor=actor.audit_name, action=action, detail=detail,
+            unit_code=about.get("unit_code"), patient_pnr=about.get("patient_pnr"),
+            case_id=about.get("case_id"),
+        )
+        raise

@@ -1,0 +1,158 @@
+"""Who is using the app: a staff member (by OS login), an administrator, or a demo patient."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field
+
+from sqlmodel import col, select
+
+from tui_app.core.errors import NotFound, UserError
+from tui_app.core.pnr import Pnr
+from tui_app.services.context import Context
+from tui_app.store.db import session_scope
+from tui_app.store.models import Membership, Patient, Staff, Unit
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """A unit as the UI shows it."""
+
+    id: int
+    code: str
+    name: str
+    activated_1177: bool
+    template_installed: bool
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person; every service call says who acts."""
+
+    login: str
+    display_name: str
+    first_name: str = ""
+    staff_id: int | None = None
+    patient_id: int | None = None
+    patient_pnr: str | None = None
+    shared_account: bool = False
+    picsara_permission: bool = False
+    is_admin: bool = False
+    units: tuple[UnitInfo, ...] = field(default_factory=tuple)
+
+    @property
+    def unit_ids(self) -> frozenset[int]:
+        """The ids of the units this person belongs to (R05)."""
+        return frozenset(u.id for u in self.units)
+
+    @property
+    def is_patient(self) -> bool:
+        """True for a demo patient."""
+        return self.patient_id is not None
+
+    @property
+    def audit_name(self) -> str:
+        """How the access log names this person."""
+        return self.login
+
+    @property
+    def badge(self) -> str:
+        """A short marker shown wherever the account type matters (GK = shared account)."""
+        if self.is_patient:
+            return "Patient"
+        if self.shared_account:
+            return "GK-konto (gemensamt)"
+        return "Administratör" if self.is_admin else "Personligt konto"
+
+
+def _staff_actor(s: object, staff: Staff) -> Actor:
+    session = s  # a Session; typed loosely to keep the helper small
+    units = session.exec(  # type: ignore[attr-defined]
+        select(Unit).join(Membership, col(Membership.unit_id) == col(Unit.id))
+        .where(Membership.staff_id == staff.id).order_by(Unit.name)
+    ).all()
+    return Actor(
+        login=staff.login,
+        display_name=f"{staff.first_name} {staff.last_name}",
+        first_name=staff.first_name,
+        staff_id=staff.id,
+        shared_account=staff.shared_account,
+        picsara_permission=staff.picsara_permission,
+        is_admin=staff.is_admin,
+        units=tuple(UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
+                    for u in units if u.id is not None),
+    )
+
+
+def staff_by_login(ctx: Context, login: str) -> Actor:
+    """The staff member with this login, or NotFound with a clear refusal."""
+    with session_scope(ctx.engine) as s:
+        staff = s.exec(select(Staff).where(Staff.login == login)).first()
+        if staff is None:
+            raise NotFound(
+                f"Inloggningen ”{login}” är inte registrerad som personal i tui_app. "
+                "Kontakta administrationsgruppen 1177 e-tjänster för att få behörighet."
+            )
+        return _staff_actor(s, staff)
+
+
+def os_login() -> str:
+    """The operating-system login of this process (as over SSH)."""
+    try:
+        return getpass.getuser()
+    except Exception as exc:  # no passwd entry and no LOGNAME: refuse rather than guess
+        raise UserError("Det gick inte att avgöra vem som är inloggad på datorn.") from exc
+
+
+def patient_actor(ctx: Context, patient_id: int) -> Actor:
+    """A demo patient acting in 1177's patient view."""
+    with session_scope(ctx.engine) as s:
+        p = s.get(Patient, patient_id)
+        if p is None:
+            raise NotFound("Patienten finns inte.")
+        return Actor(
+            login=f"patient:{p.pnr}",
+            display_name=f"{p.first_name} {p.last_name}",
+            first_name=p.first_name,
+            patient_id=p.id,
+            patient_pnr=p.pnr,
+        )
+
+
+@dataclass(frozen=True)
+class SignInChoice:
+    """One row of the demo sign-in picker."""
+
+    kind: str  # "staff" | "admin" | "patient"
+    key: str  # login, or patient id as text
+    label: str
+    detail: str
+
+
+def sign_in_choices(ctx: Context) -> list[SignInChoice]:
+    """Everyone a trainer may act as in demo mode."""
+    out: list[SignInChoice] = []
+    with session_scope(ctx.engine) as s:
+        for st in s.exec(select(Staff).order_by(col(Staff.is_admin), Staff.first_name)).all():
+            actor = _staff_actor(s, st)
+            units = ", ".join(u.name for u in actor.units) or "ingen enhet"
+            marks = []
+            if st.shared_account:
+                marks.append("GK-konto")
+            if not st.picsara_permission and not st.is_admin:
+                marks.append("utan Picsara")
+            if st.picsara_permission:
+                marks.append("Picsara")
+            kind = "admin" if st.is_admin else "staff"
+            label = f"{st.first_name} {st.last_name} ({st.login})"
+            detail = "Administratör 1177 e-tjänster" if st.is_admin else units
+            if marks:
+                detail += " · " + ", ".join(marks)
+            out.append(SignInChoice(kind, st.login, label, detail))
+        for p in s.exec(select(Patient).order_by(Patient.last_name)).all():
+            notes = [] if p.activated_1177 else ["ej aktiverad på 1177"]
+            out.append(SignInChoice(
+                "patient", str(p.id), f"Patient: {p.first_name} {p.last_name}",
+                Pnr(p.pnr).display + (" · " + ", ".join(notes) if notes else ""),
+            ))
+    return out

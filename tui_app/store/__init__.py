@@ -1,0 +1,1 @@
+"""SQLModel tables, Alembic migrations and the engine: no Textual here."""

@@ -1,0 +1,24 @@
+"""Alembic environment: runs on the connection the app hands over (see store.db.upgrade)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import tui_app.store.models  # noqa: F401  (registers the tables)
+from sqlmodel import SQLModel
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:
+    from tui_app.store.db import make_engine
+
+    url = config.get_main_option("sqlalchemy.url")
+    connection = make_engine(url).connect()
+
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

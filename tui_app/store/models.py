@@ -1,0 +1,129 @@
+"""The tables. Names follow the routine's words (SPEC.md glossary): Case = ärende, Unit = enhet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from tui_app.store.types import UTCDateTime
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Unit(SQLModel, table=True):
+    """A reception (mottagning/enhet)."""
+
+    __tablename__ = "unit"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    activated_1177: bool = False  # R01
+    template_installed: bool = False  # R02
+
+
+class Staff(SQLModel, table=True):
+    """A staff member's login: a personal VGR-ID, or a shared GK account."""
+
+    __tablename__ = "staff"
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    shared_account: bool = False  # GK-konto (R16)
+    picsara_permission: bool = False  # R15
+    is_admin: bool = False  # administrationsgruppen 1177 e-tjänster
+
+
+class Membership(SQLModel, table=True):
+    """Which units a staff member works at (R05)."""
+
+    __tablename__ = "membership"
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+
+
+class Patient(SQLModel, table=True):
+    """A patient, known by the 12-digit personal identity number."""
+
+    __tablename__ = "patient"
+    id: int | None = Field(default=None, primary_key=True)
+    pnr: str = Field(max_length=12, min_length=12, unique=True)
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+    search_name: str = Field(max_length=210, index=True)  # casefolded "first last", for search
+    activated_1177: bool = False  # R03
+
+
+class CareRelation(SQLModel, table=True):
+    """A unit's care relationship (vårdrelation) with a patient (R04)."""
+
+    __tablename__ = "care_relation"
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", primary_key=True)
+
+
+class Case(SQLModel, table=True):
+    """An ärende: one template message and the conversation that follows."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_unit_sent", "unit_id", "sent_at"),
+        Index("ix_cases_deadline_open", "closed_at", "deadline_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    created_by: int = Field(foreign_key="staff.id")
+    sent_at: datetime = Field(sa_column=_utc())
+    deadline_at: datetime = Field(sa_column=_utc())
+    patient_read_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_reason: str | None = Field(default=None, max_length=40)
+    handled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Kept with each message so the inbox never has to count over a million rows.
+    patient_messages: int = 0
+    file_count: int = 0
+
+
+class Message(SQLModel, table=True):
+    """One message in a case, from staff or from the patient."""
+
+    __tablename__ = "message"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    from_patient: bool = False
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    signature: str = Field(default="", max_length=100)  # sender's first name (R06)
+    body: str
+    sent_at: datetime = Field(sa_column=_utc())
+
+
+class AuditEntry(SQLModel, table=True):
+    """One access to patient data or one refusal, chained by hashes (R24)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (UniqueConstraint("seq", name="uq_audit_seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(index=True)
+    at: datetime = Field(sa_column=_utc(index=True))
+    actor: str = Field(max_length=64, index=True)  # login, "patient:<pnr>" or "system"
+    unit_code: str | None = Field(default=None, max_length=40)
+    patient_pnr: str | None = Field(default=None, max_length=12, index=True)
+    case_id: int | None = None
+    action: str = Field(max_length=40)
+    outcome: str = Field(max_length=10)  # "ok" | "nekad"
+    detail: str = ""
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Setting(SQLModel, table=True):
+    """Small key/value settings kept in the database (the demo clock's offset)."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
