@@ -1,0 +1,203 @@
+"""The app driven by Pilot at 80x24: sign in, send a case, answer as the patient, see it as staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
+
+from tests.conftest import ELIN, JOHAN
+from tui_app.core.rules import CaseState
+from tui_app.core.template import DEFAULT_TEXT, render_patient_view
+from tui_app.services.context import Context
+from tui_app.ui.app import build_app
+from tui_app.ui.base import ServiceDone, ServiceFailed, StatusLine
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every worker is done and its messages are handled (never sleep)."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def status(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(StatusLine).render())
+
+
+async def sign_in_as(pilot, label: str) -> None:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    ol = pilot.app.screen.query_one(OptionList)
+    for i in range(ol.option_count):
+        if label in str(ol.get_option_at_index(i).prompt):
+            ol.highlighted = i
+            break
+    else:
+        raise AssertionError(f"{label} not in the sign-in list")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_r06_staff_send_patient_answers_staff_sees_answer(ctx: Context) -> None:
+    ctx.demo = True
+    seen: list[str] = []
+    kept: list[object] = []
+
+    def hook(message: object) -> None:
+        # A message bubbles from the screen to the app: count each one once.
+        if isinstance(message, ServiceDone | ServiceFailed) and not any(m is message for m in kept):
+            kept.append(message)
+            seen.append(f"{type(message).__name__}:{message.tag}")
+
+    app = build_app(ctx)
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await sign_in_as(pilot, "danan12")
+        assert type(app.screen).__name__ == "InboxScreen"
+        await pilot.press("n")
+        await settle(pilot)
+        sel = app.screen.query_one("#unit")
+        sel.value = next(u.id for u in app.actor.units if u.code == "REUM-SKO")
+        await pilot.press(*"20000125-2386", "enter")
+        await settle(pilot)
+        area = app.screen.query_one("#text", TextArea)
+        assert area.text == DEFAULT_TEXT
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CaseScreen"
+        case_id = app.screen.view.case_id
+        flow = [m for m in seen if not m.endswith(":inbox")]
+        assert flow[-3:] == ["ServiceDone:draft", "ServiceDone:send", "ServiceDone:case"], flow
+
+        # The trainer signs out and answers as the patient.
+        await pilot.press("escape", "x")
+        await sign_in_as(pilot, "Elin Lund")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "PatientCaseScreen"
+        await pilot.press(*"Tack, bilderna kommer.")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "Ditt svar är skickat" in status(app)
+
+        # Back as staff: the answer is in the case, on the patient's side.
+        await pilot.press("escape", "x")
+        await sign_in_as(pilot, "danan12")
+        table = app.screen.query_one(DataTable)
+        assert table.row_count >= 1
+        row = app.screen.rows[0]
+        assert row.case_id == case_id and row.state is CaseState.ANSWERED
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.screen.view
+        assert [m.from_patient for m in view.messages] == [False, True]
+        assert view.messages[1].body == "Tack, bilderna kommer."
+        assert view.patient_read_at is not None
+        bubbles = app.screen.query("Bubble")
+        assert "Tack, bilderna kommer." in str(bubbles.last().render())
+        assert bubbles.last().has_class("-patient")
+
+
+async def test_r04_refusal_is_shown_in_swedish_and_app_keeps_running(ctx: Context) -> None:
+    ctx.demo = True
+    app = build_app(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_as(pilot, "danan12")
+        await pilot.press("n")
+        await settle(pilot)
+        # The first unit in the list is Hudmottagningen; Reumatologi has no relation with Johan.
+        sel = app.screen.query_one("#unit")
+        sel.value = next(u.id for u in app.actor.units if u.code == "REUM-SKO")
+        await pilot.press(*JOHAN, "enter")
+        await settle(pilot)
+        assert "ingen vårdrelation" in status(app) and "(R04)" in status(app)
+        assert not app.screen.query_one("#editor").display
+        await pilot.press("f2")  # nothing to send: the key is disabled, nothing happens
+        await settle(pilot)
+        inp = app.screen.query_one("#pnr", Input)
+        inp.value = ""
+        await pilot.press(*"19900222-2398", "enter")
+        await settle(pilot)
+        assert "kontrollsiffran" in status(app)
+
+
+async def test_r05_goto_other_units_case_is_refused(ctx: Context) -> None:
+    from tests.conftest import send
+
+    from tests.conftest import staff
+    from tui_app.services import admin
+
+    lena = staff(ctx, "lenjo54")
+    karin = staff(ctx, "karjo7")
+    ort = next(u.id for u in karin.units if u.code == "ORT-LID")
+    admin.set_unit_flag(ctx, lena, ort, "template_installed", True)
+    other = send(ctx, "karjo7", "199002222397", "ORT-LID")
+    app = build_app(ctx, staff(ctx, "marsv3"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.press(*str(other), "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "InboxScreen"
+        assert f"Ärende {other} finns inte bland dina enheters ärenden" in status(app)
+        await pilot.press("g")
+        await pilot.press(*"abc", "enter")
+        await settle(pilot)
+        assert "inte ett ärendenummer" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press("escape")
+
+
+async def test_r07_r12_demo_clock_closes_the_case_on_screen(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import send, staff
+
+    send(ctx, pnr=ELIN)
+    ctx.demo = True
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.rows[0].state is CaseState.WAITING
+        clock.advance(timedelta(days=2))  # what "t" → "+2 dagar" does with the real clock
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.screen.rows[0].state is CaseState.CLOSED_AUTO
+        cell = app.screen.query_one(DataTable).get_cell_at((0, 2))
+        assert "Avslutat automatiskt" in str(cell)
+
+
+async def test_r07_patient_page_after_deadline_refuses_reply(ctx: Context, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import patient, send
+
+    send(ctx, pnr=ELIN)
+    app = build_app(ctx, patient(ctx, ELIN))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        clock.advance(timedelta(hours=48))  # the deadline passes while the page is open
+        await pilot.press(*"Sent svar", "f2")
+        await settle(pilot)
+        assert "tar inte emot fler svar" in status(app) and "(R07)" in status(app)
+        assert app.screen.query_one("#reply", TextArea).text == "Sent svar"  # nothing lost
+
+
+async def test_r06_patient_sees_the_message_exactly_as_spec(ctx: Context) -> None:
+    from tests.conftest import patient, send
+
+    send(ctx, pnr=ELIN)
+    app = build_app(ctx, patient(ctx, ELIN))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        page = app.screen.query_one("#page")
+        shown = []
+        for w in page.children:
+            if isinstance(w, Static) and w.has_class("page-text"):
+                r = w.render()
+                shown.append(r.plain if isinstance(r, Text) else str(r))
+            elif type(w).__name__ == "Button":
+                shown.append(f"[{w.label}]")
+        expected = render_patient_view(
+            "Reumatologi - testenhet för 1177, Skövde", DEFAULT_TEXT, "Daniel",
+            "2026-06-04", "2026-06-04 09:48")
+        assert "\n\n".join(shown) == expected

@@ -1,0 +1,87 @@
+"""The Textual app and the one factory that the CLI and the tests both call."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+
+from tui_app.services.context import Context
+from tui_app.services.identity import Actor
+from tui_app.ui.commands import ScreenActions
+from tui_app.ui.dialogs import HelpScreen
+
+
+class TuiApp(App[None]):
+    """Skicka in filer via 1177 e-tjänster."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Skicka in filer via 1177 e-tjänster"
+    COMMANDS: ClassVar[set[Any]] = {ScreenActions}
+    COMMAND_PALETTE_BINDING = "f10"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Hjälp", id="help"),
+        Binding("f10", "command_palette", "Kommandon", id="palette", show=False),
+    ]
+
+    def __init__(self, ctx: Context, actor: Actor | None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.actor: Actor | None = actor
+
+    def on_mount(self) -> None:
+        config = self.ctx.settings.get("config")
+        keys = getattr(config, "keys", None)
+        if keys:
+            self.set_keymap(dict(keys))
+        if self.actor is None:
+            from tui_app.ui.screens.signin import SignInScreen
+
+            self.push_screen(SignInScreen())
+        else:
+            self.push_screen(home_screen(self.actor))
+
+    def sign_in(self, actor: Actor) -> None:
+        """Become this person (demo mode) and open their start screen."""
+        self.actor = actor
+        self.push_screen(home_screen(actor))
+
+    def sign_out(self) -> None:
+        """Back to the sign-in picker (demo), or quit (staff)."""
+        if not self.ctx.demo:
+            self.exit()
+            return
+        self.actor = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        screen = self.screen
+        keys = []
+        for key, active in screen.active_bindings.items():
+            if active.binding.description and active.enabled and key not in ("f1", "f10"):
+                keys.append((active.binding.key_display or key, active.binding.description))
+        title = getattr(screen, "HELP_TITLE", "") or self.TITLE
+        self.push_screen(HelpScreen(title, getattr(screen, "HELP", ""), keys))
+
+
+def home_screen(actor: Actor) -> Any:
+    """The start screen for this kind of user."""
+    if actor.is_patient:
+        from tui_app.ui.screens.patient import PatientHomeScreen
+
+        return PatientHomeScreen()
+    if actor.is_admin:
+        from tui_app.ui.screens.admin import AdminScreen
+
+        return AdminScreen()
+    from tui_app.ui.screens.inbox import InboxScreen
+
+    return InboxScreen()
+
+
+def build_app(ctx: Context, actor: Actor | None = None) -> TuiApp:
+    """The one factory: the CLI and the tests build the app the same way."""
+    return TuiApp(ctx, actor)

@@ -1,0 +1,33 @@
+"""The command palette offers what the current screen can do now, and nothing else."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ScreenActions(Provider):
+    """One palette entry per active, enabled key binding of the current screen."""
+
+    def _actions(self) -> list[tuple[str, str, str]]:
+        screen = self.screen
+        out = []
+        for key, active in screen.active_bindings.items():
+            b = active.binding
+            if not b.description or not active.enabled or b.action.startswith("app.command"):
+                continue
+            out.append((b.description, b.action, key))
+        return out
+
+    async def discover(self) -> Hits:
+        for desc, action, key in self._actions():
+            yield DiscoveryHit(desc, partial(self.screen.run_action, action), help=f"Tangent: {key}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for desc, action, key in self._actions():
+            score = matcher.match(desc)
+            if score > 0:
+                yield Hit(score, matcher.highlight(desc), partial(self.screen.run_action, action),
+                          help=f"Tangent: {key}")

@@ -1,0 +1,94 @@
+"""Small dialogs: ask for a line of text, confirm, and F1 help for the current screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from tui_app.core.errors import UserError
+
+
+class AskDialog(ModalScreen[str | None]):
+    """Ask for one line; Enter gives it back, Esc cancels. An optional check refuses bad input."""
+
+    BINDINGS = [Binding("escape", "cancel", "Avbryt", id="dialog_cancel")]
+
+    def __init__(self, title: str, prompt: str, *, placeholder: str = "", value: str = "",
+                 check: Callable[[str], object] | None = None) -> None:
+        super().__init__()
+        self.title_text, self.prompt, self.placeholder, self.value = title, prompt, placeholder, value
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(self.prompt))
+            yield Input(value=self.value, placeholder=self.placeholder, id="answer")
+            yield Static("", id="dialog-error")
+            yield Static(Text("Enter = OK · Esc = Avbryt", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.check is not None:
+            try:
+                self.check(event.value)
+            except UserError as exc:
+                self.query_one("#dialog-error", Static).update(Text("✗ " + exc.message))
+                return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes or no: j/Enter = ja, n/Esc = nej."""
+
+    BINDINGS = [
+        Binding("j,enter", "answer(True)", "Ja", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "Nej", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question))
+            yield Static(Text("j = Ja · n = Nej", style="bold"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class HelpScreen(ModalScreen[None]):
+    """F1: what this screen is for and every key that works here now."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "Stäng", id="help_close")]
+
+    def __init__(self, title: str, help_text: str, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.help_title, self.help_text, self.keys = title, help_text, keys
+
+    def compose(self) -> ComposeResult:
+        body = Text()
+        body.append(self.help_title + "\n\n", style="bold")
+        if self.help_text:
+            body.append(self.help_text.strip() + "\n\n")
+        body.append("Tangenter här:\n", style="bold")
+        for key, desc in self.keys:
+            body.append(f"  {key:<10} {desc}\n")
+        body.append("\n  F1         Hjälp (den här rutan)\n  F10        Kommandon för skärmen\n")
+        with VerticalScroll(classes="dialog help"):
+            yield Static(body)
+            yield Static(Text("Esc stänger", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,128 @@
+"""The 1177 administrator: activate units, install the template, Picsara permission, care relations."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from tui_app.core.pnr import parse_pnr
+from tui_app.services import admin
+from tui_app.services.admin import StaffRow
+from tui_app.services.identity import UnitInfo
+from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.ui.dialogs import AskDialog
+from tui_app.ui.widgets import UserBar
+
+
+def yes_no(value: bool) -> Text:
+    """A flag in words and symbol."""
+    return Text("✓ ja" if value else "✗ nej", style="bold" if value else "")
+
+
+class AdminScreen(AppScreen):
+    """Administration 1177 e-tjänster."""
+
+    HELP_TITLE = "Administration 1177 e-tjänster"
+    HELP = ("Enheter: a aktiverar/avaktiverar enheten för 1177 (R01), m lägger upp/tar bort "
+            "mallen (R02), v lägger till en vårdrelation (R04). Personal: p ger/tar Picsara-"
+            "behörighet (R15). Tab byter tabell.")
+    BINDINGS = [
+        Binding("a", "toggle_unit('activated_1177')", "Aktivera 1177", id="admin_activate"),
+        Binding("m", "toggle_unit('template_installed')", "Mall", id="admin_template"),
+        Binding("v", "care_relation", "Vårdrelation", id="admin_relation"),
+        Binding("p", "toggle_picsara", "Picsara", id="admin_picsara"),
+        Binding("x", "sign_out", "Logga ut", id="sign_out"),
+        Binding("q", "app.quit", "Avsluta", id="quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield UserBar()
+        yield Static(Text("Enheter", style="bold"))
+        yield DataTable(id="units", cursor_type="row")
+        yield Static(Text("Personal", style="bold"))
+        yield DataTable(id="staff", cursor_type="row")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
+        u = self.query_one("#units", DataTable)
+        u.add_column("Enhet", width=40)
+        u.add_column("1177", width=6)
+        u.add_column("Mall", width=6)
+        s = self.query_one("#staff", DataTable)
+        s.add_column("Namn", width=28)
+        s.add_column("Konto", width=12)
+        s.add_column("Picsara", width=8)
+        self.unit_rows: list[UnitInfo] = []
+        self.staff_list: list[StaffRow] = []
+        self.reload()
+        u.focus()
+
+    def reload(self) -> None:
+        self.call_service("units", admin.units, self.ctx)
+        self.call_service("staff", admin.staff_rows, self.ctx)
+
+    def done_units(self, rows: list[UnitInfo]) -> None:
+        self.unit_rows = rows
+        t = self.query_one("#units", DataTable)
+        keep = t.cursor_row
+        t.clear()
+        for r in rows:
+            t.add_row(Text(r.name), yes_no(r.activated_1177), yes_no(r.template_installed))
+        if rows:
+            t.move_cursor(row=min(keep, len(rows) - 1))
+
+    def done_staff(self, rows: list[StaffRow]) -> None:
+        self.staff_list = rows
+        t = self.query_one("#staff", DataTable)
+        keep = t.cursor_row
+        t.clear()
+        for r in rows:
+            kind = "GK-konto" if r.shared_account else ("Admin" if r.is_admin else "Personligt")
+            t.add_row(Text(f"{r.name} ({r.login})"), Text(kind), yes_no(r.picsara_permission))
+        if rows:
+            t.move_cursor(row=min(keep, len(rows) - 1))
+
+    def _unit(self) -> UnitInfo | None:
+        t = self.query_one("#units", DataTable)
+        return self.unit_rows[t.cursor_row] if self.unit_rows else None
+
+    def action_toggle_unit(self, flag: str) -> None:
+        unit = self._unit()
+        if unit is not None:
+            self.call_service("changed", admin.set_unit_flag, self.ctx, self.actor, unit.id, flag,
+                              not getattr(unit, flag))
+
+    def action_toggle_picsara(self) -> None:
+        t = self.query_one("#staff", DataTable)
+        if self.staff_list:
+            r = self.staff_list[t.cursor_row]
+            self.call_service("changed", admin.set_picsara_permission, self.ctx, self.actor, r.id,
+                              not r.picsara_permission)
+
+    def done_changed(self, _value: object) -> None:
+        self.say("Ändringen är sparad och loggad.")
+        self.reload()
+
+    def action_care_relation(self) -> None:
+        unit = self._unit()
+        if unit is None:
+            return
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.call_service("relation", admin.add_care_relation, self.ctx, self.actor,
+                                  unit.id, text)
+
+        self.app.push_screen(AskDialog(
+            "Lägg till vårdrelation", f"Personnummer för patient med vårdrelation till {unit.name}:",
+            placeholder="ÅÅÅÅMMDD-NNNN", check=parse_pnr), chosen)
+
+    def done_relation(self, name: str) -> None:
+        self.say(f"Vårdrelation tillagd för {name}.")
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()  # type: ignore[attr-defined]

@@ -1,0 +1,196 @@
+"""The staff inbox: the cases of one's own units (R05), filter by state, search, countdowns."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui_app.core.clock import parse_offset
+from tui_app.core.rules import CaseState
+from tui_app.services import cases, democlock
+from tui_app.services.views import CaseView, InboxRow
+from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.ui.dialogs import AskDialog
+from tui_app.ui.widgets import UserBar, state_text
+
+FILTERS: list[CaseState | None] = [None, *CaseState]
+REFRESH_SECONDS = 30
+
+
+class InboxScreen(AppScreen):
+    """Ärenden för mina enheter."""
+
+    HELP_TITLE = "Inkorg – ärenden för dina enheter"
+    HELP = (
+        "Här ser du ärendena för de enheter du tillhör, nyaste först. Status står i ord: "
+        "◷ Väntar på svar, ✉ Besvarat, ⊘ Avslutat automatiskt (inget svar inom 2 dagar), "
+        "■ Avslutat (svarstiden slut), ✓ Hanterat. 'Kvar' är tiden tills ärendet slutar ta emot "
+        "svar. Sök på personnummer, namn eller ärendenummer."
+    )
+    BINDINGS = [
+        Binding("n", "new_case", "Nytt ärende", id="new_case"),
+        Binding("enter", "open", "Öppna", id="open_case", show=False),
+        Binding("g", "goto", "Gå till", id="goto_case"),
+        Binding("slash", "search", "Sök", id="search", key_display="/"),
+        Binding("f", "cycle_filter", "Filter", id="filter"),
+        Binding("u", "refresh", "Uppdatera", id="refresh", show=False),
+        Binding("t", "clock", "Klocka+", id="demo_clock"),
+        Binding("x", "sign_out", "Logga ut", id="sign_out"),
+        Binding("q", "app.quit", "Avsluta", id="quit"),
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_index = 0
+        self.rows: list[InboxRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield UserBar()
+        with Horizontal(id="inbox-bar"):
+            yield Static("", id="filter-label")
+            yield Input(placeholder="Sök: personnummer, namn eller ärendenr", id="search")
+        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="empty")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        t = self.query_one(DataTable)
+        t.add_column("Nr", key="nr", width=5)
+        t.add_column("Patient", key="patient", width=14)
+        t.add_column("Status / kvar", key="status", width=22)
+        t.add_column("Filer", key="files", width=5)
+        t.add_column("Att göra", key="todo")
+        self._show_filter()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+        t.focus()  # the first load comes with ScreenResume, which also follows the first mount
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clock":
+            return self.ctx.demo
+        if action == "new_case":
+            return bool(self.actor.units)
+        return True
+
+    def _show_filter(self) -> None:
+        f = FILTERS[self.filter_index]
+        self.query_one("#filter-label", Static).update(
+            Text(f"Filter: {f.value if f else 'Alla'} ", style="bold"))
+
+    def action_refresh(self) -> None:
+        self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
+        query = self.query_one("#search", Input).value
+        self.call_service("inbox", cases.inbox, self.ctx, self.actor,
+                          FILTERS[self.filter_index], query)
+
+    def done_inbox(self, rows: list[InboxRow]) -> None:
+        self.rows = rows
+        t = self.query_one(DataTable)
+        keep = t.cursor_row
+        t.clear()
+        for r in rows:
+            status = state_text(r.state)
+            if r.state in (CaseState.WAITING, CaseState.ANSWERED):
+                status.append(f"\nkvar {r.remaining}")
+            t.add_row(
+                Text(str(r.case_id)),
+                Text(f"{r.patient_pnr_display}\n{r.patient_name}", no_wrap=True, overflow="ellipsis"),
+                status,
+                Text(str(r.file_count) if r.file_count else "–"),
+                Text(r.todo + (f"\n⚠ {r.leftovers} kopia kvar" if r.leftovers else "")),
+                height=2, key=str(r.case_id),
+            )
+        if rows:
+            t.move_cursor(row=min(keep, len(rows) - 1))
+        empty = self.query_one("#empty", Static)
+        empty.display = not rows
+        if not rows:
+            empty.update(Text(
+                "Inga ärenden" + (" matchar sökningen eller filtret." if self._narrowed() else
+                                  ". Tryck n för att skicka mallen till en patient.")))
+
+    def _narrowed(self) -> bool:
+        return bool(self.query_one("#search", Input).value.strip()) or self.filter_index != 0
+
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self._show_filter()
+        self.action_refresh()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self.action_refresh()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
+
+    def key_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.query_one(DataTable).focus()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self._open(int(event.row_key.value))
+
+    def action_open(self) -> None:
+        t = self.query_one(DataTable)
+        if self.rows and 0 <= t.cursor_row < len(self.rows):
+            self._open(self.rows[t.cursor_row].case_id)
+
+    def _open(self, case_id: int) -> None:
+        self.call_service("case", cases.open_case, self.ctx, self.actor, case_id)
+
+    def done_case(self, view: CaseView) -> None:
+        from tui_app.ui.screens.case import CaseScreen
+
+        self.query_one(StatusLine).clear()
+        self.app.push_screen(CaseScreen(view))
+
+    def action_goto(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text:
+                self._open(cases.parse_case_number(text))
+
+        self.app.push_screen(AskDialog("Gå till ärende", "Ärendenummer:", placeholder="t.ex. 12",
+                                       check=cases.parse_case_number), chosen)
+
+    def action_new_case(self) -> None:
+        from tui_app.ui.screens.newcase import NewCaseScreen
+
+        self.app.push_screen(NewCaseScreen())
+
+    def action_clock(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text:
+                self.call_service("clock", democlock.advance, self.ctx, parse_offset(text))
+
+        self.app.push_screen(AskDialog(
+            "Demo: flytta klockan framåt", "Hur långt? (t.ex. +1 dag, +3 timmar, +30 min)",
+            value="+1 dag", check=parse_offset), chosen)
+
+    def done_clock(self, _offset: object) -> None:
+        self.say("Klockan flyttad framåt.")
+        self.action_refresh()
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()  # type: ignore[attr-defined]

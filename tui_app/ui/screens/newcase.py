@@ -1,0 +1,104 @@
+"""New case: choose unit and patient, the app checks R01–R05, then the template opens for editing."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Select, Static, TextArea
+
+from tui_app.core.template import TEMPLATE_NAME
+from tui_app.services import cases
+from tui_app.services.views import Draft
+from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.ui.widgets import UserBar
+
+
+class NewCaseScreen(AppScreen):
+    """Skicka mallen ”Bifoga bild/fil till vården” till en patient."""
+
+    HELP_TITLE = "Nytt ärende"
+    HELP = (
+        "1. Välj enhet (om du tillhör flera) och skriv patientens personnummer; tryck Enter.\n"
+        "2. Appen kontrollerar att enheten är aktiverad (R01), att mallen finns (R02), att "
+        "patienten är aktiverad på 1177 (R03) och att enheten har vårdrelation (R04).\n"
+        "3. Texten kan ändras, men meningen om högst 5 filer får inte tas bort (R06). "
+        "Meddelandet signeras med ditt förnamn. F2 skickar, Esc avbryter."
+    )
+    BINDINGS = [
+        Binding("f2", "send", "Skicka", id="send_message"),
+        Binding("escape", "cancel", "Avbryt", id="cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draft: Draft | None = None
+
+    def compose(self) -> ComposeResult:
+        yield UserBar()
+        yield Static(Text(f"Nytt ärende – mallen ”{TEMPLATE_NAME}”", style="bold"), classes="title")
+        units = [(u.name, u.id) for u in self.actor.units]
+        yield Select(units, value=units[0][1], allow_blank=False, id="unit", prompt="Enhet")
+        yield Input(placeholder="Patientens personnummer, t.ex. 19900222-2397 – Enter",
+                    id="pnr", max_length=20)
+        with Vertical(id="editor"):
+            yield Static("", id="patient")
+            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
+            yield Static("", id="signature")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
+        self.query_one("#editor").display = False
+        self.query_one("#pnr", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "send":
+            return self.draft is not None
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        unit_id = self.query_one("#unit", Select).value
+        self.call_service("draft", cases.draft_message, self.ctx, self.actor, unit_id, event.value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.draft is not None:  # a new number means a new check
+            self.draft = None
+            self.query_one("#editor").display = False
+            self.refresh_bindings()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.on_input_changed(None)  # type: ignore[arg-type]
+
+    def done_draft(self, draft: Draft) -> None:
+        self.draft = draft
+        self.query_one(StatusLine).show(
+            f"Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka.")
+        self.query_one("#patient", Static).update(Text(
+            f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}"))
+        area = self.query_one("#text", TextArea)
+        area.text = draft.text
+        self.query_one("#signature", Static).update(
+            Text(f"Signeras: {draft.signature} · dateras när det skickas", style="italic"))
+        self.query_one("#editor").display = True
+        area.focus()
+        self.refresh_bindings()
+
+    def action_send(self) -> None:
+        if self.draft is None:
+            return
+        d = self.draft
+        self.call_service("send", cases.send_case, self.ctx, self.actor, d.unit_id, d.patient.id,
+                          self.query_one("#text", TextArea).text)
+
+    def done_send(self, case_id: int) -> None:
+        self.notify(f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}.",
+                    markup=False)
+        self.app.pop_screen()
+        self.app.screen.call_service("case", cases.open_case, self.ctx, self.actor, case_id)  # type: ignore[attr-defined]
+
+    def action_cancel(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,181 @@
+"""The patient's side, as 1177 shows it (demo and training): the inbox and one case with its reply form."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Footer, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui_app.core import template
+from tui_app.core.clock import fmt_date, fmt_datetime
+from tui_app.services import conversation
+from tui_app.services.views import CaseView
+from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.ui.widgets import UserBar
+
+
+class PatientHomeScreen(AppScreen):
+    """1177: the patient's messages."""
+
+    HELP_TITLE = "1177 – dina ärenden"
+    HELP = "Så här ser patienten sina ärenden i 1177. Välj ett ärende och tryck Enter."
+    BINDINGS = [
+        Binding("enter", "open", "Öppna", id="patient_open", show=True),
+        Binding("u", "refresh", "Uppdatera", id="refresh_patient"),
+        Binding("x", "sign_out", "Logga ut", id="sign_out"),
+        Binding("q", "app.quit", "Avsluta", id="quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield UserBar()
+        yield Static(Text("1177 – Inkorg", style="bold"), classes="title")
+        yield OptionList(id="patient-cases")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
+        self.call_service("cases", conversation.patient_cases, self.ctx, self.actor)
+
+    def done_cases(self, views: list[CaseView]) -> None:
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        for v in views:
+            t = Text(f"{template.TEMPLATE_NAME} – {v.unit_name}\n", style="bold")
+            state = (f"Öppet – svara senast {fmt_datetime(v.deadline)}" if v.accepts_reply
+                     else "Avslutat")
+            t.append(f"  {fmt_date(v.sent_at)} · {state}")
+            if v.patient_read_at is None:
+                t.append(" · ● Oläst", style="bold")
+            ol.add_option(Option(t, id=str(v.case_id)))
+        if not views:
+            self.query_one(StatusLine).show("Du har inga meddelanden.")
+        else:
+            ol.highlighted = 0
+        ol.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self._open(int(event.option.id))
+
+    def action_open(self) -> None:
+        ol = self.query_one(OptionList)
+        if ol.highlighted is not None:
+            opt = ol.get_option_at_index(ol.highlighted)
+            if opt.id:
+                self._open(int(opt.id))
+
+    def _open(self, case_id: int) -> None:
+        self.call_service("case", conversation.patient_open_case, self.ctx, self.actor, case_id)
+
+    def done_case(self, view: CaseView) -> None:
+        self.app.push_screen(PatientCaseScreen(view))
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()  # type: ignore[attr-defined]
+
+
+def page_lines(view: CaseView) -> tuple[list[str], list[str]]:
+    """The texts above and below the reply box, exactly in 1177's words and order (SPEC.md)."""
+    q = view.question
+    head = template.patient_header(view.unit_name) + [""]
+    head += template.question_block(q.body, q.author, fmt_date(q.sent_at), fmt_datetime(q.sent_at))
+    return head, template.reply_block()
+
+
+class PatientCaseScreen(AppScreen):
+    """1177: Bifoga bild/fil till vården — the question and the reply form."""
+
+    HELP_TITLE = "1177 – svara på meddelandet"
+    HELP = ("Skriv ditt svar i rutan under Svara. BIFOGA FILER (F3) lägger till bilder eller "
+            "dokument, högst 5. SKICKA (F2) skickar. Du kan skriva flera gånger inom 2 dagar.")
+    BINDINGS = [
+        Binding("f2", "send", template.BUTTON_SEND, id="patient_send"),
+        Binding("f3", "attach", template.BUTTON_ATTACH, id="patient_attach"),
+        Binding("escape", "back", "Tillbaka", id="back"),
+    ]
+
+    def __init__(self, view: CaseView) -> None:
+        super().__init__()
+        self.view = view
+        self.draft_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield UserBar()
+        yield VerticalScroll(id="page")
+        yield StatusLine()
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.render_page()
+
+    async def render_page(self) -> None:
+        """Lay out the page from the current view, keeping any text being typed."""
+        self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
+        page = self.query_one("#page", VerticalScroll)
+        if self.query("#reply"):
+            self.draft_text = self.query_one("#reply", TextArea).text
+        await page.remove_children()
+        head, form = page_lines(self.view)
+        widgets: list[Static | TextArea | Button] = [
+            Static(Text("\n".join(head)), id="page-head", classes="page-text")]
+        for m in self.view.messages[1:]:
+            widgets.append(Static(Text(
+                f"{'Ditt svar' if m.from_patient else m.author} · {fmt_datetime(m.sent_at)}\n{m.body}"
+                + "".join(f"\n📎 {f.display_name}" for f in m.files)), classes="earlier"))
+        if not self.view.accepts_reply:
+            widgets.append(Static(Text(
+                f"Ärendet är avslutat sedan {fmt_datetime(self.view.deadline)} och tar inte emot "
+                "fler svar. Kontakta mottagningen om du behöver skicka något mer.",
+                style="bold"), id="closed-note"))
+        # The reply form, in 1177's order: Svara, the box, help, BIFOGA FILER, warning, SKICKA.
+        widgets.append(Static(Text(form[0], style="bold"), classes="page-text"))
+        widgets.append(TextArea(self.draft_text, id="reply", soft_wrap=True))
+        widgets.append(Static(Text(form[2]), classes="page-text"))
+        widgets.append(Button(template.BUTTON_ATTACH, id="attach"))
+        widgets.append(Static("", id="attachments"))
+        widgets.append(Static(Text(form[6]), classes="page-text"))
+        widgets.append(Button(template.BUTTON_SEND, id="send", variant="primary"))
+        await page.mount_all(widgets)
+        self.query_one("#reply", TextArea).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "send":
+            self.action_send()
+        elif event.button.id == "attach":
+            self.action_attach()
+
+    def action_attach(self) -> None:
+        self.query_one(StatusLine).show(
+            "Att bifoga filer kommer i nästa version av demon.", error=True)
+
+    def action_send(self) -> None:
+        text = self.query_one("#reply", TextArea).text
+        self.call_service("reply", conversation.patient_reply, self.ctx, self.actor,
+                          self.view.case_id, text)
+
+    def done_reply(self, _message_id: int) -> None:
+        self.draft_text = ""
+        self.query_one("#reply", TextArea).text = ""
+        self.say("Ditt svar är skickat.")
+        self.call_service("case", conversation.patient_open_case, self.ctx, self.actor,
+                          self.view.case_id)
+
+    async def done_case(self, view: CaseView) -> None:
+        self.view = view
+        await self.render_page()
+        self.say("Ditt svar är skickat.")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,75 @@
+"""Demo mode: pick who you are — staff, administrator or patient."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
+from tui_app.ui.base import AppScreen, StatusLine
+
+KIND_HEAD = {"staff": "Personal", "admin": "Administration 1177 e-tjänster", "patient": "Patienter (1177)"}
+
+
+class SignInScreen(AppScreen):
+    """Choose a person to act as; only demo mode shows this."""
+
+    HELP_TITLE = "Demo: välj vem du är"
+    HELP = ("I demoläget väljer du vem du är. Personal ser sina enheters ärenden; GK-konton är "
+            "gemensamma konton som inte får ladda ner filer; patienten ser meddelandet som i 1177.")
+    BINDINGS = [
+        Binding("enter", "choose", "Logga in", id="signin_choose", show=True),
+        Binding("q", "app.quit", "Avsluta", id="quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Demo – Skicka in filer via 1177 e-tjänster · välj vem du är", style="bold"),
+                     classes="title")
+        yield OptionList(id="people")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.call_service("choices", sign_in_choices, self.ctx)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def done_choices(self, choices: list[SignInChoice]) -> None:
+        self.choices = {f"{c.kind}:{c.key}": c for c in choices}
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        last_kind = None
+        for c in choices:
+            if c.kind != last_kind:
+                ol.add_option(Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True))
+                last_kind = c.kind
+            t = Text(f"  {c.label}")
+            t.append(f"\n    {c.detail}", style="dim")
+            ol.add_option(Option(t, id=f"{c.kind}:{c.key}"))
+        ol.focus()
+        ol.highlighted = 1
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._sign_in(event.option.id)
+
+    def action_choose(self) -> None:
+        ol = self.query_one(OptionList)
+        if ol.highlighted is not None:
+            self._sign_in(ol.get_option_at_index(ol.highlighted).id)
+
+    def _sign_in(self, key: str | None) -> None:
+        if not key:
+            return
+        kind, ident = key.split(":", 1)
+        if kind == "patient":
+            self.call_service("actor", patient_actor, self.ctx, int(ident))
+        else:
+            self.call_service("actor", staff_by_login, self.ctx, ident)
+
+    def done_actor(self, actor: object) -> None:
+        self.app.sign_in(actor)  # type: ignore[attr-defined]
