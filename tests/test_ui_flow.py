@@ -16,9 +16,18 @@ from tui_app.ui.base import ServiceDone, ServiceFailed, StatusLine
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Wait until every worker is done and its messages are handled (never sleep)."""
+    """Wait until every service worker is done and its messages are handled (never sleep).
+
+    Only the app's own service workers count: a DirectoryTree keeps a loader worker running.
+    """
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        for w in [w for w in pilot.app.workers if w.name.startswith("svc:")]:
+            try:
+                await w.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass  # a screen that went away takes its workers with it
         await pilot.pause()
 
 

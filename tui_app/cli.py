@@ -1,4 +1,4 @@
-"""The command line: `tui-app` (staff), `demo`, `sweep`, `check`, `load`; builds the app via one factory."""
+"""The command line: the app, `demo`, `sweep`, `check`, `load`, `leftovers`, `audit`; one app factory."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="*")
     ld = sub.add_parser("load", help="läs in enheter, personal och patienter från en JSON-fil")
     ld.add_argument("file", type=Path)
+    lo = sub.add_parser("leftovers", help="sök kvarglömda kopior av patientfiler (R21)")
+    lo.add_argument("--delete", action="store_true", help="radera dem")
+    lo.add_argument("--dir", type=Path, action="append", help="mapp att söka i (flera går)")
+    au = sub.add_parser("audit", help="åtkomstloggen (R24)")
+    ausub = au.add_subparsers(dest="audit_command", required=True)
+    ausub.add_parser("verify", help="kontrollera att loggkedjan är obruten")
+    ex = ausub.add_parser("export", help="loggutdrag för en patient (PDL 8 kap.)")
+    ex.add_argument("--patient", required=True)
+    ex.add_argument("--output", type=Path)
     return p
 
 
@@ -56,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "check":
         from tui_app.intake import run_check_cli
 
-        return run_check_cli(args.files + (["--json"] if args.json else []))
+        return run_check_cli((["--json"] if args.json else []) + ["--", *args.files])
     try:
         return _dispatch(cmd, args)
     except UserError as exc:
@@ -83,11 +92,25 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
     ctx = open_context(settings.url, settings.data_dir)
     ctx.settings["config"] = settings
     if cmd == "sweep":
-        from tui_app.services.sweep import close_expired
+        from tui_app.services.files import collect_garbage
+        from tui_app.services.sweep import close_expired, remove_expired
 
         r = close_expired(ctx)
         print(f"Avslutade automatiskt: {r.closed_auto}; avslutade efter svar: {r.closed_answered}")
+        g = remove_expired(ctx)
+        print(f"Gallrade ärenden (äldre än 2 år): {g.removed_cases}; filer: {g.removed_files}")
+        for line in g.still_downloaded:
+            print(f"  Nedladdad kopia fanns kvar: {line}")
+        print(f"Städade rester efter avbrutna uppladdningar: {collect_garbage(ctx)}")
         return 0
+    if cmd == "leftovers":
+        from tui_app.services.leftovers import run_leftovers
+
+        return run_leftovers(ctx, dirs=args.dir, delete=args.delete)
+    if cmd == "audit":
+        from tui_app.services.auditlog import run_audit_cli
+
+        return run_audit_cli(ctx, args)
     if cmd == "load":
         from tui_app.services.seed import load_file
 

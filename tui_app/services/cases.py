@@ -115,7 +115,7 @@ def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
     if file_count == 0:
         return "Läs svaret"
     left = file_count if undecided < 0 else undecided
-    return f"Bedöm {left} fil{'er' if left != 1 else ''}" if left else "Hantera filerna"
+    return f"Bedöm {left} fil{'er' if left != 1 else ''}" if left else "Arkivera och rensa"
 
 
 def inbox(
@@ -136,8 +136,10 @@ def inbox(
         if q:
             stmt = stmt.where(_search_clause(q, now))  # type: ignore[arg-type]
         stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
+        found = s.exec(stmt).all()
+        undecided, copies = _file_counts(s, [c.id for c, _, _ in found if c.file_count])
         rows = []
-        for case, p, unit in s.exec(stmt).all():
+        for case, p, unit in found:
             st = case_state(deadline=case.deadline_at, now=now,
                             patient_messages=case.patient_messages,
                             handled=case.handled_at is not None)
@@ -146,9 +148,28 @@ def inbox(
                 case_id=case.id, unit_name=unit.name, patient_pnr_display=Pnr(p.pnr).display,
                 patient_name=f"{p.first_name} {p.last_name}", state=st, sent_at=case.sent_at,
                 deadline=case.deadline_at, remaining=fmt_remaining(case.deadline_at - now),
-                file_count=case.file_count, todo=todo_for(st, case.file_count),
+                file_count=case.file_count,
+                todo=todo_for(st, case.file_count, undecided.get(case.id, 0)),
+                leftovers=copies.get(case.id, 0),
             ))
         return rows
+
+
+def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per case: files without a decision, and downloaded copies not yet cleaned up."""
+    from tui_app.store.models import Attachment, Download
+
+    if not case_ids:
+        return {}, {}
+    undecided = dict(s.exec(
+        select(Attachment.case_id, func.count()).where(
+            col(Attachment.case_id).in_(case_ids), col(Attachment.decision).is_(None))
+        .group_by(Attachment.case_id)).all())
+    copies = dict(s.exec(
+        select(Download.case_id, func.count()).where(
+            col(Download.case_id).in_(case_ids), col(Download.cleaned_at).is_(None))
+        .group_by(Download.case_id)).all())
+    return undecided, copies
 
 
 def _search_clause(q: str, now: object) -> object:

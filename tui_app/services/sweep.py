@@ -1,15 +1,16 @@
-"""The cron job: close cases whose deadline has passed (R07, R12); retention comes with R23."""
+"""The cron job: close cases whose deadline has passed (R07, R12) and remove old cases (R23)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import col, select
 
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.store.db import session_scope
-from tui_app.store.models import Case, Patient, Unit
+from tui_app.core.limits import RETENTION
+from tui_app.store.models import Attachment, Case, Download, Message, Patient, Unit
 
 BATCH = 500
 
@@ -51,3 +52,63 @@ def close_expired(ctx: Context) -> SweepReport:
                 )
         if len(rows) < BATCH:
             return SweepReport(auto, answered)
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    """What the retention sweep removed, and downloaded copies that were still lying around."""
+
+    removed_cases: int
+    removed_files: int
+    still_downloaded: list[str] = field(default_factory=list)
+
+
+def remove_expired(ctx: Context) -> RetentionReport:
+    """R23: remove cases older than two years with their stored files; log each removal."""
+    cutoff = ctx.now() - RETENTION
+    cases = files = 0
+    reported: list[str] = []
+    while True:
+        doomed: list[str] = []
+        with session_scope(ctx.engine) as s:
+            rows = s.exec(
+                select(Case, Unit, Patient)
+                .join(Unit, col(Unit.id) == col(Case.unit_id))
+                .join(Patient, col(Patient.id) == col(Case.patient_id))
+                .where(col(Case.sent_at) < cutoff).order_by(col(Case.id)).limit(BATCH)
+            ).all()
+            for case, unit, p in rows:
+                atts = s.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
+                live = s.exec(select(Download).where(Download.case_id == case.id,
+                                                     col(Download.cleaned_at).is_(None))).all()
+                for d in live:
+                    reported.append(f"ärende {case.id}: {d.path} ({d.staff_login})")
+                for d in s.exec(select(Download).where(Download.case_id == case.id)).all():
+                    s.delete(d)
+                s.flush()  # no relationships are mapped: delete children before parents
+                for a in atts:
+                    doomed.append(a.storage_key)
+                    if a.thumb_key:
+                        doomed.append(a.thumb_key)
+                    s.delete(a)
+                s.flush()
+                for m in s.exec(select(Message).where(Message.case_id == case.id)).all():
+                    s.delete(m)
+                s.flush()
+                s.delete(case)
+                audit.append(
+                    s, at=ctx.now(), actor="system", action="gallring", unit_code=unit.code,
+                    patient_pnr=p.pnr, case_id=case.id,
+                    detail=f"ärendet och {len(atts)} filer gallrade efter 2 år"
+                    + (f"; {len(live)} nedladdade kopior fanns kvar" if live else ""),
+                )
+                cases += 1
+                files += len(atts)
+        # Only once the rows are gone for good are the files removed (a crash leaves orphans
+        # that collect_garbage finds, never a row pointing at nothing).
+        from tui_app.services.files import stored_path
+
+        for key in doomed:
+            stored_path(ctx, key).unlink(missing_ok=True)
+        if len(rows) < BATCH:
+            return RetentionReport(cases, files, reported)

@@ -34,6 +34,10 @@ class FileView:
     decision: str | None = None
     decision_reason: str = ""
     status: str = ""  # what has happened to it, in words
+    copies: int = 0  # downloaded copies not yet cleaned up
+    printed: bool = False
+    scanned: bool = False
+    in_picsara: bool = False
 
     @property
     def kind(self) -> str:

@@ -84,6 +84,7 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     closed_reason: str | None = Field(default=None, max_length=40)
     handled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    handled_by: str | None = Field(default=None, max_length=64)
     # Kept with each message so the inbox never has to count over a million rows.
     patient_messages: int = 0
     file_count: int = 0
@@ -127,3 +128,65 @@ class Setting(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+class Attachment(SQLModel, table=True):
+    """A file the patient sent: checked, cleaned, and stored under a generated name (R08–R11)."""
+
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    original_name: str = Field(max_length=255)  # for display only, always shown made safe
+    mime: str = Field(max_length=40)
+    size: int  # of the stored (cleaned) file
+    original_size: int
+    width: int | None = None
+    height: int | None = None
+    pages: int | None = None
+    sha256_original: str = Field(max_length=64)
+    sha256_stored: str = Field(max_length=64, index=True)
+    storage_key: str = Field(max_length=200, unique=True)  # relative to the files directory
+    thumb_key: str | None = Field(default=None, max_length=200)
+    received_at: datetime = Field(sa_column=_utc())
+    # Handling by staff (R13–R22); every change bumps `version` so two staff cannot both win.
+    version: int = 0
+    decision: str | None = Field(default=None, max_length=20)  # "journalförs" | "journalförs inte"
+    decision_reason: str = Field(default="", max_length=300)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    picsara_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    picsara_by: str | None = Field(default=None, max_length=64)
+    laterality: str | None = Field(default=None, max_length=20)
+    body_site: str | None = Field(default=None, max_length=100)
+    printed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    printed_by: str | None = Field(default=None, max_length=64)
+    scanned_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    scanned_by: str | None = Field(default=None, max_length=64)
+
+
+class Download(SQLModel, table=True):
+    """A downloaded copy of a patient file, tracked until it is cleaned away (R17, R18, R21)."""
+
+    __tablename__ = "download"
+    id: int | None = Field(default=None, primary_key=True)
+    attachment_id: int = Field(foreign_key="attachment.id", index=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    staff_login: str = Field(max_length=64, index=True)
+    path: str = Field(max_length=1000)
+    sha256: str = Field(max_length=64, index=True)
+    downloaded_at: datetime = Field(sa_column=_utc())
+    cleaned_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    cleaned_by: str | None = Field(default=None, max_length=64)
+    clean_note: str = Field(default="", max_length=300)
+
+
+class AuditReview(SQLModel, table=True):
+    """A recorded systematic sample check of the access log (logguppföljning, HSLF-FS 2016:40)."""
+
+    __tablename__ = "audit_review"
+    id: int | None = Field(default=None, primary_key=True)
+    reviewer: str = Field(max_length=64)
+    reviewed_at: datetime = Field(sa_column=_utc())
+    scope: str = Field(max_length=300)
+    finding: str = Field(max_length=2000)

@@ -80,7 +80,7 @@ class ServiceMixin:
             screen.post_message(ServiceDone(tag, value))
 
         screen.run_worker(job, thread=True, exclusive=False, group=tag, exit_on_error=False,
-                          name=tag)
+                          name=f"svc:{tag}")
 
     async def on_service_done(self, message: ServiceDone) -> None:
         handler = getattr(self, f"done_{message.tag}", None)

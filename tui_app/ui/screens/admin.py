@@ -27,12 +27,13 @@ class AdminScreen(AppScreen):
     HELP_TITLE = "Administration 1177 e-tjänster"
     HELP = ("Enheter: a aktiverar/avaktiverar enheten för 1177 (R01), m lägger upp/tar bort "
             "mallen (R02), v lägger till en vårdrelation (R04). Personal: p ger/tar Picsara-"
-            "behörighet (R15). Tab byter tabell.")
+            "behörighet (R15). l öppnar åtkomstloggen (logguppföljning). Tab byter tabell.")
     BINDINGS = [
         Binding("a", "toggle_unit('activated_1177')", "Aktivera 1177", id="admin_activate"),
         Binding("m", "toggle_unit('template_installed')", "Mall", id="admin_template"),
         Binding("v", "care_relation", "Vårdrelation", id="admin_relation"),
         Binding("p", "toggle_picsara", "Picsara", id="admin_picsara"),
+        Binding("l", "audit", "Logg", id="admin_audit"),
         Binding("x", "sign_out", "Logga ut", id="sign_out"),
         Binding("q", "app.quit", "Avsluta", id="quit"),
     ]
@@ -123,6 +124,11 @@ class AdminScreen(AppScreen):
 
     def done_relation(self, name: str) -> None:
         self.say(f"Vårdrelation tillagd för {name}.")
+
+    def action_audit(self) -> None:
+        from tui_app.ui.screens.auditlog import AuditScreen
+
+        self.app.push_screen(AuditScreen())
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

@@ -1,30 +1,57 @@
-"""A case as staff see it: the facts, the conversation, and the files."""
+"""A case as staff see it: the facts, the files with their handling, and the conversation."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
-from tui_app.services import cases
-from tui_app.services.views import CaseView
+from tui_app.services import cases, handling
+from tui_app.services.views import CaseView, FileView
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.conversation import Bubble, case_header
+from tui_app.ui.conversation import Bubble, case_header, fmt_size
+from tui_app.ui.dialogs import AskDialog, ConfirmDialog
 from tui_app.ui.widgets import UserBar
+
+FILE_ACTIONS = {"preview", "journal", "not_journal", "download", "picsara", "earkiv", "scanned",
+                "cleanup"}
+
+
+def file_facts(f: FileView) -> str:
+    """Type, size, and pixel size or page count."""
+    kind = f.mime.split("/")[-1].upper()
+    extra = f"{f.width}×{f.height}" if f.width and f.height else (
+        f"{f.pages} s." if f.pages else "")
+    return f"{kind} {fmt_size(f.size)} {extra}".strip()
 
 
 class CaseScreen(AppScreen):
     """Ett ärende."""
 
     HELP_TITLE = "Ärende"
-    HELP = ("Överst: ärendenummer, enhet, patient, status och svarstid. Under: konversationen – "
-            "vårdens meddelanden till vänster, patientens till höger, med tider.")
+    HELP = (
+        "Överst: ärendenummer, enhet, patient, status och svarstid. Sedan filerna, och under dem "
+        "konversationen – vårdens meddelanden till vänster, patientens till höger.\n"
+        "För varje fil (markera den i listan): p förhandsvisa · j journalförs · i journalförs "
+        "inte (med anledning) · l ladda ner (en i taget, till Hämtade filer; inte med GK-konto) · "
+        "s spara bild i Picsara · e skriv ut dokument för E-arkiv · m markera skannad · r rensa "
+        "nedladdad kopia och papperskorgen. h markerar ärendet som hanterat. Tab byter mellan "
+        "fillistan och konversationen."
+    )
     BINDINGS = [
         Binding("escape", "back", "Tillbaka", id="back"),
-        Binding("u", "refresh", "Uppdatera", id="refresh_case"),
-        Binding("j", "scroll_down", show=False),
-        Binding("k", "scroll_up", show=False),
+        Binding("p", "preview", "Visa", id="file_preview"),
+        Binding("j", "journal", "Journalförs", id="file_journal"),
+        Binding("i", "not_journal", "Inte", id="file_not_journal"),
+        Binding("l", "download", "Ladda ner", id="file_download"),
+        Binding("s", "picsara", "Picsara", id="file_picsara"),
+        Binding("e", "earkiv", "E-arkiv", id="file_earkiv"),
+        Binding("m", "scanned", "Skannad", id="file_scanned", show=False),
+        Binding("r", "cleanup", "Rensa", id="file_cleanup"),
+        Binding("h", "handled", "Hanterat", id="case_handled", show=False),
+        Binding("u", "refresh", "Uppdatera", id="refresh_case", show=False),
     ]
 
     def __init__(self, view: CaseView) -> None:
@@ -34,11 +61,16 @@ class CaseScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield UserBar()
         yield Static(id="case-head")
+        yield DataTable(id="files", cursor_type="row")
         yield VerticalScroll(id="conversation")
         yield StatusLine()
         yield Footer()
 
     async def on_mount(self) -> None:
+        t = self.query_one("#files", DataTable)
+        t.add_column("Fil", key="name", width=22)
+        t.add_column("Typ", key="facts", width=20)
+        t.add_column("Status", key="status")
         await self.show_view(self.view)
 
     async def show_view(self, view: CaseView) -> None:
@@ -46,10 +78,160 @@ class CaseScreen(AppScreen):
         self.view = view
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         self.query_one("#case-head", Static).update(case_header(view))
+        t = self.query_one("#files", DataTable)
+        keep = t.cursor_row
+        t.clear()
+        for f in view.files:
+            mark = "▣" if f.kind == "bild" else "▤"
+            t.add_row(Text(f"{mark} {f.display_name}", no_wrap=True, overflow="ellipsis"),
+                      Text(file_facts(f)), Text(f.status + (f" ⚠{f.copies}" if f.copies else "")),
+                      key=str(f.id))
+        t.display = bool(view.files)
+        if view.files:
+            t.move_cursor(row=min(keep, len(view.files) - 1))
+            t.focus()
         conv = self.query_one("#conversation", VerticalScroll)
         await conv.remove_children()
         await conv.mount_all([Bubble(m) for m in view.messages])
-        conv.focus()
+        if not view.files:
+            conv.focus()
+        self.refresh_bindings()
+
+    def current(self) -> FileView | None:
+        """The highlighted file."""
+        files = self.view.files
+        t = self.query_one("#files", DataTable)
+        if not files or not (0 <= t.cursor_row < len(files)):
+            return None
+        return files[t.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in FILE_ACTIONS:
+            return True
+        f = self.current() if self.is_mounted else None
+        if f is None:
+            return None  # shown greyed: no file here
+        pdf = f.mime == "application/pdf"
+        rules = {
+            "download": not self.actor.shared_account,
+            "picsara": not pdf and f.decision == handling.JOURNAL and not f.in_picsara,
+            "earkiv": pdf and f.decision == handling.JOURNAL and not f.printed,
+            "scanned": f.printed and not f.scanned,
+            "cleanup": f.copies > 0,
+        }
+        return True if rules.get(action, True) else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_preview()
+
+    def _file_call(self, tag: str, fn: object, *args: object) -> None:
+        f = self.current()
+        if f is None:
+            self.query_one(StatusLine).show("Det finns ingen fil i ärendet.", error=True)
+            return
+        self.call_service(tag, fn, self.ctx, self.actor, f.id, *args)  # type: ignore[arg-type]
+
+    def action_preview(self) -> None:
+        self._file_call("preview", handling.preview)
+
+    def done_preview(self, pv: handling.Preview) -> None:
+        from tui_app.ui.preview import PreviewScreen
+
+        self.app.push_screen(PreviewScreen(pv))
+
+    def action_journal(self) -> None:
+        self._file_call("changed", handling.decide, True, "")
+
+    def action_not_journal(self) -> None:
+        f = self.current()
+        if f is None:
+            return
+
+        def chosen(reason: str | None) -> None:
+            if reason is not None:
+                self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False, reason)
+
+        self.app.push_screen(AskDialog("Journalförs inte", f"Kort anledning för {f.display_name}:",
+                                       placeholder="t.ex. dubblett, fel patient, ej relevant"), chosen)
+
+    def action_download(self) -> None:
+        self._file_call("downloaded", handling.download)
+
+    def done_downloaded(self, path: object) -> None:
+        self.say(f"Nedladdad till {path}. Radera den när den är använd (r).")
+        self.action_refresh()
+
+    def action_picsara(self) -> None:
+        f = self.current()
+        if f is None:
+            return
+
+        def site_chosen(lat: str | None, site: str | None) -> None:
+            if site is not None:
+                self.call_service("archived", handling.to_picsara, self.ctx, self.actor, f.id,
+                                  lat or None, site)
+
+        def lat_chosen(lat: str | None) -> None:
+            if lat is None:
+                return
+            self.app.push_screen(AskDialog("Spara i Picsara", "Kroppsdel (valfritt):",
+                                           placeholder="t.ex. handled"),
+                                 lambda site: site_chosen(lat.strip(), site))
+
+        def check(text: str) -> None:
+            from tui_app.core.errors import InvalidInput
+
+            if text.strip() and text.strip() not in handling.LATERALITIES:
+                raise InvalidInput("Skriv höger, vänster, bilateralt, ej parad – eller lämna tomt.")
+
+        self.app.push_screen(AskDialog(
+            "Spara i Picsara", "Sida (höger, vänster, bilateralt, ej parad – eller tomt):",
+            check=check), lat_chosen)
+
+    def action_earkiv(self) -> None:
+        self._file_call("archived", handling.print_earkiv)
+
+    def done_archived(self, where: object) -> None:
+        self.action_refresh()
+        f = self.current()
+        name = f.display_name if f else "filen"
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.action_cleanup()
+            else:
+                self.say("Kom ihåg att rensa den nedladdade kopian (r).")
+
+        self.app.push_screen(ConfirmDialog(
+            f"Klart: {name} är överförd. Radera den nedladdade kopian och eventuella kopior i "
+            "papperskorgen nu? (R21)"), answer)
+
+    def action_scanned(self) -> None:
+        self._file_call("changed", handling.mark_scanned)
+
+    def action_cleanup(self) -> None:
+        self._file_call("cleaned", handling.cleanup)
+
+    def done_cleaned(self, report: handling.CleanupReport) -> None:
+        if report.clean:
+            self.say(f"Rensat: {len(report.deleted)} nedladdade, {len(report.trashed)} i "
+                     "papperskorgen. Ingen kopia finns kvar.")
+        else:
+            self.query_one(StatusLine).show(
+                "Kopior finns kvar: " + ", ".join(report.remaining) + " ".join(report.notes),
+                error=True)
+        self.action_refresh()
+
+    def action_handled(self) -> None:
+        self.call_service("changed", handling.mark_handled, self.ctx, self.actor, self.view.case_id)
+
+    def done_changed(self, _value: object) -> None:
+        self.say("Sparat.")
+        self.action_refresh()
 
     def action_refresh(self) -> None:
         self.call_service("case", cases.open_case, self.ctx, self.actor, self.view.case_id)
@@ -59,9 +241,3 @@ class CaseScreen(AppScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_scroll_down(self) -> None:
-        self.query_one("#conversation", VerticalScroll).scroll_down()
-
-    def action_scroll_up(self) -> None:
-        self.query_one("#conversation", VerticalScroll).scroll_up()

@@ -5,16 +5,56 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui_app.core import template
 from tui_app.core.clock import fmt_date, fmt_datetime
-from tui_app.services import conversation
+from tui_app.core.safetext import safe_display_name
+from tui_app.core.limits import MAX_FILES_PER_MESSAGE
+from tui_app.services import conversation, files
+from tui_app.services.files import StagedFile
 from tui_app.services.views import CaseView
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import UserBar
+
+
+def fmt_size(n: int) -> str:
+    """Size for the patient, as 1177 would say it."""
+    from tui_app.ui.conversation import fmt_size as f
+
+    return f(n)
+
+
+def picker_start(ctx: object) -> "Path":
+    """Where the file picker opens: the demo samples in demo mode, else the home folder."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[3] / "data" / "samples"
+    if getattr(ctx, "demo", False) and samples.is_dir():
+        return samples
+    return Path.home()
+
+
+class AttachmentList(OptionList):
+    """The chosen files; d or Delete removes the highlighted one."""
+
+    BINDINGS = [Binding("d,delete", "remove", "Ta bort fil", id="remove_file")]
+
+    class Remove(Message):
+        """The patient removes a chosen file."""
+
+        def __init__(self, token: str) -> None:
+            super().__init__()
+            self.token = token
+
+    def action_remove(self) -> None:
+        if self.highlighted is not None:
+            opt = self.get_option_at_index(self.highlighted)
+            if opt.id:
+                self.post_message(self.Remove(opt.id))
 
 
 class PatientHomeScreen(AppScreen):
@@ -109,6 +149,8 @@ class PatientCaseScreen(AppScreen):
         super().__init__()
         self.view = view
         self.draft_text = ""
+        self.staged: list[StagedFile] = []
+        self.pending: list[str] = []  # names still being checked
 
     def compose(self) -> ComposeResult:
         yield UserBar()
@@ -143,11 +185,28 @@ class PatientCaseScreen(AppScreen):
         widgets.append(TextArea(self.draft_text, id="reply", soft_wrap=True))
         widgets.append(Static(Text(form[2]), classes="page-text"))
         widgets.append(Button(template.BUTTON_ATTACH, id="attach"))
-        widgets.append(Static("", id="attachments"))
+        widgets.append(AttachmentList(id="attachments"))
         widgets.append(Static(Text(form[6]), classes="page-text"))
         widgets.append(Button(template.BUTTON_SEND, id="send", variant="primary"))
         await page.mount_all(widgets)
+        self.show_attachments()
         self.query_one("#reply", TextArea).focus()
+
+    def show_attachments(self) -> None:
+        """List the chosen files with their verdicts, and those still being checked."""
+        ol = self.query_one("#attachments", AttachmentList)
+        ol.clear_options()
+        for f in self.staged:
+            if f.accepted:
+                t = Text(f"✓ {f.display_name}", style="bold")
+                t.append(f" · {(f.mime or '').split('/')[-1].upper()} · {fmt_size(f.original_size)}")
+            else:
+                t = Text(f"✗ {f.display_name}", style="bold")
+                t.append(f" – {f.reason}")
+            ol.add_option(Option(t, id=f.token))
+        for name in self.pending:
+            ol.add_option(Option(Text(f"⏳ {name} – kontrolleras …"), disabled=True))
+        ol.display = bool(self.staged or self.pending)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -157,16 +216,61 @@ class PatientCaseScreen(AppScreen):
             self.action_attach()
 
     def action_attach(self) -> None:
-        self.query_one(StatusLine).show(
-            "Att bifoga filer kommer i nästa version av demon.", error=True)
+        if len(self.staged) + len(self.pending) >= MAX_FILES_PER_MESSAGE:
+            self.query_one(StatusLine).show(
+                f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande (R08). "
+                "Ta bort en fil (markera den och tryck d) för att byta.", error=True)
+            return
+        from tui_app.ui.filepicker import FilePickerScreen
+
+        self.app.push_screen(FilePickerScreen(picker_start(self.ctx)), self._picked)
+
+    def _picked(self, path: object) -> None:
+        from pathlib import Path
+
+        if not isinstance(path, Path):
+            return
+        self.pending.append(safe_display_name(path.name))
+        self.show_attachments()
+        self.call_service("staged", files.stage_file, self.ctx, path)
+
+    def done_staged(self, staged: StagedFile) -> None:
+        if staged.display_name in self.pending:
+            self.pending.remove(staged.display_name)
+        self.staged.append(staged)
+        self.show_attachments()
+        if staged.accepted:
+            self.say(f"{staged.display_name} är kontrollerad och kan skickas.")
+        else:
+            self.query_one(StatusLine).show(f"{staged.display_name}: {staged.reason}", error=True)
+
+    def failed(self, tag: str, error: object) -> None:
+        if tag == "staged" and self.pending:
+            self.pending.pop(0)
+            self.show_attachments()
+        super().failed(tag, error)  # type: ignore[arg-type]
+
+    def on_attachment_list_remove(self, event: "AttachmentList.Remove") -> None:
+        keep = [f for f in self.staged if f.token != event.token]
+        for f in self.staged:
+            if f.token == event.token:
+                files.discard_staged(self.ctx, f)
+                self.say(f"{f.display_name} är borttagen ur svaret.")
+        self.staged = keep
+        self.show_attachments()
 
     def action_send(self) -> None:
+        if self.pending:
+            self.query_one(StatusLine).show(
+                "Vänta tills alla filer är kontrollerade innan du skickar.", error=True)
+            return
         text = self.query_one("#reply", TextArea).text
         self.call_service("reply", conversation.patient_reply, self.ctx, self.actor,
-                          self.view.case_id, text)
+                          self.view.case_id, text, list(self.staged))
 
     def done_reply(self, _message_id: int) -> None:
         self.draft_text = ""
+        self.staged = []
         self.query_one("#reply", TextArea).text = ""
         self.say("Ditt svar är skickat.")
         self.call_service("case", conversation.patient_open_case, self.ctx, self.actor,

@@ -1,0 +1,137 @@
+"""The access log (R24): every access is logged, the chain shows tampering, reviews and extracts;
+and retention (R23): old cases go, their log stays."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from tests.conftest import ELIN, staff
+from tests.handling_fixtures import Places, case_with_files, places  # noqa: F401
+from tui_app.core.clock import FixedClock
+from tui_app.core.errors import NotFound, UserError
+from tui_app.services import audit, auditlog, handling
+from tui_app.services.cases import open_case
+from tui_app.services.context import Context
+from tui_app.services.sweep import remove_expired
+from tui_app.store.models import Attachment, AuditEntry, AuditReview, Case
+
+
+def entries(ctx: Context) -> list[AuditEntry]:
+    with Session(ctx.engine) as s:
+        return list(s.exec(select(AuditEntry).order_by(AuditEntry.seq)).all())
+
+
+def test_r24_every_access_is_logged_with_who_unit_patient_what(ctx: Context, places: Places) -> None:
+    number, img, pdf = case_with_files(ctx)
+    dan = staff(ctx, "danan12")
+    open_case(ctx, dan, number)
+    handling.preview(ctx, dan, img)
+    handling.decide(ctx, dan, pdf, True)
+    handling.download(ctx, dan, pdf)
+    handling.print_earkiv(ctx, dan, pdf)
+    handling.cleanup(ctx, dan, pdf)
+    with pytest.raises(UserError):
+        handling.download(ctx, staff(ctx, "reumgk"), img)
+    with pytest.raises(NotFound):
+        open_case(ctx, staff(ctx, "karjo7"), number)
+    log = [(e.actor, e.action, e.outcome, e.unit_code, e.patient_pnr, e.case_id)
+           for e in entries(ctx) if e.actor in ("danan12", "reumgk", "karjo7")]
+    want = [
+        ("danan12", "skicka meddelande", "ok"), ("danan12", "öppna ärende", "ok"),
+        ("danan12", "förhandsvisa", "ok"), ("danan12", "beslut", "ok"),
+        ("danan12", "ladda ner", "ok"), ("danan12", "skriv ut", "ok"), ("danan12", "rensa", "ok"),
+        ("reumgk", "ladda ner", "nekad"), ("karjo7", "öppna ärende", "nekad"),
+    ]
+    assert [row[:3] for row in log] == want
+    assert all(row[3] == "REUM-SKO" and row[4] == ELIN and row[5] == number for row in log)
+    assert audit.verify(ctx).ok
+
+
+@pytest.mark.parametrize("tamper,problem", [
+    ("UPDATE audit_entry SET detail = 'ingenting' WHERE seq = 3", "innehåll"),
+    ("UPDATE audit_entry SET actor = 'någon' WHERE seq = 2", "innehåll"),
+    ("DELETE FROM audit_entry WHERE seq = 2", "saknas"),
+    # Reorder: swap two entries' places in the chain.
+    ("UPDATE audit_entry SET seq = -1 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3;"
+     " UPDATE audit_entry SET seq = 3 WHERE seq = -1", ""),
+])
+def test_r24_tampering_with_the_log_is_detected(ctx: Context, places: Places, tamper: str,
+                                                problem: str) -> None:
+    number, _, _ = case_with_files(ctx)
+    open_case(ctx, staff(ctx, "danan12"), number)
+    assert audit.verify(ctx).ok
+    with ctx.engine.begin() as conn:
+        for statement in tamper.split(";"):
+            conn.execute(text(statement))
+    report = audit.verify(ctx)
+    assert not report.ok and report.broken_at in (2, 3, 4)
+    assert problem in report.problem
+
+
+def test_r24_audit_verify_command_says_where_it_breaks(ctx: Context, places: Places) -> None:
+    case_with_files(ctx)
+    out = io.StringIO()
+    assert auditlog.run_audit_cli(ctx, argparse.Namespace(audit_command="verify"), out) == 0
+    assert "obruten" in out.getvalue()
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entry SET action = 'x' WHERE seq = 1"))
+    out = io.StringIO()
+    assert auditlog.run_audit_cli(ctx, argparse.Namespace(audit_command="verify"), out) == 1
+    assert "BRUTEN vid post 1" in out.getvalue()
+
+
+def test_r24_admin_reviews_and_records_sample_checks(ctx: Context, places: Places) -> None:
+    number, _, _ = case_with_files(ctx)
+    open_case(ctx, staff(ctx, "danan12"), number)
+    lena = staff(ctx, "lenjo54")
+    rows = auditlog.search(ctx, lena, staff="danan12", patient="20000125-2386")
+    assert rows and all(r.actor == "danan12" and r.patient_pnr == ELIN for r in rows)
+    assert auditlog.search(ctx, lena, unit="HUD-SKO") == []
+    auditlog.record_review(ctx, lena, "danan12, vecka 48", "Inga avvikelser")
+    with Session(ctx.engine) as s:
+        r = s.exec(select(AuditReview)).one()
+        assert r.reviewer == "lenjo54" and r.finding == "Inga avvikelser"
+    with pytest.raises(UserError):
+        auditlog.search(ctx, staff(ctx, "danan12"))  # only administrators review
+    assert entries(ctx)[-1].action == "stickprov"
+
+
+def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    number, _, _ = case_with_files(ctx)
+    open_case(ctx, staff(ctx, "danan12"), number)
+    out_file = tmp_path / "utdrag.csv"
+    args = argparse.Namespace(audit_command="export", patient="20000125-2386", output=out_file)
+    assert auditlog.run_audit_cli(ctx, args, io.StringIO()) == 0
+    lines = out_file.read_text().splitlines()
+    assert lines[0] == "tid;enhet;vem;åtgärd;utfall;ärende"
+    assert any("REUM-SKO;danan12;öppna ärende;ok" in line for line in lines)
+
+
+def test_r23_cases_are_removed_after_two_years_and_the_log_stays(
+    ctx: Context, places: Places, clock: FixedClock
+) -> None:
+    number, img, _ = case_with_files(ctx)
+    dan = staff(ctx, "danan12")
+    path = handling.download(ctx, dan, img)
+    with Session(ctx.engine) as s:
+        keys = [a.storage_key for a in s.exec(select(Attachment)).all()]
+    assert all((ctx.files_dir / k).exists() for k in keys)
+    clock.advance(timedelta(days=729))
+    assert remove_expired(ctx).removed_cases == 0
+    clock.advance(timedelta(days=2))
+    report = remove_expired(ctx)
+    assert (report.removed_cases, report.removed_files) == (1, 2)
+    assert any(str(path) in line for line in report.still_downloaded)
+    with Session(ctx.engine) as s:
+        assert s.get(Case, number) is None and s.exec(select(Attachment)).all() == []
+    assert not any((ctx.files_dir / k).exists() for k in keys)
+    log = entries(ctx)
+    assert log[-1].action == "gallring" and log[-1].case_id == number
+    assert any(e.action == "ladda ner" and e.case_id == number for e in log)  # kept (5 years)
+    assert audit.verify(ctx).ok

@@ -1,0 +1,122 @@
+"""Reviewing the access log (logguppföljning), sample checks, the patient's extract, and the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from tui_app.core.clock import fmt_datetime
+from tui_app.core.errors import UserError
+from tui_app.core.pnr import parse_pnr
+from tui_app.services import audit
+from tui_app.services.context import Context
+from tui_app.services.identity import Actor
+from tui_app.store.db import session_scope
+from tui_app.store.models import AuditEntry, AuditReview
+
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One access-log entry for display."""
+
+    seq: int
+    at: datetime
+    actor: str
+    unit_code: str
+    patient_pnr: str
+    case_id: int | None
+    action: str
+    outcome: str
+    detail: str
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise UserError("Bara administrationsgruppen får granska åtkomstloggen.")
+
+
+def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", unit: str = "",
+           since: datetime | None = None, until: datetime | None = None) -> list[LogRow]:
+    """Log entries matching the filters, newest first; the review itself is logged (R24)."""
+    _require_admin(actor)
+    pnr = parse_pnr(patient).digits if patient.strip() else ""
+    with session_scope(ctx.engine) as s:
+        stmt = select(AuditEntry)
+        if staff.strip():
+            stmt = stmt.where(AuditEntry.actor == staff.strip())
+        if pnr:
+            stmt = stmt.where(AuditEntry.patient_pnr == pnr)
+        if unit.strip():
+            stmt = stmt.where(AuditEntry.unit_code == unit.strip())
+        if since:
+            stmt = stmt.where(col(AuditEntry.at) >= since)
+        if until:
+            stmt = stmt.where(col(AuditEntry.at) < until)
+        rows = s.exec(stmt.order_by(col(AuditEntry.seq).desc()).limit(PAGE)).all()
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="logguppföljning",
+                     patient_pnr=pnr or None,
+                     detail=f"sökning personal={staff!r} patient={pnr!r} enhet={unit!r}")
+        return [LogRow(e.seq, e.at, e.actor, e.unit_code or "", e.patient_pnr or "", e.case_id,
+                       e.action, e.outcome, e.detail) for e in rows]
+
+
+def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:
+    """Record a systematic sample check: reviewer, date, what was checked, the finding."""
+    _require_admin(actor)
+    if not finding.strip():
+        raise UserError("Skriv vad granskningen visade (till exempel 'inga avvikelser').")
+    with session_scope(ctx.engine) as s:
+        s.add(AuditReview(reviewer=actor.login, reviewed_at=ctx.now(), scope=scope[:300],
+                          finding=finding.strip()[:2000]))
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="stickprov",
+                     detail=f"{scope[:200]}: {finding.strip()[:200]}")
+
+
+def reviews(ctx: Context) -> list[AuditReview]:
+    """Recorded sample checks, newest first."""
+    with session_scope(ctx.engine) as s:
+        return list(s.exec(select(AuditReview).order_by(col(AuditReview.reviewed_at).desc())).all())
+
+
+def patient_extract(ctx: Context, pnr_text: str) -> list[LogRow]:
+    """Every logged access to one patient's data (unit and time), oldest first (PDL 8 kap.)."""
+    pnr = parse_pnr(pnr_text).digits
+    with session_scope(ctx.engine) as s:
+        rows = s.exec(select(AuditEntry).where(AuditEntry.patient_pnr == pnr)
+                      .order_by(col(AuditEntry.seq))).all()
+        return [LogRow(e.seq, e.at, e.actor, e.unit_code or "", e.patient_pnr or "", e.case_id,
+                       e.action, e.outcome, e.detail) for e in rows]
+
+
+def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int:  # type: ignore[no-untyped-def]
+    """`tui-app audit verify` and `tui-app audit export --patient PNR [--output FILE]`."""
+    if args.audit_command == "verify":
+        r = audit.verify(ctx)
+        if r.ok:
+            print(f"Loggkedjan är obruten: {r.entries} poster.", file=out)
+            return 0
+        print(f"Loggkedjan är BRUTEN vid post {r.broken_at}: {r.problem}.", file=out)
+        return 1
+    rows = patient_extract(ctx, args.patient)
+    target = args.output.open("w", newline="", encoding="utf-8") if args.output else out
+    w = csv.writer(target, delimiter=";")
+    w.writerow(["tid", "enhet", "vem", "åtgärd", "utfall", "ärende"])
+    for r in rows:
+        w.writerow([fmt_datetime(r.at), r.unit_code, r.actor, r.action, r.outcome, r.case_id or ""])
+    if args.output:
+        target.close()
+        print(f"Loggutdrag med {len(rows)} poster skrivet till {Path(args.output)}.", file=out)
+    with session_scope(ctx.engine) as s:
+        from tui_app.services.identity import os_login
+
+        audit.append(s, at=ctx.now(), actor=os_login(), action="loggutdrag",
+                     patient_pnr=parse_pnr(args.patient).digits, detail=f"{len(rows)} poster")
+    return 0

@@ -1,0 +1,366 @@
+"""Staff handle each file (R13–R22): decide, download one at a time, Picsara or E-arkiv, clean up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from tui_app.core.errors import InvalidInput, NotFound, RuleViolation, UserError
+from tui_app.services import audit
+from tui_app.services.cases import load_case_for_staff
+from tui_app.services.context import Context
+from tui_app.services.files import stored_path
+from tui_app.services.guard import refusals_logged
+from tui_app.services.identity import Actor
+from tui_app.store.db import session_scope
+from tui_app.store.models import Attachment, Case, Download, Patient, Unit
+
+JOURNAL = "journalförs"
+NOT_JOURNAL = "journalförs inte"
+LATERALITIES = ("höger", "vänster", "bilateralt", "ej parad")
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """A file with its case, unit and patient, loaded for one action."""
+
+    file: Attachment
+    case: Case
+    unit: Unit
+    patient: Patient
+
+
+def load_file(s: Session, actor: Actor, file_id: int) -> FileContext:
+    """The file if its case belongs to one of the actor's units (R05), else NotFound."""
+    a = s.get(Attachment, file_id)
+    if a is None:
+        raise NotFound("Filen finns inte längre. Den kan ha gallrats; uppdatera ärendet.")
+    case, unit, p = load_case_for_staff(s, actor, a.case_id)
+    return FileContext(a, case, unit, p)
+
+
+def _about(fc: FileContext) -> dict[str, object]:
+    return {"unit_code": fc.unit.code, "patient_pnr": fc.patient.pnr, "case_id": fc.case.id}
+
+
+def _log(s: Session, ctx: Context, actor: Actor, fc: FileContext, action: str, detail: str) -> None:
+    audit.append(s, at=ctx.now(), actor=actor.audit_name, action=action, unit_code=fc.unit.code,
+                 patient_pnr=fc.patient.pnr, case_id=fc.case.id,
+                 detail=f"fil {fc.file.id}: {detail}" if detail else f"fil {fc.file.id}")
+
+
+def _bump(s: Session, fc: FileContext, **values: object) -> None:
+    """Write values only if nobody changed the file since it was read (two staff at once)."""
+    result = s.execute(
+        update(Attachment)
+        .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == fc.file.version)
+        .values(version=fc.file.version + 1, **values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen.")
+
+
+def _settings(ctx: Context) -> object:
+    from tui_app.config import Settings
+
+    cfg = ctx.settings.get("config")
+    return cfg if cfg is not None else Settings(data_dir=ctx.data_dir)
+
+
+def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str = "") -> None:
+    """Record the staff member's decision: journaled or not (R13, R22); never automatic."""
+    with refusals_logged(ctx, actor, "beslut"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        reason = reason.strip()
+        if not journal and not reason:
+            raise InvalidInput("Skriv en kort anledning till att filen inte journalförs.").concerning(**_about(fc))
+        if len(reason) > 300:
+            raise InvalidInput("Anledningen får vara högst 300 tecken.").concerning(**_about(fc))
+        if fc.file.picsara_at or fc.file.printed_at:
+            raise UserError("Filen har redan sparats i Picsara eller skrivits ut; beslutet kan inte "
+                            "ändras här.").concerning(**_about(fc))
+        decision = JOURNAL if journal else NOT_JOURNAL
+        _bump(s, fc, decision=decision, decision_reason=reason, decided_by=actor.login,
+              decided_at=ctx.now())
+        _log(s, ctx, actor, fc, "beslut", decision + (f" ({reason})" if reason else ""))
+
+
+def download(ctx: Context, actor: Actor, file_id: int) -> Path:
+    """Copy one file to the actor's Downloads folder (R16, R17, R18); returns where it landed."""
+    from tui_app.adapters.downloads import default_download_dir, save_copy
+    from tui_app.adapters.errors import AdapterError
+
+    with refusals_logged(ctx, actor, "ladda ner"):
+        with session_scope(ctx.engine) as s:
+            fc = load_file(s, actor, file_id)
+            if actor.shared_account:
+                raise RuleViolation(
+                    "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
+                    "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med ditt "
+                    "eget konto.").concerning(**_about(fc))
+            src = stored_path(ctx, fc.file.storage_key)
+            if not src.is_file():
+                raise UserError("Filen saknas i lagringen. Kontakta IT-support.").concerning(**_about(fc))
+            dest_dir = getattr(_settings(ctx), "download_dir", None) or default_download_dir()
+            ext = fc.file.storage_key.rsplit(".", 1)[-1]
+            try:
+                saved = save_copy(src, Path(dest_dir), stem_hint=f"arende{fc.case.id}-fil{file_id}",
+                                  suffix=ext)
+            except AdapterError as exc:
+                raise UserError(exc.message).concerning(**_about(fc)) from exc
+            try:
+                s.add(Download(attachment_id=file_id, case_id=fc.case.id, staff_login=actor.login,  # type: ignore[arg-type]
+                               path=str(saved.path), sha256=saved.sha256, downloaded_at=ctx.now()))
+                _log(s, ctx, actor, fc, "ladda ner", str(saved.path))
+                s.flush()
+            except BaseException:
+                saved.path.unlink(missing_ok=True)  # never an untracked copy
+                raise
+        return saved.path
+
+
+def live_copies(s: Session, file_id: int, login: str | None = None) -> list[Download]:
+    """Downloaded copies of a file not yet cleaned up (optionally by one staff member)."""
+    stmt = select(Download).where(Download.attachment_id == file_id,
+                                  col(Download.cleaned_at).is_(None))
+    if login:
+        stmt = stmt.where(Download.staff_login == login)
+    return list(s.exec(stmt).all())
+
+
+def _my_copy(s: Session, actor: Actor, fc: FileContext) -> Path:
+    """The actor's downloaded copy, still intact: Picsara and printing use that copy (R19, R20)."""
+    from tui_app.adapters._fs import digest_regular_file
+
+    for d in live_copies(s, fc.file.id or 0, actor.login):
+        p = Path(d.path)
+        digest = digest_regular_file(p)
+        if digest is not None and digest.sha256 == d.sha256:
+            return p
+    raise UserError("Ladda ner filen först (l). Den hämtade kopian används och raderas sedan."
+                    ).concerning(**_about(fc))
+
+
+def case_study_uid(case: Case) -> str:
+    """One Picsara study (undersökning) per case: a stable DICOM UID derived from the case (2.25.x)."""
+    import uuid
+
+    return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, f'tui_app:case:{case.id}:{case.sent_at.isoformat()}').int}"
+
+
+def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
+               body_site: str | None) -> list[Path]:
+    """Import a journaled image into a Picsara case for the patient (R14, R15, R19)."""
+    from tui_app.adapters.errors import AdapterError
+    from tui_app.adapters.dicom import person_name
+    from tui_app.adapters.picsara import FolderPicsara, PicsaraImage, PicsaraStudy
+
+    with refusals_logged(ctx, actor, "picsara"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        about = _about(fc)
+        if fc.file.mime == "application/pdf":
+            raise RuleViolation("R14", "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
+                                "skrivs ut för skanning till E-arkiv.").concerning(**about)
+        if fc.file.decision != JOURNAL:
+            raise RuleViolation("R13", "Bestäm först att bilden ska journalföras (j).").concerning(**about)
+        if not actor.picsara_permission:
+            raise RuleViolation("R15", "Du har inte behörighet till Picsara. Be administrationsgruppen "
+                                "om behörighet, eller be en kollega som har den.").concerning(**about)
+        folder = getattr(_settings(ctx), "picsara_import_dir", None)
+        if not folder:
+            raise RuleViolation("R15", "Picsara är inte konfigurerat på den här servern "
+                                "(picsara_import_dir). Kontakta IT-support.").concerning(**about)
+        if fc.file.picsara_at:
+            raise UserError(f"Bilden sparades redan i Picsara av {fc.file.picsara_by}.").concerning(**about)
+        if laterality and laterality not in LATERALITIES:
+            raise InvalidInput(f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}.").concerning(**about)
+        copy = _my_copy(s, actor, fc)
+        p = fc.patient
+        study = PicsaraStudy(
+            patient_pnr12=p.pnr, patient_name=person_name(p.last_name, p.first_name),
+            unit_name=fc.unit.name, case_number=str(fc.case.id),
+            study_uid=case_study_uid(fc.case), accession=str(fc.case.id))
+        image = PicsaraImage(path=copy, laterality=laterality or None,
+                             body_site=(body_site or "").strip()[:64] or None,
+                             sha256=fc.file.sha256_stored)
+        _bump(s, fc, picsara_at=ctx.now(), picsara_by=actor.login, laterality=laterality or None,
+              body_site=(body_site or "").strip()[:100] or None)
+        _log(s, ctx, actor, fc, "picsara", f"{laterality or 'ingen sida'}; {body_site or ''}".strip("; "))
+        try:
+            written = FolderPicsara(Path(folder)).import_images(study, [image])  # type: ignore[arg-type]
+        except AdapterError as exc:
+            raise UserError(exc.message).concerning(**about) from exc
+        return written
+
+
+def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
+    """Print a journaled document with a cover sheet for scanning into E-arkiv (R14, R20)."""
+    from tui_app.adapters.earkiv import PrintJob, make_earkiv_adapter
+    from tui_app.core.clock import local
+    from tui_app.adapters.errors import AdapterError
+
+    with refusals_logged(ctx, actor, "e-arkiv"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        about = _about(fc)
+        if fc.file.mime != "application/pdf":
+            raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(**about)
+        if fc.file.decision != JOURNAL:
+            raise RuleViolation("R13", "Bestäm först att dokumentet ska journalföras (j).").concerning(**about)
+        if fc.file.printed_at:
+            raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}.").concerning(**about)
+        copy = _my_copy(s, actor, fc)
+        cfg = _settings(ctx)
+        adapter = make_earkiv_adapter(getattr(cfg, "earkiv_printer", None),
+                                      getattr(cfg, "earkiv_folder", None))
+        p = fc.patient
+        job = PrintJob(pnr12=p.pnr, patient_name=f"{p.first_name} {p.last_name}",
+                       unit_name=fc.unit.name, case_number=str(fc.case.id),
+                       document_type="Inskickat dokument från patient via 1177",
+                       date=local(ctx.now()).date(), source_pdf=copy,
+                       sha256=fc.file.sha256_stored)
+        _bump(s, fc, printed_at=ctx.now(), printed_by=actor.login)
+        _log(s, ctx, actor, fc, "skriv ut", "E-arkiv")
+        try:
+            result = adapter.submit(job)
+        except AdapterError as exc:
+            raise UserError(exc.message).concerning(**about) from exc
+        return f"{result.destination_sv} ({result.pages} sidor med försättsbladet)"
+
+
+def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:
+    """The printed document has been scanned into E-arkiv (R20)."""
+    with refusals_logged(ctx, actor, "skannad"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        if not fc.file.printed_at:
+            raise UserError("Dokumentet är inte utskrivet än.").concerning(**_about(fc))
+        if fc.file.scanned_at:
+            raise UserError("Dokumentet är redan markerat som skannat.").concerning(**_about(fc))
+        _bump(s, fc, scanned_at=ctx.now(), scanned_by=actor.login)
+        _log(s, ctx, actor, fc, "skannad", "markerad som skannad i E-arkiv")
+
+
+@dataclass(frozen=True)
+class CleanupReport:
+    """What clean-up did, and whether any copy is left."""
+
+    deleted: list[str]
+    trashed: list[str]
+    remaining: list[str]
+    notes: list[str]
+
+    @property
+    def clean(self) -> bool:
+        """True when no copy of the file is left in Downloads or the trash."""
+        return not self.remaining
+
+
+def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
+    """Delete the actor's downloaded copies and any copy in the trash, then verify (R21)."""
+    from tui_app.adapters.downloads import default_download_dir, remove_copy
+    from tui_app.adapters.errors import AdapterError
+    from tui_app.adapters.leftovers import scan_report
+    from tui_app.adapters.trash import find_in_trash, purge, trash_dirs
+
+    with refusals_logged(ctx, actor, "rensa"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        copies = live_copies(s, file_id, actor.login)
+        deleted, trashed, notes = [], [], []
+        for d in copies:
+            try:
+                r = remove_copy(Path(d.path), d.sha256)
+            except AdapterError as exc:
+                notes.append(exc.message)
+                continue
+            if r.status not in ("deleted", "already_gone"):
+                notes.append(r.message_sv)
+                continue
+            deleted.append(d.path)
+            d.cleaned_at, d.cleaned_by = ctx.now(), actor.login
+            d.clean_note = "raderad" if r.status == "deleted" else "fanns inte längre"
+            s.add(d)
+        sums = {fc.file.sha256_stored} | {d.sha256 for d in copies}
+        dl_dir = Path(getattr(_settings(ctx), "download_dir", None) or default_download_dir())
+        for tdir in trash_dirs([dl_dir]):
+            for item in find_in_trash(sums, tdir):
+                try:
+                    result = purge(item)
+                except AdapterError as exc:
+                    notes.append(exc.message)
+                    continue
+                if result.status == "deleted":
+                    trashed.append(str(item.path))
+                else:
+                    notes.append(result.message_sv)
+        # "Nothing found" proves nothing if some file could not be read: those count as left.
+        report = scan_report([dl_dir] if dl_dir.is_dir() else [], sums)
+        remaining = [str(x.path) for x in report.found] + [str(p) for p in report.unreadable]
+        _log(s, ctx, actor, fc, "rensa",
+             f"{len(deleted)} kopior, {len(trashed)} i papperskorgen, kvar {len(remaining)}")
+        return CleanupReport(deleted, trashed, remaining, notes)
+
+
+def missing_for_handled(s: Session, case_id: int) -> list[str]:
+    """What still stands between the case and 'handled', in words (empty when nothing)."""
+    missing = []
+    files = s.exec(select(Attachment).where(Attachment.case_id == case_id)).all()
+    for f in files:
+        name = f"fil {f.id}"
+        if f.decision is None:
+            missing.append(f"{name} saknar beslut (R13)")
+        elif f.decision == JOURNAL:
+            if f.mime == "application/pdf" and not f.printed_at:
+                missing.append(f"{name} är inte utskriven för E-arkiv (R20)")
+            elif f.mime != "application/pdf" and not f.picsara_at:
+                missing.append(f"{name} är inte sparad i Picsara (R19)")
+        if live_copies(s, f.id or 0):
+            missing.append(f"{name} har en nedladdad kopia kvar (R21)")
+    return missing
+
+
+def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:
+    """Close the case as handled when every file is decided, archived and cleaned up."""
+    with refusals_logged(ctx, actor, "hanterat"), session_scope(ctx.engine) as s:
+        case, unit, p = load_case_for_staff(s, actor, case_id)
+        about = {"unit_code": unit.code, "patient_pnr": p.pnr, "case_id": case_id}
+        if case.handled_at:
+            raise UserError("Ärendet är redan markerat som hanterat.").concerning(**about)
+        missing = missing_for_handled(s, case_id)
+        if missing:
+            raise UserError("Ärendet kan inte markeras som hanterat än: " + "; ".join(missing) + "."
+                            ).concerning(**about)
+        case.handled_at, case.handled_by = ctx.now(), actor.login
+        s.add(case)
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="hanterat",
+                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a preview shows: the thumbnail made at intake and the file's facts."""
+
+    file_id: int
+    name: str
+    mime: str
+    thumb: Path | None
+    facts: str
+
+
+def preview(ctx: Context, actor: Actor, file_id: int) -> Preview:
+    """Look at a file (its thumbnail); the access is logged (R24)."""
+    from tui_app.core.safetext import safe_display_name
+
+    with refusals_logged(ctx, actor, "förhandsvisa"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        f = fc.file
+        facts = f"{f.mime}, {f.size} byte"
+        if f.width and f.height:
+            facts += f", {f.width}×{f.height} px"
+        if f.pages:
+            facts += f", {f.pages} sid{'or' if f.pages != 1 else 'a'}"
+        _log(s, ctx, actor, fc, "förhandsvisa", "")
+        thumb = stored_path(ctx, f.thumb_key) if f.thumb_key else None
+        return Preview(file_id, safe_display_name(f.original_name), f.mime,
+                       thumb if thumb and thumb.is_file() else None, facts)

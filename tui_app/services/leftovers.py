@@ -1,0 +1,63 @@
+"""Find and remove copies of patient files left in Downloads or the trash (R21)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlmodel import select
+
+from tui_app.services import audit
+from tui_app.services.context import Context
+from tui_app.store.db import session_scope
+from tui_app.store.models import Attachment, Download
+
+
+def known_checksums(ctx: Context) -> tuple[set[str], set[int]]:
+    """SHA-256 sums (and sizes) of every stored patient file and every downloaded copy."""
+    with session_scope(ctx.engine) as s:
+        sums = set(s.exec(select(Attachment.sha256_stored)).all())
+        sums |= set(s.exec(select(Attachment.sha256_original)).all())
+        sums |= set(s.exec(select(Download.sha256)).all())
+        sizes = set(s.exec(select(Attachment.size)).all()) | set(
+            s.exec(select(Attachment.original_size)).all())
+    return sums, sizes
+
+
+def find(ctx: Context, dirs: list[Path] | None = None) -> list[object]:
+    """Every file in the given folders (default: Downloads and the trash) that is a patient file."""
+    from tui_app.adapters.downloads import default_download_dir
+    from tui_app.adapters.leftovers import scan
+
+    cfg = ctx.settings.get("config")
+    if not dirs:
+        dirs = [Path(getattr(cfg, "download_dir", None) or default_download_dir())]
+    sums, sizes = known_checksums(ctx)
+    # The trashes of the home and of every disk holding these folders are scanned too.
+    return list(scan([d for d in dirs if d.is_dir()], sums, sizes=sizes))
+
+
+def run_leftovers(ctx: Context, dirs: list[Path] | None, delete: bool, out=sys.stdout) -> int:  # type: ignore[no-untyped-def]
+    """`tui-app leftovers [--delete]`: list (and remove) copies; exit 1 when any are left."""
+    from tui_app.adapters.leftovers import delete as delete_items
+    from tui_app.services.identity import os_login
+
+    found = find(ctx, dirs)
+    for item in found:
+        print(f"{getattr(item, 'where', '')}: {getattr(item, 'path', item)}", file=out)
+    if not found:
+        print("Inga kopior av patientfiler hittades.", file=out)
+        return 0
+    if not delete:
+        print(f"{len(found)} kopior finns kvar. Kör med --delete för att radera dem.", file=out)
+        return 1
+    results = delete_items(found)
+    with session_scope(ctx.engine) as s:
+        audit.append(s, at=ctx.now(), actor=os_login(), action="rensa kvarglömda",
+                     detail=f"{len(found)} kopior raderade med tui-app leftovers")
+        for d in s.exec(select(Download).where(Download.cleaned_at.is_(None))).all():  # type: ignore[union-attr]
+            if not Path(d.path).exists():
+                d.cleaned_at, d.cleaned_by, d.clean_note = ctx.now(), os_login(), "leftovers"
+                s.add(d)
+    print(f"Raderade {len(results)} kopior.", file=out)
+    return 0
