@@ -213,3 +213,39 @@ def test_r24_chain_verifies_after_a_day_of_work(ctx: Context) -> None:
         open_case(ctx, staff(ctx, "karjo7"), number)
     report = audit.verify(ctx)
     assert report.ok and report.entries == 3  # send, open, refusal
+
+
+def test_search_wildcards_are_literal(ctx: Context) -> None:
+    send(ctx, pnr=ELIN)
+    dan = staff(ctx, "danan12")
+    assert inbox(ctx, dan, query="%") == []
+    assert inbox(ctx, dan, query="_") == []
+    assert len(inbox(ctx, dan, query="elin")) == 1
+
+
+def test_older_database_is_upgraded_on_start_without_losing_data(tmp_path, clock) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+    from alembic.config import Config
+
+    from tui_app.services.context import open_context
+    from tui_app.store.db import current_revision, make_engine, sqlite_url
+    from tui_app.store.migrations import HEAD_REVISION
+
+    url = sqlite_url(tmp_path / "old.sqlite")
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", "tui_app/store/migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")  # a database from the first release
+    with engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("INSERT INTO unit (code, name, activated_1177, template_installed) "
+                          "VALUES ('U1', 'Gammal enhet', 1, 1)"))
+    engine.dispose()
+    c = open_context(url, tmp_path / "data", clock=clock)
+    assert current_revision(c.engine) == HEAD_REVISION
+    from tui_app.services import admin
+
+    assert [u.name for u in admin.units(c)] == ["Gammal enhet"]

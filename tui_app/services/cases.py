@@ -176,15 +176,16 @@ def _search_clause(q: str, now: object) -> object:
     digits = "".join(ch for ch in q if ch.isdigit())
     if q.isdigit() and len(q) <= 9:
         # A short number is a case number, or the start of a personal identity number.
-        return or_(Case.id == int(q), col(Patient.pnr).startswith(q))
+        return or_(Case.id == int(q), col(Patient.pnr).startswith(q, autoescape=True))
     if looks_like_pnr(q):
         try:
             return Patient.pnr == parse_pnr(q).digits
         except InvalidInput:
-            return col(Patient.pnr).startswith(digits)
+            return col(Patient.pnr).startswith(digits, autoescape=True)
     if digits and not any(ch.isalpha() for ch in q):
-        return col(Patient.pnr).contains(digits)
-    return col(Patient.search_name).contains(q.casefold())
+        return col(Patient.pnr).contains(digits, autoescape=True)
+    # search_name is stored casefolded, so the match is case-blind on every database.
+    return col(Patient.search_name).contains(q.casefold(), autoescape=True)
 
 
 def count_cases(ctx: Context, actor: Actor) -> int:

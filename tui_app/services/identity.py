@@ -146,8 +146,8 @@ def sign_in_choices(ctx: Context) -> list[SignInChoice]:
             kind = "admin" if st.is_admin else "staff"
             label = f"{st.first_name} {st.last_name} ({st.login})"
             detail = "Administratör 1177 e-tjänster" if st.is_admin else units
-            if marks:
-                detail += " · " + ", ".join(marks)
+            if marks:  # first, so a long list of units never hides them
+                detail = ", ".join(marks) + " · " + detail
             out.append(SignInChoice(kind, st.login, label, detail))
         for p in s.exec(select(Patient).order_by(Patient.last_name)).all():
             notes = [] if p.activated_1177 else ["ej aktiverad på 1177"]

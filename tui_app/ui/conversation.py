@@ -53,7 +53,7 @@ def case_header(view: CaseView) -> Text:
     else:
         t.append(f"Tar inte emot svar sedan {fmt_datetime(view.deadline)}")
     if view.patient_read_at:
-        t.append(f" · ✓ Läst av patienten {fmt_datetime(view.patient_read_at)}")
+        t.append(f" · ✓ Läst {fmt_datetime(view.patient_read_at)}")
     else:
-        t.append(" · ○ Ej läst av patienten")
+        t.append(" · ○ Ej läst")
     return t

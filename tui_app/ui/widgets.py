@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
@@ -45,3 +45,10 @@ class UserBar(Static):
             t.append(f" · DEMO {fmt_datetime(now)}")  # type: ignore[arg-type]
         self.set_class(bool(getattr(a, "shared_account", False)), "-shared")
         self.update(t)
+
+
+def app_footer() -> "Footer":
+    """The key footer: compact, so a screen's main keys fit in 80 columns (F10 is in F1's help)."""
+    from textual.widgets import Footer
+
+    return Footer(compact=True, show_command_palette=False)

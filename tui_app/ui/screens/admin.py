@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui_app.core.pnr import parse_pnr
 from tui_app.services import admin
@@ -13,7 +13,7 @@ from tui_app.services.admin import StaffRow
 from tui_app.services.identity import UnitInfo
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.dialogs import AskDialog
-from tui_app.ui.widgets import UserBar
+from tui_app.ui.widgets import UserBar, app_footer
 
 
 def yes_no(value: bool) -> Text:
@@ -29,9 +29,9 @@ class AdminScreen(AppScreen):
             "mallen (R02), v lägger till en vårdrelation (R04). Personal: p ger/tar Picsara-"
             "behörighet (R15). l öppnar åtkomstloggen (logguppföljning). Tab byter tabell.")
     BINDINGS = [
-        Binding("a", "toggle_unit('activated_1177')", "Aktivera 1177", id="admin_activate"),
+        Binding("a", "toggle_unit('activated_1177')", "1177 på/av", id="admin_activate"),
         Binding("m", "toggle_unit('template_installed')", "Mall", id="admin_template"),
-        Binding("v", "care_relation", "Vårdrelation", id="admin_relation"),
+        Binding("v", "care_relation", "Relation", id="admin_relation"),
         Binding("p", "toggle_picsara", "Picsara", id="admin_picsara"),
         Binding("l", "audit", "Logg", id="admin_audit"),
         Binding("x", "sign_out", "Logga ut", id="sign_out"),
@@ -45,7 +45,7 @@ class AdminScreen(AppScreen):
         yield Static(Text("Personal", style="bold"))
         yield DataTable(id="staff", cursor_type="row")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     def on_mount(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)

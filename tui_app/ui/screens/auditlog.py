@@ -6,14 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.services import audit, auditlog
 from tui_app.services.auditlog import LogRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.dialogs import AskDialog
-from tui_app.ui.widgets import UserBar
+from tui_app.ui.widgets import UserBar, app_footer
 
 
 class AuditScreen(AppScreen):
@@ -38,7 +38,7 @@ class AuditScreen(AppScreen):
             yield Input(placeholder="Enhet", id="f-unit")
         yield DataTable(id="log", cursor_type="row")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     def on_mount(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)

@@ -6,14 +6,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from tui_app.services import cases, handling
 from tui_app.services.views import CaseView, FileView
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.conversation import Bubble, case_header, fmt_size
 from tui_app.ui.dialogs import AskDialog, ConfirmDialog
-from tui_app.ui.widgets import UserBar
+from tui_app.ui.widgets import UserBar, app_footer
 
 FILE_ACTIONS = {"preview", "journal", "not_journal", "download", "picsara", "earkiv", "scanned",
                 "cleanup"}
@@ -64,7 +64,7 @@ class CaseScreen(AppScreen):
         yield DataTable(id="files", cursor_type="row")
         yield VerticalScroll(id="conversation")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     async def on_mount(self) -> None:
         t = self.query_one("#files", DataTable)
@@ -110,16 +110,17 @@ class CaseScreen(AppScreen):
             return True
         f = self.current() if self.is_mounted else None
         if f is None:
-            return None  # shown greyed: no file here
+            return False  # no file in the case: no file keys
         pdf = f.mime == "application/pdf"
+        # Keys that cannot apply to this file are hidden (False) so the footer fits 80 columns.
+        # Download stays on for a GK account: the refusal explains R16 and is logged (R24).
         rules = {
-            "download": not self.actor.shared_account,
             "picsara": not pdf and f.decision == handling.JOURNAL and not f.in_picsara,
             "earkiv": pdf and f.decision == handling.JOURNAL and not f.printed,
             "scanned": f.printed and not f.scanned,
             "cleanup": f.copies > 0,
         }
-        return True if rules.get(action, True) else None
+        return True if rules.get(action, True) else False
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()

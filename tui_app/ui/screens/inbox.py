@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tui_app.core.clock import parse_offset
 from tui_app.core.rules import CaseState
@@ -14,7 +14,7 @@ from tui_app.services import cases, democlock
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.dialogs import AskDialog
-from tui_app.ui.widgets import UserBar, state_text
+from tui_app.ui.widgets import UserBar, state_text, app_footer
 
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
@@ -57,7 +57,7 @@ class InboxScreen(AppScreen):
         yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)

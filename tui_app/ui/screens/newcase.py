@@ -6,13 +6,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from tui_app.core.template import TEMPLATE_NAME
 from tui_app.services import cases
 from tui_app.services.views import Draft
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.widgets import UserBar
+from tui_app.ui.widgets import UserBar, app_footer
 
 
 class NewCaseScreen(AppScreen):
@@ -47,7 +47,7 @@ class NewCaseScreen(AppScreen):
             yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="signature")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     def on_mount(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, OptionList, Static, TextArea
+from textual.widgets import Button, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui_app.core import template
@@ -18,7 +18,7 @@ from tui_app.services import conversation, files
 from tui_app.services.files import StagedFile
 from tui_app.services.views import CaseView
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.widgets import UserBar
+from tui_app.ui.widgets import UserBar, app_footer
 
 
 def fmt_size(n: int) -> str:
@@ -74,7 +74,7 @@ class PatientHomeScreen(AppScreen):
         yield Static(Text("1177 – Inkorg", style="bold"), classes="title")
         yield OptionList(id="patient-cases")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -156,7 +156,7 @@ class PatientCaseScreen(AppScreen):
         yield UserBar()
         yield VerticalScroll(id="page")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     async def on_mount(self) -> None:
         await self.render_page()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
 from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.ui.widgets import app_footer
 
 KIND_HEAD = {"staff": "Personal", "admin": "Administration 1177 e-tjänster", "patient": "Patienter (1177)"}
 
@@ -30,7 +31,7 @@ class SignInScreen(AppScreen):
                      classes="title")
         yield OptionList(id="people")
         yield StatusLine()
-        yield Footer()
+        yield app_footer()
 
     def on_mount(self) -> None:
         self.call_service("choices", sign_in_choices, self.ctx)
@@ -47,8 +48,9 @@ class SignInScreen(AppScreen):
             if c.kind != last_kind:
                 ol.add_option(Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True))
                 last_kind = c.kind
-            t = Text(f"  {c.label}")
-            t.append(f"\n    {c.detail}", style="dim")
+            t = Text(f"  {c.label}\n", no_wrap=True, overflow="ellipsis")
+            detail = c.detail if len(c.detail) <= 72 else c.detail[:71] + "…"
+            t.append(f"    {detail}", style="dim")
             ol.add_option(Option(t, id=f"{c.kind}:{c.key}"))
         ol.focus()
         ol.highlighted = 1
