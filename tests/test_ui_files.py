@@ -123,10 +123,14 @@ async def test_r19_r20_r21_staff_walk_image_to_picsara_and_pdf_to_earkiv(
         await pilot.press("j")
         await settle(pilot)
         assert list(places.downloads.iterdir()) == []
+        import zxingcpp
+
         job = next(places.earkiv.iterdir())
         doc = pdfium.PdfDocument(job)
         assert ELIN in doc[0].get_textpage().get_text_range()
+        scan = doc[0].render(scale=300 / 72).to_pil()  # as the scanning routine sees the sheet
         doc.close()
+        assert [b.text for b in zxingcpp.read_barcodes(scan)] == [f"{ELIN}-{number}"]
         assert app.screen.view.files[1].status == "Utskriven – väntar på skanning"
         await pilot.press("m")
         await settle(pilot)

@@ -210,3 +210,24 @@ async def test_r06_patient_sees_the_message_exactly_as_spec(ctx: Context) -> Non
             "Reumatologi - testenhet för 1177, Skövde", DEFAULT_TEXT, "Daniel",
             "2026-06-04", "2026-06-04 09:48")
         assert "\n\n".join(shown) == expected
+
+
+async def test_keys_can_be_remapped_and_the_palette_lists_screen_actions(ctx: Context) -> None:
+    from tests.conftest import staff
+    from tui_app.config import Settings
+    from tui_app.ui.commands import ScreenActions
+
+    ctx.settings["config"] = Settings(data_dir=ctx.data_dir, keys={"new_case": "f2"})
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        provider = ScreenActions(app.screen)
+        names = [desc for desc, _, _ in provider._actions()]
+        assert "Nytt ärende" in names and "Sök" in names
+        assert "Flytta klockan" not in names and "Klocka+" not in names  # not demo mode
+        await pilot.press("f2")  # remapped from n
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NewCaseScreen"
+        await pilot.press("escape", "f1")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
