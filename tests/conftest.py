@@ -52,8 +52,8 @@ def patient(ctx: Context, pnr: str) -> Actor:
     from tui_app.store.models import Patient
 
     with Session(ctx.engine) as s:
-        p = s.exec(select(Patient).where(Patient.pnr == pnr)).one()
-        return patient_actor(ctx, p.id)
+        patient_id = s.exec(select(Patient.id).where(Patient.pnr == pnr)).one()
+    return patient_actor(ctx, patient_id)
 
 
 def send(ctx: Context, login: str = "danan12", pnr: str = ELIN, code: str = "REUM-SKO") -> int:

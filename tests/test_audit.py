@@ -135,3 +135,29 @@ def test_r23_cases_are_removed_after_two_years_and_the_log_stays(
     assert log[-1].action == "gallring" and log[-1].case_id == number
     assert any(e.action == "ladda ner" and e.case_id == number for e in log)  # kept (5 years)
     assert audit.verify(ctx).ok
+
+
+def test_r24_removing_the_newest_entries_is_detected(ctx: Context, places: Places) -> None:
+    number, _, _ = case_with_files(ctx)
+    open_case(ctx, staff(ctx, "danan12"), number)
+    last = entries(ctx)[-1].seq
+    with ctx.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM audit_entry WHERE seq >= {last - 1}"))
+    report = audit.verify(ctx)
+    assert not report.ok and "sista poster saknas" in report.problem
+
+
+def test_r24_staff_working_at_once_never_collide_in_the_log(ctx: Context, places: Places) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    number, _, _ = case_with_files(ctx)
+    people = [staff(ctx, login) for login in ("danan12", "marsv3", "reumgk")]
+    before = len(entries(ctx))
+
+    def work(i: int) -> None:
+        open_case(ctx, people[i % 3], number)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(work, range(60)))  # raises here if any call failed
+    assert len(entries(ctx)) == before + 60
+    assert audit.verify(ctx).ok

@@ -9,9 +9,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from tui_app.core.clock import as_utc
 from tui_app.services.context import Context
 from tui_app.store.db import session_scope
-from tui_app.store.models import AuditEntry
+from tui_app.store.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 OK = "ok"
@@ -41,16 +42,19 @@ def append(
     detail: str = "",
 ) -> AuditEntry:
     """Add one entry to the chain inside the given session (committed with the action)."""
-    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
+    # The head row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock is already held),
+    # so concurrent writers append one after the other instead of colliding on seq.
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1, at=at, actor=actor, unit_code=unit_code,
+        seq=head.seq + 1, at=as_utc(at), actor=actor, unit_code=unit_code,
         patient_pnr=patient_pnr, case_id=case_id, action=action, outcome=outcome,
-        detail=detail[:2000], prev_hash=prev, hash="",
+        detail=detail[:2000], prev_hash=head.hash, hash="",
     )
-    entry.hash = entry_hash(prev, entry)
+    entry.hash = entry_hash(head.hash, entry)
+    head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
-    session.flush()  # a concurrent writer with the same seq fails here, not silently
+    session.add(head)
+    session.flush()
     return entry
 
 
@@ -89,4 +93,8 @@ def verify(ctx: Context) -> ChainReport:
                 return ChainReport(False, count, e.seq, "postens innehåll har ändrats")
             prev = e.hash
             expected_seq += 1
+        head = s.get(AuditHead, 1)
+        if head is None or (head.seq, head.hash) != (expected_seq - 1, prev):
+            return ChainReport(False, count, expected_seq,
+                               "loggens sista poster saknas (kedjans huvud stämmer inte)")
     return ChainReport(True, count)

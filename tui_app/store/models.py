@@ -122,6 +122,15 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class AuditHead(SQLModel, table=True):
+    """The chain's newest entry (one row): serialises writers and shows a removed tail (R24)."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(max_length=64)
+
+
 class Setting(SQLModel, table=True):
     """Small key/value settings kept in the database (the demo clock's offset)."""
 

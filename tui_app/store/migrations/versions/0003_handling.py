@@ -14,7 +14,6 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-UTC_COLS = ('decided_at', 'picsara_at', 'printed_at', 'scanned_at')
 
 
 def upgrade() -> None:
