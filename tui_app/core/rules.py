@@ -19,7 +19,11 @@ def check_eligibility(
     patient_activated: bool,
     care_relation: bool,
 ) -> None:
-    """Raise RuleViolation naming the first of R01–R04 that forbids sending, else return."""
+    """Raise RuleViolation naming the first of R01–R04 that forbids sending, else return.
+
+    R04 is checked before R03: a unit without a care relationship must not learn whether the
+    patient is activated on 1177.
+    """
     if not unit_activated:
         raise RuleViolation(
             "R01",
@@ -32,17 +36,17 @@ def check_eligibility(
             f"Mallen ”Bifoga bild/fil till vården” är inte upplagd på {unit_name}. "
             "Be administrationsgruppen 1177 e-tjänster att lägga upp mallen.",
         )
-    if not patient_activated:
-        raise RuleViolation(
-            "R03",
-            "Patienten är inte aktiverad på 1177 e-tjänster och kan inte ta emot meddelandet. "
-            "Be patienten logga in på 1177 och aktivera e-tjänsterna, eller välj ett annat sätt.",
-        )
     if not care_relation:
         raise RuleViolation(
             "R04",
             f"{unit_name} har ingen vårdrelation med patienten. Meddelande får bara skickas "
             "till patienter som enheten har en vårdrelation med.",
+        )
+    if not patient_activated:
+        raise RuleViolation(
+            "R03",
+            "Patienten är inte aktiverad på 1177 e-tjänster och kan inte ta emot meddelandet. "
+            "Be patienten logga in på 1177 och aktivera e-tjänsterna, eller välj ett annat sätt.",
         )
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from tui_app.core.errors import InvalidInput, NotFound, RuleViolation, UserError
+from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
 from tui_app.core.pnr import parse_pnr
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
-from tui_app.services.identity import Actor, UnitInfo
+from tui_app.services.identity import Actor, UnitInfo, require_admin
 from tui_app.store.db import session_scope
 from tui_app.store.models import CareRelation, Patient, Staff, Unit
 
@@ -26,11 +26,6 @@ class StaffRow:
     shared_account: bool
     picsara_permission: bool
     is_admin: bool
-
-
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise UserError("Bara administrationsgruppen 1177 e-tjänster får göra det här.")
 
 
 def units(ctx: Context) -> list[UnitInfo]:
@@ -54,7 +49,7 @@ def set_unit_flag(ctx: Context, actor: Actor, unit_id: int, flag: str, value: bo
     if flag not in ("activated_1177", "template_installed"):
         raise ValueError(flag)
     with refusals_logged(ctx, actor, "administrera enhet"), session_scope(ctx.engine) as s:
-        _require_admin(actor)
+        require_admin(s, actor)
         unit = s.get(Unit, unit_id)
         if unit is None:
             raise NotFound("Enheten finns inte.")
@@ -69,7 +64,7 @@ def set_unit_flag(ctx: Context, actor: Actor, unit_id: int, flag: str, value: bo
 def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: bool) -> None:
     """Give or take a staff member's Picsara permission (R15)."""
     with refusals_logged(ctx, actor, "behörighet"), session_scope(ctx.engine) as s:
-        _require_admin(actor)
+        require_admin(s, actor)
         st = s.get(Staff, staff_id)
         if st is None:
             raise NotFound("Personen finns inte.")
@@ -82,9 +77,9 @@ def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: boo
 def add_care_relation(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> str:
     """Register a care relationship between a unit and a patient (R04); returns the patient's name."""
     with refusals_logged(ctx, actor, "vårdrelation"):
-        _require_admin(actor)
         pnr = parse_pnr(pnr_text, ctx.now().date())
         with session_scope(ctx.engine) as s:
+            require_admin(s, actor)
             unit = s.get(Unit, unit_id)
             p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
             if unit is None:
@@ -100,15 +95,5 @@ def add_care_relation(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -
             return f"{p.first_name} {p.last_name}"
 
 
-def care_relations(ctx: Context, unit_id: int) -> list[str]:
-    """The patients a unit has a care relationship with, as 'YYYYMMDD-NNNN Name'."""
-    from tui_app.core.pnr import Pnr
-
-    with session_scope(ctx.engine) as s:
-        rows = s.exec(select(Patient).join(CareRelation, col(CareRelation.patient_id) == col(Patient.id))
-                      .where(CareRelation.unit_id == unit_id).order_by(Patient.last_name)).all()
-        return [f"{Pnr(p.pnr).display} {p.first_name} {p.last_name}" for p in rows]
-
-
 __all__ = ["RuleViolation", "StaffRow", "units", "staff_rows", "set_unit_flag",
-           "set_picsara_permission", "add_care_relation", "care_relations"]
+           "set_picsara_permission", "add_care_relation"]

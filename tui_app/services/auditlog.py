@@ -16,7 +16,7 @@ from tui_app.core.errors import UserError
 from tui_app.core.pnr import parse_pnr
 from tui_app.services import audit
 from tui_app.services.context import Context
-from tui_app.services.identity import Actor
+from tui_app.services.identity import Actor, require_admin
 from tui_app.store.db import session_scope
 from tui_app.store.models import AuditEntry, AuditReview
 
@@ -38,17 +38,12 @@ class LogRow:
     detail: str
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise UserError("Bara administrationsgruppen får granska åtkomstloggen.")
-
-
 def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", unit: str = "",
            since: datetime | None = None, until: datetime | None = None) -> list[LogRow]:
     """Log entries matching the filters, newest first; the review itself is logged (R24)."""
-    _require_admin(actor)
     pnr = parse_pnr(patient).digits if patient.strip() else ""
     with session_scope(ctx.engine) as s:
+        require_admin(s, actor)
         stmt = select(AuditEntry)
         if staff.strip():
             stmt = stmt.where(AuditEntry.actor == staff.strip())
@@ -70,10 +65,10 @@ def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", un
 
 def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:
     """Record a systematic sample check: reviewer, date, what was checked, the finding."""
-    _require_admin(actor)
     if not finding.strip():
         raise UserError("Skriv vad granskningen visade (till exempel 'inga avvikelser').")
     with session_scope(ctx.engine) as s:
+        require_admin(s, actor)
         s.add(AuditReview(reviewer=actor.login, reviewed_at=ctx.now(), scope=scope[:300],
                           finding=finding.strip()[:2000]))
         audit.append(s, at=ctx.now(), actor=actor.audit_name, action="stickprov",

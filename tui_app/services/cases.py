@@ -17,7 +17,7 @@ from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
 from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo
 from tui_app.store.db import session_scope
-from tui_app.store.models import CareRelation, Case, Message, Patient, Unit
+from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Unit
 
 INBOX_LIMIT = 300
 
@@ -29,17 +29,22 @@ def patient_info(p: Patient) -> PatientInfo:
                        p.activated_1177)
 
 
-def _own_unit(actor: Actor, unit_id: int) -> None:
-    if unit_id not in actor.unit_ids:
+def member_of(s: Session, actor: Actor, unit_id: int) -> bool:
+    """R05 as it stands in the database now (a membership removed today counts at once)."""
+    return actor.staff_id is not None and s.get(Membership, (actor.staff_id, unit_id)) is not None
+
+
+def _own_unit(s: Session, actor: Actor, unit_id: int) -> None:
+    if not member_of(s, actor, unit_id):
         raise RuleViolation("R05", "Du hör inte till den enheten och kan inte skicka härifrån.")
 
 
 def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Draft:
     """Check R01–R05 for sending to this patient from this unit, and return the template to edit."""
     with refusals_logged(ctx, actor, "nytt ärende"):
-        _own_unit(actor, unit_id)
         pnr = parse_pnr(pnr_text, ctx.now().date())
         with session_scope(ctx.engine) as s:
+            _own_unit(s, actor, unit_id)
             unit = s.get(Unit, unit_id)
             assert unit is not None
             p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
@@ -64,7 +69,7 @@ def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Dr
 def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: str) -> int:
     """Send the template message and open a case; return its number (R01–R06)."""
     with refusals_logged(ctx, actor, "skicka meddelande"), session_scope(ctx.engine) as s:
-        _own_unit(actor, unit_id)
+        _own_unit(s, actor, unit_id)
         unit = s.get(Unit, unit_id)
         p = s.get(Patient, patient_id)
         if unit is None or p is None:
@@ -128,13 +133,14 @@ def inbox(
             select(Case, Patient, Unit)
             .join(Patient, col(Patient.id) == col(Case.patient_id))
             .join(Unit, col(Unit.id) == col(Case.unit_id))
-            .where(col(Case.unit_id).in_(actor.unit_ids or {-1}))
+            .where(col(Case.unit_id).in_(
+                select(Membership.unit_id).where(Membership.staff_id == actor.staff_id)))
         )
         if state is not None:
             stmt = stmt.where(_state_filter(state, now))  # type: ignore[arg-type]
         q = query.strip()
         if q:
-            stmt = stmt.where(_search_clause(q, now))  # type: ignore[arg-type]
+            stmt = stmt.where(_search_clause(q))  # type: ignore[arg-type]
         stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
         found = s.exec(stmt).all()
         undecided, copies = _file_counts(s, [c.id for c, _, _ in found if c.file_count])
@@ -172,7 +178,7 @@ def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int]
     return undecided, copies
 
 
-def _search_clause(q: str, now: object) -> object:
+def _search_clause(q: str) -> object:
     digits = "".join(ch for ch in q if ch.isdigit())
     if q.isdigit() and len(q) <= 9:
         # A short number is a case number, or the start of a personal identity number.
@@ -188,19 +194,10 @@ def _search_clause(q: str, now: object) -> object:
     return col(Patient.search_name).contains(q.casefold(), autoescape=True)
 
 
-def count_cases(ctx: Context, actor: Actor) -> int:
-    """How many cases the actor's units have in all."""
-    with session_scope(ctx.engine) as s:
-        return s.exec(
-            select(func.count()).select_from(Case)
-            .where(col(Case.unit_id).in_(actor.unit_ids or {-1}))
-        ).one()
-
-
 def load_case_for_staff(s: Session, actor: Actor, case_id: int) -> tuple[Case, Unit, Patient]:
     """The case if it belongs to one of the actor's units; otherwise NotFound (R05)."""
     case = s.get(Case, case_id)
-    if case is None or case.unit_id not in actor.unit_ids:
+    if case is None or not member_of(s, actor, case.unit_id):
         exc = NotFound(
             f"Ärende {case_id} finns inte bland dina enheters ärenden. "
             "Kontrollera ärendenumret."

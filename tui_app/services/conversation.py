@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
 
 from tui_app.core.clock import as_utc, fmt_remaining
-from tui_app.core.errors import NotFound
+from tui_app.core.errors import NotFound, UserError
 from tui_app.core.rules import case_state, check_patient_text, check_reply_open
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
-from tui_app.services.views import CaseView, FileView, MessageView, PatientInfo
+from tui_app.services.views import CaseView, MessageView, PatientInfo
 from tui_app.store.db import session_scope
-from tui_app.store.models import Case, Message, Patient, Staff, Unit
-
-
-def files_by_message(s: Session, case_id: int) -> dict[int, list[FileView]]:
-    """The files of a case, grouped by message (filled in once file intake exists)."""
-    from tui_app.services.files import file_views
-
-    return file_views(s, case_id)
+from tui_app.store.models import Case, Message, Patient, Unit
 
 
 def build_case_view(s: Session, now: datetime, case: Case, unit: Unit, p: Patient) -> CaseView:
@@ -30,7 +24,9 @@ def build_case_view(s: Session, now: datetime, case: Case, unit: Unit, p: Patien
     assert case.id is not None and unit.id is not None and p.id is not None
     msgs = s.exec(select(Message).where(Message.case_id == case.id)
                   .order_by(col(Message.sent_at), col(Message.id))).all()
-    files = files_by_message(s, case.id)
+    from tui_app.services.files import file_views
+
+    files = file_views(s, case.id)
     patient_name = f"{p.first_name} {p.last_name}"
     views = []
     for m in msgs:
@@ -80,7 +76,7 @@ def _patient_case(s: Session, actor: Actor, case_id: int) -> tuple[Case, Unit, P
 
 def patient_open_case(ctx: Context, actor: Actor, case_id: int) -> CaseView:
     """The patient reads the case; the first reading is recorded for staff to see."""
-    with session_scope(ctx.engine) as s:
+    with refusals_logged(ctx, actor, "patient läser"), session_scope(ctx.engine) as s:
         case, unit, p = _patient_case(s, actor, case_id)
         if case.patient_read_at is None:
             case.patient_read_at = ctx.now()
@@ -93,18 +89,11 @@ def patient_reply(
 ) -> int:
     """Store the patient's message and its files all-or-nothing (R07, R08, R11); return its id."""
     uploads = uploads or []
-    with refusals_logged(ctx, actor, "patientsvar"):
-        with session_scope(ctx.engine) as s:
-            case, unit, p = _patient_case(s, actor, case_id)
-            try:
-                check_reply_open(case.deadline_at, ctx.now())
-                body = check_patient_text(text, has_files=bool(uploads))
-            except Exception as exc:
-                from tui_app.core.errors import UserError
-
-                if isinstance(exc, UserError):
-                    exc.concerning(unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
-                raise
+    with refusals_logged(ctx, actor, "patientsvar"), session_scope(ctx.engine) as s:
+        case, unit, p = _patient_case(s, actor, case_id)
+        try:
+            check_reply_open(case.deadline_at, ctx.now())
+            body = check_patient_text(text, has_files=bool(uploads))
             now = ctx.now()
             msg = Message(case_id=case_id, from_patient=True, body=body, sent_at=now,
                           signature=p.first_name)
@@ -116,18 +105,17 @@ def patient_reply(
                 from tui_app.services.files import attach_uploads
 
                 n_files = attach_uploads(ctx, s, case, msg.id, uploads)
-            case.patient_messages += 1
-            case.file_count += n_files
-            if case.patient_read_at is None:
-                case.patient_read_at = now
-            s.add(case)
-            audit.append(s, at=now, actor=actor.audit_name, action="patientsvar",
-                         unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id,
-                         detail=f"{n_files} filer")
-            return msg.id
-
-
-def staff_name(s: Session, staff_id: int | None) -> str:
-    """A staff member's first name, for signatures."""
-    st = s.get(Staff, staff_id) if staff_id is not None else None
-    return st.first_name if st else ""
+        except UserError as exc:
+            raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
+        # Counted in SQL, so two messages at once never lose one; a reply reopens a handled case
+        # so that nobody misses what came in after it was marked done.
+        s.execute(update(Case).where(col(Case.id) == case_id).values(
+            patient_messages=col(Case.patient_messages) + 1,
+            file_count=col(Case.file_count) + n_files,
+            handled_at=None, handled_by=None,
+            patient_read_at=func.coalesce(col(Case.patient_read_at), now),
+        ))
+        audit.append(s, at=now, actor=actor.audit_name, action="patientsvar",
+                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id,
+                     detail=f"{n_files} filer")
+        return msg.id

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tui_app.core.errors import RuleViolation, UserError
@@ -134,6 +135,7 @@ def _place(ctx: Context, src: Path, ext: str) -> str:
     with src.open("rb") as f:
         os.fsync(f.fileno())
     os.replace(src, dest)  # same filesystem: atomic, never half-visible
+    os.utime(dest)  # placed now: the garbage collector must not take it for an old orphan
     _fsync_dir(dest.parent)
     return key
 
@@ -253,5 +255,6 @@ def attach_demo_files(ctx: Context, case_id: int, message_id: int, paths: list[P
     with session_scope(ctx.engine) as s:
         case = s.get(Case, case_id)
         assert case is not None
-        case.file_count += attach_uploads(ctx, s, case, message_id, staged)
-        s.add(case)
+        n = attach_uploads(ctx, s, case, message_id, staged)
+        s.execute(update(Case).where(col(Case.id) == case_id)
+                  .values(file_count=col(Case.file_count) + n))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -16,7 +18,9 @@ from tui_app.services.files import stored_path
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
 from tui_app.store.db import session_scope
-from tui_app.store.models import Attachment, Case, Download, Patient, Unit
+from tui_app.store.models import Attachment, Case, Download, Patient, Staff, Unit
+
+T = TypeVar("T")
 
 JOURNAL = "journalförs"
 NOT_JOURNAL = "journalförs inte"
@@ -93,33 +97,38 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
     from tui_app.adapters.downloads import default_download_dir, save_copy
     from tui_app.adapters.errors import AdapterError
 
+    saved = None
     with refusals_logged(ctx, actor, "ladda ner"):
-        with session_scope(ctx.engine) as s:
-            fc = load_file(s, actor, file_id)
-            if actor.shared_account:
-                raise RuleViolation(
-                    "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
-                    "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med ditt "
-                    "eget konto.").concerning(**_about(fc))
-            src = stored_path(ctx, fc.file.storage_key)
-            if not src.is_file():
-                raise UserError("Filen saknas i lagringen. Kontakta IT-support.").concerning(**_about(fc))
-            dest_dir = getattr(_settings(ctx), "download_dir", None) or default_download_dir()
-            ext = fc.file.storage_key.rsplit(".", 1)[-1]
-            try:
-                saved = save_copy(src, Path(dest_dir), stem_hint=f"arende{fc.case.id}-fil{file_id}",
-                                  suffix=ext)
-            except AdapterError as exc:
-                raise UserError(exc.message).concerning(**_about(fc)) from exc
-            try:
-                s.add(Download(attachment_id=file_id, case_id=fc.case.id, staff_login=actor.login,  # type: ignore[arg-type]
-                               path=str(saved.path), sha256=saved.sha256, downloaded_at=ctx.now()))
+        try:
+            with session_scope(ctx.engine) as s:
+                fc = load_file(s, actor, file_id)
+                about = _about(fc)
+                if actor.shared_account or _require_staff_flag(s, actor, "shared_account"):
+                    raise RuleViolation(
+                        "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
+                        "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med "
+                        "ditt eget konto.").concerning(**about)
+                src = stored_path(ctx, fc.file.storage_key)
+                if not src.is_file():
+                    raise UserError("Filen saknas i lagringen. Kontakta IT-support."
+                                    ).concerning(**about)
+                dest_dir = getattr(_settings(ctx), "download_dir", None) or default_download_dir()
+                try:
+                    saved = save_copy(src, Path(dest_dir),
+                                      stem_hint=f"arende{fc.case.id}-fil{file_id}",
+                                      suffix=fc.file.storage_key.rsplit(".", 1)[-1])
+                except AdapterError as exc:
+                    raise UserError(exc.message).concerning(**about) from exc
+                s.add(Download(attachment_id=file_id, case_id=fc.case.id,  # type: ignore[arg-type]
+                               staff_login=actor.login, path=str(saved.path),
+                               sha256=saved.sha256, downloaded_at=ctx.now()))
                 _log(s, ctx, actor, fc, "ladda ner", str(saved.path))
-                s.flush()
-            except BaseException:
-                saved.path.unlink(missing_ok=True)  # never an untracked copy
-                raise
-        return saved.path
+        except BaseException:
+            if saved is not None:  # the row did not commit: never leave an untracked copy
+                saved.path.unlink(missing_ok=True)
+            raise
+    assert saved is not None
+    return saved.path
 
 
 def live_copies(s: Session, file_id: int, login: str | None = None) -> list[Download]:
@@ -144,74 +153,112 @@ def _my_copy(s: Session, actor: Actor, fc: FileContext) -> Path:
                     ).concerning(**_about(fc))
 
 
+def _run_claimed(ctx: Context, actor: Actor, fc: FileContext, claim: dict[str, object],
+                 release: dict[str, object], action: str, detail: str, send: Callable[[], T]) -> T:
+    """Claim the file, run the outside system with no transaction open, then record or release.
+
+    The claim (committed first) stops a colleague from sending the same file meanwhile, and no
+    database lock is held while a printer or a network folder takes its time.
+    """
+    from tui_app.adapters.errors import AdapterError
+
+    with session_scope(ctx.engine) as s:
+        _bump(s, fc, **claim)
+    try:
+        result = send()
+    except BaseException as exc:
+        with session_scope(ctx.engine) as s:
+            s.execute(update(Attachment).where(col(Attachment.id) == fc.file.id)
+                      .values(version=col(Attachment.version) + 1, **release))
+        if isinstance(exc, AdapterError):
+            raise UserError(exc.message).concerning(**_about(fc)) from exc
+        raise
+    with session_scope(ctx.engine) as s:
+        _log(s, ctx, actor, fc, action, detail)
+    return result
+
+
+def _require_staff_flag(s: Session, actor: Actor, flag: str) -> bool:
+    """A permission as it stands in the database now, not as it was at sign-in."""
+    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+    return bool(st is not None and getattr(st, flag))
+
+
 def case_study_uid(case: Case) -> str:
     """One Picsara study (undersökning) per case: a stable DICOM UID derived from the case (2.25.x)."""
     import uuid
 
-    return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, f'tui_app:case:{case.id}:{case.sent_at.isoformat()}').int}"
+    name = f"tui_app:case:{case.id}:{case.sent_at.isoformat()}"
+    return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, name).int}"
 
 
 def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
                body_site: str | None) -> list[Path]:
-    """Import a journaled image into a Picsara case for the patient (R14, R15, R19)."""
-    from tui_app.adapters.errors import AdapterError
+    """Import a journaled image into the case's Picsara study for the patient (R14, R15, R19)."""
     from tui_app.adapters.dicom import person_name
     from tui_app.adapters.picsara import FolderPicsara, PicsaraImage, PicsaraStudy
 
-    with refusals_logged(ctx, actor, "picsara"), session_scope(ctx.engine) as s:
-        fc = load_file(s, actor, file_id)
-        about = _about(fc)
-        if fc.file.mime == "application/pdf":
-            raise RuleViolation("R14", "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
-                                "skrivs ut för skanning till E-arkiv.").concerning(**about)
-        if fc.file.decision != JOURNAL:
-            raise RuleViolation("R13", "Bestäm först att bilden ska journalföras (j).").concerning(**about)
-        if not actor.picsara_permission:
-            raise RuleViolation("R15", "Du har inte behörighet till Picsara. Be administrationsgruppen "
-                                "om behörighet, eller be en kollega som har den.").concerning(**about)
-        folder = getattr(_settings(ctx), "picsara_import_dir", None)
-        if not folder:
-            raise RuleViolation("R15", "Picsara är inte konfigurerat på den här servern "
-                                "(picsara_import_dir). Kontakta IT-support.").concerning(**about)
-        if fc.file.picsara_at:
-            raise UserError(f"Bilden sparades redan i Picsara av {fc.file.picsara_by}.").concerning(**about)
-        if laterality and laterality not in LATERALITIES:
-            raise InvalidInput(f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}.").concerning(**about)
-        copy = _my_copy(s, actor, fc)
+    site = (body_site or "").strip()[:64] or None
+    with refusals_logged(ctx, actor, "picsara"):
+        with session_scope(ctx.engine) as s:
+            fc = load_file(s, actor, file_id)
+            about = _about(fc)
+            if fc.file.mime == "application/pdf":
+                raise RuleViolation("R14", "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
+                                    "skrivs ut för skanning till E-arkiv.").concerning(**about)
+            if fc.file.decision != JOURNAL:
+                raise RuleViolation("R13", "Bestäm först att bilden ska journalföras (j)."
+                                    ).concerning(**about)
+            if not _require_staff_flag(s, actor, "picsara_permission"):
+                raise RuleViolation("R15", "Du har inte behörighet till Picsara. Be administrations"
+                                    "gruppen om behörighet, eller be en kollega som har den."
+                                    ).concerning(**about)
+            folder = getattr(_settings(ctx), "picsara_import_dir", None)
+            if not folder:
+                raise RuleViolation("R15", "Picsara är inte konfigurerat på den här servern "
+                                    "(picsara_import_dir). Kontakta IT-support.").concerning(**about)
+            if fc.file.picsara_at:
+                raise UserError(f"Bilden sparades redan i Picsara av {fc.file.picsara_by}."
+                                ).concerning(**about)
+            if laterality and laterality not in LATERALITIES:
+                raise InvalidInput(f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}."
+                                   ).concerning(**about)
+            copy = _my_copy(s, actor, fc)
         p = fc.patient
         study = PicsaraStudy(
             patient_pnr12=p.pnr, patient_name=person_name(p.last_name, p.first_name),
             unit_name=fc.unit.name, case_number=str(fc.case.id),
             study_uid=case_study_uid(fc.case), accession=str(fc.case.id))
-        image = PicsaraImage(path=copy, laterality=laterality or None,
-                             body_site=(body_site or "").strip()[:64] or None,
+        image = PicsaraImage(path=copy, laterality=laterality or None, body_site=site,
                              sha256=fc.file.sha256_stored)
-        _bump(s, fc, picsara_at=ctx.now(), picsara_by=actor.login, laterality=laterality or None,
-              body_site=(body_site or "").strip()[:100] or None)
-        _log(s, ctx, actor, fc, "picsara", f"{laterality or 'ingen sida'}; {body_site or ''}".strip("; "))
-        try:
-            written = FolderPicsara(Path(folder)).import_images(study, [image])  # type: ignore[arg-type]
-        except AdapterError as exc:
-            raise UserError(exc.message).concerning(**about) from exc
-        return written
+        return _run_claimed(
+            ctx, actor, fc,
+            claim={"picsara_at": ctx.now(), "picsara_by": actor.login,
+                   "laterality": laterality or None, "body_site": site},
+            release={"picsara_at": None, "picsara_by": None, "laterality": None, "body_site": None},
+            action="picsara", detail=f"{laterality or 'ingen sida'}; {site or ''}".strip("; "),
+            send=lambda: FolderPicsara(Path(folder)).import_images(study, [image]),  # type: ignore[arg-type]
+        )
 
 
 def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
     """Print a journaled document with a cover sheet for scanning into E-arkiv (R14, R20)."""
     from tui_app.adapters.earkiv import PrintJob, make_earkiv_adapter
     from tui_app.core.clock import local
-    from tui_app.adapters.errors import AdapterError
 
-    with refusals_logged(ctx, actor, "e-arkiv"), session_scope(ctx.engine) as s:
-        fc = load_file(s, actor, file_id)
-        about = _about(fc)
-        if fc.file.mime != "application/pdf":
-            raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(**about)
-        if fc.file.decision != JOURNAL:
-            raise RuleViolation("R13", "Bestäm först att dokumentet ska journalföras (j).").concerning(**about)
-        if fc.file.printed_at:
-            raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}.").concerning(**about)
-        copy = _my_copy(s, actor, fc)
+    with refusals_logged(ctx, actor, "e-arkiv"):
+        with session_scope(ctx.engine) as s:
+            fc = load_file(s, actor, file_id)
+            about = _about(fc)
+            if fc.file.mime != "application/pdf":
+                raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(**about)
+            if fc.file.decision != JOURNAL:
+                raise RuleViolation("R13", "Bestäm först att dokumentet ska journalföras (j)."
+                                    ).concerning(**about)
+            if fc.file.printed_at:
+                raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}."
+                                ).concerning(**about)
+            copy = _my_copy(s, actor, fc)
         cfg = _settings(ctx)
         adapter = make_earkiv_adapter(getattr(cfg, "earkiv_printer", None),
                                       getattr(cfg, "earkiv_folder", None))
@@ -221,12 +268,10 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
                        document_type="Inskickat dokument från patient via 1177",
                        date=local(ctx.now()).date(), source_pdf=copy,
                        sha256=fc.file.sha256_stored)
-        _bump(s, fc, printed_at=ctx.now(), printed_by=actor.login)
-        _log(s, ctx, actor, fc, "skriv ut", "E-arkiv")
-        try:
-            result = adapter.submit(job)
-        except AdapterError as exc:
-            raise UserError(exc.message).concerning(**about) from exc
+        result = _run_claimed(
+            ctx, actor, fc, claim={"printed_at": ctx.now(), "printed_by": actor.login},
+            release={"printed_at": None, "printed_by": None}, action="skriv ut",
+            detail="E-arkiv", send=lambda: adapter.submit(job))
         return f"{result.destination_sv} ({result.pages} sidor med försättsbladet)"
 
 
@@ -327,6 +372,9 @@ def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:
         about = {"unit_code": unit.code, "patient_pnr": p.pnr, "case_id": case_id}
         if case.handled_at:
             raise UserError("Ärendet är redan markerat som hanterat.").concerning(**about)
+        if case.patient_messages == 0:
+            raise UserError("Patienten har inte svarat; ett ärende utan svar avslutas automatiskt "
+                            "efter 2 dagar och behöver inte markeras.").concerning(**about)
         missing = missing_for_handled(s, case_id)
         if missing:
             raise UserError("Ärendet kan inte markeras som hanterat än: " + "; ".join(missing) + "."

@@ -156,3 +156,10 @@ def sign_in_choices(ctx: Context) -> list[SignInChoice]:
                 Pnr(p.pnr).display + (" · " + ", ".join(notes) if notes else ""),
             ))
     return out
+
+
+def require_admin(s: object, actor: Actor) -> None:
+    """Refuse unless the actor is a 1177 administrator now (read from the database, not sign-in)."""
+    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None  # type: ignore[attr-defined]
+    if st is None or not st.is_admin:
+        raise UserError("Bara administrationsgruppen 1177 e-tjänster får göra det här.")
