@@ -102,8 +102,15 @@ def test_r24_admin_reviews_and_records_sample_checks(ctx: Context, places: Place
     assert entries(ctx)[-1].action == "stickprov"
 
 
-def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tui_app.services.identity as identity
+
     number, _, _ = case_with_files(ctx)
+    monkeypatch.setattr(identity, "os_login", lambda: "danan12")
+    with pytest.raises(UserError, match="administrationsgruppen"):
+        auditlog.run_audit_cli(ctx, argparse.Namespace(
+            audit_command="export", patient="20000125-2386", output=None), io.StringIO())
+    monkeypatch.setattr(identity, "os_login", lambda: "lenjo54")
     open_case(ctx, staff(ctx, "danan12"), number)
     out_file = tmp_path / "utdrag.csv"
     args = argparse.Namespace(audit_command="export", patient="20000125-2386", output=out_file)

@@ -47,3 +47,20 @@ def test_audit_verify_command(tmp_path: Path) -> None:
     run(["load", str(DEMO)], tmp_path)
     out = run(["audit", "verify"], tmp_path)
     assert out.returncode == 0 and "obruten" in out.stdout
+
+
+def test_only_an_administrator_may_load_staff_once_there_is_one(tmp_path: Path) -> None:
+    assert run(["load", str(DEMO)], tmp_path).returncode == 0  # empty database: first set-up
+    out = run(["load", str(DEMO)], tmp_path, user="danan12")
+    assert out.returncode == 1 and "Bara en administratör" in out.stderr
+    assert run(["load", str(DEMO)], tmp_path, user="lenjo54").returncode == 0
+
+
+def test_demo_data_dir_keeps_foreign_files(tmp_path: Path) -> None:
+    from tui_app.cli import make_demo_context
+
+    keep = tmp_path / "thesis.txt"
+    keep.write_text("mitt arbete")
+    make_demo_context(tmp_path).engine.dispose()
+    make_demo_context(tmp_path).engine.dispose()  # a fresh demo again, in the same folder
+    assert keep.read_text() == "mitt arbete"

@@ -231,3 +231,24 @@ async def test_keys_can_be_remapped_and_the_palette_lists_screen_actions(ctx: Co
         await pilot.press("escape", "f1")
         await settle(pilot)
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_a_double_f2_sends_one_case(ctx: Context) -> None:
+    from sqlmodel import Session, select
+
+    from tests.conftest import staff
+    from tui_app.store.models import Case
+
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#unit").value = next(
+            u.id for u in app.actor.units if u.code == "REUM-SKO")
+        await pilot.press(*"20000125-2386", "enter")
+        await settle(pilot)
+        await pilot.press("f2", "f2")
+        await settle(pilot)
+    with Session(ctx.engine) as s:
+        assert len(s.exec(select(Case)).all()) == 1

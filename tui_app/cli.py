@@ -47,10 +47,14 @@ def make_demo_context(data_dir: Path, *, fresh: bool = True):  # type: ignore[no
     from tui_app.services.seed import load_file
     from tui_app.store.db import sqlite_url
 
-    if fresh and data_dir.exists():
-        shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     db = data_dir / "demo.sqlite"
+    if fresh:
+        # Only what a demo made is removed: --data-dir may point at a folder with other files.
+        for name in ("demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm"):
+            (data_dir / name).unlink(missing_ok=True)
+        for name in ("files", "staging"):
+            shutil.rmtree(data_dir / name, ignore_errors=True)
     existed = db.exists()
     ctx = open_context(sqlite_url(db), data_dir, demo=True)
     if not existed:
@@ -73,6 +77,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except KeyError as exc:
+        print(f"tui-app: okänd kod {exc} i filen (en enhet eller inloggning som inte finns). "
+              "Rätta filen och försök igen.", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        print(f"tui-app: databasen kunde inte användas ({type(exc).__name__}). Kontrollera "
+              "database_url/data_dir och att ingen annan låser databasen; försök igen.",
+              file=sys.stderr)
+        return 1
 
 
 def _dispatch(cmd: str, args: argparse.Namespace) -> int:
@@ -112,8 +129,9 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
 
         return run_audit_cli(ctx, args)
     if cmd == "load":
-        from tui_app.services.seed import load_file
+        from tui_app.services.seed import load_file, require_loader
 
+        require_loader(ctx)
         counts = load_file(ctx, args.file)
         print(", ".join(f"{k}: {v}" for k, v in counts.items()))
         return 0

@@ -100,6 +100,11 @@ def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int
             return 0
         print(f"Loggkedjan är BRUTEN vid post {r.broken_at}: {r.problem}.", file=out)
         return 1
+    from tui_app.services.identity import os_login, staff_by_login
+
+    me = staff_by_login(ctx, os_login())
+    with session_scope(ctx.engine) as s:
+        require_admin(s, me)  # a patient's log extract is not for everyone
     rows = patient_extract(ctx, args.patient)
     target = args.output.open("w", newline="", encoding="utf-8") if args.output else out
     w = csv.writer(target, delimiter=";")
@@ -110,8 +115,6 @@ def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int
         target.close()
         print(f"Loggutdrag med {len(rows)} poster skrivet till {Path(args.output)}.", file=out)
     with session_scope(ctx.engine) as s:
-        from tui_app.services.identity import os_login
-
         audit.append(s, at=ctx.now(), actor=os_login(), action="loggutdrag",
                      patient_pnr=parse_pnr(args.patient).digits, detail=f"{len(rows)} poster")
     return 0

@@ -223,11 +223,15 @@ def parse_case_number(text: str) -> int:
     return int(t)
 
 
-def open_case(ctx: Context, actor: Actor, case_id: int) -> CaseView:
-    """Open a case of one's own units; logs the access (R05, R24)."""
+def open_case(ctx: Context, actor: Actor, case_id: int, *, log_access: bool = True) -> CaseView:
+    """Open a case of one's own units; logs the access (R05, R24).
+
+    `log_access=False` is for redrawing a case already open after the actor's own logged action.
+    """
     with refusals_logged(ctx, actor, "öppna ärende"), session_scope(ctx.engine) as s:
         case, unit, p = load_case_for_staff(s, actor, case_id)
         view = build_case_view(s, ctx.now(), case, unit, p)
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="öppna ärende",
-                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id)
+        if log_access:
+            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="öppna ärende",
+                         unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id)
         return view

@@ -55,7 +55,9 @@ def run_leftovers(ctx: Context, dirs: list[Path] | None, delete: bool, out=sys.s
     with session_scope(ctx.engine) as s:
         audit.append(s, at=ctx.now(), actor=os_login(), action="rensa kvarglömda",
                      detail=f"{len(found)} kopior raderade med tui-app leftovers")
-        for d in s.exec(select(Download).where(Download.cleaned_at.is_(None))).all():  # type: ignore[union-attr]
+        mine = select(Download).where(Download.cleaned_at.is_(None),  # type: ignore[union-attr]
+                                      Download.staff_login == os_login())
+        for d in s.exec(mine).all():
             if not Path(d.path).exists():
                 d.cleaned_at, d.cleaned_by, d.clean_note = ctx.now(), os_login(), "leftovers"
                 s.add(d)

@@ -18,6 +18,19 @@ from tui_app.store.db import session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
 
+def require_loader(ctx: Context) -> None:
+    """`tui-app load` changes who may do what: only an administrator, or anyone on an empty database."""
+    from tui_app.services.identity import os_login
+
+    login = os_login()
+    with session_scope(ctx.engine) as s:
+        admins = s.exec(select(Staff).where(Staff.is_admin == True)).all()  # noqa: E712
+        if admins and login not in {a.login for a in admins}:
+            raise InvalidInput(
+                f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
+                "administratör. Be administrationsgruppen 1177 e-tjänster.")
+
+
 def load_file(ctx: Context, path: Path, *, with_cases: bool = False) -> dict[str, int]:
     """Read the JSON file and add what it describes; existing logins/codes/numbers are updated."""
     try:
@@ -98,6 +111,13 @@ def load(ctx: Context, data: dict[str, Any], *, base_dir: Path, with_cases: bool
                         pending_files.append((case.id, msg.id, [base_dir / f for f in r["files"]]))  # type: ignore[arg-type]
                 s.add(case)
                 counts["cases"] += 1
+    if not with_cases:  # a deployment's staff list changes permissions: that is logged (R24)
+        from tui_app.services import audit
+        from tui_app.services.identity import os_login
+
+        with session_scope(ctx.engine) as s:
+            audit.append(s, at=ctx.now(), actor=os_login(), action="läs in personal",
+                         detail=", ".join(f"{k}: {v}" for k, v in counts.items()))
     if pending_files:
         from tui_app.services.files import attach_demo_files
 

@@ -20,19 +20,21 @@ log = logging.getLogger("tui_app.ui")
 class ServiceDone(Message):
     """A service call finished; `tag` says which, `value` is what it returned."""
 
-    def __init__(self, tag: str, value: Any) -> None:
+    def __init__(self, tag: str, value: Any, seq: int = 0) -> None:
         super().__init__()
         self.tag = tag
         self.value = value
+        self.seq = seq
 
 
 class ServiceFailed(Message):
     """A service call was refused or failed; `error` carries the Swedish message."""
 
-    def __init__(self, tag: str, error: UserError) -> None:
+    def __init__(self, tag: str, error: UserError, seq: int = 0) -> None:
         super().__init__()
         self.tag = tag
         self.error = error
+        self.seq = seq
 
 
 class StatusLine(Static):
@@ -61,28 +63,61 @@ class ServiceMixin:
 
     HELP: ClassVar[str] = ""
 
+    #: Tags of actions that change something: a second press while one runs is ignored.
+    ONCE: ClassVar[frozenset[str]] = frozenset({
+        "send", "reply", "draft", "downloaded", "archived", "changed", "cleaned", "relation",
+        "clock", "reviewed"})
+    #: Tags of lists reloaded as the user types: only the newest answer is shown.
+    LATEST: ClassVar[frozenset[str]] = frozenset({"inbox", "rows", "cases", "choices"})
+
+    def _calls(self) -> tuple[dict[str, int], set[str]]:
+        """Per-screen bookkeeping: the newest call number per tag, and the tags running now."""
+        if not hasattr(self, "_service_seq"):
+            self._service_seq: dict[str, int] = {}
+            self._service_busy: set[str] = set()
+        return self._service_seq, self._service_busy
+
     def call_service(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Run fn(*args) off the UI thread; `done_<tag>(value)` or `failed(tag, error)` follows."""
+        """Run fn(*args) off the UI thread; `done_<tag>(value)` or `failed(tag, error)` follows.
+
+        For a tag in LATEST only the newest call is answered (an older search result never
+        overwrites a newer one); an action in ONCE is not started twice (a double F2 sends once).
+        """
         screen: Any = self
+        seqs, busy = self._calls()
+        if tag in self.ONCE and tag in busy:
+            return
+        seqs[tag] = seq = seqs.get(tag, 0) + 1
+        busy.add(tag)
 
         def job() -> None:
             try:
                 value = fn(*args, **kwargs)
             except UserError as exc:
-                screen.post_message(ServiceFailed(tag, exc))
+                screen.post_message(ServiceFailed(tag, exc, seq))
                 return
             except Exception as exc:  # a bug or an outage: shown, logged, never a traceback
                 log.exception("service %s failed", tag)
                 screen.post_message(ServiceFailed(tag, UserError(
                     f"Något gick fel ({type(exc).__name__}). Försök igen; om felet kvarstår, "
-                    "kontakta IT-support och ange tiden.")))
+                    "kontakta IT-support och ange tiden."), seq))
                 return
-            screen.post_message(ServiceDone(tag, value))
+            screen.post_message(ServiceDone(tag, value, seq))
 
         screen.run_worker(job, thread=True, exclusive=False, group=tag, exit_on_error=False,
                           name=f"svc:{tag}")
 
+    def _current(self, message: ServiceDone | ServiceFailed) -> bool:
+        """Mark the tag idle, and say whether this answer should be shown."""
+        seqs, busy = self._calls()
+        newest = seqs.get(message.tag) == message.seq
+        if newest:
+            busy.discard(message.tag)
+        return newest or message.tag not in self.LATEST
+
     async def on_service_done(self, message: ServiceDone) -> None:
+        if not self._current(message):
+            return
         handler = getattr(self, f"done_{message.tag}", None)
         if handler is not None:
             result = handler(message.value)
@@ -90,7 +125,8 @@ class ServiceMixin:
                 await result
 
     def on_service_failed(self, message: ServiceFailed) -> None:
-        self.failed(message.tag, message.error)
+        if self._current(message):
+            self.failed(message.tag, message.error)
 
     def failed(self, tag: str, error: UserError) -> None:
         """Show a refusal; screens override to put it somewhere specific."""

@@ -51,7 +51,7 @@ class CaseScreen(AppScreen):
         Binding("m", "scanned", "Skannad", id="file_scanned", show=False),
         Binding("r", "cleanup", "Rensa", id="file_cleanup"),
         Binding("h", "handled", "Hanterat", id="case_handled", show=False),
-        Binding("u", "refresh", "Uppdatera", id="refresh_case", show=False),
+        Binding("u", "reload", "Uppdatera", id="refresh_case", show=False),
     ]
 
     def __init__(self, view: CaseView) -> None:
@@ -137,12 +137,14 @@ class CaseScreen(AppScreen):
         self.call_service(tag, fn, self.ctx, self.actor, f.id, *args)  # type: ignore[arg-type]
 
     def action_preview(self) -> None:
-        self._file_call("preview", handling.preview)
+        from tui_app.ui.preview import load_preview
 
-    def done_preview(self, pv: handling.Preview) -> None:
+        self._file_call("preview", load_preview)
+
+    def done_preview(self, loaded: object) -> None:
         from tui_app.ui.preview import PreviewScreen
 
-        self.app.push_screen(PreviewScreen(pv))
+        self.app.push_screen(PreviewScreen(*loaded))  # type: ignore[misc]
 
     def action_journal(self) -> None:
         self._file_call("changed", handling.decide, True, "")
@@ -223,8 +225,8 @@ class CaseScreen(AppScreen):
                      "papperskorgen. Ingen kopia finns kvar.")
         else:
             self.query_one(StatusLine).show(
-                "Kopior finns kvar: " + ", ".join(report.remaining) + " ".join(report.notes),
-                error=True)
+                "Kopior finns kvar: " + "; ".join(report.remaining + report.notes)
+                + ". Kontrollera dem och försök igen (r).", error=True)
         self.action_refresh()
 
     def action_handled(self) -> None:
@@ -235,6 +237,11 @@ class CaseScreen(AppScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        """Reload after an own action (already logged); the u key logs a fresh look."""
+        self.call_service("case", cases.open_case, self.ctx, self.actor, self.view.case_id,
+                          log_access=False)
+
+    def action_reload(self) -> None:
         self.call_service("case", cases.open_case, self.ctx, self.actor, self.view.case_id)
 
     async def done_case(self, view: CaseView) -> None:

@@ -40,8 +40,6 @@ class InboxScreen(AppScreen):
         Binding("t", "clock", "Klocka+", id="demo_clock"),
         Binding("x", "sign_out", "Logga ut", id="sign_out"),
         Binding("q", "app.quit", "Avsluta", id="quit"),
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
     ]
 
     def __init__(self) -> None:
@@ -140,12 +138,6 @@ class InboxScreen(AppScreen):
         search = self.query_one("#search", Input)
         if search.has_focus:
             self.query_one(DataTable).focus()
-
-    def action_cursor_down(self) -> None:
-        self.query_one(DataTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(DataTable).action_cursor_up()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
