@@ -117,3 +117,19 @@ def test_r12_state_is_derived_from_the_clock() -> None:
     assert case_state(deadline=dl, now=after, patient_messages=0) is CaseState.CLOSED_AUTO
     assert case_state(deadline=dl, now=before, patient_messages=1) is CaseState.ANSWERED
     assert case_state(deadline=dl, now=after, patient_messages=1) is CaseState.CLOSED
+
+
+def test_r06_patient_view_is_spec_verbatim() -> None:
+    """The page equals the block in SPEC.md with its placeholders filled in."""
+    import re
+
+    from tests.conftest import SHARED
+    from tui_app.core.template import render_patient_view
+
+    spec = (SHARED / "SPEC.md").read_text(encoding="utf-8")
+    block = re.search(r"## What the patient sees.*?```\n(.*?)```", spec, re.S).group(1)  # type: ignore[union-attr]
+    unit, text, name = "Reumatologi - testenhet för 1177, Skövde", DEFAULT_TEXT, "Daniel"
+    expected = (block.replace("{unit name}", unit).replace("{message text}", text)
+                .replace("{sender's first name}", name).replace("{date YYYY-MM-DD}", "2025-06-04")
+                .replace("{YYYY-MM-DD HH:MM}", "2025-06-04 09:48"))
+    assert render_patient_view(unit, text, name, "2025-06-04", "2025-06-04 09:48") + "\n" == expected

@@ -124,7 +124,7 @@ def test_r19_picsara_gets_a_dicom_with_patient_and_laterality(ctx: Context, plac
     assert ds.AccessionNumber == str(number)
     assert (ds.Rows, ds.Columns) == (1200, 900)  # the EXIF rotation was applied at intake
     view = open_case(ctx, dan, number)
-    assert view.files[0].status.startswith("Sparad i Picsara")
+    assert view.files[0].status.startswith("I Picsara")
     with pytest.raises(UserError, match="redan"):
         handling.to_picsara(ctx, dan, img, "vänster", "handled")
 

@@ -37,7 +37,7 @@ def patient_header(unit_name: str) -> list[str]:
 
 def question_block(body: str, first_name: str, sent_date: str, sent_at: str) -> list[str]:
     """The question with signature, date and send time, as 1177 shows it."""
-    return ["Fråga", "", body, first_name, sent_date, f"Meddelandet skickades: {sent_at}"]
+    return ["Fråga", "", body, "", first_name, sent_date, f"Meddelandet skickades: {sent_at}"]
 
 
 def reply_block() -> list[str]:

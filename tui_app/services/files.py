@@ -104,11 +104,12 @@ def check_reply_files(files: list[StagedFile]) -> None:
             f"Ta bort {len(files) - MAX_FILES_PER_MESSAGE} och försök igen.")
     refused = [f for f in files if not f.accepted]
     if refused:
-        lines = "; ".join(f"{f.display_name}: {f.reason}" for f in refused)
+        one = len(refused) == 1
+        names = ", ".join(f.display_name for f in refused)
         raise RuleViolation(
-            "R11", f"Svaret skickades inte, eftersom {'filen' if len(refused) == 1 else 'filerna'} "
-            f"inte kan skickas – {lines} Ta bort eller byt ut filen och skicka igen; "
-            "din text finns kvar.")
+            "R11", f"Svaret skickades inte: {'filen' if one else 'filerna'} {names} kan inte "
+            f"skickas (se skälet i listan). Ta bort {'den' if one else 'dem'} (markera och tryck "
+            "d) eller byt ut och skicka igen. Din text finns kvar.")
 
 
 def _sha256(path: Path) -> str:
@@ -188,12 +189,12 @@ def file_status(a: Attachment, copies: int) -> str:
     elif pdf and a.printed_at:
         done = "Utskriven – väntar på skanning"
     elif not pdf and a.picsara_at:
-        done = "Sparad i Picsara"
+        done = "I Picsara"
     elif copies:
         return "Nedladdad – " + ("skriv ut (e)" if pdf else "spara i Picsara (s)")
     else:
         return "Journalförs – ladda ner (l)"
-    return done + (" – rensa kopian (r)" if copies else "")
+    return done + (" – rensa (r)" if copies else "")
 
 
 def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:

@@ -61,7 +61,7 @@ class Actor:
         if self.is_patient:
             return "Patient"
         if self.shared_account:
-            return "GK-konto (gemensamt)"
+            return "GK-konto"
         return "Administratör" if self.is_admin else "Personligt konto"
 
 

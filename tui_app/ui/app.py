@@ -9,7 +9,7 @@ from textual.binding import Binding
 
 from tui_app.services.context import Context
 from tui_app.services.identity import Actor
-from tui_app.ui.commands import ScreenActions
+from tui_app.ui.commands import ScreenActions, own_binding
 from tui_app.ui.dialogs import HelpScreen
 
 
@@ -61,7 +61,7 @@ class TuiApp(App[None]):
         screen = self.screen
         keys = []
         for key, active in screen.active_bindings.items():
-            if active.binding.description and active.enabled and key not in ("f1", "f10"):
+            if own_binding(active.binding) and active.enabled and key not in ("f1", "f10"):
                 keys.append((active.binding.key_display or key, active.binding.description))
         title = getattr(screen, "HELP_TITLE", "") or self.TITLE
         self.push_screen(HelpScreen(title, getattr(screen, "HELP", ""), keys))

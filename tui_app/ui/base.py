@@ -41,7 +41,7 @@ class StatusLine(Static):
     """One line saying what just happened: '✓ …' for success, '✗ …' for a refusal (never colour alone)."""
 
     DEFAULT_CSS = """
-    StatusLine { height: auto; max-height: 4; padding: 0 1; }
+    StatusLine { height: auto; max-height: 6; padding: 0 1; }
     StatusLine.-error { color: $error; text-style: bold; }
     StatusLine.-ok { color: $success; }
     """
@@ -128,14 +128,18 @@ class ServiceMixin:
         if self._current(message):
             self.failed(message.tag, message.error)
 
+    #: Whether refusals name the rule (staff know R01–R24; patients do not).
+    SHOW_RULES: ClassVar[bool] = True
+
     def failed(self, tag: str, error: UserError) -> None:
-        """Show a refusal; screens override to put it somewhere specific."""
+        """Show a refusal in the status line (a toast only where a screen has none)."""
         screen: Any = self
-        text = error.message + (f" ({error.rule})" if error.rule else "")
+        text = error.message + (f" ({error.rule})" if error.rule and self.SHOW_RULES else "")
         lines = screen.query(StatusLine)
         if lines:
             lines.first().show(text, error=True)
-        screen.notify(text, severity="error", timeout=8, markup=False)
+        else:
+            screen.notify(text, severity="error", timeout=8, markup=False)
 
     def say(self, text: str) -> None:
         """Show a success message in the status line."""

@@ -7,6 +7,11 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
+def own_binding(binding: object) -> bool:
+    """True for the app's own keys (they all have an id and a Swedish description)."""
+    return bool(getattr(binding, "id", None) and getattr(binding, "description", ""))
+
+
 class ScreenActions(Provider):
     """One palette entry per active, enabled key binding of the current screen."""
 
@@ -15,7 +20,7 @@ class ScreenActions(Provider):
         out = []
         for key, active in screen.active_bindings.items():
             b = active.binding
-            if not b.description or not active.enabled or b.action.startswith("app.command"):
+            if not own_binding(b) or not active.enabled or b.action.startswith("app.command"):
                 continue
             out.append((b.description, b.action, key))
         return out

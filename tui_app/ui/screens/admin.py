@@ -54,8 +54,8 @@ class AdminScreen(AppScreen):
         u.add_column("1177", width=6)
         u.add_column("Mall", width=6)
         s = self.query_one("#staff", DataTable)
-        s.add_column("Namn", width=28)
-        s.add_column("Konto", width=12)
+        s.add_column("Namn", width=36)
+        s.add_column("Konto", width=11)
         s.add_column("Picsara", width=8)
         self.unit_rows: list[UnitInfo] = []
         self.staff_list: list[StaffRow] = []

@@ -43,8 +43,9 @@ class AuditScreen(AppScreen):
     def on_mount(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         t = self.query_one(DataTable)
-        for label, w in (("Tid", 16), ("Vem", 10), ("Enhet", 9), ("Patient", 13), ("Åtgärd", 22)):
+        for label, w in (("Tid", 16), ("Vem", 8), ("Enhet", 8), ("Patient", 13)):
             t.add_column(label, width=w)
+        t.add_column("Åtgärd")
         self.search()
         t.focus()
 
@@ -62,7 +63,9 @@ class AuditScreen(AppScreen):
         t = self.query_one(DataTable)
         t.clear()
         for r in rows:
-            what = r.action + (" ✗ NEKAD" if r.outcome == audit.REFUSED else "")
+            what = ("✗ NEKAD " if r.outcome == audit.REFUSED else "") + r.action
+            if r.detail:
+                what += f": {r.detail}"
             pnr = f"{r.patient_pnr[:8]}-{r.patient_pnr[8:]}" if r.patient_pnr else ""
             t.add_row(Text(fmt_datetime(r.at)), Text(r.actor), Text(r.unit_code), Text(pnr),
                       Text(what))
@@ -79,8 +82,9 @@ class AuditScreen(AppScreen):
                 f"Loggkedjan är BRUTEN vid post {r.broken_at}: {r.problem}.", error=True)
 
     def action_review(self) -> None:
-        scope = ", ".join(f"{k}={self.query_one(f'#f-{k}', Input).value}" for k in
-                          ("staff", "patient", "unit") if self.query_one(f"#f-{k}", Input).value)
+        labels = {"staff": "personal", "patient": "patient", "unit": "enhet"}
+        scope = ", ".join(f"{labels[k]} {self.query_one(f'#f-{k}', Input).value}" for k in
+                          labels if self.query_one(f"#f-{k}", Input).value)
 
         def chosen(finding: str | None) -> None:
             if finding is not None:

@@ -19,6 +19,16 @@ FILE_ACTIONS = {"preview", "journal", "not_journal", "download", "picsara", "ear
                 "cleanup"}
 
 
+SIDES = {"h": "höger", "hoger": "höger", "höger": "höger", "v": "vänster", "vanster": "vänster",
+         "vänster": "vänster", "b": "bilateralt", "bilateralt": "bilateralt", "e": "ej parad",
+         "ej parad": "ej parad", "": ""}
+
+
+def laterality_of(text: str) -> str | None:
+    """The laterality typed (a letter or the word, with or without å/ä/ö); None when unknown."""
+    return SIDES.get(text.strip().lower())
+
+
 def file_facts(f: FileView) -> str:
     """Type, size, and pixel size or page count."""
     kind = f.mime.split("/")[-1].upper()
@@ -48,9 +58,9 @@ class CaseScreen(AppScreen):
         Binding("l", "download", "Ladda ner", id="file_download"),
         Binding("s", "picsara", "Picsara", id="file_picsara"),
         Binding("e", "earkiv", "E-arkiv", id="file_earkiv"),
-        Binding("m", "scanned", "Skannad", id="file_scanned", show=False),
+        Binding("m", "scanned", "Skannad", id="file_scanned"),
         Binding("r", "cleanup", "Rensa", id="file_cleanup"),
-        Binding("h", "handled", "Hanterat", id="case_handled", show=False),
+        Binding("h", "handled", "Hanterat", id="case_handled"),
         Binding("u", "reload", "Uppdatera", id="refresh_case", show=False),
     ]
 
@@ -68,8 +78,8 @@ class CaseScreen(AppScreen):
 
     async def on_mount(self) -> None:
         t = self.query_one("#files", DataTable)
-        t.add_column("Fil", key="name", width=22)
-        t.add_column("Typ", key="facts", width=20)
+        t.add_column("Fil", key="name", width=18)
+        t.add_column("Typ", key="facts", width=19)
         t.add_column("Status", key="status")
         await self.show_view(self.view)
 
@@ -106,6 +116,8 @@ class CaseScreen(AppScreen):
         return files[t.cursor_row]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "handled":  # offered once every file has a decision; the service checks the rest
+            return all(f.decision for f in self.view.files) and self.view.state.value != "Hanterat"
         if action not in FILE_ACTIONS:
             return True
         f = self.current() if self.is_mounted else None
@@ -114,9 +126,10 @@ class CaseScreen(AppScreen):
         pdf = f.mime == "application/pdf"
         # Keys that cannot apply to this file are hidden (False) so the footer fits 80 columns.
         # Download stays on for a GK account: the refusal explains R16 and is logged (R24).
+        # s and e stay on for an undecided file of their kind: the refusal says what to do first.
         rules = {
-            "picsara": not pdf and f.decision == handling.JOURNAL and not f.in_picsara,
-            "earkiv": pdf and f.decision == handling.JOURNAL and not f.printed,
+            "picsara": not pdf and not f.in_picsara,
+            "earkiv": pdf and not f.printed,
             "scanned": f.printed and not f.scanned,
             "cleanup": f.copies > 0,
         }
@@ -158,8 +171,15 @@ class CaseScreen(AppScreen):
             if reason is not None:
                 self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False, reason)
 
+        def check(text: str) -> None:
+            from tui_app.core.errors import InvalidInput
+
+            if not text.strip():
+                raise InvalidInput("Skriv en kort anledning, eller tryck Esc för att avbryta.")
+
         self.app.push_screen(AskDialog("Journalförs inte", f"Kort anledning för {f.display_name}:",
-                                       placeholder="t.ex. dubblett, fel patient, ej relevant"), chosen)
+                                       placeholder="t.ex. dubblett, fel patient, ej relevant",
+                                       check=check), chosen)
 
     def action_download(self) -> None:
         self._file_call("downloaded", handling.download)
@@ -172,6 +192,10 @@ class CaseScreen(AppScreen):
         f = self.current()
         if f is None:
             return
+        if f.decision != handling.JOURNAL or not f.copies or not self.actor.picsara_permission:
+            # Something is missing: let the service say what (and log it) before any questions.
+            self.call_service("archived", handling.to_picsara, self.ctx, self.actor, f.id, None, None)
+            return
 
         def site_chosen(lat: str | None, site: str | None) -> None:
             if site is not None:
@@ -183,17 +207,18 @@ class CaseScreen(AppScreen):
                 return
             self.app.push_screen(AskDialog("Spara i Picsara", "Kroppsdel (valfritt):",
                                            placeholder="t.ex. handled"),
-                                 lambda site: site_chosen(lat.strip(), site))
+                                 lambda site: site_chosen(laterality_of(lat), site))
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
 
-            if text.strip() and text.strip() not in handling.LATERALITIES:
-                raise InvalidInput("Skriv höger, vänster, bilateralt, ej parad – eller lämna tomt.")
+            if text.strip() and laterality_of(text) is None:
+                raise InvalidInput("Skriv h (höger), v (vänster), b (bilateralt), e (ej parad) "
+                                   "– eller lämna tomt.")
 
         self.app.push_screen(AskDialog(
-            "Spara i Picsara", "Sida (höger, vänster, bilateralt, ej parad – eller tomt):",
-            check=check), lat_chosen)
+            "Spara i Picsara", "Sida: h höger · v vänster · b bilateralt · e ej parad · tomt = "
+            "ingen", check=check), lat_chosen)
 
     def action_earkiv(self) -> None:
         self._file_call("archived", handling.print_earkiv)
@@ -202,6 +227,8 @@ class CaseScreen(AppScreen):
         self.action_refresh()
         f = self.current()
         name = f.display_name if f else "filen"
+        done = "utskriven för E-arkiv" if f is not None and f.kind == "dokument" else \
+            "sparad i Picsara"
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -210,7 +237,7 @@ class CaseScreen(AppScreen):
                 self.say("Kom ihåg att rensa den nedladdade kopian (r).")
 
         self.app.push_screen(ConfirmDialog(
-            f"Klart: {name} är överförd. Radera den nedladdade kopian och eventuella kopior i "
+            f"Klart: {name} är {done}. Radera den nedladdade kopian och eventuella kopior i "
             "papperskorgen nu? (R21)"), answer)
 
     def action_scanned(self) -> None:
@@ -221,7 +248,7 @@ class CaseScreen(AppScreen):
 
     def done_cleaned(self, report: handling.CleanupReport) -> None:
         if report.clean:
-            self.say(f"Rensat: {len(report.deleted)} nedladdade, {len(report.trashed)} i "
+            self.say(f"Rensat: {len(report.deleted)} i Hämtade filer, {len(report.trashed)} i "
                      "papperskorgen. Ingen kopia finns kvar.")
         else:
             self.query_one(StatusLine).show(

@@ -53,6 +53,7 @@ class NewCaseScreen(AppScreen):
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         self.query_one("#editor").display = False
         self.query_one("#pnr", Input).focus()
+        self.warn_about_unit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":
@@ -72,6 +73,24 @@ class NewCaseScreen(AppScreen):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.on_input_changed(None)  # type: ignore[arg-type]
+        self.warn_about_unit()
+
+    def warn_about_unit(self) -> None:
+        """Say at once when the chosen unit cannot send (R01, R02), before any number is typed."""
+        unit = next((u for u in self.actor.units if u.id == self.query_one("#unit", Select).value),
+                    None)
+        if unit is None:
+            return
+        if not unit.activated_1177:
+            self.query_one(StatusLine).show(
+                f"{unit.name} är inte aktiverad för 1177 e-tjänster (R01). Välj en annan enhet "
+                "eller be administrationsgruppen aktivera den.", error=True)
+        elif not unit.template_installed:
+            self.query_one(StatusLine).show(
+                f"Mallen är inte upplagd på {unit.name} (R02). Välj en annan enhet eller be "
+                "administrationsgruppen lägga upp mallen.", error=True)
+        else:
+            self.query_one(StatusLine).clear()
 
     def done_draft(self, draft: Draft) -> None:
         self.draft = draft

@@ -136,6 +136,8 @@ def page_lines(view: CaseView) -> tuple[list[str], list[str]]:
 class PatientCaseScreen(AppScreen):
     """1177: Bifoga bild/fil till vården — the question and the reply form."""
 
+    SHOW_RULES = False  # the patient is told what to do, not which rule of ours applies
+
     HELP_TITLE = "1177 – svara på meddelandet"
     HELP = ("Skriv ditt svar i rutan under Svara. BIFOGA FILER (F3) lägger till bilder eller "
             "dokument, högst 5. SKICKA (F2) skickar. Du kan skriva flera gånger inom 2 dagar.")
@@ -180,6 +182,9 @@ class PatientCaseScreen(AppScreen):
                 f"Ärendet är avslutat sedan {fmt_datetime(self.view.deadline)} och tar inte emot "
                 "fler svar. Kontakta mottagningen om du behöver skicka något mer.",
                 style="bold"), id="closed-note"))
+            await page.mount_all(widgets)
+            page.focus()
+            return
         # The reply form, in 1177's order: Svara, the box, help, BIFOGA FILER, warning, SKICKA.
         widgets.append(Static(Text(form[0], style="bold"), classes="page-text"))
         widgets.append(TextArea(self.draft_text, id="reply", soft_wrap=True))
@@ -190,7 +195,8 @@ class PatientCaseScreen(AppScreen):
         widgets.append(Button(template.BUTTON_SEND, id="send", variant="primary"))
         await page.mount_all(widgets)
         self.show_attachments()
-        self.query_one("#reply", TextArea).focus()
+        self.query_one("#reply", TextArea).focus(scroll_visible=False)
+        page.scroll_home(animate=False)  # the patient reads the question first
 
     def show_attachments(self) -> None:
         """List the chosen files with their verdicts, and those still being checked."""
@@ -207,6 +213,8 @@ class PatientCaseScreen(AppScreen):
         for name in self.pending:
             ol.add_option(Option(Text(f"⏳ {name} – kontrolleras …"), disabled=True))
         ol.display = bool(self.staged or self.pending)
+        if self.staged:  # d always has a file to act on
+            ol.highlighted = min(getattr(self, "_last_highlight", 0), len(self.staged) - 1)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -215,10 +223,16 @@ class PatientCaseScreen(AppScreen):
         elif event.button.id == "attach":
             self.action_attach()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("send", "attach"):
+            return self.view.accepts_reply or None
+        return True
+
     def action_attach(self) -> None:
-        if len(self.staged) + len(self.pending) >= MAX_FILES_PER_MESSAGE:
+        accepted = [f for f in self.staged if f.accepted]  # refused ones are removed before sending
+        if len(accepted) + len(self.pending) >= MAX_FILES_PER_MESSAGE:
             self.query_one(StatusLine).show(
-                f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande (R08). "
+                f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. "
                 "Ta bort en fil (markera den och tryck d) för att byta.", error=True)
             return
         from tui_app.ui.filepicker import FilePickerScreen
@@ -249,6 +263,10 @@ class PatientCaseScreen(AppScreen):
             self.pending.pop(0)
             self.show_attachments()
         super().failed(tag, error)  # type: ignore[arg-type]
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "attachments":
+            self._last_highlight = event.option_index
 
     def on_attachment_list_remove(self, event: "AttachmentList.Remove") -> None:
         keep = [f for f in self.staged if f.token != event.token]
