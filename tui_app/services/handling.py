@@ -403,7 +403,9 @@ def preview(ctx: Context, actor: Actor, file_id: int) -> Preview:
     with refusals_logged(ctx, actor, "förhandsvisa"), session_scope(ctx.engine) as s:
         fc = load_file(s, actor, file_id)
         f = fc.file
-        facts = f"{f.mime}, {f.size} byte"
+        from tui_app.core.fmt import fmt_size
+
+        facts = f"{f.mime.split('/')[-1].upper()}, {fmt_size(f.size)}"
         if f.width and f.height:
             facts += f", {f.width}×{f.height} px"
         if f.pages:

@@ -6,16 +6,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui_app.core.clock import fmt_datetime
+from tui_app.core.fmt import fmt_size
 from tui_app.services.views import CaseView, MessageView
-
-
-def fmt_size(n: int) -> str:
-    """A file size in Swedish style (1,2 MB)."""
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.0f} kB"
-    return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
 
 
 class Bubble(Static):

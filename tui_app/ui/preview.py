@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,11 +21,28 @@ def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, Tex
     if pv.thumb is None:
         return pv, Text("Ingen förhandsvisning finns för filen.")
     try:
+        if os.environ.get("NO_COLOR"):  # colour blocks would show nothing: use light and shade
+            return pv, shade_art(pv.thumb, 70, 17)
         from tui_app.intake.halfblock import halfblock
 
         return pv, halfblock(pv.thumb, 70, 17)
     except Exception:
         return pv, Text("Förhandsvisningen kunde inte visas.")
+
+
+def shade_art(path: Path, width: int, height: int) -> Text:
+    """The thumbnail in characters of increasing darkness, for terminals without colour."""
+    from PIL import Image
+
+    ramp = " .:-=+*#%@"
+    with Image.open(path) as im:
+        im = im.convert("L")
+        scale = min(width / im.width, height * 2 / im.height)  # a cell is about twice as tall
+        w, h = max(1, int(im.width * scale)), max(1, int(im.height * scale / 2))
+        px = im.resize((w, h)).load()
+        rows = ["".join(ramp[(255 - px[x, y]) * (len(ramp) - 1) // 255] for x in range(w))
+                for y in range(h)]
+    return Text("\n".join(rows))
 
 
 class PreviewScreen(ModalScreen[None]):

@@ -117,7 +117,8 @@ class CaseScreen(AppScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "handled":  # offered once every file has a decision; the service checks the rest
-            return all(f.decision for f in self.view.files) and self.view.state.value != "Hanterat"
+            answered = self.view.state.value in ("Besvarat", "Avslutat")
+            return answered and all(f.decision for f in self.view.files)
         if action not in FILE_ACTIONS:
             return True
         f = self.current() if self.is_mounted else None

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from tui_app.core import template
 from tui_app.core.clock import fmt_date, fmt_datetime
+from tui_app.core.fmt import fmt_size
 from tui_app.core.safetext import safe_display_name
 from tui_app.core.limits import MAX_FILES_PER_MESSAGE
 from tui_app.services import conversation, files
@@ -19,13 +20,6 @@ from tui_app.services.files import StagedFile
 from tui_app.services.views import CaseView
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import UserBar, app_footer
-
-
-def fmt_size(n: int) -> str:
-    """Size for the patient, as 1177 would say it."""
-    from tui_app.ui.conversation import fmt_size as f
-
-    return f(n)
 
 
 def picker_start(ctx: object) -> "Path":
@@ -153,6 +147,7 @@ class PatientCaseScreen(AppScreen):
         self.draft_text = ""
         self.staged: list[StagedFile] = []
         self.pending: list[str] = []  # names still being checked
+        self._last_highlight = 0  # the chosen file d removes
 
     def compose(self) -> ComposeResult:
         yield UserBar()
@@ -214,7 +209,7 @@ class PatientCaseScreen(AppScreen):
             ol.add_option(Option(Text(f"⏳ {name} – kontrolleras …"), disabled=True))
         ol.display = bool(self.staged or self.pending)
         if self.staged:  # d always has a file to act on
-            ol.highlighted = min(getattr(self, "_last_highlight", 0), len(self.staged) - 1)
+            ol.highlighted = min(self._last_highlight, len(self.staged) - 1)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -252,7 +247,9 @@ class PatientCaseScreen(AppScreen):
         if staged.display_name in self.pending:
             self.pending.remove(staged.display_name)
         self.staged.append(staged)
+        self._last_highlight = len(self.staged) - 1
         self.show_attachments()
+        self.query_one("#attachments", AttachmentList).scroll_visible()
         if staged.accepted:
             self.say(f"{staged.display_name} är kontrollerad och kan skickas.")
         else:
@@ -263,6 +260,12 @@ class PatientCaseScreen(AppScreen):
             self.pending.pop(0)
             self.show_attachments()
         super().failed(tag, error)  # type: ignore[arg-type]
+        refused = [i for i, f in enumerate(self.staged) if not f.accepted]
+        if tag == "reply" and refused:  # show the file to remove, ready for d
+            ol = self.query_one("#attachments", AttachmentList)
+            ol.focus()
+            ol.highlighted = self._last_highlight = refused[0]
+            ol.scroll_visible()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "attachments":
