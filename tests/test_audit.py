@@ -168,3 +168,15 @@ def test_r24_staff_working_at_once_never_collide_in_the_log(ctx: Context, places
         list(pool.map(work, range(60)))  # raises here if any call failed
     assert len(entries(ctx)) == before + 60
     assert audit.verify(ctx).ok
+
+
+def test_r24_log_review_filters_by_time_and_part_of_unit(ctx: Context, places: Places,
+                                                         clock: FixedClock) -> None:
+    number, _, _ = case_with_files(ctx)
+    clock.advance(timedelta(days=3))
+    open_case(ctx, staff(ctx, "danan12"), number)
+    lena = staff(ctx, "lenjo54")
+    rows = auditlog.search(ctx, lena, unit="reum", since_text="2026-06-06")
+    assert [r.action for r in rows] == ["öppna ärende"]
+    with pytest.raises(UserError, match="inget datum"):
+        auditlog.search(ctx, lena, since_text="igår")

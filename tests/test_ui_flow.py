@@ -252,3 +252,31 @@ async def test_a_double_f2_sends_one_case(ctx: Context) -> None:
         await settle(pilot)
     with Session(ctx.engine) as s:
         assert len(s.exec(select(Case)).all()) == 1
+
+
+async def test_r02_r04_r24_admin_fixes_units_and_reviews_the_log_by_keyboard(ctx: Context) -> None:
+    from tests.conftest import staff
+    from tui_app.services import admin
+
+    app = build_app(ctx, staff(ctx, "lenjo54"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        units = app.screen.unit_rows
+        ort = next(i for i, u in enumerate(units) if u.code == "ORT-LID")
+        app.screen.query_one("#units", DataTable).move_cursor(row=ort)
+        await pilot.press("m")  # install the template (R02)
+        await settle(pilot)
+        assert next(u for u in admin.units(ctx) if u.code == "ORT-LID").template_installed
+        reum = next(i for i, u in enumerate(app.screen.unit_rows) if u.code == "REUM-SKO")
+        app.screen.query_one("#units", DataTable).move_cursor(row=reum)
+        await pilot.press("v")
+        await pilot.press(*"19780308-2374", "enter")  # Johan gets a care relation (R04)
+        await settle(pilot)
+        assert "Vårdrelation tillagd för Johan Ström" in status(app)
+        await pilot.press("l")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AuditScreen"
+        assert app.screen.query_one(DataTable).row_count >= 3
+        await pilot.press("k")
+        await settle(pilot)
+        assert "obruten" in status(app)

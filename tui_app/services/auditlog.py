@@ -38,10 +38,28 @@ class LogRow:
     detail: str
 
 
+def parse_day(text: str) -> datetime | None:
+    """A date typed as YYYY-MM-DD, taken as the start of that day in Swedish time."""
+    from datetime import date
+
+    from tui_app.core.clock import SWEDISH_TZ
+
+    if not text.strip():
+        return None
+    try:
+        d = date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"”{text.strip()[:20]}” är inget datum. Skriv ÅÅÅÅ-MM-DD, "
+                        "till exempel 2026-11-01.") from None
+    return datetime(d.year, d.month, d.day, tzinfo=SWEDISH_TZ)
+
+
 def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", unit: str = "",
-           since: datetime | None = None, until: datetime | None = None) -> list[LogRow]:
+           since: datetime | None = None, until: datetime | None = None,
+           since_text: str = "") -> list[LogRow]:
     """Log entries matching the filters, newest first; the review itself is logged (R24)."""
     pnr = parse_pnr(patient).digits if patient.strip() else ""
+    since = since or parse_day(since_text)
     with session_scope(ctx.engine) as s:
         require_admin(s, actor)
         stmt = select(AuditEntry)
@@ -50,7 +68,8 @@ def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", un
         if pnr:
             stmt = stmt.where(AuditEntry.patient_pnr == pnr)
         if unit.strip():
-            stmt = stmt.where(AuditEntry.unit_code == unit.strip())
+            stmt = stmt.where(col(AuditEntry.unit_code).contains(unit.strip().upper(),
+                                                                 autoescape=True))
         if since:
             stmt = stmt.where(col(AuditEntry.at) >= since)
         if until:

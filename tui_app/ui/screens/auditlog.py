@@ -21,8 +21,8 @@ class AuditScreen(AppScreen):
 
     HELP_TITLE = "Logguppföljning – åtkomstloggen"
     HELP = ("Varje åtkomst till patientuppgifter och varje nekad åtgärd loggas (vem, enhet, "
-            "patient, vad, när). Filtrera på personal (inloggning), patient (personnummer) och "
-            "enhet (kod); Enter söker. k kontrollerar att loggkedjan är obruten. g registrerar "
+            "patient, vad, när). Filtrera på personal (inloggning), patient (personnummer), "
+            "enhet (kod eller del av koden) och från-datum; Tab flyttar mellan fälten, Enter söker. k kontrollerar att loggkedjan är obruten. g registrerar "
             "ett stickprov med granskare, datum och resultat.")
     BINDINGS = [
         Binding("k", "verify", "Kontrollera kedjan", id="audit_verify"),
@@ -36,6 +36,7 @@ class AuditScreen(AppScreen):
             yield Input(placeholder="Personal", id="f-staff")
             yield Input(placeholder="Patient ÅÅÅÅMMDD-NNNN", id="f-patient")
             yield Input(placeholder="Enhet", id="f-unit")
+            yield Input(placeholder="Från ÅÅÅÅ-MM-DD", id="f-since")
         yield DataTable(id="log", cursor_type="row")
         yield StatusLine()
         yield app_footer()
@@ -53,7 +54,8 @@ class AuditScreen(AppScreen):
         self.call_service("rows", auditlog.search, self.ctx, self.actor,
                           staff=self.query_one("#f-staff", Input).value,
                           patient=self.query_one("#f-patient", Input).value,
-                          unit=self.query_one("#f-unit", Input).value)
+                          unit=self.query_one("#f-unit", Input).value,
+                          since_text=self.query_one("#f-since", Input).value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -82,7 +84,7 @@ class AuditScreen(AppScreen):
                 f"Loggkedjan är BRUTEN vid post {r.broken_at}: {r.problem}.", error=True)
 
     def action_review(self) -> None:
-        labels = {"staff": "personal", "patient": "patient", "unit": "enhet"}
+        labels = {"staff": "personal", "patient": "patient", "unit": "enhet", "since": "från"}
         scope = ", ".join(f"{labels[k]} {self.query_one(f'#f-{k}', Input).value}" for k in
                           labels if self.query_one(f"#f-{k}", Input).value)
 
