@@ -97,14 +97,16 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
         y -= 13
     y -= 18
 
+    # A samordningsnummer (day of birth + 60) is not a personnummer: say which it is.
+    id_kind = "Samordningsnummer" if int(sheet.pnr12[6:8]) > 60 else "Personnummer"
     c.setFont(regular, 11)
-    c.drawString(margin, y, "Personnummer")
+    c.drawString(margin, y, id_kind)
     y -= 28
     c.setFont(bold, 26)
     c.drawString(margin, y, f"{sheet.pnr12[:8]}-{sheet.pnr12[8:]}")
     y -= 30
     rows = [
-        ("Personnummer (12 siffror)", sheet.pnr12),
+        (f"{id_kind} (12 siffror)", sheet.pnr12),
         ("Namn", sheet.patient_name),
         ("Enhet", sheet.unit_name),
         ("Ärendenummer (1177)", sheet.case_number),
