@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from tui_app.core.clock import Clock, SystemClock
 from tui_app.store.db import make_engine, upgrade
+
+if TYPE_CHECKING:
+    from tui_app.config import Settings
 
 
 @dataclass
@@ -25,6 +30,14 @@ class Context:
     def now(self) -> datetime:
         """The current time (moved by the demo clock in demo mode)."""
         return self.clock.now()
+
+    @property
+    def config(self) -> Settings:
+        """The deployment's settings (defaults when none were given, as in tests)."""
+        from tui_app.config import Settings
+
+        cfg = self.settings.get("config")
+        return cfg if isinstance(cfg, Settings) else Settings(data_dir=self.data_dir)
 
     @property
     def files_dir(self) -> Path:
@@ -51,4 +64,4 @@ def close_context(ctx: Context) -> None:
     ctx.engine.dispose()
 
 
-__all__ = ["Context", "open_context", "close_context", "timedelta"]
+__all__ = ["Context", "open_context", "close_context"]

@@ -67,13 +67,6 @@ def _bump(s: Session, fc: FileContext, **values: object) -> None:
         raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen.")
 
 
-def _settings(ctx: Context) -> object:
-    from tui_app.config import Settings
-
-    cfg = ctx.settings.get("config")
-    return cfg if cfg is not None else Settings(data_dir=ctx.data_dir)
-
-
 def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str = "") -> None:
     """Record the staff member's decision: journaled or not (R13, R22); never automatic."""
     with refusals_logged(ctx, actor, "beslut"), session_scope(ctx.engine) as s:
@@ -112,7 +105,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
                 if not src.is_file():
                     raise UserError("Filen saknas i lagringen. Kontakta IT-support."
                                     ).concerning(**about)
-                dest_dir = getattr(_settings(ctx), "download_dir", None) or default_download_dir()
+                dest_dir = ctx.config.download_dir or default_download_dir()
                 try:
                     saved = save_copy(src, Path(dest_dir),
                                       stem_hint=f"arende{fc.case.id}-fil{file_id}",
@@ -213,7 +206,7 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
                 raise RuleViolation("R15", "Du har inte behörighet till Picsara. Be administrations"
                                     "gruppen om behörighet, eller be en kollega som har den."
                                     ).concerning(**about)
-            folder = getattr(_settings(ctx), "picsara_import_dir", None)
+            folder = ctx.config.picsara_import_dir
             if not folder:
                 raise RuleViolation("R15", "Picsara är inte konfigurerat på den här servern "
                                     "(picsara_import_dir). Kontakta IT-support.").concerning(**about)
@@ -259,9 +252,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
                 raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}."
                                 ).concerning(**about)
             copy = _my_copy(s, actor, fc)
-        cfg = _settings(ctx)
-        adapter = make_earkiv_adapter(getattr(cfg, "earkiv_printer", None),
-                                      getattr(cfg, "earkiv_folder", None))
+        adapter = make_earkiv_adapter(ctx.config.earkiv_printer, ctx.config.earkiv_folder)
         p = fc.patient
         job = PrintJob(pnr12=p.pnr, patient_name=f"{p.first_name} {p.last_name}",
                        unit_name=fc.unit.name, case_number=str(fc.case.id),
@@ -327,7 +318,7 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
             d.clean_note = "raderad" if r.status == "deleted" else "fanns inte längre"
             s.add(d)
         sums = {fc.file.sha256_stored} | {d.sha256 for d in copies}
-        dl_dir = Path(getattr(_settings(ctx), "download_dir", None) or default_download_dir())
+        dl_dir = Path(ctx.config.download_dir or default_download_dir())
         for tdir in trash_dirs([dl_dir]):
             for item in find_in_trash(sums, tdir):
                 try:

@@ -29,9 +29,8 @@ def find(ctx: Context, dirs: list[Path] | None = None) -> list[object]:
     from tui_app.adapters.downloads import default_download_dir
     from tui_app.adapters.leftovers import scan
 
-    cfg = ctx.settings.get("config")
     if not dirs:
-        dirs = [Path(getattr(cfg, "download_dir", None) or default_download_dir())]
+        dirs = [Path(ctx.config.download_dir or default_download_dir())]
     sums, sizes = known_checksums(ctx)
     # The trashes of the home and of every disk holding these folders are scanned too.
     return list(scan([d for d in dirs if d.is_dir()], sums, sizes=sizes))

@@ -32,10 +32,8 @@ class TuiApp(App[None]):
         self.actor: Actor | None = actor
 
     def on_mount(self) -> None:
-        config = self.ctx.settings.get("config")
-        keys = getattr(config, "keys", None)
-        if keys:
-            self.set_keymap(dict(keys))
+        if self.ctx.config.keys:
+            self.set_keymap(dict(self.ctx.config.keys))
         if self.actor is None:
             from tui_app.ui.screens.signin import SignInScreen
 

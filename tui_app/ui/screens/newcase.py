@@ -65,14 +65,18 @@ class NewCaseScreen(AppScreen):
         unit_id = self.query_one("#unit", Select).value
         self.call_service("draft", cases.draft_message, self.ctx, self.actor, unit_id, event.value)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if self.draft is not None:  # a new number means a new check
+    def _forget_draft(self) -> None:
+        """A new number or unit means a new check before anything can be sent."""
+        if self.draft is not None:
             self.draft = None
             self.query_one("#editor").display = False
             self.refresh_bindings()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._forget_draft()
+
     def on_select_changed(self, event: Select.Changed) -> None:
-        self.on_input_changed(None)  # type: ignore[arg-type]
+        self._forget_draft()
         self.warn_about_unit()
 
     def warn_about_unit(self) -> None:
