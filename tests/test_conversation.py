@@ -249,3 +249,18 @@ def test_older_database_is_upgraded_on_start_without_losing_data(tmp_path, clock
     from tui_app.services import admin
 
     assert [u.name for u in admin.units(c)] == ["Gammal enhet"]
+
+
+def test_draft_warns_about_a_case_still_open_for_the_patient(ctx: Context) -> None:
+    first = send(ctx, pnr=ELIN)
+    dan = staff(ctx, "danan12")
+    d = draft_message(ctx, dan, unit_id(dan, "REUM-SKO"), ELIN)
+    assert d.open_cases == (first,)
+
+
+def test_r16_a_gk_account_cannot_be_given_picsara_permission(ctx: Context) -> None:
+    lena = staff(ctx, "lenjo54")
+    gk = next(r for r in admin.staff_rows(ctx) if r.login == "reumgk")
+    with pytest.raises(RuleViolation) as e:
+        admin.set_picsara_permission(ctx, lena, gk.id, True)
+    assert e.value.rule == "R16"

@@ -10,15 +10,32 @@ from pathlib import Path
 from tui_app.core.errors import UserError
 
 
+class _SwedishHelp(argparse.HelpFormatter):
+    """argparse's help with Swedish headings (the UI speaks Swedish, the CLI too)."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+
+def _swedish(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p._positionals.title = "argument"
+    p._optionals.title = "flaggor"
+    for action in p._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "visa den här hjälpen och avsluta"
+    return p
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tui-app", description="Skicka in filer via 1177 e-tjänster")
+    p = argparse.ArgumentParser(prog="tui-app", description="Skicka in filer via 1177 e-tjänster",
+                                formatter_class=_SwedishHelp)
     p.add_argument("--config", type=Path, help="inställningsfil (TOML)")
-    sub = p.add_subparsers(dest="command")
+    sub = p.add_subparsers(dest="command", title="kommandon", parser_class=_SubParser)
     sub.add_parser("run", help="starta appen som den inloggade personalen (standard)")
     d = sub.add_parser("demo", help="starta demoläget med en ny demodatabas")
     d.add_argument("--data-dir", type=Path, help="var demodatabasen skapas")
     d.add_argument("--keep", action="store_true", help="behåll demodatabasen från förra gången")
-    sub.add_parser("sweep", help="avsluta ärenden vars svarstid gått ut (för cron)")
+    sub.add_parser("sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)")
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
     c.add_argument("files", nargs="*")
@@ -33,7 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     ex = ausub.add_parser("export", help="loggutdrag för en patient (PDL 8 kap.)")
     ex.add_argument("--patient", required=True)
     ex.add_argument("--output", type=Path)
+    for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
+        _swedish(parser)
     return p
+
+
+class _SubParser(argparse.ArgumentParser):
+    """Subcommands get the Swedish help formatter too."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _SwedishHelp)
+        super().__init__(*args, **kwargs)
 
 
 def demo_data_file() -> Path:

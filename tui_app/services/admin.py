@@ -68,6 +68,10 @@ def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: boo
         st = s.get(Staff, staff_id)
         if st is None:
             raise NotFound("Personen finns inte.")
+        if value and st.shared_account:
+            raise RuleViolation("R16", f"{st.login} är ett GK-konto (gemensamt konto) och får inte "
+                                "ladda ner filer, så Picsara-behörighet kan inte ges. Ge den till "
+                                "personens eget konto.")
         st.picsara_permission = value
         s.add(st)
         audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",

@@ -63,7 +63,11 @@ def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Dr
                 )
             except RuleViolation as exc:
                 raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr)
-            return Draft(unit_id, unit.name, patient_info(p), DEFAULT_TEXT, actor.first_name)
+            still_open = s.exec(select(Case.id).where(
+                Case.unit_id == unit_id, Case.patient_id == p.id,
+                col(Case.deadline_at) > ctx.now(), col(Case.handled_at).is_(None))).all()
+            return Draft(unit_id, unit.name, patient_info(p), DEFAULT_TEXT, actor.first_name,
+                         tuple(i for i in still_open if i is not None))
 
 
 def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: str) -> int:
@@ -112,7 +116,7 @@ def _state_filter(state: CaseState, now: object) -> object:
 def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
     """What is still to do with a case, in a few words."""
     if state is CaseState.WAITING:
-        return "Vänta på patientens svar"
+        return "Vänta på svar"
     if state is CaseState.CLOSED_AUTO:
         return "Inget – inget svar kom"
     if state is CaseState.HANDLED:
@@ -156,7 +160,7 @@ def inbox(
                 deadline=case.deadline_at, remaining=fmt_remaining(case.deadline_at - now),
                 file_count=case.file_count,
                 todo=todo_for(st, case.file_count, undecided.get(case.id, 0)),
-                leftovers=copies.get(case.id, 0),
+                leftovers=copies.get(case.id, 0), unit_code=unit.code,
             ))
         return rows
 

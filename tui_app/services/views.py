@@ -72,6 +72,7 @@ class InboxRow:
     file_count: int
     todo: str
     leftovers: int = 0
+    unit_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,4 @@ class Draft:
     patient: PatientInfo
     text: str
     signature: str
+    open_cases: tuple[int, ...] = ()  # this unit's cases for the patient still open

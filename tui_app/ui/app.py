@@ -55,6 +55,14 @@ class TuiApp(App[None]):
         while len(self.screen_stack) > 2:
             self.pop_screen()
 
+    def action_command_palette(self) -> None:
+        """F10: the current screen's actions, searchable, in Swedish."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="Sök bland kommandon för skärmen …",
+                                            id="--command-palette"))
+
     def action_help(self) -> None:
         screen = self.screen
         keys = []

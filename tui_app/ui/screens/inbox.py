@@ -59,7 +59,7 @@ class InboxScreen(AppScreen):
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
-        t.add_column("Nr", key="nr", width=5)
+        t.add_column("Nr", key="nr", width=8)
         t.add_column("Patient", key="patient", width=14)
         t.add_column("Status / kvar", key="status", width=22)
         t.add_column("Filer", key="files", width=5)
@@ -98,8 +98,10 @@ class InboxScreen(AppScreen):
             status = state_text(r.state)
             if r.state in (CaseState.WAITING, CaseState.ANSWERED):
                 status.append(f"\nkvar {r.remaining}")
+            several_units = len(self.actor.units) > 1
             t.add_row(
-                Text(str(r.case_id)),
+                Text(f"{r.case_id}\n{r.unit_code}" if several_units else str(r.case_id),
+                     no_wrap=True, overflow="ellipsis"),
                 Text(f"{r.patient_pnr_display}\n{r.patient_name}", no_wrap=True, overflow="ellipsis"),
                 status,
                 Text(str(r.file_count) if r.file_count else "–"),

@@ -98,8 +98,14 @@ class NewCaseScreen(AppScreen):
 
     def done_draft(self, draft: Draft) -> None:
         self.draft = draft
-        self.query_one(StatusLine).show(
-            f"Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka.")
+        if draft.open_cases:
+            nrs = ", ".join(str(n) for n in draft.open_cases)
+            self.query_one(StatusLine).show(
+                f"Obs! {draft.patient.name} har redan ett öppet ärende från enheten (nr {nrs}). "
+                "Patienten kan svara där. Skicka ändå med F2, eller avbryt med Esc.", error=True)
+        else:
+            self.query_one(StatusLine).show(
+                "Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka.")
         self.query_one("#patient", Static).update(Text(
             f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}"))
         area = self.query_one("#text", TextArea)
