@@ -62,3 +62,21 @@ def send(ctx: Context, login: str = "danan12", pnr: str = ELIN, code: str = "REU
     a = staff(ctx, login)
     d = draft_message(ctx, a, unit_id(a, code), pnr)
     return send_case(ctx, a, d.unit_id, d.patient.id, d.text)
+
+
+@pytest.fixture
+def places(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Downloads, trash, Picsara and E-arkiv folders of one test, configured in ctx."""
+    from tests.handling_fixtures import Places
+    from tui_app.config import Settings
+
+    home = tmp_path / "home"
+    p = Places(home / "Hämtade filer", home / ".local/share/Trash", tmp_path / "picsara",
+               tmp_path / "earkiv")
+    for d in (p.downloads, p.picsara, p.earkiv):
+        d.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    ctx.settings["config"] = Settings(data_dir=ctx.data_dir, download_dir=p.downloads,
+                                      picsara_import_dir=p.picsara, earkiv_folder=p.earkiv)
+    return p

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ELIN, ROOT, patient, send
-from tui_app.config import Settings
 from tui_app.services.context import Context
 from tui_app.services.conversation import patient_reply
 from tui_app.services.files import stage_files
@@ -24,20 +21,6 @@ class Places:
     trash: Path
     picsara: Path
     earkiv: Path
-
-
-@pytest.fixture
-def places(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Places:
-    home = tmp_path / "home"
-    p = Places(home / "Hämtade filer", home / ".local/share/Trash", tmp_path / "picsara",
-               tmp_path / "earkiv")
-    for d in (p.downloads, p.picsara, p.earkiv):
-        d.mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    ctx.settings["config"] = Settings(data_dir=ctx.data_dir, download_dir=p.downloads,
-                                      picsara_import_dir=p.picsara, earkiv_folder=p.earkiv)
-    return p
 
 
 def case_with_files(ctx: Context, pnr: str = ELIN) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from tests.conftest import ELIN, staff
-from tests.handling_fixtures import Places, case_with_files, places  # noqa: F401
+from tests.handling_fixtures import Places, case_with_files
 from tui_app.core.clock import FixedClock
 from tui_app.core.errors import NotFound, UserError
 from tui_app.services import audit, auditlog, handling

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 
 from tests.conftest import staff
-from tests.handling_fixtures import Places, case_with_files, places  # noqa: F401
+from tests.handling_fixtures import Places, case_with_files
 from tui_app.core.errors import InvalidInput, RuleViolation, UserError
 from tui_app.services import audit, handling
 from tui_app.services.cases import open_case

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ELIN, patient, send, staff
-from tests.handling_fixtures import Places, case_with_files, places  # noqa: F401
+from tests.handling_fixtures import Places, case_with_files
 from tests.test_ui_flow import settle
 from tui_app.services.context import Context
 from tui_app.ui.app import build_app

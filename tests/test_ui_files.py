@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, TextArea
 
 from tests.conftest import ELIN, patient, send, staff
-from tests.handling_fixtures import SAMPLES, Places, case_with_files, places  # noqa: F401
+from tests.handling_fixtures import SAMPLES, Places, case_with_files
 from tests.test_ui_flow import settle, status
 from tui_app.services.context import Context
 from tui_app.ui.app import build_app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,10 +24,8 @@ from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import UserBar, app_footer
 
 
-def picker_start(ctx: object) -> "Path":
+def picker_start(ctx: object) -> Path:
     """Where the file picker opens: the demo samples in demo mode, else the home folder."""
-    from pathlib import Path
-
     samples = Path(__file__).resolve().parents[3] / "data" / "samples"
     if getattr(ctx, "demo", False) and samples.is_dir():
         return samples
@@ -235,8 +235,6 @@ class PatientCaseScreen(AppScreen):
         self.app.push_screen(FilePickerScreen(picker_start(self.ctx)), self._picked)
 
     def _picked(self, path: object) -> None:
-        from pathlib import Path
-
         if not isinstance(path, Path):
             return
         self.pending.append(safe_display_name(path.name))
