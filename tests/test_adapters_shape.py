@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tests.test_architecture import all_imports
 
 ADAPTERS = ROOT / "tui_app" / "adapters"
 HEAVY = ("PIL", "pikepdf", "pypdfium2", "pydicom", "reportlab", "zxingcpp")
@@ -24,16 +25,6 @@ FORBIDDEN = (
 def module_level_imports(tree: ast.Module) -> set[str]:
     out: set[str] = set()
     for node in tree.body:
-        if isinstance(node, ast.Import):
-            out |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            out.add(node.module)
-    return out
-
-
-def all_imports(tree: ast.Module) -> set[str]:
-    out: set[str] = set()
-    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:

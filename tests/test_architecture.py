@@ -14,7 +14,12 @@ NON_UI = ["core", "store", "services", "intake", "adapters"]
 
 
 def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    """Every module a file imports, at any depth (top level or inside functions)."""
+    return all_imports(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def all_imports(tree: ast.Module) -> set[str]:
+    """Every module a parsed file imports, at any depth."""
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

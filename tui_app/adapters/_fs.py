@@ -271,3 +271,32 @@ def matching_files(
             continue
         if digest is not None and digest.sha256 in wanted:
             yield path, digest
+
+
+def read_downloaded(path: Path, sha256: str | None, *, noun: str, it: str, not_done: str) -> bytes:
+    """The bytes of a downloaded copy, if it still holds exactly what was downloaded.
+
+    `noun` names the file ("Bilden", "Dokumentet"), `it` its pronoun ("den", "det") and
+    `not_done` what did not happen ("sparades inte i Picsara").
+    """
+    from tui_app.core.limits import MAX_FILE_BYTES
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):
+        raise AdapterError(
+            f"{noun} {path} finns inte längre. Hämta {it} igen och försök på nytt."
+        ) from None
+    except OSError as exc:
+        raise AdapterError(
+            f"{noun} {path} kunde inte läsas ({exc.strerror or exc}). Försök igen."
+        ) from exc
+    if len(data) > MAX_FILE_BYTES or (
+        sha256 is not None and hashlib.sha256(data).hexdigest() != sha256.lower()
+    ):
+        raise AdapterError(
+            f"{noun} {path} har ändrats sedan {it} hämtades och {not_done}. "
+            f"Radera {it}, hämta {it} igen och försök på nytt."
+        )
+    return data

@@ -10,7 +10,6 @@ number, since anyone on the server can list the print queue.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import secrets
@@ -22,11 +21,10 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from tui_app.adapters._fs import Folder, write_atomic
+from tui_app.adapters._fs import Folder, read_downloaded, write_atomic
 from tui_app.adapters.coversheet import CoverSheet, cover_sheet_pdf
 from tui_app.adapters.downloads import safe_stem
 from tui_app.adapters.errors import AdapterError
-from tui_app.core.limits import MAX_FILE_BYTES
 
 DEFAULT_DOCUMENT_TYPE = "Inskickat dokument från patient via 1177"
 _PRINTER_NAME = re.compile(r"[^\s/\\#'\"-][^\s/\\#'\"]{0,126}")
@@ -113,26 +111,8 @@ def build_print_pdf(job: PrintJob, out: Path) -> int:
 
 
 def _read_source(job: PrintJob) -> bytes:
-    try:
-        with open(job.source_pdf, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except (FileNotFoundError, NotADirectoryError):
-        raise AdapterError(
-            f"Dokumentet {job.source_pdf} finns inte längre. Hämta det igen och försök på nytt."
-        ) from None
-    except OSError as exc:
-        raise AdapterError(
-            f"Dokumentet {job.source_pdf} kunde inte läsas ({exc.strerror or exc}). Försök igen."
-        ) from exc
-    changed = len(data) > MAX_FILE_BYTES or (
-        job.sha256 is not None and hashlib.sha256(data).hexdigest() != job.sha256.lower()
-    )
-    if changed:
-        raise AdapterError(
-            f"Dokumentet {job.source_pdf} har ändrats sedan det hämtades och skrevs inte ut. "
-            "Radera det, hämta det igen och försök på nytt."
-        )
-    return data
+    return read_downloaded(job.source_pdf, job.sha256, noun="Dokumentet", it="det",
+                           not_done="skrevs inte ut")
 
 
 def _folder(path: Path) -> Folder:

@@ -21,17 +21,23 @@ identity number) in one study, one series per call.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tui_app.adapters._fs import Folder, Staged, check_folder, commit, discard, stage
+from tui_app.adapters._fs import (
+    Folder,
+    Staged,
+    check_folder,
+    commit,
+    discard,
+    read_downloaded,
+    stage,
+)
 from tui_app.adapters.dicom import DicomIds, DicomLabels, build_dicom, laterality_code, person_name
 from tui_app.adapters.errors import AdapterError
 from tui_app.adapters.jpeg import prepare_jpeg
 from tui_app.core.clock import SWEDISH_TZ, Clock, SystemClock
-from tui_app.core.limits import MAX_FILE_BYTES
 
 __all__ = [
     "FolderPicsara",
@@ -154,20 +160,5 @@ def _labels(study: PicsaraStudy, image: PicsaraImage) -> DicomLabels:
 
 def _read_verified(image: PicsaraImage) -> bytes:
     """The image file's bytes, if it still holds exactly what was downloaded."""
-    try:
-        with open(image.path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except (FileNotFoundError, NotADirectoryError):
-        raise AdapterError(
-            f"Bilden {image.path} finns inte längre. Hämta den igen och försök på nytt."
-        ) from None
-    except OSError as exc:
-        raise AdapterError(
-            f"Bilden {image.path} kunde inte läsas ({exc.strerror or exc}). Försök igen."
-        ) from exc
-    if len(data) > MAX_FILE_BYTES or hashlib.sha256(data).hexdigest() != image.sha256.lower():
-        raise AdapterError(
-            f"Bilden {image.path} har ändrats sedan den hämtades och sparades inte i Picsara. "
-            "Radera den, hämta den igen och försök på nytt."
-        )
-    return data
+    return read_downloaded(image.path, image.sha256, noun="Bilden", it="den",
+                           not_done="sparades inte i Picsara")
