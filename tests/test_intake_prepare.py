@@ -12,6 +12,7 @@ from PIL import Image
 from tests import intake_fixtures as fx
 from tui_app.core.errors import RuleViolation
 from tui_app.intake import Prepared, discard, prepare, prepare_many
+from tui_app.intake.clean import THUMB_BOX
 
 
 def _open(p: Path | None) -> Image.Image:
@@ -86,7 +87,7 @@ def test_r09_pdf_is_stored_as_received_with_a_first_page_thumbnail(
     assert r.verdict.accepted and r.stored_mime == "application/pdf"
     assert r.stored_sha256 == r.verdict.sha256
     thumb = _open(r.thumbnail_path)
-    assert thumb.format == "PNG" and max(thumb.size) <= 160
+    assert thumb.format == "PNG" and max(thumb.size) <= max(THUMB_BOX)
     assert thumb.size[1] > thumb.size[0]  # A4 portrait
 
 
@@ -101,7 +102,7 @@ def test_r09_thumbnails_are_small_pngs(stored: dict[str, Prepared]) -> None:
     for r in stored.values():
         if r.verdict.accepted:
             thumb = _open(r.thumbnail_path)
-            assert thumb.format == "PNG" and max(thumb.size) <= 160
+            assert thumb.format == "PNG" and max(thumb.size) <= max(THUMB_BOX)
 
 
 def test_r11_refused_file_stores_nothing(stored: dict[str, Prepared]) -> None:

@@ -121,17 +121,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(cmd: str, args: argparse.Namespace) -> int:
     from tui_app.config import load_settings
-    from tui_app.services.context import open_context
 
     settings = load_settings(args.config)
-    if cmd == "demo":
-        data_dir = args.data_dir or settings.data_dir / "demo"
-        ctx = make_demo_context(data_dir, fresh=not args.keep)
-        ctx.settings["config"] = settings
-        from tui_app.ui.app import build_app
+    if cmd in ("run", "demo"):
+        from tui_app.ui.termcaps import Probe
 
-        build_app(ctx, actor=None).run()
-        return 0
+        # Ask the terminal about pictures now; the reply arrives while the rest is imported.
+        probe = Probe(settings.graphics).start()
+        try:
+            return _run_app(cmd, args, settings, probe)
+        finally:
+            probe.finish(timeout=0)  # restores the terminal if the app never started
+    from tui_app.services.context import open_context
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ctx = open_context(settings.url, settings.data_dir)
     ctx.settings["config"] = settings
@@ -162,12 +164,30 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         counts = load_file(ctx, args.file)
         print(", ".join(f"{k}: {v}" for k, v in counts.items()))
         return 0
-    from tui_app.services.identity import os_login, staff_by_login
+    raise AssertionError(cmd)  # argparse only lets known commands through
 
-    actor = staff_by_login(ctx, os_login())
+
+def _run_app(cmd: str, args: argparse.Namespace, settings, probe) -> int:  # type: ignore[no-untyped-def]
+    """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login)."""
+    from tui_app.services.context import open_context
+    from tui_app.ui import termcaps
+
+    if cmd == "demo":
+        data_dir = args.data_dir or settings.data_dir / "demo"
+        ctx = make_demo_context(data_dir, fresh=not args.keep)
+        actor = None
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ctx = open_context(settings.url, settings.data_dir)
+        from tui_app.services.identity import os_login, staff_by_login
+
+        actor = staff_by_login(ctx, os_login())
+    ctx.settings["config"] = settings
     from tui_app.ui.app import build_app
 
-    build_app(ctx, actor=actor).run()
+    app = build_app(ctx, actor=actor)
+    termcaps.use(probe.finish())
+    app.run()
     return 0
 
 

@@ -48,6 +48,9 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     """Key remapping: binding id → key, e.g. {"new_case" = "f2"}."""
 
+    graphics: str = "auto"
+    """Previews: "auto" asks the terminal; "sixel", "kitty" or "text" (characters) decide."""
+
     @property
     def url(self) -> str:
         """The database URL in force."""
@@ -79,6 +82,9 @@ def load_settings(path: Path | None = None) -> Settings:
     for key, value in raw.items():
         if key not in known:
             raise UserError(f"Okänd inställning ”{key}” i {path}. Tillåtna: {', '.join(sorted(known))}.")
+        if key == "graphics" and value not in ("auto", "sixel", "kitty", "text"):
+            raise UserError(f"Inställningen graphics i {path} måste vara auto, sixel, kitty eller "
+                            f"text, inte ”{value}”.")
         if key.endswith("_dir") or key == "earkiv_folder":
             value = Path(os.path.expanduser(str(value)))
         setattr(settings, key, value)

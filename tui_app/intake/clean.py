@@ -20,7 +20,7 @@ from tui_app.core.limits import MAX_PIXELS_PER_FRAME
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-THUMB_BOX = (160, 160)
+THUMB_BOX = (640, 640)  # big enough for a Sixel or kitty preview (70 × 17 cells)
 JPEG_QUALITY = 92
 _SAVE_FORMAT = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF"}
 
@@ -127,7 +127,7 @@ def _save_animation(im: PILImage.Image, kind: str, first: PILImage.Image, out: i
 
 
 def thumbnail_png(frame: PILImage.Image) -> bytes:
-    """A small PNG (at most 160×160 px) of an image frame."""
+    """A small PNG (at most THUMB_BOX) of an image frame."""
     from PIL import Image
 
     if frame.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
@@ -144,7 +144,7 @@ def thumbnail_png(frame: PILImage.Image) -> bytes:
 
 
 def pdf_thumbnail_png(data: bytes) -> bytes:
-    """A small PNG (at most 160×160 px) of a PDF's first page, rendered with PDFium."""
+    """A small PNG (at most THUMB_BOX) of a PDF's first page, rendered with PDFium."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(data)

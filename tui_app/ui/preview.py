@@ -1,33 +1,125 @@
-"""The preview of a received file: its thumbnail in half-block characters, and its facts."""
+"""The preview of a received file: its thumbnail as terminal graphics or characters, and its facts.
+
+Sixel or kitty graphics where the terminal said it can (ui/termcaps.py), else half-block
+characters (two pixels a cell), or shades of grey under NO_COLOR. The picture is encoded in the
+worker thread; the widget only hands the finished escape sequence to the terminal.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+import random
+from dataclasses import dataclass
 from pathlib import Path
 
+from rich.segment import ControlType, Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Center, Vertical
+from textual.geometry import Region
 from textual.screen import ModalScreen
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_app.services.handling import Preview, preview
+from tui_app.ui import termcaps
+
+BOX = (70, 17)  # cells the picture may fill inside the preview window
 
 
-def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, Text]:
-    """Fetch the preview (logged) and draw it in half-block characters, off the UI thread."""
+@dataclass(frozen=True)
+class Picture:
+    """An image as one terminal-graphics escape sequence covering cols × rows cells."""
+
+    protocol: str  # "sixel" or "kitty"
+    data: str
+    cols: int
+    rows: int
+    image_id: int = 0  # kitty: the id to delete when the preview closes
+
+
+def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, Text | Picture]:
+    """Fetch the preview (logged) and draw it for this terminal, off the UI thread."""
     pv = preview(ctx, actor, file_id)  # type: ignore[arg-type]
     if pv.thumb is None:
         return pv, Text("Ingen förhandsvisning finns för filen.")
     try:
+        graphics = termcaps.current()
+        if graphics.protocol in ("sixel", "kitty"):
+            return pv, picture(pv.thumb, graphics, *BOX)
         if os.environ.get("NO_COLOR"):  # colour blocks would show nothing: use light and shade
-            return pv, shade_art(pv.thumb, 70, 17)
+            return pv, shade_art(pv.thumb, *BOX)
         from tui_app.intake.halfblock import halfblock
 
-        return pv, halfblock(pv.thumb, 70, 17)
+        return pv, halfblock(pv.thumb, *BOX)
     except Exception:
         return pv, Text("Förhandsvisningen kunde inte visas.")
+
+
+def picture(path: Path, graphics: termcaps.Graphics, cols: int, rows: int) -> Picture:
+    """The thumbnail scaled to fill cols × rows cells (aspect kept), encoded for the terminal."""
+    from PIL import Image
+
+    from tui_app.core.limits import MAX_PIXELS_PER_FRAME
+    from tui_app.ui import graphics as gfx
+
+    cw, ch = graphics.cell
+    with Image.open(path, formats=["PNG"]) as im:
+        if im.width * im.height > MAX_PIXELS_PER_FRAME:
+            raise ValueError("image too large for a terminal preview")
+        im.load()
+        w, h = gfx.fit(im.size, (cols * cw, rows * ch))
+        scaled = im.convert("RGBA").resize((w, h), Image.Resampling.LANCZOS)
+    used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
+    if graphics.protocol == "kitty":
+        image_id = random.randint(1, 2**31 - 1)
+        return Picture("kitty", gfx.kitty_transmit(scaled, image_id, used_cols, used_rows),
+                       used_cols, used_rows, image_id)
+    return Picture("sixel", gfx.sixel(scaled), used_cols, used_rows)
+
+
+class TerminalPicture(Widget):
+    """Blank cells with the picture drawn over them by the terminal itself.
+
+    Textual paints the cells; the escape sequence rides on the last line as a zero-width control
+    segment that moves the cursor to the widget's corner, draws, and moves back to where Textual
+    expects the cursor. Only drawn when the whole widget is visible, so it never spills over.
+    """
+
+    DEFAULT_CSS = "TerminalPicture { width: auto; height: auto; }"
+
+    def __init__(self, pic: Picture) -> None:
+        super().__init__()
+        self.pic = pic
+        self.styles.width = pic.cols
+        self.styles.height = pic.rows
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        width = crop.width
+        style = self.rich_style  # the window's background, not the terminal's default
+        blank = Strip([Segment(" " * width, style)], width)
+        lines = [blank] * crop.height
+        region = self.content_region
+        if crop != Region(0, 0, region.width, region.height) or not self.screen.is_active:
+            return lines
+        x, y = region.x, region.y
+        draw = (f"\x1b[{y + 1};{x + 1}H{self.pic.data}"
+                f"\x1b[{y + region.height};{x + region.width + 1}H")
+        lines[-1] = Strip([Segment(" " * width, style),
+                           Segment(draw, Style(), [(ControlType.CURSOR_FORWARD, 0)])], width)
+        return lines
+
+    def on_unmount(self) -> None:
+        if self.pic.protocol == "kitty":  # kitty pictures sit above the text until deleted
+            from tui_app.ui.graphics import kitty_delete
+
+            driver = getattr(self.app, "_driver", None)
+            if driver is not None:
+                driver.write(kitty_delete(self.pic.image_id))
 
 
 def shade_art(path: Path, width: int, height: int) -> Text:
@@ -52,10 +144,10 @@ class PreviewScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     PreviewScreen { align: center middle; }
     PreviewScreen > Vertical { width: 74; height: 22; border: thick $primary; background: $surface; }
-    PreviewScreen #image { height: 1fr; content-align: center middle; }
+    PreviewScreen #image { height: 1fr; content-align: center middle; align: center middle; }
     """
 
-    def __init__(self, pv: Preview, image: Text) -> None:
+    def __init__(self, pv: Preview, image: Text | Picture) -> None:
         super().__init__()
         self.pv = pv
         self.image = image
@@ -64,7 +156,11 @@ class PreviewScreen(ModalScreen[None]):
         with Vertical():
             yield Static(Text(self.pv.name, style="bold", no_wrap=True, overflow="ellipsis"))
             yield Static(Text(self.pv.facts))
-            yield Static(self.image, id="image")
+            if isinstance(self.image, Picture):
+                with Center(id="image"):
+                    yield TerminalPicture(self.image)
+            else:
+                yield Static(self.image, id="image")
             yield Static(Text("Esc stänger", style="dim"))
 
     def action_close(self) -> None:

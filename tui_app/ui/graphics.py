@@ -1,0 +1,107 @@
+"""Pictures as terminal graphics: Sixel and the kitty graphics protocol, encoded from a Pillow image.
+
+Pure functions with no Textual in them, so they are tested byte for byte. The sequences never ask
+the terminal for an answer (kitty: q=2), because an answer would arrive as key presses.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+SIXEL_COLOURS = 128  # enough for a photo preview; fewer colours keep the stream short over SSH
+_SIXEL_CHARS = bytes(range(63, 127))  # a six-pixel column (bits 0..5) is the character 63 + bits
+_RUN = re.compile(rb"(.)\1{3,}")  # runs of four or more compress to !<count><char>
+KITTY_CHUNK = 4096  # the protocol's maximum payload per escape code
+
+
+def fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """The largest size with size's aspect ratio that fits box (at least 1×1)."""
+    w, h = size
+    scale = min(box[0] / max(w, 1), box[1] / max(h, 1))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def flatten(image: Image, background: tuple[int, int, int] = (0, 0, 0)) -> Image:
+    """The image as RGB, transparent parts drawn over background."""
+    from PIL import Image as PILImage
+
+    rgba = image.convert("RGBA")
+    flat = PILImage.new("RGBA", rgba.size, background + (255,))
+    flat.alpha_composite(rgba)
+    return flat.convert("RGB")
+
+
+def sixel(image: Image, colours: int = SIXEL_COLOURS) -> str:
+    """A complete Sixel sequence (DCS … ST) drawing image at its pixel size.
+
+    The image is reduced to a palette of at most `colours` colours without dithering (dithering
+    bloats the run-length encoding). Each band of six pixel rows sends, per colour present, one
+    run-length-encoded row of sixel characters; '$' returns to the band's start, '-' moves down.
+    """
+    from PIL import Image as PILImage
+
+    rgb = flatten(image)
+    pal_image = rgb.quantize(colors=max(2, min(colours, 256)), method=PILImage.Quantize.MEDIANCUT,
+                             dither=PILImage.Dither.NONE)
+    w, h = pal_image.size
+    data = pal_image.tobytes()
+    palette = pal_image.getpalette() or []
+    used = sorted(set(data))
+    out = [f'\x1bP0;1;0q"1;1;{w};{h}']  # 1:1 pixel aspect; pixels not set stay transparent
+    for i in used:
+        r, g, b = palette[3 * i:3 * i + 3]
+        out.append(f"#{i};2;{r * 100 // 255};{g * 100 // 255};{b * 100 // 255}")
+    for top in range(0, h, 6):
+        masks: dict[int, bytearray] = {}
+        for dy in range(min(6, h - top)):
+            bit = 1 << dy
+            start = (top + dy) * w
+            row = data[start:start + w]
+            for x, c in enumerate(row):
+                m = masks.get(c)
+                if m is None:
+                    m = masks[c] = bytearray(w)
+                m[x] |= bit
+        parts = []
+        for c, m in masks.items():
+            line = _RUN.sub(lambda r: b"!%d%c" % (len(r.group(0)), r.group(1)[0]),
+                            bytes(m).translate(_SIXEL_TABLE).rstrip(b"?"))
+            parts.append(f"#{c}" + line.decode("ascii"))
+        out.append("$".join(parts) + "-")
+    out.append("\x1b\\")
+    return "".join(out)
+
+
+_SIXEL_TABLE = bytes(_SIXEL_CHARS[b] if b < 64 else 63 for b in range(256))
+
+
+def kitty_transmit(image: Image, image_id: int, cols: int, rows: int) -> str:
+    """Kitty graphics: send image as PNG and show it over cols × rows cells at the cursor.
+
+    The cursor does not move (C=1) and the terminal sends no reply (q=2). Sending the same
+    image_id again replaces the picture, so a redraw never stacks copies.
+    """
+    buf = io.BytesIO()
+    flatten(image).save(buf, "PNG")
+    payload = base64.standard_b64encode(buf.getvalue()).decode("ascii")
+    chunks = [payload[i:i + KITTY_CHUNK] for i in range(0, len(payload), KITTY_CHUNK)] or [""]
+    out = []
+    for n, chunk in enumerate(chunks):
+        more = 1 if n < len(chunks) - 1 else 0
+        if n == 0:
+            keys = f"a=T,f=100,i={image_id},p=1,c={cols},r={rows},C=1,q=2,m={more}"
+        else:
+            keys = f"m={more}"
+        out.append(f"\x1b_G{keys};{chunk}\x1b\\")
+    return "".join(out)
+
+
+def kitty_delete(image_id: int) -> str:
+    """Remove the image and free its data in the terminal."""
+    return f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\"

@@ -1,0 +1,163 @@
+"""Which pictures the terminal can show: Sixel, kitty graphics, or characters only.
+
+The terminal is asked once, before Textual takes the keyboard: the kitty graphics query, the
+cell-size report (CSI 16 t) and then Primary Device Attributes (CSI c), which every terminal
+answers, and answers last. Reading stops at that answer, so a slow SSH link only costs its
+round trip (and nothing when the answer arrived while the program was still importing); there
+is no guessing timeout after which a late reply would leak into the app as key presses.
+
+Setting `graphics` (or $TUI_APP_GRAPHICS) to "sixel", "kitty" or "text" skips the question.
+No Textual here: the probe runs before the UI is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import sys
+import time
+from dataclasses import dataclass
+
+MODES = ("auto", "sixel", "kitty", "text")
+DEFAULT_CELL = (10, 20)  # pixels per cell when the terminal does not say (VT340 size)
+_KITTY_QUERY = "\x1b_Gi=4711,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
+_CELL_QUERY = "\x1b[16t"
+_DA1_QUERY = "\x1b[c"
+_DA1 = re.compile(rb"\x1b\[\?([\d;]*)c")
+_KITTY_OK = re.compile(rb"\x1b_Gi=4711;OK\x1b\\")
+_CELL = re.compile(rb"\x1b\[6;(\d+);(\d+)t")
+
+
+@dataclass(frozen=True)
+class Graphics:
+    """How previews are drawn: protocol is "sixel", "kitty" or "text"; cell is (w, h) in px."""
+
+    protocol: str = "text"
+    cell: tuple[int, int] = DEFAULT_CELL
+    source: str = "standard"
+
+
+_current = Graphics()
+
+
+def current() -> Graphics:
+    """The terminal's graphics, as found at start (text until a probe or setting said more)."""
+    return _current
+
+
+def use(graphics: Graphics) -> None:
+    """Record what the terminal can do (at start, or in tests)."""
+    global _current
+    _current = graphics
+
+
+def parse(reply: bytes) -> tuple[bool, bool, tuple[int, int] | None, bool]:
+    """(sixel, kitty, cell size, complete) from the bytes the terminal sent back."""
+    da1 = _DA1.search(reply)
+    sixel = bool(da1 and "4" in da1.group(1).decode().split(";"))
+    kitty = bool(_KITTY_OK.search(reply))
+    cell_m = _CELL.search(reply)
+    cell = None
+    if cell_m:
+        h, w = int(cell_m.group(1)), int(cell_m.group(2))
+        if 0 < w < 200 and 0 < h < 400:
+            cell = (w, h)
+    return sixel, kitty, cell, da1 is not None
+
+
+def choose(mode: str, sixel: bool, kitty: bool) -> str:
+    """The protocol for a mode and what the terminal answered (kitty draws better than Sixel)."""
+    if mode in ("sixel", "kitty", "text"):
+        return mode
+    if kitty:
+        return "kitty"
+    return "sixel" if sixel else "text"
+
+
+class Probe:
+    """The question to the terminal, sent early and read when the app is about to start."""
+
+    def __init__(self, mode: str = "auto", fd_in: int | None = None, fd_out: int | None = None):
+        env = os.environ.get("TUI_APP_GRAPHICS", "").strip().lower()
+        self.mode = env if env in MODES else (mode if mode in MODES else "auto")
+        self.fd_in = sys.stdin.fileno() if fd_in is None else fd_in
+        self.fd_out = sys.stdout.fileno() if fd_out is None else fd_out
+        self._saved: list | None = None  # termios attributes to restore
+        self._sent = False
+
+    def start(self) -> Probe:
+        """Send the queries (only to a real terminal, only in auto mode)."""
+        if self.mode != "auto" or os.environ.get("TERM", "") in ("", "dumb"):
+            return self
+        try:
+            if not (os.isatty(self.fd_in) and os.isatty(self.fd_out)):
+                return self
+            import termios
+
+            self._saved = termios.tcgetattr(self.fd_in)
+            quiet = termios.tcgetattr(self.fd_in)
+            quiet[3] &= ~(termios.ICANON | termios.ECHO)  # the reply must not be echoed
+            quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 0, 0
+            termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
+            os.write(self.fd_out, (_KITTY_QUERY + _CELL_QUERY + _DA1_QUERY).encode())
+            self._sent = True
+        except (OSError, ImportError):
+            self._restore()
+        return self
+
+    def finish(self, timeout: float = 1.5) -> Graphics:
+        """Read the reply (until the device attributes arrive), restore the terminal, decide."""
+        cell = self._ioctl_cell()
+        if not self._sent:
+            self._restore()
+            protocol = choose(self.mode, False, False)
+            return Graphics(protocol, cell or DEFAULT_CELL,
+                            "inställning" if self.mode != "auto" else "standard")
+        self._sent = False  # a second call only restores
+        reply = b""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                sixel, kitty, reply_cell, done = parse(reply)
+                left = deadline - time.monotonic()
+                if done or left <= 0:
+                    break
+                ready, _, _ = select.select([self.fd_in], [], [], left)
+                if ready:
+                    chunk = os.read(self.fd_in, 4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+        except OSError:
+            sixel = kitty = False
+            reply_cell = None
+        finally:
+            self._restore()
+        return Graphics(choose(self.mode, sixel, kitty), cell or reply_cell or DEFAULT_CELL,
+                        "terminalen")
+
+    def _ioctl_cell(self) -> tuple[int, int] | None:
+        """Cell size from the window size in pixels, when the terminal (and SSH) pass it on."""
+        try:
+            import fcntl
+            import struct
+            import termios
+
+            raw = fcntl.ioctl(self.fd_out, termios.TIOCGWINSZ, b"\0" * 8)
+            rows, cols, xpx, ypx = struct.unpack("HHHH", raw)
+        except (OSError, ImportError):
+            return None
+        if rows and cols and xpx and ypx:
+            return xpx // cols, ypx // rows
+        return None
+
+    def _restore(self) -> None:
+        if self._saved is not None:
+            import termios
+
+            try:
+                termios.tcsetattr(self.fd_in, termios.TCSANOW, self._saved)
+            except OSError:
+                pass
+            self._saved = None
