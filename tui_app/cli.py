@@ -131,7 +131,9 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         try:
             return _run_app(cmd, args, settings, probe)
         finally:
-            probe.finish(timeout=0)  # restores the terminal if the app never started
+            # If the app never started (unknown login, Ctrl-C, an error), wait for the reply and
+            # drop it, so it does not reach the shell as typed text; after a run, only restores.
+            probe.finish(timeout=1.0, discard=True)
     from tui_app.services.context import open_context
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -73,19 +73,19 @@ def sixel(image: Image, colours: int = SIXEL_COLOURS) -> str:
             line = _RUN.sub(lambda r: b"!%d%c" % (len(r.group(0)), r.group(1)[0]),
                             bytes(m).translate(_SIXEL_TABLE).rstrip(b"?"))
             parts.append(f"#{c}" + line.decode("ascii"))
-        out.append("$".join(parts) + "-")
-    out.append("\x1b\\")
+        out.append("$".join(parts) + ("-" if top + 6 < h else ""))
+    out.append("\x1b\\")  # no '-' after the last band: it would move below the picture
     return "".join(out)
 
 
 _SIXEL_TABLE = bytes(_SIXEL_CHARS[b] if b < 64 else 63 for b in range(256))
 
 
-def kitty_transmit(image: Image, image_id: int, cols: int, rows: int) -> str:
-    """Kitty graphics: send image as PNG and show it over cols × rows cells at the cursor.
+def kitty_transmit(image: Image, image_id: int) -> str:
+    """Kitty graphics: hand the terminal the image as PNG under image_id, without showing it.
 
-    The cursor does not move (C=1) and the terminal sends no reply (q=2). Sending the same
-    image_id again replaces the picture, so a redraw never stacks copies.
+    Sent once; each redraw then only places it (kitty_place), so a repaint costs a few bytes.
+    The terminal sends no reply (q=2 on every chunk).
     """
     buf = io.BytesIO()
     flatten(image).save(buf, "PNG")
@@ -94,12 +94,15 @@ def kitty_transmit(image: Image, image_id: int, cols: int, rows: int) -> str:
     out = []
     for n, chunk in enumerate(chunks):
         more = 1 if n < len(chunks) - 1 else 0
-        if n == 0:
-            keys = f"a=T,f=100,i={image_id},p=1,c={cols},r={rows},C=1,q=2,m={more}"
-        else:
-            keys = f"m={more}"
+        keys = f"a=t,f=100,i={image_id},q=2,m={more}" if n == 0 else f"q=2,m={more}"
         out.append(f"\x1b_G{keys};{chunk}\x1b\\")
     return "".join(out)
+
+
+def kitty_place(image_id: int) -> str:
+    """Show a transmitted image at the cursor, at its own pixel size (no stretching to whole
+    cells), without moving the cursor; placing it again replaces the earlier placement."""
+    return f"\x1b_Ga=p,i={image_id},p=1,C=1,q=2\x1b\\"
 
 
 def kitty_delete(image_id: int) -> str:

@@ -29,17 +29,31 @@ from tui_app.services.handling import Preview, preview
 from tui_app.ui import termcaps
 
 BOX = (70, 17)  # cells the picture may fill inside the preview window
+SETTLE = 0.3  # seconds: the window's opening repaints pass before the picture is sent
 
 
 @dataclass(frozen=True)
 class Picture:
-    """An image as one terminal-graphics escape sequence covering cols × rows cells."""
+    """An image for the terminal, covering cols × rows cells.
+
+    Sixel: data is the picture, sent on every redraw (the terminal keeps nothing). Kitty: data
+    is the transmission, sent once; a redraw only places image_id again.
+    """
 
     protocol: str  # "sixel" or "kitty"
     data: str
     cols: int
     rows: int
-    image_id: int = 0  # kitty: the id to delete when the preview closes
+    image_id: int = 0
+
+    @property
+    def draw(self) -> str:
+        """What a redraw sends at the picture's top-left corner."""
+        if self.protocol == "kitty":
+            from tui_app.ui.graphics import kitty_place
+
+            return kitty_place(self.image_id)
+        return self.data
 
 
 def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, Text | Picture]:
@@ -77,8 +91,8 @@ def picture(path: Path, graphics: termcaps.Graphics, cols: int, rows: int) -> Pi
     used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
     if graphics.protocol == "kitty":
         image_id = random.randint(1, 2**31 - 1)
-        return Picture("kitty", gfx.kitty_transmit(scaled, image_id, used_cols, used_rows),
-                       used_cols, used_rows, image_id)
+        return Picture("kitty", gfx.kitty_transmit(scaled, image_id), used_cols, used_rows,
+                       image_id)
     return Picture("sixel", gfx.sixel(scaled), used_cols, used_rows)
 
 
@@ -87,7 +101,9 @@ class TerminalPicture(Widget):
 
     Textual paints the cells; the escape sequence rides on the last line as a zero-width control
     segment that moves the cursor to the widget's corner, draws, and moves back to where Textual
-    expects the cursor. Only drawn when the whole widget is visible, so it never spills over.
+    expects the cursor. Drawn only once the window has settled (its opening repaints would each
+    resend the picture), only when the whole widget is visible, and never on the screen's last
+    row (a Sixel there scrolls the whole screen in xterm).
     """
 
     DEFAULT_CSS = "TerminalPicture { width: auto; height: auto; }"
@@ -97,6 +113,21 @@ class TerminalPicture(Widget):
         self.pic = pic
         self.styles.width = pic.cols
         self.styles.height = pic.rows
+        self._armed = False
+
+    def on_mount(self) -> None:
+        if self.pic.protocol == "kitty":
+            self._write(self.pic.data)  # the image data goes once; redraws only place it
+        self.set_timer(SETTLE, self._arm)
+
+    def _arm(self) -> None:
+        self._armed = True
+        self.refresh()
+
+    def _write(self, data: str) -> None:
+        driver = getattr(self.app, "_driver", None)
+        if driver is not None:
+            driver.write(data)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         width = crop.width
@@ -104,10 +135,12 @@ class TerminalPicture(Widget):
         blank = Strip([Segment(" " * width, style)], width)
         lines = [blank] * crop.height
         region = self.content_region
-        if crop != Region(0, 0, region.width, region.height) or not self.screen.is_active:
+        whole = crop == Region(0, 0, region.width, region.height)
+        if not (self._armed and whole and self.screen.is_active
+                and region.bottom < self.app.size.height):
             return lines
         x, y = region.x, region.y
-        draw = (f"\x1b[{y + 1};{x + 1}H{self.pic.data}"
+        draw = (f"\x1b[{y + 1};{x + 1}H{self.pic.draw}"
                 f"\x1b[{y + region.height};{x + region.width + 1}H")
         lines[-1] = Strip([Segment(" " * width, style),
                            Segment(draw, Style(), [(ControlType.CURSOR_FORWARD, 0)])], width)
@@ -117,9 +150,7 @@ class TerminalPicture(Widget):
         if self.pic.protocol == "kitty":  # kitty pictures sit above the text until deleted
             from tui_app.ui.graphics import kitty_delete
 
-            driver = getattr(self.app, "_driver", None)
-            if driver is not None:
-                driver.write(kitty_delete(self.pic.image_id))
+            self._write(kitty_delete(self.pic.image_id))
 
 
 def shade_art(path: Path, width: int, height: int) -> Text:

@@ -100,22 +100,30 @@ class Probe:
             quiet[3] &= ~(termios.ICANON | termios.ECHO)  # the reply must not be echoed
             quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 0, 0
             termios.tcsetattr(self.fd_in, termios.TCSANOW, quiet)
-            os.write(self.fd_out, (_KITTY_QUERY + _CELL_QUERY + _DA1_QUERY).encode())
+            # tmux and screen take the kitty query (an APC string) for a window title.
+            queries = ("" if _multiplexed() else _KITTY_QUERY) + _CELL_QUERY + _DA1_QUERY
+            os.write(self.fd_out, queries.encode())
             self._sent = True
-        except (OSError, ImportError):
+        except (OSError, ImportError, _TermiosError):
             self._restore()
         return self
 
-    def finish(self, timeout: float = 1.5) -> Graphics:
-        """Read the reply (until the device attributes arrive), restore the terminal, decide."""
+    def finish(self, timeout: float = 1.5, *, discard: bool = False) -> Graphics:
+        """Read the reply (until the device attributes arrive), restore the terminal, decide.
+
+        discard (when the app is not going to start): also drop whatever else is waiting in the
+        input, so nothing of the reply reaches the shell as typed text.
+        """
         cell = self._ioctl_cell()
         if not self._sent:
-            self._restore()
-            protocol = choose(self.mode, False, False)
-            return Graphics(protocol, cell or DEFAULT_CELL,
-                            "inställning" if self.mode != "auto" else "standard")
+            self._restore(discard)
+            if self.mode == "auto":
+                return Graphics("text", cell or DEFAULT_CELL, "standard")
+            return Graphics(self.mode, cell or DEFAULT_CELL, "inställning")
         self._sent = False  # a second call only restores
         reply = b""
+        sixel = kitty = False
+        reply_cell = None
         deadline = time.monotonic() + timeout
         try:
             while True:
@@ -131,11 +139,12 @@ class Probe:
                     reply += chunk
         except OSError:
             sixel = kitty = False
-            reply_cell = None
         finally:
-            self._restore()
-        return Graphics(choose(self.mode, sixel, kitty), cell or reply_cell or DEFAULT_CELL,
-                        "terminalen")
+            self._restore(discard)
+        cell = cell or reply_cell
+        if cell is None:  # a picture of a guessed size may spill over the window: use characters
+            return Graphics("text", DEFAULT_CELL, "terminalen")
+        return Graphics(choose(self.mode, sixel, kitty), cell, "terminalen")
 
     def _ioctl_cell(self) -> tuple[int, int] | None:
         """Cell size from the window size in pixels, when the terminal (and SSH) pass it on."""
@@ -146,18 +155,32 @@ class Probe:
 
             raw = fcntl.ioctl(self.fd_out, termios.TIOCGWINSZ, b"\0" * 8)
             rows, cols, xpx, ypx = struct.unpack("HHHH", raw)
-        except (OSError, ImportError):
+        except (OSError, ImportError, _TermiosError):
             return None
         if rows and cols and xpx and ypx:
             return xpx // cols, ypx // rows
         return None
 
-    def _restore(self) -> None:
+    def _restore(self, discard: bool = False) -> None:
         if self._saved is not None:
             import termios
 
             try:
-                termios.tcsetattr(self.fd_in, termios.TCSANOW, self._saved)
-            except OSError:
+                termios.tcsetattr(self.fd_in, termios.TCSAFLUSH if discard else termios.TCSANOW,
+                                  self._saved)
+            except (OSError, _TermiosError):  # the terminal is gone (an SSH drop): nothing to do
                 pass
             self._saved = None
+
+
+def _multiplexed() -> bool:
+    """Inside tmux or GNU screen (which answer device attributes themselves)."""
+    term = os.environ.get("TERM", "")
+    return bool(os.environ.get("TMUX") or os.environ.get("STY")) or term.startswith(("tmux", "screen"))
+
+
+try:
+    from termios import error as _TermiosError
+except ImportError:  # not a POSIX system: the probe never starts there
+    class _TermiosError(Exception):  # type: ignore[no-redef]
+        """Stands in for termios.error."""
