@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tui_app.store.types import UTCDateTime
 
 
+class _Table(SQLModel):
+    """Base of every table. Table models are never validated (SQLModel builds them with
+    model_construct semantics), so pydantic builds a model's validator on first use instead
+    of for all tables at import; that import is on every start-up path."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def _utc(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-class Unit(SQLModel, table=True):
+class Unit(_Table, table=True):
     """A reception (mottagning/enhet)."""
 
     __tablename__ = "unit"
@@ -25,7 +34,7 @@ class Unit(SQLModel, table=True):
     template_installed: bool = False  # R02
 
 
-class Staff(SQLModel, table=True):
+class Staff(_Table, table=True):
     """A staff member's login: a personal VGR-ID, or a shared GK account."""
 
     __tablename__ = "staff"
@@ -38,7 +47,7 @@ class Staff(SQLModel, table=True):
     is_admin: bool = False  # administrationsgruppen 1177 e-tjänster
 
 
-class Membership(SQLModel, table=True):
+class Membership(_Table, table=True):
     """Which units a staff member works at (R05)."""
 
     __tablename__ = "membership"
@@ -46,7 +55,7 @@ class Membership(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
 
 
-class Patient(SQLModel, table=True):
+class Patient(_Table, table=True):
     """A patient, known by the 12-digit personal identity number."""
 
     __tablename__ = "patient"
@@ -58,7 +67,7 @@ class Patient(SQLModel, table=True):
     activated_1177: bool = False  # R03
 
 
-class CareRelation(SQLModel, table=True):
+class CareRelation(_Table, table=True):
     """A unit's care relationship (vårdrelation) with a patient (R04)."""
 
     __tablename__ = "care_relation"
@@ -66,7 +75,7 @@ class CareRelation(SQLModel, table=True):
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
 
 
-class Case(SQLModel, table=True):
+class Case(_Table, table=True):
     """An ärende: one template message and the conversation that follows."""
 
     __tablename__ = "cases"
@@ -90,7 +99,7 @@ class Case(SQLModel, table=True):
     file_count: int = 0
 
 
-class Message(SQLModel, table=True):
+class Message(_Table, table=True):
     """One message in a case, from staff or from the patient."""
 
     __tablename__ = "message"
@@ -103,7 +112,7 @@ class Message(SQLModel, table=True):
     sent_at: datetime = Field(sa_column=_utc())
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(_Table, table=True):
     """One access to patient data or one refusal, chained by hashes (R24)."""
 
     __tablename__ = "audit_entry"
@@ -122,7 +131,7 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
-class AuditHead(SQLModel, table=True):
+class AuditHead(_Table, table=True):
     """The chain's newest entry (one row): serialises writers and shows a removed tail (R24)."""
 
     __tablename__ = "audit_head"
@@ -131,7 +140,7 @@ class AuditHead(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
-class Setting(SQLModel, table=True):
+class Setting(_Table, table=True):
     """Small key/value settings kept in the database (the demo clock's offset)."""
 
     __tablename__ = "setting"
@@ -139,7 +148,7 @@ class Setting(SQLModel, table=True):
     value: str
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(_Table, table=True):
     """A file the patient sent: checked, cleaned, and stored under a generated name (R08–R11)."""
 
     __tablename__ = "attachment"
@@ -174,7 +183,7 @@ class Attachment(SQLModel, table=True):
     scanned_by: str | None = Field(default=None, max_length=64)
 
 
-class Download(SQLModel, table=True):
+class Download(_Table, table=True):
     """A downloaded copy of a patient file, tracked until it is cleaned away (R17, R18, R21)."""
 
     __tablename__ = "download"
@@ -190,7 +199,7 @@ class Download(SQLModel, table=True):
     clean_note: str = Field(default="", max_length=300)
 
 
-class AuditReview(SQLModel, table=True):
+class AuditReview(_Table, table=True):
     """A recorded systematic sample check of the access log (logguppföljning, HSLF-FS 2016:40)."""
 
     __tablename__ = "audit_review"
