@@ -30,6 +30,7 @@ class InboxScreen(AppScreen):
         "■ Avslutat (svarstiden slut), ✓ Hanterat. 'Kvar' är tiden tills ärendet slutar ta emot "
         "svar. Sök på personnummer, namn eller ärendenummer."
     )
+    AUTO_FOCUS = "#cases"  # the table, not the search field before it
     BINDINGS = [
         Binding("n", "new_case", "Nytt ärende", id="new_case"),
         Binding("enter", "open", "Öppna", id="open_case", show=False),
@@ -66,7 +67,7 @@ class InboxScreen(AppScreen):
         t.add_column("Att göra", key="todo")
         self._show_filter()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
-        t.focus()  # the first load comes with ScreenResume, which also follows the first mount
+        # The first load comes with ScreenResume, which also follows the first mount.
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
