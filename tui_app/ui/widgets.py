@@ -47,8 +47,29 @@ class UserBar(Static):
         self.update(t)
 
 
-def app_footer() -> "Footer":
-    """The key footer: compact, so a screen's main keys fit in 80 columns (F10 is in F1's help)."""
-    from textual.widgets import Footer
+class AppFooter(Footer):
+    """Textual's key footer, rebuilt only when the keys it would show have changed.
 
-    return Footer(compact=True, show_command_palette=False)
+    Footer rebuilds every key whenever a screen's bindings may have changed; a screen that
+    starts (mount, first focus, the refresh after it) says so three times with the same keys,
+    and each rebuild mounts and styles all keys again: the costliest step in showing the inbox.
+    """
+
+    _shown: object = None
+
+    async def recompose(self) -> None:
+        if self.is_attached and self._bindings_ready:  # what Footer.compose reads, no more
+            app = self.app
+            shown = (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, tuple(
+                (key, active.binding, active.enabled, active.tooltip,
+                 app.get_key_display(active.binding))
+                for key, active in self.screen.active_bindings.items()))
+            if shown == self._shown and self.children:
+                return
+            self._shown = shown
+        await super().recompose()
+
+
+def app_footer() -> Footer:
+    """The key footer: compact, so a screen's main keys fit in 80 columns (F10 is in F1's help)."""
+    return AppFooter(compact=True, show_command_palette=False)
