@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tui_app.services.context import Context
 from tui_app.services.identity import Actor
@@ -40,6 +41,13 @@ class TuiApp(App[None]):
         gc.freeze()
         return super().run(*args, **kwargs)
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The first screen: the signed-in person's start screen itself (one screen to lay
+        out and paint at start-up, not an empty default screen and then theirs)."""
+        if self.actor is None:
+            return super().get_default_screen()  # under the sign-in picker (on_mount)
+        return home_screen(self.actor)
+
     def on_mount(self) -> None:
         if self.ctx.config.keys:
             self.set_keymap(dict(self.ctx.config.keys))
@@ -47,8 +55,6 @@ class TuiApp(App[None]):
             from tui_app.ui.screens.signin import SignInScreen
 
             self.push_screen(SignInScreen())
-        else:
-            self.push_screen(home_screen(self.actor))
 
     def sign_in(self, actor: Actor) -> None:
         """Become this person (demo mode) and open their start screen."""
