@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -74,6 +73,8 @@ def load_settings(path: Path | None = None) -> Settings:
     settings = Settings()
     if path is None:
         return settings
+    import tomllib  # only when there is a file to read (not on a plain start)
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -12,7 +12,6 @@ from textual.screen import Screen
 from tui_app.services.context import Context
 from tui_app.services.identity import Actor
 from tui_app.ui.commands import ScreenActions, own_binding
-from tui_app.ui.dialogs import HelpScreen
 
 
 class TuiApp(App[None]):
@@ -85,6 +84,8 @@ class TuiApp(App[None]):
             if own_binding(active.binding) and active.enabled and key not in ("f1", "f10"):
                 keys.append((active.binding.key_display or key, active.binding.description))
         title = getattr(screen, "HELP_TITLE", "") or self.TITLE
+        from tui_app.ui.dialogs import HelpScreen
+
         self.push_screen(HelpScreen(title, getattr(screen, "HELP", ""), keys))
 
 

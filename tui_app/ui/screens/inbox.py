@@ -13,8 +13,7 @@ from tui_app.core.rules import CaseState
 from tui_app.services import cases, democlock
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.dialogs import AskDialog
-from tui_app.ui.widgets import UserBar, state_text, app_footer
+from tui_app.ui.widgets import UserBar, app_footer, state_text
 
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
@@ -162,6 +161,8 @@ class InboxScreen(AppScreen):
         self.app.push_screen(CaseScreen(view))
 
     def action_goto(self) -> None:
+        from tui_app.ui.dialogs import AskDialog
+
         def chosen(text: str | None) -> None:
             if text:
                 self._open(cases.parse_case_number(text))
@@ -175,6 +176,8 @@ class InboxScreen(AppScreen):
         self.app.push_screen(NewCaseScreen())
 
     def action_clock(self) -> None:
+        from tui_app.ui.dialogs import AskDialog
+
         def chosen(text: str | None) -> None:
             if text:
                 self.call_service("clock", democlock.advance, self.ctx, parse_offset(text))
