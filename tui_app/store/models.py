@@ -1,6 +1,8 @@
-"""The tables. Names follow the routine's words (SPEC.md glossary): Case = ärende, Unit = enhet."""
+"""The tables. Names follow the routine's words (SPEC.md glossary): Case = ärende, Unit = enhet.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: pydantic and SQLAlchemy would evaluate each of the
+~100 column annotations from a string again when the tables are mapped, on every start.
+"""
 
 from datetime import datetime
 
