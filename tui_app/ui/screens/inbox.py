@@ -59,11 +59,12 @@ class InboxScreen(AppScreen):
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
-        t.add_column("Nr", key="nr", width=8)
-        t.add_column("Patient", key="patient", width=14)
-        t.add_column("Status / kvar", key="status", width=22)
-        t.add_column("Filer", key="files", width=5)
-        t.add_column("Att göra", key="todo")
+        # Labels as Text: a str label is parsed as Rich markup (and loads Rich's emoji table).
+        t.add_column(Text("Nr"), key="nr", width=8)
+        t.add_column(Text("Patient"), key="patient", width=14)
+        t.add_column(Text("Status / kvar"), key="status", width=22)
+        t.add_column(Text("Filer"), key="files", width=5)
+        t.add_column(Text("Att göra"), key="todo")
         self._show_filter()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
         # The first load comes with ScreenResume, which also follows the first mount.
