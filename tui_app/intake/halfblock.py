@@ -12,10 +12,21 @@ from typing import TYPE_CHECKING
 from tui_app.core.limits import MAX_PIXELS_PER_FRAME
 
 if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
     from rich.text import Text
 
 UPPER_HALF = "▀"
 _BACKGROUND = (0, 0, 0)  # transparent pixels are drawn over black
+
+
+def open_thumbnail(path: Path) -> PILImage:
+    """A thumbnail that prepare wrote, as RGBA: opened as PNG only and size-checked."""
+    from PIL import Image
+
+    with Image.open(path, formats=["PNG"]) as im:
+        if im.width * im.height > MAX_PIXELS_PER_FRAME:
+            raise ValueError("image too large for a terminal preview")
+        return im.convert("RGBA")
 
 
 def halfblock(image_path: Path, width: int, height: int) -> Text:
@@ -24,10 +35,7 @@ def halfblock(image_path: Path, width: int, height: int) -> Text:
     from rich.style import Style
     from rich.text import Text
 
-    with Image.open(image_path, formats=["PNG"]) as im:
-        if im.width * im.height > MAX_PIXELS_PER_FRAME:
-            raise ValueError("image too large for a terminal preview")
-        rgba = im.convert("RGBA")
+    rgba = open_thumbnail(image_path)
     scale = min(max(width, 1) / rgba.width, 2 * max(height, 1) / rgba.height)
     w, h = max(1, round(rgba.width * scale)), max(1, round(rgba.height * scale))
     small = rgba.resize((w, h), Image.Resampling.LANCZOS)

@@ -78,16 +78,13 @@ def picture(path: Path, graphics: termcaps.Graphics, cols: int, rows: int) -> Pi
     """The thumbnail scaled to fill cols × rows cells (aspect kept), encoded for the terminal."""
     from PIL import Image
 
-    from tui_app.core.limits import MAX_PIXELS_PER_FRAME
+    from tui_app.intake.halfblock import open_thumbnail
     from tui_app.ui import graphics as gfx
 
     cw, ch = graphics.cell
-    with Image.open(path, formats=["PNG"]) as im:
-        if im.width * im.height > MAX_PIXELS_PER_FRAME:
-            raise ValueError("image too large for a terminal preview")
-        im.load()
-        w, h = gfx.fit(im.size, (cols * cw, rows * ch))
-        scaled = im.convert("RGBA").resize((w, h), Image.Resampling.LANCZOS)
+    im = open_thumbnail(path)
+    w, h = gfx.fit(im.size, (cols * cw, rows * ch))
+    scaled = im.resize((w, h), Image.Resampling.LANCZOS)
     used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
     if graphics.protocol == "kitty":
         image_id = random.randint(1, 2**31 - 1)
@@ -155,16 +152,15 @@ class TerminalPicture(Widget):
 
 def shade_art(path: Path, width: int, height: int) -> Text:
     """The thumbnail in characters of increasing darkness, for terminals without colour."""
-    from PIL import Image
+    from tui_app.intake.halfblock import open_thumbnail
 
     ramp = " .:-=+*#%@"
-    with Image.open(path) as im:
-        im = im.convert("L")
-        scale = min(width / im.width, height * 2 / im.height)  # a cell is about twice as tall
-        w, h = max(1, int(im.width * scale)), max(1, int(im.height * scale / 2))
-        px = im.resize((w, h)).load()
-        rows = ["".join(ramp[(255 - px[x, y]) * (len(ramp) - 1) // 255] for x in range(w))
-                for y in range(h)]
+    im = open_thumbnail(path).convert("L")
+    scale = min(width / im.width, height * 2 / im.height)  # a cell is about twice as tall
+    w, h = max(1, int(im.width * scale)), max(1, int(im.height * scale / 2))
+    px = im.resize((w, h)).load()
+    rows = ["".join(ramp[(255 - px[x, y]) * (len(ramp) - 1) // 255] for x in range(w))
+            for y in range(h)]
     return Text("\n".join(rows))
 
 
