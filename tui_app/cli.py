@@ -171,26 +171,43 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
 
 def _run_app(cmd: str, args: argparse.Namespace, settings, probe) -> int:  # type: ignore[no-untyped-def]
     """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login)."""
-    from tui_app.services.context import open_context
     from tui_app.ui import termcaps
+
+    app = start_app(cmd, args, settings)
+    termcaps.use(probe.finish())
+    app.run()
+    return 0
+
+
+def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
+    """The app, ready to run. Staff (`run`) normally get their inbox read with plain SQL
+    (services.quickstart) and the data layer loads in a thread after it is painted: loading
+    SQLAlchemy, pydantic and SQLModel takes longer than starting the whole UI."""
+    from tui_app.core.clock import SystemClock
+    from tui_app.services.actor import os_login
+    from tui_app.services.context import Context, open_context
+    from tui_app.ui.app import build_app
 
     if cmd == "demo":
         data_dir = args.data_dir or settings.data_dir / "demo"
         ctx = make_demo_context(data_dir, fresh=not args.keep)
-        actor = None
-    else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        ctx = open_context(settings.url, settings.data_dir)
-        from tui_app.services.identity import os_login, staff_by_login
+        ctx.settings["config"] = settings
+        return build_app(ctx)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    login = os_login()
+    clock = SystemClock()
+    from tui_app.services.quickstart import quick_start
 
-        actor = staff_by_login(ctx, os_login())
+    quick = quick_start(settings.url, login, clock.now())
+    if quick is not None:
+        ctx = Context(None, clock, settings.data_dir, settings={"config": settings})
+        return build_app(ctx, quick.actor, first_inbox=quick.inbox, load_url=settings.url)
+    # The ordinary way: it creates or upgrades the database, and refuses an unknown login.
+    ctx = open_context(settings.url, settings.data_dir, clock=clock)
     ctx.settings["config"] = settings
-    from tui_app.ui.app import build_app
+    from tui_app.services.identity import staff_by_login
 
-    app = build_app(ctx, actor=actor)
-    termcaps.use(probe.finish())
-    app.run()
-    return 0
+    return build_app(ctx, staff_by_login(ctx, login))
 
 
 if __name__ == "__main__":

@@ -30,3 +30,6 @@ MAX_TOTAL_PIXELS = 200_000_000
 
 #: Intake: a PDF with more pages than this is refused as absurd.
 MAX_PDF_PAGES = 500
+
+#: The inbox shows at most this many cases, newest first (search finds the older ones).
+INBOX_LIMIT = 300

@@ -118,3 +118,11 @@ def case_state(
     if patient_messages == 0:
         return CaseState.WAITING if open_ else CaseState.CLOSED_AUTO
     return CaseState.ANSWERED if open_ else CaseState.CLOSED
+
+
+def parse_case_number(text: str) -> int:
+    """A case number typed by staff, or InvalidInput."""
+    t = text.strip().lstrip("#Ää").strip("- ")
+    if not t.isdigit() or len(t) > 12:
+        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffror.")
+    return int(t)

@@ -5,21 +5,32 @@ from __future__ import annotations
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from tui_app.core.clock import fmt_remaining
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
+from tui_app.core.limits import INBOX_LIMIT
 from tui_app.core.pnr import Pnr, looks_like_pnr, parse_pnr
-from tui_app.core.rules import CaseState, case_state, check_eligibility, check_staff_message, deadline_for
+from tui_app.core.rules import (  # noqa: F401  (parse_case_number re-exported)
+    CaseState,
+    check_eligibility,
+    check_staff_message,
+    deadline_for,
+    parse_case_number,
+)
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
-from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo
+from tui_app.services.views import (  # noqa: F401  (todo_for re-exported)
+    CaseView,
+    Draft,
+    InboxRow,
+    PatientInfo,
+    inbox_row,
+    todo_for,
+)
 from tui_app.store.db import session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Unit
-
-INBOX_LIMIT = 300
 
 
 def patient_info(p: Patient) -> PatientInfo:
@@ -113,20 +124,6 @@ def _state_filter(state: CaseState, now: object) -> object:
     }[state]
 
 
-def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
-    """What is still to do with a case, in a few words."""
-    if state is CaseState.WAITING:
-        return "Vänta på svar"
-    if state is CaseState.CLOSED_AUTO:
-        return "Inget – inget svar kom"
-    if state is CaseState.HANDLED:
-        return "Klart"
-    if file_count == 0:
-        return "Läs svaret"
-    left = file_count if undecided < 0 else undecided
-    return f"Bedöm {left} fil{'er' if left != 1 else ''}" if left else "Arkivera och rensa"
-
-
 def inbox(
     ctx: Context, actor: Actor, state: CaseState | None = None, query: str = ""
 ) -> list[InboxRow]:
@@ -148,21 +145,13 @@ def inbox(
         stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
         found = s.exec(stmt).all()
         undecided, copies = _file_counts(s, [c.id for c, _, _ in found if c.file_count])
-        rows = []
-        for case, p, unit in found:
-            st = case_state(deadline=case.deadline_at, now=now,
-                            patient_messages=case.patient_messages,
-                            handled=case.handled_at is not None)
-            assert case.id is not None
-            rows.append(InboxRow(
-                case_id=case.id, unit_name=unit.name, patient_pnr_display=Pnr(p.pnr).display,
-                patient_name=f"{p.first_name} {p.last_name}", state=st, sent_at=case.sent_at,
-                deadline=case.deadline_at, remaining=fmt_remaining(case.deadline_at - now),
-                file_count=case.file_count,
-                todo=todo_for(st, case.file_count, undecided.get(case.id, 0)),
-                leftovers=copies.get(case.id, 0), unit_code=unit.code,
-            ))
-        return rows
+        return [inbox_row(
+            now, case_id=case.id, sent_at=case.sent_at, deadline_at=case.deadline_at,
+            patient_messages=case.patient_messages, handled=case.handled_at is not None,
+            file_count=case.file_count, pnr=p.pnr, first_name=p.first_name,
+            last_name=p.last_name, unit_name=unit.name, unit_code=unit.code,
+            undecided=undecided.get(case.id, 0), copies=copies.get(case.id, 0),
+        ) for case, p, unit in found if case.id is not None]
 
 
 def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int], dict[int, int]]:
@@ -217,14 +206,6 @@ def load_case_for_staff(s: Session, actor: Actor, case_id: int) -> tuple[Case, U
     p = s.get(Patient, case.patient_id)
     assert unit is not None and p is not None
     return case, unit, p
-
-
-def parse_case_number(text: str) -> int:
-    """A case number typed by staff, or InvalidInput."""
-    t = text.strip().lstrip("#Ää").strip("- ")
-    if not t.isdigit() or len(t) > 12:
-        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffror.")
-    return int(t)
 
 
 def open_case(ctx: Context, actor: Actor, case_id: int, *, log_access: bool = True) -> CaseView:

@@ -2,30 +2,76 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from tui_app.core.clock import Clock, SystemClock
-from tui_app.store.db import make_engine, upgrade
+from tui_app.core.errors import UserError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from tui_app.config import Settings
 
 
-@dataclass
 class Context:
-    """The running app's engine, clock and data directory; passed to every service."""
+    """The running app's engine, clock and data directory; passed to every service.
 
-    engine: Engine
-    clock: Clock
-    data_dir: Path
-    demo: bool = False
-    settings: dict[str, object] = field(default_factory=dict)
+    The engine may arrive later than the context: on start-up the app paints the inbox from
+    a plain read (services.quickstart) while a thread loads the data layer (`load_later`).
+    Whoever needs the engine before then waits for it; nothing else changes for them.
+    """
+
+    def __init__(self, engine: Engine | None, clock: Clock, data_dir: Path, demo: bool = False,
+                 settings: dict[str, object] | None = None) -> None:
+        self._engine = engine
+        self._ready = threading.Event()
+        self._failed: BaseException | None = None
+        if engine is not None:
+            self._ready.set()
+        self.clock = clock
+        self.data_dir = data_dir
+        self.demo = demo
+        self.settings: dict[str, object] = settings if settings is not None else {}
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine; waits while it is still being loaded."""
+        self._ready.wait()
+        if self._engine is None:
+            raise UserError(
+                "Databasen kunde inte öppnas. Kontrollera database_url/data_dir och att ingen "
+                "annan låser databasen; starta om appen.") from self._failed
+        return self._engine
+
+    @property
+    def loaded(self) -> bool:
+        """True once the engine is there (or failed to load): using it no longer waits."""
+        return self._ready.is_set()
+
+    def load_later(self, url: str, on_done: Callable[[], object] | None = None) -> threading.Thread:
+        """Load the data layer and open the engine in a thread; the app stays responsive.
+        `on_done` is called from that thread when the engine is there (or failed)."""
+
+        def load() -> None:
+            try:
+                engine = _open_engine(url)
+                # The modules the first actions need, so the first keypress does not import them.
+
+                self._engine = engine
+            except BaseException as exc:  # noqa: BLE001  (reported by the first user of the engine)
+                self._failed = exc
+            finally:
+                self._ready.set()
+            if on_done is not None:
+                on_done()
+
+        thread = threading.Thread(target=load, name="tui_app-data-layer")
+        thread.start()
+        return thread
 
     def now(self) -> datetime:
         """The current time (moved by the demo clock in demo mode)."""
@@ -45,13 +91,20 @@ class Context:
         return self.data_dir / "files"
 
 
+def _open_engine(url: str) -> Engine:
+    from tui_app.store.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
 def open_context(
     url: str, data_dir: Path, *, demo: bool = False, clock: Clock | None = None
 ) -> Context:
     """Open the database (upgrading its schema) and return a ready context."""
-    engine = make_engine(url)
-    upgrade(engine)
-    ctx = Context(engine=engine, clock=clock or SystemClock(), data_dir=data_dir, demo=demo)
+    ctx = Context(engine=_open_engine(url), clock=clock or SystemClock(), data_dir=data_dir,
+                  demo=demo)
     if demo and isinstance(ctx.clock, SystemClock):
         from tui_app.services.democlock import load_offset
 
@@ -60,8 +113,9 @@ def open_context(
 
 
 def close_context(ctx: Context) -> None:
-    """Release the engine's connections."""
-    ctx.engine.dispose()
+    """Release the engine's connections (once it has been loaded)."""
+    if ctx.loaded and ctx._engine is not None:
+        ctx._engine.dispose()
 
 
-__all__ = ["Context", "open_context", "close_context"]
+__all__ = ["Context", "close_context", "open_context"]

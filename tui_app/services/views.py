@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui_app.core.rules import CaseState
+from tui_app.core.clock import fmt_remaining
+from tui_app.core.pnr import Pnr
+from tui_app.core.rules import CaseState, case_state
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,37 @@ class InboxRow:
     todo: str
     leftovers: int = 0
     unit_code: str = ""
+
+
+def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
+    """What is still to do with a case, in a few words."""
+    if state is CaseState.WAITING:
+        return "Vänta på svar"
+    if state is CaseState.CLOSED_AUTO:
+        return "Inget – inget svar kom"
+    if state is CaseState.HANDLED:
+        return "Klart"
+    if file_count == 0:
+        return "Läs svaret"
+    left = file_count if undecided < 0 else undecided
+    return f"Bedöm {left} fil{'er' if left != 1 else ''}" if left else "Arkivera och rensa"
+
+
+def inbox_row(
+    now: datetime, *, case_id: int, sent_at: datetime, deadline_at: datetime,
+    patient_messages: int, handled: bool, file_count: int, pnr: str, first_name: str,
+    last_name: str, unit_name: str, unit_code: str, undecided: int, copies: int,
+) -> InboxRow:
+    """One inbox row from the stored values: the one place the state, countdown and to-do are
+    worked out, for the ORM query and the start-up reader alike."""
+    st = case_state(deadline=deadline_at, now=now, patient_messages=patient_messages,
+                    handled=handled)
+    return InboxRow(
+        case_id=case_id, unit_name=unit_name, patient_pnr_display=Pnr(pnr).display,
+        patient_name=f"{first_name} {last_name}", state=st, sent_at=sent_at,
+        deadline=deadline_at, remaining=fmt_remaining(deadline_at - now), file_count=file_count,
+        todo=todo_for(st, file_count, undecided), leftovers=copies, unit_code=unit_code,
+    )
 
 
 @dataclass(frozen=True)

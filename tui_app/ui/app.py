@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import gc
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
-from tui_app.services.context import Context
-from tui_app.services.identity import Actor
 from tui_app.ui.commands import ScreenActions, own_binding
+
+if TYPE_CHECKING:
+    from tui_app.services.actor import Actor
+    from tui_app.services.context import Context
+    from tui_app.services.views import InboxRow
+
+
+class DataLayerLoaded(Message, bubble=False):
+    """The database engine is ready (posted from the loading thread)."""
 
 
 class TuiApp(App[None]):
@@ -27,10 +35,24 @@ class TuiApp(App[None]):
         Binding("f10", "command_palette", "Kommandon", id="palette", show=False),
     ]
 
-    def __init__(self, ctx: Context, actor: Actor | None) -> None:
+    def __init__(self, ctx: Context, actor: Actor | None, *,
+                 first_inbox: list[InboxRow] | None = None, load_url: str | None = None) -> None:
+        """`first_inbox` is the inbox read at start-up (services.quickstart); with it comes
+        `load_url`, the database the data layer opens in a thread once the inbox is painted."""
         super().__init__()
         self.ctx = ctx
         self.actor: Actor | None = actor
+        self.first_inbox = first_inbox
+        self._load_url = load_url
+
+    def load_data_layer(self) -> None:
+        """Open the database in a thread (once), after the first screen has been painted."""
+        url, self._load_url = self._load_url, None
+        if url is not None:
+            self.ctx.load_later(url, on_done=lambda: self.post_message(DataLayerLoaded()))
+
+    def on_data_layer_loaded(self) -> None:
+        self.screen_stack[0].post_message(DataLayerLoaded())
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
         """Run the app (once per process). What start-up made (the modules and classes of
@@ -48,6 +70,8 @@ class TuiApp(App[None]):
         return home_screen(self.actor)
 
     def on_mount(self) -> None:
+        if self._load_url is not None:
+            self.call_after_refresh(self.load_data_layer)
         if self.ctx.config.keys:
             self.set_keymap(dict(self.ctx.config.keys))
         if self.actor is None:
@@ -104,6 +128,7 @@ def home_screen(actor: Actor) -> Any:
     return InboxScreen()
 
 
-def build_app(ctx: Context, actor: Actor | None = None) -> TuiApp:
+def build_app(ctx: Context, actor: Actor | None = None, *,
+              first_inbox: list[InboxRow] | None = None, load_url: str | None = None) -> TuiApp:
     """The one factory: the CLI and the tests build the app the same way."""
-    return TuiApp(ctx, actor)
+    return TuiApp(ctx, actor, first_inbox=first_inbox, load_url=load_url)

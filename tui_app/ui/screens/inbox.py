@@ -9,14 +9,34 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from tui_app.core.clock import parse_offset
-from tui_app.core.rules import CaseState
-from tui_app.services import cases, democlock
+from tui_app.core.rules import CaseState, parse_case_number
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import UserBar, app_footer, state_text
 
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
+
+
+# The use cases are imported where they run, in a worker thread: at start-up the data layer is
+# still loading in its own thread (the inbox was painted from services.quickstart), and the UI
+# thread never waits for that import.
+def _inbox(*args: object) -> list[InboxRow]:
+    from tui_app.services import cases
+
+    return cases.inbox(*args)  # type: ignore[arg-type]
+
+
+def _open_case(*args: object) -> CaseView:
+    from tui_app.services import cases
+
+    return cases.open_case(*args)  # type: ignore[arg-type]
+
+
+def _advance_clock(*args: object) -> object:
+    from tui_app.services import democlock
+
+    return democlock.advance(*args)  # type: ignore[arg-type]
 
 
 class InboxScreen(AppScreen):
@@ -87,8 +107,15 @@ class InboxScreen(AppScreen):
     def action_refresh(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         query = self.query_one("#search", Input).value
-        self.call_service("inbox", cases.inbox, self.ctx, self.actor,
-                          FILTERS[self.filter_index], query)
+        first, self.app.first_inbox = self.app.first_inbox, None  # type: ignore[attr-defined]
+        if first is not None and self.filter_index == 0 and not query.strip():
+            self.done_inbox(first)  # read at start-up; refreshed when the data layer is loaded
+            return
+        self.call_service("inbox", _inbox, self.ctx, self.actor, FILTERS[self.filter_index],
+                          query)
+
+    def on_data_layer_loaded(self) -> None:
+        self.action_refresh()  # the ordinary query now: what changed since start-up shows
 
     def done_inbox(self, rows: list[InboxRow]) -> None:
         self.rows = rows
@@ -153,7 +180,7 @@ class InboxScreen(AppScreen):
             self._open(self.rows[t.cursor_row].case_id)
 
     def _open(self, case_id: int) -> None:
-        self.call_service("case", cases.open_case, self.ctx, self.actor, case_id)
+        self.call_service("case", _open_case, self.ctx, self.actor, case_id)
 
     def done_case(self, view: CaseView) -> None:
         from tui_app.ui.screens.case import CaseScreen
@@ -166,10 +193,10 @@ class InboxScreen(AppScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self._open(cases.parse_case_number(text))
+                self._open(parse_case_number(text))
 
         self.app.push_screen(AskDialog("Gå till ärende", "Ärendenummer:", placeholder="t.ex. 12",
-                                       check=cases.parse_case_number), chosen)
+                                       check=parse_case_number), chosen)
 
     def action_new_case(self) -> None:
         from tui_app.ui.screens.newcase import NewCaseScreen
@@ -181,7 +208,7 @@ class InboxScreen(AppScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.call_service("clock", democlock.advance, self.ctx, parse_offset(text))
+                self.call_service("clock", _advance_clock, self.ctx, parse_offset(text))
 
         self.app.push_screen(AskDialog(
             "Demo: flytta klockan framåt", "Hur långt? (t.ex. +1 dag, +3 timmar, +30 min)",

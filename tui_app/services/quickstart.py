@@ -1,0 +1,50 @@
+"""Start-up without the data layer: the signed-in staff member and their first inbox page.
+
+Read by store.quick with the DB-API alone and turned into the very views the ORM path builds
+(Actor, InboxRow through views.inbox_row), so the first screen is painted before SQLAlchemy has
+loaded. The app then loads the data layer in a thread and refreshes the inbox through the
+ordinary query; anything the quick read cannot serve returns None and start-up is as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui_app.core.limits import INBOX_LIMIT
+from tui_app.services.actor import Actor, UnitInfo
+from tui_app.services.views import InboxRow, inbox_row
+from tui_app.store.quick import read_start, sqlite_path
+
+
+@dataclass(frozen=True)
+class QuickStart:
+    """Who signed in, and their inbox as it stood when read (unfiltered, newest first)."""
+
+    actor: Actor
+    inbox: list[InboxRow]
+
+
+def quick_start(url: str, login: str, now: datetime) -> QuickStart | None:
+    """The first screen's data for this login, or None to start the ordinary way."""
+    path = sqlite_path(url)
+    read = read_start(path, login, INBOX_LIMIT) if path is not None else None
+    if read is None:
+        return None
+    staff_id, staff_login, first, last, shared, picsara, admin = read.staff
+    actor = Actor(
+        login=staff_login, display_name=f"{first} {last}", first_name=first, staff_id=staff_id,
+        shared_account=bool(shared), picsara_permission=bool(picsara), is_admin=bool(admin),
+        units=tuple(UnitInfo(uid, code, name, bool(active), bool(template))
+                    for uid, code, name, active, template in read.units),
+    )
+    rows = [
+        inbox_row(now, case_id=case_id, sent_at=sent, deadline_at=deadline,
+                  patient_messages=messages, handled=handled is not None, file_count=files,
+                  pnr=pnr, first_name=p_first, last_name=p_last, unit_name=unit_name,
+                  unit_code=unit_code, undecided=read.undecided.get(case_id, 0),
+                  copies=read.copies.get(case_id, 0))
+        for (case_id, sent, deadline, messages, handled, files, pnr, p_first, p_last,
+             unit_name, unit_code) in read.cases
+    ]
+    return QuickStart(actor, rows)

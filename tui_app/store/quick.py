@@ -1,0 +1,119 @@
+"""The start-up read: who is signing in and their first inbox page, with the DB-API alone.
+
+Loading SQLAlchemy, pydantic and SQLModel takes longer than starting the whole Textual UI, so
+the first screen is read with plain SQL through Python's own sqlite3 module while the data layer
+loads in a thread (services.context.Context.load_later). Only reads, in one snapshot, and only
+when the schema is exactly the one this code knows (the Alembic head); anything else (another
+database, an older schema, a busy or broken file, an unknown login) returns None and start-up
+takes the ordinary path, which upgrades, explains or refuses as before. The SQL is plain and
+portable; services.quickstart turns the rows into the same views the ORM path builds, and a test
+compares the two on every kind of case.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tui_app.store.migrations import HEAD_REVISION
+
+BUSY_TIMEOUT_S = 1.0  # a writer holding the lock longer: take the ordinary path instead
+
+STAFF_SQL = (
+    "SELECT id, login, first_name, last_name, shared_account, picsara_permission, is_admin "
+    "FROM staff WHERE login = ?"
+)
+UNITS_SQL = (
+    "SELECT unit.id, unit.code, unit.name, unit.activated_1177, unit.template_installed "
+    "FROM unit JOIN membership ON membership.unit_id = unit.id "
+    "WHERE membership.staff_id = ? ORDER BY unit.name"
+)
+# The same cases, columns and order as services.cases.inbox with no filter and no search (R05).
+INBOX_SQL = (
+    "SELECT cases.id, cases.sent_at, cases.deadline_at, cases.patient_messages, "
+    "cases.handled_at, cases.file_count, patient.pnr, patient.first_name, patient.last_name, "
+    "unit.name, unit.code "
+    "FROM cases JOIN patient ON patient.id = cases.patient_id "
+    "JOIN unit ON unit.id = cases.unit_id "
+    "WHERE cases.unit_id IN (SELECT membership.unit_id FROM membership "
+    "WHERE membership.staff_id = ?) "
+    "ORDER BY cases.sent_at DESC, cases.id DESC LIMIT ?"
+)
+UNDECIDED_SQL = (
+    "SELECT case_id, count(*) FROM attachment WHERE case_id IN ({ids}) AND decision IS NULL "
+    "GROUP BY case_id"
+)
+COPIES_SQL = (
+    "SELECT case_id, count(*) FROM download WHERE case_id IN ({ids}) AND cleaned_at IS NULL "
+    "GROUP BY case_id"
+)
+
+
+@dataclass(frozen=True)
+class StartRead:
+    """What the first screen needs, as stored (datetimes made aware UTC)."""
+
+    staff: tuple[Any, ...]
+    units: list[tuple[Any, ...]]
+    cases: list[tuple[Any, ...]]
+    undecided: dict[int, int]
+    copies: dict[int, int]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a plain SQLite URL (sqlite:///path), or None for anything else."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return None
+    rest = url[len(prefix):]
+    return Path(rest) if rest and rest != ":memory:" else None
+
+
+def utc(value: str | None) -> datetime | None:
+    """A stored datetime (SQLAlchemy writes UTC as 'YYYY-MM-DD HH:MM:SS.ffffff') as aware UTC."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def read_start(path: Path, login: str, limit: int) -> StartRead | None:
+    """The signed-in staff member, their units and first inbox page; None to take the ordinary
+    path. Raises nothing: every database problem is the ordinary path's to report."""
+    if not path.is_file():
+        return None
+    try:
+        # mode=rw: never create a database here; query_only: this path cannot write.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                               timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               check_same_thread=True)
+    except (sqlite3.Error, ValueError):
+        return None
+    try:
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("BEGIN")  # one snapshot for every read below
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        if version != [(HEAD_REVISION,)]:
+            return None
+        staff = conn.execute(STAFF_SQL, (login,)).fetchone()
+        if staff is None:
+            return None  # the ordinary path refuses, in its words
+        units = conn.execute(UNITS_SQL, (staff[0],)).fetchall()
+        cases = [(case_id, utc(sent), utc(deadline), messages, utc(handled), *rest)
+                 for case_id, sent, deadline, messages, handled, *rest
+                 in conn.execute(INBOX_SQL, (staff[0], limit))]
+        with_files = [row[0] for row in cases if row[5]]
+        undecided: dict[int, int] = {}
+        copies: dict[int, int] = {}
+        if with_files:
+            marks = ",".join("?" * len(with_files))
+            undecided = dict(conn.execute(UNDECIDED_SQL.format(ids=marks), with_files).fetchall())
+            copies = dict(conn.execute(COPIES_SQL.format(ids=marks), with_files).fetchall())
+        return StartRead(staff, units, cases, undecided, copies)
+    except (sqlite3.Error, ValueError, TypeError):
+        return None
+    finally:
+        conn.close()
