@@ -7,6 +7,7 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -186,11 +187,33 @@ async def test_quick_start_inbox_refreshes_through_the_data_layer_and_opens_case
     later.engine.dispose()
 
 
-async def test_opening_a_case_while_the_data_layer_loads_waits_for_it(ctx: Context) -> None:
+@pytest.fixture
+def held(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Loading the data layer waits until the test sets this (in tests it is already imported,
+    so it would otherwise be done at once, before any key could be pressed)."""
+    import tui_app.services.context as context_mod
+
+    release = threading.Event()
+    original = context_mod._open_engine
+
+    def slow(url: str) -> object:
+        assert release.wait(30)
+        return original(url)
+
+    monkeypatch.setattr(context_mod, "_open_engine", slow)
+    return release
+
+
+async def test_opening_a_case_while_the_data_layer_loads_waits_for_it(
+    ctx: Context, held: threading.Event
+) -> None:
     first = send(ctx)
     app, later = quick_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")  # at once: the worker waits for the engine, the UI does not
+        await pilot.press("down", "up", "enter")  # the table answers keys while loading
+        await pilot.pause(0.2)
+        assert not later.loaded and type(app.screen).__name__ == "InboxScreen"
+        held.set()
         await wait_loaded(pilot, later)
         assert type(app.screen).__name__ == "CaseScreen"
         assert app.screen.view.case_id == first  # type: ignore[attr-defined]
@@ -234,3 +257,18 @@ def test_quick_start_through_the_cli_uses_the_os_login(tmp_path: Path,
     assert app.actor.login == "marsv3" and app.first_inbox is not None
     assert not app.ctx.loaded and isinstance(app.ctx.clock, SystemClock)
     assert app.ctx.config is settings
+
+
+async def test_new_case_pressed_while_the_data_layer_loads_opens_once_loaded(
+    ctx: Context, held: threading.Event
+) -> None:
+    send(ctx)
+    app, later = quick_app(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n")  # before loading is done; twice, as an impatient user might
+        await pilot.pause(0.2)
+        assert not later.loaded and type(app.screen).__name__ == "InboxScreen"
+        held.set()
+        await wait_loaded(pilot, later)
+        assert [type(s).__name__ for s in app.screen_stack] == ["InboxScreen", "NewCaseScreen"]
+    later.engine.dispose()

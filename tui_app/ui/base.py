@@ -66,7 +66,7 @@ class ServiceMixin:
     #: Tags of actions that change something: a second press while one runs is ignored.
     ONCE: ClassVar[frozenset[str]] = frozenset({
         "send", "reply", "draft", "downloaded", "archived", "changed", "cleaned", "relation",
-        "clock", "reviewed"})
+        "clock", "reviewed", "newcase"})
     #: Tags of lists reloaded as the user types: only the newest answer is shown.
     LATEST: ClassVar[frozenset[str]] = frozenset({"inbox", "rows", "cases", "choices"})
 

@@ -33,6 +33,11 @@ def _open_case(*args: object) -> CaseView:
     return cases.open_case(*args)  # type: ignore[arg-type]
 
 
+def _data_layer(ctx: object) -> None:
+    """Wait until the data layer has loaded (or say why it could not)."""
+    ctx.engine  # type: ignore[attr-defined]  # noqa: B018  (waits; raises when loading failed)
+
+
 def _advance_clock(*args: object) -> object:
     from tui_app.services import democlock
 
@@ -199,6 +204,12 @@ class InboxScreen(AppScreen):
                                        check=parse_case_number), chosen)
 
     def action_new_case(self) -> None:
+        if self.ctx.loaded:
+            self.done_newcase(None)
+        else:  # the new-case screen imports the use cases: not while they load in their thread
+            self.call_service("newcase", _data_layer, self.ctx)
+
+    def done_newcase(self, _: object) -> None:
         from tui_app.ui.screens.newcase import NewCaseScreen
 
         self.app.push_screen(NewCaseScreen())
