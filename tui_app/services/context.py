@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +19,13 @@ if TYPE_CHECKING:
     from tui_app.config import Settings
 
 
+log = logging.getLogger(__name__)
+
+#: The use cases the first actions on the inbox run (list, open a case, its files, the clock).
+_FIRST_NEEDED = ("tui_app.services.cases", "tui_app.services.handling",
+                 "tui_app.services.democlock")
+
+
 class Context:
     """The running app's engine, clock and data directory; passed to every service.
 
@@ -28,7 +37,9 @@ class Context:
     def __init__(self, engine: Engine | None, clock: Clock, data_dir: Path, demo: bool = False,
                  settings: dict[str, object] | None = None) -> None:
         self._engine = engine
+        self._url: str | None = None  # set when the engine is loaded later
         self._ready = threading.Event()
+        self._retry = threading.Lock()
         self._failed: BaseException | None = None
         if engine is not None:
             self._ready.set()
@@ -39,37 +50,53 @@ class Context:
 
     @property
     def engine(self) -> Engine:
-        """The database engine; waits while it is still being loaded."""
+        """The database engine; waits while it is still being loaded. If loading failed, each
+        use tries again (a database locked for a while, a share back online), so the app works
+        again once the cause is gone. Use it from worker threads, not the UI thread."""
         self._ready.wait()
+        if self._engine is None and self._url is not None:
+            with self._retry:
+                if self._engine is None:
+                    try:
+                        self._engine = _open_engine(self._url)
+                    except Exception as exc:  # explained below, logged
+                        log.warning("opening the database failed again", exc_info=True)
+                        self._failed = exc
         if self._engine is None:
             raise UserError(
                 "Databasen kunde inte öppnas. Kontrollera database_url/data_dir och att ingen "
-                "annan låser databasen; starta om appen.") from self._failed
+                "annan låser databasen; försök igen (u) eller starta om appen.") from self._failed
         return self._engine
 
     @property
     def loaded(self) -> bool:
-        """True once the engine is there (or failed to load): using it no longer waits."""
+        """True once loading has ended (the engine is there, or loading failed): from then on
+        using the engine never waits for the background thread."""
         return self._ready.is_set()
 
     def load_later(self, url: str, on_done: Callable[[], object] | None = None) -> threading.Thread:
         """Load the data layer and open the engine in a thread; the app stays responsive.
-        `on_done` is called from that thread when the engine is there (or failed)."""
+        `on_done` is called from that thread when loading has ended (engine there, or failed).
+
+        A daemon thread: quitting at once must not wait for a database that is busy. It never
+        migrates (the start-up read only runs at the current schema), so stopping it is safe."""
+        self._url = url
 
         def load() -> None:
             try:
                 engine = _open_engine(url)
-                # The modules the first actions need, so the first keypress does not import them.
-
+                for module in _FIRST_NEEDED:  # so the first key press imports nothing
+                    importlib.import_module(module)
                 self._engine = engine
-            except BaseException as exc:  # noqa: BLE001  (reported by the first user of the engine)
+            except BaseException as exc:  # logged; the first user of the engine explains it
+                log.warning("loading the data layer failed", exc_info=True)
                 self._failed = exc
             finally:
                 self._ready.set()
             if on_done is not None:
                 on_done()
 
-        thread = threading.Thread(target=load, name="tui_app-data-layer")
+        thread = threading.Thread(target=load, name="tui_app-data-layer", daemon=True)
         thread.start()
         return thread
 

@@ -2,10 +2,12 @@
 
 Loading SQLAlchemy, pydantic and SQLModel takes longer than starting the whole Textual UI, so
 the first screen is read with plain SQL through Python's own sqlite3 module while the data layer
-loads in a thread (services.context.Context.load_later). Only reads, in one snapshot, and only
-when the schema is exactly the one this code knows (the Alembic head); anything else (another
-database, an older schema, a busy or broken file, an unknown login) returns None and start-up
-takes the ordinary path, which upgrades, explains or refuses as before. The SQL is plain and
+loads in a thread (services.context.Context.load_later). It only reads (query_only; opening and
+closing may still recover or checkpoint the WAL, as any SQLite connection does), in one
+snapshot, and only when the schema is exactly the one this code knows (the Alembic head);
+anything else (another database, an older schema, a busy, unreadable or broken file, an unknown
+login) returns None and start-up takes the ordinary path, which upgrades, explains or refuses as
+before. The SQL is plain and
 portable; services.quickstart turns the rows into the same views the ORM path builds, and a test
 compares the two on every kind of case.
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from tui_app.store.migrations import HEAD_REVISION
 
@@ -64,11 +67,12 @@ class StartRead:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file of a plain SQLite URL (sqlite:///path), or None for anything else."""
+    """The file of a plain SQLite URL (sqlite:///path), or None for anything else. Decoded as
+    SQLAlchemy decodes it (%20 is a space), so both open the same file."""
     prefix = "sqlite:///"
     if not url.startswith(prefix) or "?" in url:
         return None
-    rest = url[len(prefix):]
+    rest = unquote(url[len(prefix):])
     return Path(rest) if rest and rest != ":memory:" else None
 
 
@@ -83,14 +87,14 @@ def utc(value: str | None) -> datetime | None:
 def read_start(path: Path, login: str, limit: int) -> StartRead | None:
     """The signed-in staff member, their units and first inbox page; None to take the ordinary
     path. Raises nothing: every database problem is the ordinary path's to report."""
-    if not path.is_file():
-        return None
     try:
+        if not path.is_file():
+            return None
         # mode=rw: never create a database here; query_only: this path cannot write.
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
                                timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=True)
-    except (sqlite3.Error, ValueError):
+    except (OSError, sqlite3.Error, ValueError):  # e.g. a folder we may not read
         return None
     try:
         conn.execute("PRAGMA query_only=ON")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,39 +13,48 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Static
 
 from tui_app.core.clock import parse_offset
+from tui_app.core.errors import UserError
 from tui_app.core.rules import CaseState, parse_case_number
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import UserBar, app_footer, state_text
 
+if TYPE_CHECKING:
+    from tui_app.services.context import Context
+
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
 
 
-# The use cases are imported where they run, in a worker thread: at start-up the data layer is
-# still loading in its own thread (the inbox was painted from services.quickstart), and the UI
-# thread never waits for that import.
-def _inbox(*args: object) -> list[InboxRow]:
+# The use cases are imported where they run, in a worker thread, and only once the engine is
+# there: at start-up the data layer is loading in its own thread (the inbox was painted from
+# services.quickstart), and nothing else imports it meanwhile: neither the UI thread, which
+# would freeze, nor a second thread racing the first through the same imports.
+def _use_cases(ctx: Context) -> ModuleType:
+    ctx.engine  # noqa: B018  (waits for the loading thread; raises if loading failed)
     from tui_app.services import cases
 
-    return cases.inbox(*args)  # type: ignore[arg-type]
+    return cases
 
 
-def _open_case(*args: object) -> CaseView:
-    from tui_app.services import cases
-
-    return cases.open_case(*args)  # type: ignore[arg-type]
+def _inbox(ctx: Context, *args: object) -> list[InboxRow]:
+    return _use_cases(ctx).inbox(ctx, *args)  # type: ignore[no-any-return]
 
 
-def _data_layer(ctx: object) -> None:
+def _open_case(ctx: Context, *args: object) -> CaseView:
+    return _use_cases(ctx).open_case(ctx, *args)  # type: ignore[no-any-return]
+
+
+def _data_layer(ctx: Context) -> None:
     """Wait until the data layer has loaded (or say why it could not)."""
-    ctx.engine  # type: ignore[attr-defined]  # noqa: B018  (waits; raises when loading failed)
+    _use_cases(ctx)
 
 
-def _advance_clock(*args: object) -> object:
+def _advance_clock(ctx: Context, delta: timedelta) -> timedelta:
+    _use_cases(ctx)
     from tui_app.services import democlock
 
-    return democlock.advance(*args)  # type: ignore[arg-type]
+    return democlock.advance(ctx, delta)
 
 
 class InboxScreen(AppScreen):
@@ -71,6 +84,7 @@ class InboxScreen(AppScreen):
         super().__init__()
         self.filter_index = 0
         self.rows: list[InboxRow] = []
+        self._list_failed = False  # the status line says the list could not be read
 
     def compose(self) -> ComposeResult:
         yield UserBar()
@@ -122,10 +136,22 @@ class InboxScreen(AppScreen):
     def on_data_layer_loaded(self) -> None:
         self.action_refresh()  # the ordinary query now: what changed since start-up shows
 
+    def failed(self, tag: str, error: UserError) -> None:
+        super().failed(tag, error)
+        self._list_failed = tag == "inbox"
+
     def done_inbox(self, rows: list[InboxRow]) -> None:
-        self.rows = rows
+        if self._list_failed:  # the list could not be read before; now it could
+            self.query_one(StatusLine).clear()
+            self._list_failed = False
+        # The cursor stays on the case it was on (new cases above it must not move it to
+        # another patient under the nurse's hands); on the same row number if that case is gone.
         t = self.query_one(DataTable)
         keep = t.cursor_row
+        if 0 <= keep < len(self.rows):
+            on = self.rows[keep].case_id
+            keep = next((i for i, r in enumerate(rows) if r.case_id == on), keep)
+        self.rows = rows
         t.clear()
         for r in rows:
             status = state_text(r.state)
