@@ -4,7 +4,9 @@ so the start-up path can use it before the data layer is loaded)."""
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tui_app.core.errors import UserError
 
@@ -60,6 +62,21 @@ class Actor:
         return "Administratör" if self.is_admin else "Personligt konto"
 
 
+def staff_actor(
+    staff_id: int | None, login: str, first_name: str, last_name: str, shared_account: object,
+    picsara_permission: object, is_admin: object, units: Iterable[Sequence[Any]],
+) -> Actor:
+    """A staff member as an Actor, from stored values; units as (id, code, name, activated,
+    template installed). The ORM path and the start-up read both build it here."""
+    return Actor(
+        login=login, display_name=f"{first_name} {last_name}", first_name=first_name,
+        staff_id=staff_id, shared_account=bool(shared_account),
+        picsara_permission=bool(picsara_permission), is_admin=bool(is_admin),
+        units=tuple(UnitInfo(uid, code, name, bool(active), bool(template))
+                    for uid, code, name, active, template in units),
+    )
+
+
 def os_login() -> str:
     """The operating-system login of this process (as over SSH)."""
     try:
@@ -68,4 +85,4 @@ def os_login() -> str:
         raise UserError("Det gick inte att avgöra vem som är inloggad på datorn.") from exc
 
 
-__all__ = ["Actor", "UnitInfo", "os_login"]
+__all__ = ["Actor", "UnitInfo", "os_login", "staff_actor"]

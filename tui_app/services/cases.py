@@ -8,27 +8,14 @@ from sqlmodel import Session, col, func, select
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
 from tui_app.core.limits import INBOX_LIMIT
 from tui_app.core.pnr import Pnr, looks_like_pnr, parse_pnr
-from tui_app.core.rules import (  # noqa: F401  (parse_case_number re-exported)
-    CaseState,
-    check_eligibility,
-    check_staff_message,
-    deadline_for,
-    parse_case_number,
-)
+from tui_app.core.rules import CaseState, check_eligibility, check_staff_message, deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
-from tui_app.services.views import (  # noqa: F401  (todo_for re-exported)
-    CaseView,
-    Draft,
-    InboxRow,
-    PatientInfo,
-    inbox_row,
-    todo_for,
-)
+from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo, inbox_row
 from tui_app.store.db import session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Unit
 

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from tui_app.core.errors import NotFound, UserError
 from tui_app.core.pnr import Pnr
-from tui_app.services.actor import Actor, UnitInfo, os_login  # noqa: F401  (re-exported)
+from tui_app.services.actor import Actor, UnitInfo, os_login, staff_actor  # noqa: F401  (re-exported)
 from tui_app.services.context import Context
 from tui_app.store.db import session_scope
 from tui_app.store.models import Membership, Patient, Staff, Unit
@@ -20,16 +20,11 @@ def _staff_actor(s: object, staff: Staff) -> Actor:
         select(Unit).join(Membership, col(Membership.unit_id) == col(Unit.id))
         .where(Membership.staff_id == staff.id).order_by(Unit.name)
     ).all()
-    return Actor(
-        login=staff.login,
-        display_name=f"{staff.first_name} {staff.last_name}",
-        first_name=staff.first_name,
-        staff_id=staff.id,
-        shared_account=staff.shared_account,
-        picsara_permission=staff.picsara_permission,
-        is_admin=staff.is_admin,
-        units=tuple(UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
-                    for u in units if u.id is not None),
+    return staff_actor(
+        staff.id, staff.login, staff.first_name, staff.last_name, staff.shared_account,
+        staff.picsara_permission, staff.is_admin,
+        [(u.id, u.code, u.name, u.activated_1177, u.template_installed)
+         for u in units if u.id is not None],
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tui_app.core.limits import INBOX_LIMIT
-from tui_app.services.actor import Actor, UnitInfo
+from tui_app.services.actor import Actor, staff_actor
 from tui_app.services.views import InboxRow, inbox_row
 from tui_app.store.quick import StartRead, read_start, sqlite_path
 
@@ -42,15 +42,9 @@ def quick_start(url: str, login: str, now: datetime) -> QuickStart | None:
 
 
 def _views(read: StartRead, now: datetime) -> QuickStart | None:
-    staff_id, staff_login, first, last, shared, picsara, admin = read.staff
-    if admin:
+    actor = staff_actor(*read.staff, read.units)
+    if actor.is_admin:
         return None  # their start screen is the administration, which needs the data layer
-    actor = Actor(
-        login=staff_login, display_name=f"{first} {last}", first_name=first, staff_id=staff_id,
-        shared_account=bool(shared), picsara_permission=bool(picsara), is_admin=False,
-        units=tuple(UnitInfo(uid, code, name, bool(active), bool(template))
-                    for uid, code, name, active, template in read.units),
-    )
     rows = [
         inbox_row(now, case_id=case_id, sent_at=sent, deadline_at=deadline,
                   patient_messages=messages, handled=handled is not None, file_count=files,
