@@ -7,7 +7,7 @@ from sqlmodel import Session, col, func, select
 
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
 from tui_app.core.limits import INBOX_LIMIT
-from tui_app.core.pnr import Pnr, looks_like_pnr, parse_pnr
+from tui_app.core.pnr import Pnr, is_ascii_digits, looks_like_pnr, parse_pnr
 from tui_app.core.rules import CaseState, check_eligibility, check_staff_message, deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services import audit
@@ -46,21 +46,21 @@ def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Dr
             unit = s.get(Unit, unit_id)
             assert unit is not None
             p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
-            if p is None:
-                raise NotFound(
-                    f"Det finns ingen patient med personnummer {pnr.display}. "
-                    "Kontrollera numret."
-                ).concerning(unit_code=unit.code, patient_pnr=pnr.digits)
+            # A number nobody registered and a patient of another unit get the same answer
+            # (R04): a unit without a care relationship must not learn whether the number
+            # belongs to a registered patient. Both refusals are logged with the number (R24).
             try:
                 check_eligibility(
                     unit_name=unit.name,
                     unit_activated=unit.activated_1177,
                     template_installed=unit.template_installed,
-                    patient_activated=p.activated_1177,
-                    care_relation=s.get(CareRelation, (unit_id, p.id)) is not None,
+                    patient_activated=p is not None and p.activated_1177,
+                    care_relation=p is not None
+                    and s.get(CareRelation, (unit_id, p.id)) is not None,
                 )
             except RuleViolation as exc:
-                raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr)
+                raise exc.concerning(unit_code=unit.code, patient_pnr=pnr.digits)
+            assert p is not None  # no patient means no care relation: refused above
             still_open = s.exec(select(Case.id).where(
                 Case.unit_id == unit_id, Case.patient_id == p.id,
                 col(Case.deadline_at) > ctx.now(), col(Case.handled_at).is_(None))).all()
@@ -159,8 +159,9 @@ def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int]
 
 
 def _search_clause(q: str) -> object:
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if q.isdigit() and len(q) <= 9:
+    # Only 0-9 count as digits (a '²' or '١' is text, never a number: int() would fail on it).
+    digits = "".join(ch for ch in q if is_ascii_digits(ch))
+    if is_ascii_digits(q) and len(q) <= 9:
         # A short number is a case number, or the start of a personal identity number.
         return or_(Case.id == int(q), col(Patient.pnr).startswith(q, autoescape=True))
     if looks_like_pnr(q):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from rich.text import Text
@@ -12,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui_app.core.errors import UserError
+
+log = logging.getLogger("tui_app.ui")
 
 
 class AskDialog(ModalScreen[str | None]):
@@ -40,6 +43,11 @@ class AskDialog(ModalScreen[str | None]):
                 self.check(event.value)
             except UserError as exc:
                 self.query_one("#dialog-error", Static).update(Text("✗ " + exc.message))
+                return
+            except Exception:  # a check that fails on odd input must not end the app
+                log.exception("dialog check failed on %r", event.value[:40])
+                self.query_one("#dialog-error", Static).update(Text(
+                    "✗ Det du skrev kunde inte tolkas. Kontrollera det och försök igen."))
                 return
         self.dismiss(event.value)
 
