@@ -96,3 +96,259 @@ async def test_r05_goto_dialog_refuses_other_digits_and_the_app_keeps_running(
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "InboxScreen"
+
+
+# --- explain(): one Swedish message per cause, from real failures ------------------------------
+
+def _full_db(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A real SQLITE_FULL: the database may not grow past the pages it has."""
+    import sqlite3
+
+    path = tmp_path / "full.sqlite"
+    with sqlite3.connect(path) as c:
+        c.execute("CREATE TABLE t (x BLOB)")
+    return str(path)
+
+
+def _sa_engine(url: str, **pragmas: int):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _set(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        for k, v in pragmas.items():
+            dbapi_conn.execute(f"PRAGMA {k}={v}")
+
+    return engine
+
+
+def _failure(fn) -> BaseException:  # type: ignore[no-untyped-def]
+    try:
+        fn()
+    except BaseException as exc:  # noqa: BLE001 - the failure is what we look at
+        return exc
+    raise AssertionError("no failure")
+
+
+def test_disk_full_is_explained_as_disk_full(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from tui_app.services.errors import DISK_FULL, explain
+
+    path = _full_db(tmp_path)
+
+    def raw() -> None:
+        with sqlite3.connect(path) as c:
+            c.execute("PRAGMA max_page_count=2")
+            c.execute("INSERT INTO t VALUES (?)", (b"x" * 100_000,))
+
+    def orm() -> None:
+        with _sa_engine(f"sqlite:///{path}", max_page_count=2).begin() as c:
+            c.execute(text("INSERT INTO t VALUES (:x)"), {"x": b"x" * 100_000})
+
+    for fn in (raw, orm):
+        exc = _failure(fn)
+        assert "full" in str(exc)  # the driver's own words: a real SQLITE_FULL
+        assert explain(exc) == DISK_FULL
+        assert "låser" not in explain(exc)
+
+
+def test_read_only_database_is_explained_as_read_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine, text
+
+    from tui_app.services.errors import READ_ONLY, explain
+
+    path = _full_db(tmp_path)
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+
+    def write() -> None:
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO t VALUES (1)"))
+
+    exc = _failure(write)
+    assert "readonly" in str(exc)
+    assert explain(exc) == READ_ONLY
+
+
+def test_busy_database_is_explained_as_busy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from tui_app.services.errors import BUSY, explain
+
+    path = _full_db(tmp_path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a colleague's write in progress
+    try:
+        def write() -> None:
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+
+        exc = _failure(write)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "locked" in str(exc)
+    assert explain(exc) == BUSY
+
+
+def test_not_null_violation_is_explained_as_a_constraint(ctx: Context) -> None:
+    from tui_app.services.errors import CONSTRAINT, explain
+    from tui_app.store.db import session_scope
+    from tui_app.store.models import Unit
+
+    def insert() -> None:
+        with session_scope(ctx.engine) as s:
+            s.add(Unit(code="X", name=None))  # type: ignore[arg-type]
+
+    exc = _failure(insert)
+    assert type(exc).__name__ == "IntegrityError" and "NOT NULL" in str(exc)
+    assert explain(exc) == CONSTRAINT
+    assert "låser" not in explain(exc)
+
+
+def test_os_errors_are_explained_by_errno() -> None:
+    import errno
+
+    from tui_app.services.errors import (
+        DISK_FULL, NO_PERMISSION, NOT_THERE, READ_ONLY, explain,
+    )
+
+    def dev_full() -> None:
+        with open("/dev/full", "wb", buffering=0) as f:
+            f.write(b"x")
+
+    real = _failure(dev_full)  # a real ENOSPC
+    assert isinstance(real, OSError) and real.errno == errno.ENOSPC
+    assert explain(real) == DISK_FULL
+    assert explain(OSError(errno.EDQUOT, "Disk quota exceeded")) == DISK_FULL
+    assert explain(OSError(errno.EROFS, "Read-only file system")) == READ_ONLY
+    assert explain(PermissionError(errno.EACCES, "Permission denied")) == NO_PERMISSION
+    assert explain(FileNotFoundError(errno.ENOENT, "No such file")) == NOT_THERE
+    # Wrapped: the cause decides.
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError as inner:
+            raise RuntimeError("store failed") from inner
+    except RuntimeError as outer:
+        assert explain(outer) == DISK_FULL
+
+
+def test_unknown_failures_get_the_generic_message_and_refusals_their_own() -> None:
+    from tui_app.core.errors import InvalidInput
+    from tui_app.services.errors import explain
+
+    assert explain(InvalidInput("Fel siffra.")) == "Fel siffra."
+    generic = explain(ZeroDivisionError())
+    assert "Något gick fel (ZeroDivisionError)" in generic and "låser" not in generic
+
+
+def test_full_data_folder_while_staging_says_disk_full(ctx: Context, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A real full file system (a 64 KiB tmpfs as the staging folder; needs root to mount)."""
+    import errno
+    import subprocess
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+    from tui_app.services import files
+    from tui_app.services.errors import DISK_FULL, explain
+
+    staging = ctx.data_dir / "staging"
+    staging.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(staging)],
+                             capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        filler = staging / "filler"
+        try:
+            with filler.open("wb") as f:
+                while True:
+                    f.write(b"\0" * 4096)
+                    f.flush()
+        except OSError as full:
+            assert full.errno == errno.ENOSPC
+        sample = Path(ROOT / "data" / "samples" / "utslag.png")
+        exc = _failure(lambda: files.stage_file(ctx, sample))
+        assert isinstance(exc, OSError) and exc.errno == errno.ENOSPC, exc
+        assert explain(exc) == DISK_FULL
+    finally:
+        subprocess.run(["umount", str(staging)], check=False)
+
+
+def test_cli_read_only_database_says_read_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import DEMO, ROOT
+    from tui_app.services.errors import READ_ONLY
+
+    data = tmp_path / "data"
+
+    def run(extra: str, user: str) -> subprocess.CompletedProcess[str]:
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(f'data_dir = "{data}"\n{extra}')
+        env = {**os.environ, "TUI_APP_CONFIG": str(cfg), "USER": user, "LOGNAME": user}
+        return subprocess.run([sys.executable, "-m", "tui_app", "load", str(DEMO)],
+                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+                              stdin=subprocess.DEVNULL)
+
+    assert run("", "nobody-here").returncode == 0
+    ro = f'database_url = "sqlite:///file:{data / "tui_app.sqlite"}?mode=ro&uri=true"\n'
+    out = run(ro, "lenjo54")
+    assert out.returncode == 1, out.stderr
+    assert READ_ONLY in out.stderr and "låser" not in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+async def test_ui_read_only_database_says_read_only(ctx: Context, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    from tests.test_ui_flow import settle, status
+    from tui_app.services.context import Context as Ctx
+    from tui_app.services.errors import READ_ONLY
+    from tui_app.ui.app import build_app
+
+    path = tmp_path / "t.sqlite"
+    ro = Ctx(create_engine(f"sqlite:///file:{path}?mode=ro&uri=true"), ctx.clock, ctx.data_dir)
+    app = build_app(ro, staff(ctx, "lenjo54"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # activate/deactivate the highlighted unit: a write
+        await settle(pilot)
+        assert READ_ONLY[:40] in status(app)
+        assert "låser" not in status(app) and "OperationalError" not in status(app)
+    ro.engine.dispose()
+
+
+@pytest.mark.parametrize("column,value", [
+    ("sent_at", "garbage"), ("deadline_at", "2026-13-45 99:99:99"), ("handled_at", "x"),
+    ("sent_at", 12345),
+])
+def test_r05_one_bad_timestamp_never_hides_the_other_cases(
+    ctx: Context, column: str, value: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    from tests.conftest import ELIN, send
+
+    good_before = send(ctx, pnr=ANNA)
+    bad = send(ctx, pnr=ELIN)
+    good_after = send(ctx, pnr=ANNA)
+    with ctx.engine.begin() as c:
+        c.execute(text(f"UPDATE cases SET {column} = :v WHERE id = :id"), {"v": value, "id": bad})
+    rows = inbox(ctx, staff(ctx, "danan12"))
+    assert {r.case_id for r in rows} == {good_before, bad, good_after}
+    broken = [r for r in rows if r.broken]
+    assert [r.case_id for r in broken] == [bad]
+    assert "⚠" in broken[0].todo and "trasig" in broken[0].todo.lower()
+    assert broken[0].patient_name == "Elin Lund"  # the readable parts are still shown
+    assert all(not r.broken and r.todo == "Vänta på svar" for r in rows if r.case_id != bad)
+    assert any(f"case {bad}" in m for m in caplog.messages)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
@@ -15,9 +17,13 @@ from tui_app.services.context import Context
 from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
-from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo, inbox_row
+from tui_app.services.views import (
+    CaseView, Draft, InboxRow, PatientInfo, broken_inbox_row, inbox_row,
+)
 from tui_app.store.db import session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Unit
+
+log = logging.getLogger(__name__)
 
 
 def patient_info(p: Patient) -> PatientInfo:
@@ -130,15 +136,67 @@ def inbox(
         if q:
             stmt = stmt.where(_search_clause(q))  # type: ignore[arg-type]
         stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
-        found = s.exec(stmt).all()
-        undecided, copies = _file_counts(s, [c.id for c, _, _ in found if c.file_count])
-        return [inbox_row(
-            now, case_id=case.id, sent_at=case.sent_at, deadline_at=case.deadline_at,
-            patient_messages=case.patient_messages, handled=case.handled_at is not None,
-            file_count=case.file_count, pnr=p.pnr, first_name=p.first_name,
-            last_name=p.last_name, unit_name=unit.name, unit_code=unit.code,
-            undecided=undecided.get(case.id, 0), copies=copies.get(case.id, 0),
-        ) for case, p, unit in found if case.id is not None]
+        try:
+            found: list[tuple[Case, Patient, Unit] | int] = list(s.exec(stmt).all())
+        except _UNREADABLE:  # a stored value that does not parse: read the rows one by one
+            found = _one_by_one(s, stmt)
+        undecided, copies = _file_counts(
+            s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count])
+        rows = []
+        for f in found:
+            row = None
+            if not isinstance(f, int):
+                case, p, unit = f
+                try:
+                    row = inbox_row(
+                        now, case_id=case.id, sent_at=case.sent_at,  # type: ignore[arg-type]
+                        deadline_at=case.deadline_at, patient_messages=case.patient_messages,
+                        handled=case.handled_at is not None, file_count=case.file_count,
+                        pnr=p.pnr, first_name=p.first_name, last_name=p.last_name,
+                        unit_name=unit.name, unit_code=unit.code,
+                        undecided=undecided.get(case.id, 0),  # type: ignore[arg-type]
+                        copies=copies.get(case.id, 0),  # type: ignore[arg-type]
+                    )
+                except _UNREADABLE:
+                    log.warning("inbox: case %s has a stored value that cannot be used",
+                                case.id, exc_info=True)
+                    f = case.id  # type: ignore[assignment]
+            rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
+        return rows
+
+
+#: What reading a garbled stored value raises (SQLite keeps whatever text was written).
+_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError)
+
+
+def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | int]:
+    """The same rows in the same order, each read on its own; a row that cannot be read is
+    given by its case number only, so one bad row never hides the others."""
+    ids = [r[0] for r in s.execute(stmt.with_only_columns(col(Case.id))).all()]  # type: ignore[attr-defined]
+    out: list[tuple[Case, Patient, Unit] | int] = []
+    for case_id in ids:
+        try:
+            one = s.exec(stmt.where(col(Case.id) == case_id)).first()  # type: ignore[attr-defined]
+        except _UNREADABLE:
+            log.warning("inbox: case %s cannot be read (a stored value does not parse)",
+                        case_id, exc_info=True)
+            out.append(case_id)
+            continue
+        if one is not None:
+            out.append(one)
+    return out
+
+
+def _broken_row(s: Session, case_id: int) -> InboxRow:
+    """What can still be read of a case with a garbled stored value, marked broken."""
+    head = s.exec(select(Case.patient_messages, Case.file_count, Patient.pnr, Patient.first_name,
+                         Patient.last_name, Unit.name, Unit.code)
+                  .join(Patient, col(Patient.id) == col(Case.patient_id))
+                  .join(Unit, col(Unit.id) == col(Case.unit_id))
+                  .where(col(Case.id) == case_id)).first()
+    _, files, pnr, first, last, unit_name, unit_code = head if head else (0, 0, "", "", "", "", "")
+    return broken_inbox_row(case_id=case_id, pnr=pnr, first_name=first, last_name=last,
+                            unit_name=unit_name, unit_code=unit_code, file_count=files)
 
 
 def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int], dict[int, int]]:
