@@ -16,12 +16,12 @@ from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
-from tui_app.services.identity import Actor
+from tui_app.services.identity import Actor, deactivated
 from tui_app.services.views import (
     CaseView, Draft, InboxRow, PatientInfo, broken_inbox_row, inbox_row,
 )
 from tui_app.store.db import session_scope
-from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Unit
+from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,20 @@ def patient_info(p: Patient) -> PatientInfo:
                        p.activated_1177)
 
 
+def require_active(s: Session, actor: Actor) -> None:
+    """Refuse a staff member whose account was deactivated, also in a session already running."""
+    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+    if st is not None and not st.active:
+        raise deactivated(st.login)
+
+
 def member_of(s: Session, actor: Actor, unit_id: int) -> bool:
-    """R05 as it stands in the database now (a membership removed today counts at once)."""
-    return actor.staff_id is not None and s.get(Membership, (actor.staff_id, unit_id)) is not None
+    """R05 as it stands in the database now (a membership removed today counts at once); a
+    deactivated account is refused outright."""
+    if actor.staff_id is None:
+        return False
+    require_active(s, actor)
+    return s.get(Membership, (actor.staff_id, unit_id)) is not None
 
 
 def _own_unit(s: Session, actor: Actor, unit_id: int) -> None:
@@ -123,6 +134,7 @@ def inbox(
     """The cases of the actor's own units (R05), newest first, filtered and searched."""
     now = ctx.now()
     with session_scope(ctx.engine) as s:
+        require_active(s, actor)  # not logged: a list refreshed every few seconds, no patient data
         stmt = (
             select(Case, Patient, Unit)
             .join(Patient, col(Patient.id) == col(Case.patient_id))
