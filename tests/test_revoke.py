@@ -166,3 +166,63 @@ def test_r05_deactivated_login_is_refused_by_the_app_and_the_start_up_read(
     assert quick_start(url, "danan12", SystemClock().now()) is None
     out = run([], tmp_path, user="danan12")
     assert out.returncode == 1 and "avaktiverat" in out.stderr and "Traceback" not in out.stderr
+
+
+async def test_r05_admin_screen_deactivates_and_sets_units_by_keyboard(ctx: Context) -> None:
+    from textual.widgets import DataTable, SelectionList
+
+    from tests.test_ui_flow import settle, status
+    from tui_app.ui.app import build_app
+    from tui_app.ui.dialogs import ChooseDialog, ConfirmDialog
+
+    app = build_app(ctx, staff(ctx, "lenjo54"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#staff", DataTable)
+        table.focus()
+        dan = next(i for i, r in enumerate(app.screen.staff_list) if r.login == "danan12")
+        table.move_cursor(row=dan)
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("j")
+        await settle(pilot)
+        assert "sparad och loggad" in status(app)
+        row = next(r for r in app.screen.staff_list if r.login == "danan12")
+        assert not row.active
+        assert "✗ nej" in str(table.get_row_at(table.cursor_row)[3])
+        with pytest.raises(RuleViolation):
+            staff(ctx, "danan12")
+        await pilot.press("d")  # activate again: no question needed
+        await settle(pilot)
+        assert next(r for r in app.screen.staff_list if r.login == "danan12").active
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseDialog)
+        choices = app.screen.query_one(SelectionList)
+        reum = next(u.id for u in admin.units(ctx) if u.code == "REUM-SKO")
+        assert reum in choices.selected
+        choices.focus()
+        index = next(i for i in range(choices.option_count)
+                     if choices.get_option_at_index(i).value == reum)
+        choices.highlighted = index
+        await pilot.press("space", "f2")  # untick Reumatologi, save
+        await settle(pilot)
+        assert [u.code for u in staff(ctx, "danan12").units] == ["HUD-SKO"]
+        assert "sparad och loggad" in status(app)
+    details = [e.detail for e in log(ctx) if e.action == "behörighet"]
+    assert details == ["danan12 avaktiverad", "danan12 aktiverad", "danan12: enhet borttagen"]
+
+
+async def test_r05_running_staff_session_is_refused_on_its_next_action(ctx: Context) -> None:
+    from tests.test_ui_flow import settle, status
+    from tui_app.ui.app import build_app
+
+    number = send(ctx, pnr=ELIN)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        admin.set_active(ctx, staff(ctx, "lenjo54"), staff_id(ctx, "danan12"), False)
+        await pilot.press("g", *str(number), "enter")  # open the case by number
+        await settle(pilot)
+        assert "avaktiverat" in status(app)
+        assert type(app.screen).__name__ == "InboxScreen"

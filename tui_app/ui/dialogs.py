@@ -1,4 +1,4 @@
-"""Small dialogs: ask for a line of text, confirm, and F1 help for the current screen."""
+"""Small dialogs: ask for a line of text, tick choices, confirm, and F1 help for the screen."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, SelectionList, Static
 
 from tui_app.core.errors import UserError
 
@@ -50,6 +50,34 @@ class AskDialog(ModalScreen[str | None]):
                     "✗ Det du skrev kunde inte tolkas. Kontrollera det och försök igen."))
                 return
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChooseDialog(ModalScreen["set[int] | None"]):
+    """Tick any number of choices: Space ticks/unticks, F2 saves, Esc cancels."""
+
+    BINDINGS = [
+        Binding("f2", "save", "Spara", id="choose_save"),
+        Binding("escape", "cancel", "Avbryt", id="dialog_cancel"),
+    ]
+
+    def __init__(self, title: str, prompt: str, choices: list[tuple[str, int, bool]]) -> None:
+        super().__init__()
+        self.title_text, self.prompt, self.choices = title, prompt, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(self.prompt))
+            yield SelectionList[int](*[(Text(label), value, on)
+                                       for label, value, on in self.choices], id="choices")
+            yield Static(Text("Mellanslag = välj/ta bort · F2 = Spara · Esc = Avbryt",
+                              style="dim"))
+
+    def action_save(self) -> None:
+        self.dismiss(set(self.query_one("#choices", SelectionList).selected))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
