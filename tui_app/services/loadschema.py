@@ -163,43 +163,84 @@ def validate(data: object) -> tuple[LoadFile | None, list[str]]:
         return None, ["$: filen är för djupt nästlad för att kunna läsas"]
 
 
-def cross_check(f: LoadFile, *, known_units: set[str], known_logins: set[str],
+def _entries(data: object, key: str) -> list[tuple[int, dict[str, Any]]]:
+    items = data.get(key) if isinstance(data, dict) else None
+    return [(i, e) for i, e in enumerate(items) if isinstance(e, dict)] \
+        if isinstance(items, list) else []
+
+
+def _text(entry: dict[str, Any], key: str) -> str | None:
+    value = entry.get(key)
+    return value.strip() if isinstance(value, str) else None
+
+
+def _pnr(entry: dict[str, Any], key: str) -> str | None:
+    value = entry.get(key)
+    try:
+        return parse_pnr(value).digits if isinstance(value, str) else None
+    except InvalidInput:
+        return None
+
+
+def cross_check(data: object, *, known_units: set[str], known_logins: set[str],
                 known_pnrs: set[str], with_cases: bool) -> list[str]:
     """Errors a schema cannot see: duplicates in the file, references to units, staff or patients
-    that neither the file nor the database has."""
+    that neither the file nor the database has. Runs on the raw data, over whatever parts have
+    the right shape, so these errors are listed together with the schema's."""
     errors: list[str] = []
 
-    def once(items: list[str], where: str, key: str, what: str) -> set[str]:
+    def once(where: str, key: str, what: str, read: Any) -> set[str]:
         seen: dict[str, int] = {}
-        for i, item in enumerate(items):
+        for i, entry in _entries(data, where):
+            item = read(entry, key)
+            if item is None:
+                continue
             if item in seen:
-                errors.append(f"$.{where}[{i}].{key}: {what} ”{item}” finns redan i "
+                errors.append(f"$.{where}[{i}].{key}: {what} ”{entry[key]}” finns redan i "
                               f"$.{where}[{seen[item]}]")
             seen.setdefault(item, i)
         return set(seen)
 
-    units = once([u.code for u in f.units], "units", "code", "enhetskoden") | known_units
-    logins = once([s.login for s in f.staff], "staff", "login", "inloggningen") | known_logins
-    pnrs = once([p.pnr for p in f.patients], "patients", "pnr", "personnumret") | known_pnrs
-    for i, st in enumerate(f.staff):
-        for j, code in enumerate(st.units):
-            if code not in units:
-                errors.append(f"$.staff[{i}].units[{j}]: enheten ”{code}” finns inte (varken "
-                              "i filen eller i databasen)")
-    for i, p in enumerate(f.patients):
-        for j, code in enumerate(p.care_relations):
-            if code not in units:
-                errors.append(f"$.patients[{i}].care_relations[{j}]: enheten ”{code}” finns "
-                              "inte (varken i filen eller i databasen)")
+    def refs(where: str, key: str) -> None:
+        for i, entry in _entries(data, where):
+            codes = entry.get(key)
+            for j, code in enumerate(codes if isinstance(codes, list) else []):
+                if isinstance(code, str) and code.strip() not in units:
+                    errors.append(f"$.{where}[{i}].{key}[{j}]: enheten ”{code}” finns inte "
+                                  "(varken i filen eller i databasen)")
+
+    units = once("units", "code", "enhetskoden", _text) | known_units
+    logins = once("staff", "login", "inloggningen", _text) | known_logins
+    pnrs = once("patients", "pnr", "personnumret", _pnr) | known_pnrs
+    refs("staff", "units")
+    refs("patients", "care_relations")
     if with_cases:  # outside the demo, cases in the file are not read (their shape is checked)
-        for i, c in enumerate(f.cases):
-            if c.unit not in units:
-                errors.append(f"$.cases[{i}].unit: enheten ”{c.unit}” finns inte")
-            if c.sender not in logins:
-                errors.append(f"$.cases[{i}].sender: inloggningen ”{c.sender}” finns inte")
-            if c.patient not in pnrs:
+        for i, c in _entries(data, "cases"):
+            unit, sender, patient = _text(c, "unit"), _text(c, "sender"), _pnr(c, "patient")
+            if unit is not None and unit not in units:
+                errors.append(f"$.cases[{i}].unit: enheten ”{unit}” finns inte")
+            if sender is not None and sender not in logins:
+                errors.append(f"$.cases[{i}].sender: inloggningen ”{sender}” finns inte")
+            if patient is not None and patient not in pnrs:
                 errors.append(f"$.cases[{i}].patient: patienten finns inte")
     return errors
+
+
+_SECTIONS = {"$": 0, "units": 1, "staff": 2, "patients": 3, "cases": 4}
+
+
+def by_path(errors: list[str]) -> list[str]:
+    """Errors each once, by section (units, staff, patients, cases) and entry number; within an
+    entry as found."""
+    import re
+
+    def key(e: str) -> tuple[int, int]:
+        parts = [x for x in re.split(r"[\[\].]+", e.split(": ", 1)[0]) if x]
+        section = _SECTIONS.get(parts[1], 5) if len(parts) > 1 else 0
+        index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else -1
+        return section, index
+
+    return sorted(dict.fromkeys(errors), key=key)
 
 
 def refuse(where: str, errors: list[str]) -> InvalidInput:

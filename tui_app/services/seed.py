@@ -73,17 +73,15 @@ def load(ctx: Context, data: Any, *, base_dir: Path, with_cases: bool,
     from tui_app.services import loadschema
 
     f, errors = loadschema.validate(data)
-    if f is None:
-        raise loadschema.refuse(where, errors)
     pending_files: list[tuple[int, int, list[Path]]] = []
     log_changes = not with_cases  # a deployment's staff list changes access: logged (R24)
     with session_scope(ctx.engine) as s:
-        errors = loadschema.cross_check(
-            f, known_units=set(s.exec(select(Unit.code)).all()),
+        errors += loadschema.cross_check(
+            data, known_units=set(s.exec(select(Unit.code)).all()),
             known_logins=set(s.exec(select(Staff.login)).all()),
             known_pnrs=set(s.exec(select(Patient.pnr)).all()), with_cases=with_cases)
-        if errors:
-            raise loadschema.refuse(where, errors)
+        if errors or f is None:
+            raise loadschema.refuse(where, loadschema.by_path(errors))
         changes = _store(s, f)
         counts = {"units": len(f.units), "staff": len(f.staff), "patients": len(f.patients),
                   "cases": 0}
