@@ -352,3 +352,16 @@ def test_r05_one_bad_timestamp_never_hides_the_other_cases(
     assert broken[0].patient_name == "Elin Lund"  # the readable parts are still shown
     assert all(not r.broken and r.todo == "Vänta på svar" for r in rows if r.case_id != bad)
     assert any(f"case {bad}" in m for m in caplog.messages)
+
+
+def test_engine_that_cannot_be_opened_says_why(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tui_app.core.clock import SystemClock
+    from tui_app.core.errors import UserError
+    from tui_app.services.context import Context as Ctx
+    from tui_app.services.errors import CANT_OPEN
+
+    ctx = Ctx(None, SystemClock(), tmp_path)
+    ctx.load_later(f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite'}").join()
+    with pytest.raises(UserError) as e:
+        ctx.engine  # noqa: B018 - using it is what fails
+    assert CANT_OPEN in e.value.message and "låser" not in e.value.message

@@ -169,7 +169,7 @@ def test_r05_deactivated_login_is_refused_by_the_app_and_the_start_up_read(
 
 
 async def test_r05_admin_screen_deactivates_and_sets_units_by_keyboard(ctx: Context) -> None:
-    from textual.widgets import DataTable, SelectionList
+    from textual.widgets import DataTable, OptionList
 
     from tests.test_ui_flow import settle, status
     from tui_app.ui.app import build_app
@@ -198,14 +198,16 @@ async def test_r05_admin_screen_deactivates_and_sets_units_by_keyboard(ctx: Cont
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, ChooseDialog)
-        choices = app.screen.query_one(SelectionList)
-        reum = next(u.id for u in admin.units(ctx) if u.code == "REUM-SKO")
-        assert reum in choices.selected
-        choices.focus()
-        index = next(i for i in range(choices.option_count)
-                     if choices.get_option_at_index(i).value == reum)
+        choices = app.screen.query_one(OptionList)
+        lines = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        # Ticked in words, not colour alone: Daniel's two units, not the other two.
+        assert sorted(line[:4] for line in lines) == ["[ ] ", "[ ] ", "[✓] ", "[✓] "]
+        index = next(i for i, line in enumerate(lines) if "Reumatologi" in line)
+        assert lines[index].startswith("[✓] ")
         choices.highlighted = index
-        await pilot.press("space", "f2")  # untick Reumatologi, save
+        await pilot.press("space")  # untick Reumatologi
+        assert str(choices.get_option_at_index(index).prompt).startswith("[ ] ")
+        await pilot.press("f2")  # save
         await settle(pilot)
         assert [u.code for u in staff(ctx, "danan12").units] == ["HUD-SKO"]
         assert "sparad och loggad" in status(app)

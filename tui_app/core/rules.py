@@ -125,5 +125,5 @@ def parse_case_number(text: str) -> int:
     """A case number typed by staff, or InvalidInput."""
     t = text.strip().lstrip("#Ää").strip("- ")
     if not is_ascii_digits(t) or len(t) > 12:
-        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffror.")
+        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffrorna 0–9.")
     return int(t)

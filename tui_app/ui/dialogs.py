@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, SelectionList, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from tui_app.core.errors import UserError
 
@@ -56,28 +57,53 @@ class AskDialog(ModalScreen[str | None]):
 
 
 class ChooseDialog(ModalScreen["set[int] | None"]):
-    """Tick any number of choices: Space ticks/unticks, F2 saves, Esc cancels."""
+    """Tick any number of choices: Space ticks/unticks, F2 saves, Esc cancels. Each line says
+    [✓] or [ ] in text, so the choice shows without colour (NO_COLOR)."""
 
     BINDINGS = [
+        Binding("space,enter", "toggle", "Välj/ta bort", id="choose_toggle"),
         Binding("f2", "save", "Spara", id="choose_save"),
         Binding("escape", "cancel", "Avbryt", id="dialog_cancel"),
     ]
 
     def __init__(self, title: str, prompt: str, choices: list[tuple[str, int, bool]]) -> None:
         super().__init__()
-        self.title_text, self.prompt, self.choices = title, prompt, choices
+        self.title_text, self.prompt = title, prompt
+        self.labels = [(label, value) for label, value, _ in choices]
+        self.selected = {value for _, value, on in choices if on}
+
+    def _line(self, label: str, value: int) -> Text:
+        return Text(("[✓] " if value in self.selected else "[ ] ") + label)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.title_text, style="bold"))
             yield Static(Text(self.prompt))
-            yield SelectionList[int](*[(Text(label), value, on)
-                                       for label, value, on in self.choices], id="choices")
+            yield OptionList(*[Option(self._line(label, value), id=str(value))
+                               for label, value in self.labels], id="choices")
             yield Static(Text("Mellanslag = välj/ta bort · F2 = Spara · Esc = Avbryt",
                               style="dim"))
 
+    def on_mount(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        choices.highlighted = 0 if self.labels else None
+        choices.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # Enter on a line: the same as Space
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        index = choices.highlighted
+        if index is None:
+            return
+        label, value = self.labels[index]
+        self.selected ^= {value}
+        choices.replace_option_prompt_at_index(index, self._line(label, value))
+
     def action_save(self) -> None:
-        self.dismiss(set(self.query_one("#choices", SelectionList).selected))
+        self.dismiss(set(self.selected))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
