@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from tui_app.core.errors import InvalidInput
+from tui_app.core.limits import MAX_MESSAGE_CHARS
 from tui_app.core.pnr import parse_pnr
 
 
@@ -75,7 +76,7 @@ class PatientIn(_Entry):
 
 class ReplyIn(_Entry):
     hours_ago: Hours
-    text: Annotated[str, StringConstraints(max_length=5000)] = ""
+    text: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)] = ""
     files: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = []
 
 
