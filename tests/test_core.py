@@ -138,3 +138,32 @@ def test_r06_patient_view_is_spec_verbatim() -> None:
                 .replace("{sender's first name}", name).replace("{date YYYY-MM-DD}", "2025-06-04")
                 .replace("{YYYY-MM-DD HH:MM}", "2025-06-04 09:48"))
     assert render_patient_view(unit, text, name, "2025-06-04", "2025-06-04 09:48") + "\n" == expected
+
+
+@pytest.mark.parametrize("text", [
+    "١٩٩٠٠٢٢٢٢٣٩٧",  # Arabic-Indic digits: the same person as 199002222397
+    "۱۹۹۰۰۲۲۲۲۳۹۷",  # Extended Arabic-Indic (Persian)
+    "１９９００２２２－２３９７",  # full-width, with a full-width hyphen
+    "１９９００２２２２３９７",
+    "19900222-٢٣٩٧",  # mixed
+    "१९९००२२२२३९७",  # Devanagari
+])
+def test_pnr_refuses_digits_other_than_0_to_9(text: str) -> None:
+    with pytest.raises(InvalidInput) as e:
+        parse_pnr(text, TODAY)
+    assert "0–9" in e.value.message
+
+
+@pytest.mark.parametrize("text", ["²", "12²", "١٢", "１２", "٣"])
+def test_case_number_refuses_digits_other_than_0_to_9(text: str) -> None:
+    from tui_app.core.rules import parse_case_number
+
+    with pytest.raises(InvalidInput) as e:
+        parse_case_number(text)
+    assert "siffror" in e.value.message
+
+
+def test_case_number_accepts_ascii_digits() -> None:
+    from tui_app.core.rules import parse_case_number
+
+    assert parse_case_number(" #12 ") == 12

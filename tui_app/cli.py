@@ -109,13 +109,15 @@ def main(argv: list[str] | None = None) -> int:
               "Rätta filen och försök igen.", file=sys.stderr)
         return 1
     except Exception as exc:
+        import sqlite3
+
         from sqlalchemy.exc import SQLAlchemyError
 
-        if not isinstance(exc, SQLAlchemyError):
+        from tui_app.services.errors import explain
+
+        if not isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError):
             raise
-        print(f"tui-app: databasen kunde inte användas ({type(exc).__name__}). Kontrollera "
-              "database_url/data_dir och att ingen annan låser databasen; försök igen.",
-              file=sys.stderr)
+        print(f"tui-app: {explain(exc)}", file=sys.stderr)
         return 1
 
 

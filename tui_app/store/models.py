@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict
 from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from tui_app.store.types import UTCDateTime
@@ -47,6 +48,8 @@ class Staff(_Table, table=True):
     shared_account: bool = False  # GK-konto (R16)
     picsara_permission: bool = False  # R15
     is_admin: bool = False  # administrationsgruppen 1177 e-tjänster
+    # False: access taken away; refused at sign-in and on the next action (R05).
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
 
 
 class Membership(_Table, table=True):
