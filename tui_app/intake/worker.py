@@ -89,7 +89,7 @@ def handle(req: dict[str, Any]) -> dict[str, Any]:
         return {"verdict": data.to_dict()} if req["op"] == "check" else Prepared(data).to_dict()
     from tui_app.intake.check import check_bytes
 
-    verdict, checked = check_bytes(data)
+    verdict, checked = check_bytes(data, ocr=req["op"] == "prepare")
     if req["op"] == "check":
         return {"verdict": verdict.to_dict()}
     if checked is None:
