@@ -40,6 +40,28 @@ def jpeg(w: int = 64, h: int = 48, exif: bytes | None = None, quality: int = 90,
     return out.getvalue()
 
 
+PLIST = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST '
+         b'1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">'
+         b"<dict><key>com.apple.print.PageFormat.PMHorizontalRes</key><real>72</real></dict>"
+         b"</plist>\n")
+
+
+def photoshop_jpeg(resource: bytes = PLIST, w: int = 64, h: int = 48) -> bytes:
+    """A CMYK JPEG as Photoshop writes it: Adobe APP14, and an APP13 "Photoshop 3.0" block
+    with an 8BIM image resource (here: an Apple print-settings plist, as Photoshop keeps one)."""
+    from PIL import Image
+
+    im = Image.new("CMYK", (w, h), (0, 120, 200, 10))
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=90)
+    data = out.getvalue()
+    body = resource + (b"\x00" if len(resource) % 2 else b"")
+    irb = b"8BIM" + struct.pack(">H", 0x0BB7) + b"\x00\x00" + struct.pack(">I", len(resource)) + body
+    seg = b"Photoshop 3.0\x00" + irb
+    app13 = b"\xff\xed" + struct.pack(">H", len(seg) + 2) + seg
+    return data[:2] + app13 + data[2:]
+
+
 def gif(frames: int = 1, w: int = 32, h: int = 32, comment: bytes | None = None) -> bytes:
     """A valid GIF, animated when frames > 1."""
     from PIL import Image
