@@ -15,6 +15,9 @@ ALLOWED_WORDS = "PDF, GIF, JPEG eller PNG"
 NOT_FOUND = "Filen finns inte. Kontrollera namnet och välj filen igen."
 NOT_A_FILE = "Det valda är inte en vanlig fil (t.ex. en mapp). Välj en bild eller ett dokument."
 UNREADABLE = "Filen gick inte att läsa. Kontrollera att den inte är öppen eller låst och försök igen."
+NO_PERMISSION = ("Filen kan inte läsas eftersom du saknar behörighet att läsa den (filens "
+                 "rättigheter). Spara en kopia som du själv äger, t.ex. på skrivbordet, och välj "
+                 "den i stället.")
 EMPTY = "Filen är tom (0 byte). Välj filen på nytt och försök igen."
 TOO_BIG = (f"Filen är större än {_MB} MB. Förminska bilden eller dela upp dokumentet "
            "och försök igen.")

@@ -14,6 +14,7 @@ import selectors
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ class SandboxConfig:
     wall_seconds: float = 60.0
     #: Extra environment for the worker (tests use it for the fault hook).
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: Where the server-wide worker slots live (see `slots`); None: a per-user temporary folder.
+    slots_dir: Path | None = None
+    #: How many workers may run at once in that folder; None: `slots.default_bound()`.
+    max_workers: int | None = None
 
 
 class _Worker:
@@ -110,10 +115,20 @@ class _Worker:
         self.proc.wait()
 
 
-def run_batch(requests: list[dict[str, Any]], config: SandboxConfig | None = None
-              ) -> list[dict[str, Any] | None]:
-    """Run requests in one worker, starting a new one after any failure; None marks a failure."""
+def run_batch(requests: list[dict[str, Any]], config: SandboxConfig | None = None,
+              on_wait: Callable[[bool], None] | None = None) -> list[dict[str, Any] | None]:
+    """Run requests in one worker (once a server-wide slot is free), starting a new one after
+    any failure; None marks a failure. The per-file limits start when the worker does."""
+    from tui_app.intake.slots import slot
+
     config = config or SandboxConfig()
+    with slot(config.slots_dir, config.max_workers, on_wait):
+        return _run_in_worker(requests, config)
+
+
+def _run_in_worker(requests: list[dict[str, Any]], config: SandboxConfig
+                   ) -> list[dict[str, Any] | None]:
+    """Run requests in one worker, starting a new one after any failure."""
     results: list[dict[str, Any] | None] = []
     worker: _Worker | None = None
     try:

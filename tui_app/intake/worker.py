@@ -57,6 +57,8 @@ def read_file(path: str) -> bytes | Verdict:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         return refused(reasons.NOT_FOUND, 0)
+    except PermissionError:
+        return refused(reasons.NO_PERMISSION, 0)
     except OSError:
         return refused(reasons.UNREADABLE, 0)
     try:
@@ -73,6 +75,8 @@ def read_file(path: str) -> bytes | Verdict:
                 break
             chunks.append(chunk)
             total += len(chunk)
+    except PermissionError:
+        return refused(reasons.NO_PERMISSION, 0)
     except OSError:
         return refused(reasons.UNREADABLE, 0)
     finally:
