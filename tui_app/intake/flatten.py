@@ -128,7 +128,7 @@ def flatten_pdf(data: bytes, ocr: Callable[[PILImage.Image, float], bytes | None
         if with_text:
             from tui_app.intake.ocr import overlay_text
 
-            keep.append(overlay_text(out.pages[-1], layers[i] or b""))
+            keep.append(overlay_text(out, out.pages[-1], layers[i] or b""))
     buf = io.BytesIO()
     out.save(buf, compress_streams=True, deterministic_id=True,
              object_stream_mode=pikepdf.ObjectStreamMode.disable)

@@ -91,14 +91,25 @@ def _limit_cpu(seconds: float) -> Any:
     return apply
 
 
-def overlay_text(page: Any, text_pdf: bytes) -> Any:
-    """Lay the text of a Tesseract text-only page over page; return the source to close later."""
+def overlay_text(pdf: Any, page: Any, text_pdf: bytes) -> Any:
+    """Lay the text of a Tesseract text-only page over page, as a form XObject named /OCR
+    (a fixed name, so that flattening stays deterministic); return the source to close later."""
     import pikepdf
 
     try:
         layer = pikepdf.open(io.BytesIO(text_pdf))
     except pikepdf.PdfError:
         return None
-    if len(layer.pages) == 1:
-        page.add_overlay(layer.pages[0])
+    if len(layer.pages) != 1:
+        return layer
+    src = layer.pages[0]
+    lx0, ly0, lx1, ly1 = (float(v) for v in src.mediabox)
+    px0, py0, px1, py1 = (float(v) for v in page.mediabox)
+    if lx1 <= lx0 or ly1 <= ly0:
+        return layer
+    form = pdf.copy_foreign(src.as_form_xobject())
+    page.obj.Resources.XObject.OCR = form
+    sx, sy = (px1 - px0) / (lx1 - lx0), (py1 - py0) / (ly1 - ly0)
+    page.contents_add(pikepdf.Stream(pdf, b"q %.5f 0 0 %.5f %.4f %.4f cm /OCR Do Q\n"
+                                     % (sx, sy, px0 - lx0 * sx, py0 - ly0 * sy)), prepend=False)
     return layer
