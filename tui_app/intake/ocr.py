@@ -61,7 +61,7 @@ class Budget:
             done = subprocess.run(
                 [self.program, "stdin", "stdout", "-l", LANGUAGES, "--dpi", str(round(dpi)),
                  "-c", "textonly_pdf=1", "pdf"],
-                input=png.getvalue(), capture_output=True, timeout=max(self.left * 2, 1.0),
+                input=png.getvalue(), capture_output=True, timeout=60 + 20 * self.left,
                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1",
                      "LC_ALL": "C.UTF-8"},
                 preexec_fn=_limit_cpu(self.left), check=False)
