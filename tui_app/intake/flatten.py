@@ -85,9 +85,9 @@ def render_pages(doc: Any) -> Iterator[tuple[PILImage.Image, float, float]]:
                                  fill_color=(255, 255, 255, 255))
             image = bitmap.to_pil().convert("RGB")
             page.close()
-        except Refused:
-            raise
-        except Exception:  # noqa: BLE001 - PdfiumError, ValueError, MemoryError-free failures
+        except (Refused, MemoryError):
+            raise  # MemoryError: the sandbox's own refusal (too much memory), not the page's
+        except Exception:  # noqa: BLE001 - PdfiumError, ValueError: PDFium could not draw it
             raise Refused(reasons.PDF_PAGE_UNRENDERABLE.format(page=i + 1)) from None
         yield image, w, h
 
