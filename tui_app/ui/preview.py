@@ -26,7 +26,14 @@ from textual.widgets import Static
 
 from tui_app.core.errors import UserError
 from tui_app.services.handling import Preview, preview
-from tui_app.services.preview import PreviewSource, Rendered, View, preview_source, render_view
+from tui_app.services.preview import (
+    ZOOMS,
+    PreviewSource,
+    Rendered,
+    View,
+    preview_source,
+    render_view,
+)
 from tui_app.ui import termcaps
 from tui_app.ui.base import AppModal
 from tui_app.ui.widgets import app_footer
@@ -226,7 +233,10 @@ class PreviewScreen(AppModal):
         if action == "pan":
             return self.view.zoom > 1.0
         if action == "fit":
-            return self.view.zoom > 1.0 or None
+            return self.view.zoom > 1.0
+        if action == "zoom":  # only the keys that can act are offered
+            step = parameters[0] if parameters else 1
+            return self.view.zoom < ZOOMS[-1] if step == 1 else self.view.zoom > ZOOMS[0]
         return True
 
     def request(self) -> None:
