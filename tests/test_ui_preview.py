@@ -232,3 +232,26 @@ def test_render_view_keeps_the_window_on_the_page(ctx: Context) -> None:
     left, top, right, bottom = corner.window
     assert right == pytest.approx(1.0) and top == pytest.approx(0.0)
     assert corner.view.cx < 1.0 and corner.view.cy > 0.0
+
+
+def test_a_zoomed_pdf_view_is_that_part_of_the_page_at_the_shown_size(
+    ctx: Context, tmp_path: Path
+) -> None:
+    from PIL import ImageChops, ImageStat
+    from sqlmodel import Session, select
+
+    from tui_app.store.models import Attachment
+
+    case_with_letter(ctx, tmp_path)
+    with Session(ctx.engine) as s:
+        pdf_id = s.exec(select(Attachment.id).where(Attachment.mime == "application/pdf")).one()
+    src = preview_source(ctx, staff(ctx, "danan12"), pdf_id)
+    big = render_view(src, View(page=0), (840, 1190)).image  # the whole page, twice the size
+    part = render_view(src, View(page=0, zoom=2.0, cx=0.4, cy=0.6), (420, 595))
+    assert part.image.size == (420, 595)  # only the shown part, at the box's size
+    left, top, right, bottom = part.window
+    assert (round(left, 2), round(top, 2), round(right, 2), round(bottom, 2)) == (0.15, 0.35, 0.65, 0.85)
+    expected = big.crop((round(left * big.width), round(top * big.height),
+                         round(right * big.width), round(bottom * big.height))).resize((420, 595))
+    diff = ImageStat.Stat(ImageChops.difference(part.image, expected).convert("L")).mean[0]
+    assert diff < 1, diff  # the same pixels (a window flipped top-to-bottom differs by 3.3)

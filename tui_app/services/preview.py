@@ -2,8 +2,8 @@
 
 Works on the stored file (already checked and cleaned at intake), never on what the patient
 uploaded. Pillow and PDFium are imported inside the functions; the UI calls these in a thread
-worker. The last few decoded pages are kept, so paging back and forth or panning a zoomed
-picture does not decode the file again.
+worker. A PDF page is rendered only where it is shown, at the size it is shown; a decoded photo
+is kept (the last two), so panning a zoomed picture does not decode the file again.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 ZOOMS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)  # 100 % is the whole page fitted to the screen
-MAX_RENDER_SIDE = 8000  # pixels: a PDF page is never rasterised larger than this
-MAX_IMAGE_SIDE = 4096  # pixels: a photo is decoded at most this large (enough for 8× on a screen)
+MAX_RENDER_SIDE = 4000  # pixels: a rotated PDF page is never rasterised larger than this
+MAX_IMAGE_SIDE = 3072  # pixels: a photo is decoded at most this large (28 MB as RGB)
 _FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF"}
 _BACKGROUND = (0, 0, 0)  # transparent parts are drawn over black, as the thumbnails are
 
@@ -101,28 +101,74 @@ def render_view(source: PreviewSource, view: View, box: tuple[int, int]) -> Rend
     page = min(max(view.page, 0), source.pages - 1)
     zoom = min(max(view.zoom, ZOOMS[0]), ZOOMS[-1])
     if source.is_pdf:
-        base = _pdf_page(source.path, page, (bw * zoom, bh * zoom))
+        with _pdfium_lock:  # PDFium is not thread-safe: one document at a time
+            image, (w, h), (shown, left, top, vw, vh) = _pdf_window(
+                source.path, page, (bw, bh), zoom, view.cx, view.cy)
     else:
         base = _picture(source.path, source.mime)
-    w, h = base.size
-    fit = min(bw / w, bh / h)
-    shown = fit * zoom  # display pixels per base pixel
-    vw, vh = min(float(w), bw / shown), min(float(h), bh / shown)
-    left = min(max(view.cx * w - vw / 2, 0.0), w - vw)
-    top = min(max(view.cy * h - vh / 2, 0.0), h - vh)
-    crop = base.crop((round(left), round(top), round(left + vw), round(top + vh)))
+        w, h = base.size
+        shown, left, top, vw, vh = _window((w, h), (bw, bh), zoom, view.cx, view.cy)
+        image = base.crop((round(left), round(top), round(left + vw), round(top + vh)))
     size = (max(1, min(bw, round(vw * shown))), max(1, min(bh, round(vh * shown))))
-    from PIL import Image as PILImage
+    if image.size != size:
+        from PIL import Image as PILImage
 
-    out = crop.resize(size, PILImage.Resampling.LANCZOS) if crop.size != size else crop
+        image = image.resize(size, PILImage.Resampling.LANCZOS)
     centre = View(page, zoom, (left + vw / 2) / w, (top + vh / 2) / h)
-    return Rendered(out, centre if zoom != 1.0 else View(page), source.pages,
+    return Rendered(image, centre if zoom != 1.0 else View(page), source.pages,
                     (left / w, top / h, (left + vw) / w, (top + vh) / h))
+
+
+def _window(size: tuple[float, float], box: tuple[int, int], zoom: float, cx: float, cy: float
+            ) -> tuple[float, float, float, float, float]:
+    """(display pixels per unit, left, top, width, height) of the part of size that is shown.
+
+    At zoom 1 the whole of size fits box; zooming keeps the centre (cx, cy) where it can, and
+    the window never leaves the page.
+    """
+    w, h = size
+    shown = min(box[0] / w, box[1] / h) * zoom
+    vw, vh = min(w, box[0] / shown), min(h, box[1] / shown)
+    left = min(max(cx * w - vw / 2, 0.0), w - vw)
+    top = min(max(cy * h - vh / 2, 0.0), h - vh)
+    return shown, left, top, vw, vh
+
+
+def _pdf_window(path: Path, page: int, box: tuple[int, int], zoom: float, cx: float, cy: float
+                ) -> tuple[Image, tuple[float, float], tuple[float, float, float, float, float]]:
+    """Render only the shown part of a PDF page, at the size it is shown (memory ~ the box)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        if not 0 <= page < len(doc):
+            raise UserError(f"Dokumentet har inte sidan {page + 1}.")
+        pdf_page = doc[page]
+        try:
+            pw, ph = pdf_page.get_size()
+            if pdf_page.get_rotation() % 180:
+                pw, ph = ph, pw
+            win = _window((pw, ph), box, zoom, cx, cy)
+            shown, left, top, vw, vh = win
+            if pdf_page.get_rotation():  # crop margins follow the unrotated page: render whole
+                scale = min(shown, MAX_RENDER_SIDE / max(pw, ph))
+                whole = pdf_page.render(scale=scale, may_draw_forms=False).to_pil()
+                k = whole.width / pw
+                image = whole.crop((round(left * k), round(top * k), round((left + vw) * k),
+                                    round((top + vh) * k)))
+            else:  # crop = what to cut off each side, in points: left, bottom, right, top
+                crop = (left, ph - top - vh, pw - left - vw, top)
+                image = pdf_page.render(scale=shown, crop=crop, may_draw_forms=False).to_pil()
+            return image.convert("RGB"), (pw, ph), win
+        finally:
+            pdf_page.close()
+    finally:
+        doc.close()
 
 
 _cache: OrderedDict[tuple[object, ...], Image] = OrderedDict()
 _cache_lock = threading.Lock()
-_CACHE_SIZE = 3
+_CACHE_SIZE = 2  # decoded pictures kept: the one shown and the one before
 _pdfium_lock = threading.Lock()
 
 
@@ -160,36 +206,3 @@ def _picture(path: Path, mime: str) -> Image:
         return flat.convert("RGB")
 
     return _cached(("image", str(path), st.st_mtime_ns, st.st_size), make)
-
-
-def _pdf_page(path: Path, page: int, box: tuple[float, float]) -> Image:
-    """Page `page` of the stored PDF rendered so it fits box pixels (no larger than MAX_RENDER_SIDE)."""
-    import pypdfium2 as pdfium
-
-    st = path.stat()
-    with _pdfium_lock:  # PDFium is not thread-safe: one document at a time
-        return _pdf_page_locked(pdfium, path, st, page, box)
-
-
-def _pdf_page_locked(pdfium: object, path: Path, st: object, page: int,
-                     box: tuple[float, float]) -> Image:
-    doc = pdfium.PdfDocument(str(path))  # type: ignore[attr-defined]
-    try:
-        if not 0 <= page < len(doc):
-            raise UserError(f"Dokumentet har inte sidan {page + 1}.")
-        pdf_page = doc[page]
-        try:
-            pw, ph = pdf_page.get_size()
-            scale = min(box[0] / max(pw, 1.0), box[1] / max(ph, 1.0))
-            scale = min(scale, MAX_RENDER_SIDE / max(pw, ph, 1.0))
-            scale = round(scale, 3) or 0.001
-
-            def make() -> Image:
-                bitmap = pdf_page.render(scale=scale, may_draw_forms=False)
-                return bitmap.to_pil().convert("RGB")
-
-            return _cached(("pdf", str(path), st.st_mtime_ns, page, scale), make)  # type: ignore[attr-defined]
-        finally:
-            pdf_page.close()
-    finally:
-        doc.close()
