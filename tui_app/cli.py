@@ -150,6 +150,10 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         for line in g.still_downloaded:
             print(f"  Nedladdad kopia fanns kvar: {line}")
         print(f"Städade rester efter avbrutna uppladdningar: {collect_garbage(ctx)}")
+        from tui_app.services.pending import resolve_pending  # sends a crash left half-way
+
+        settled = resolve_pending(ctx)
+        print(f"Avbrutna överföringar som följdes upp: {len(settled)}", *settled, sep="\n  ")
         return 0
     if cmd == "leftovers":
         from tui_app.services.leftovers import run_leftovers
@@ -196,15 +200,18 @@ def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     login = os_login()
     clock = SystemClock()
+    from tui_app.services.pending import resolve_in_background
     from tui_app.services.quickstart import quick_start
 
     quick = quick_start(settings.url, login, clock.now())
     if quick is not None:
         ctx = Context(None, clock, settings.data_dir, settings={"config": settings})
+        resolve_in_background(ctx)  # waits for the data layer, then settles crashed sends
         return build_app(ctx, quick.actor, first_inbox=quick.inbox, load_url=settings.url)
     # The ordinary way: it creates or upgrades the database, and refuses an unknown login.
     ctx = open_context(settings.url, settings.data_dir, clock=clock)
     ctx.settings["config"] = settings
+    resolve_in_background(ctx)
     from tui_app.services.identity import staff_by_login
 
     return build_app(ctx, staff_by_login(ctx, login))

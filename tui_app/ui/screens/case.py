@@ -161,7 +161,12 @@ class CaseScreen(AppScreen):
         self.app.push_screen(PreviewScreen(*loaded))  # type: ignore[misc]
 
     def action_journal(self) -> None:
-        self._file_call("changed", handling.decide, True, "")
+        f = self.current()
+        if f is None:
+            self._file_call("changed", handling.decide)  # says there is no file
+            return
+        self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, True, "",
+                          expected_version=f.version)  # decided on what the screen showed
 
     def action_not_journal(self) -> None:
         f = self.current()
@@ -170,7 +175,8 @@ class CaseScreen(AppScreen):
 
         def chosen(reason: str | None) -> None:
             if reason is not None:
-                self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False, reason)
+                self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False,
+                                  reason, expected_version=f.version)
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
