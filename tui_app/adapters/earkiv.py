@@ -173,9 +173,19 @@ class LpPrinter:
             raise AdapterError(f"Jobb-id ”{job_id}” är inte giltigt.")
         self._lp(["-i", job_id, "-H", "resume"])
 
-    def _lp(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+    def finished(self, job_id: str) -> bool:
+        """Whether CUPS lists the job among its finished ones (`lpstat -W completed -o`)."""
+        lpstat = str(Path(self.lp).with_name("lpstat")) if "/" in self.lp else "lpstat"
+        try:
+            proc = self._lp(["-W", "completed", "-o", self.printer_name], program=lpstat)
+        except AdapterError:
+            return False
+        return any(line.split()[:1] == [job_id] for line in proc.stdout.splitlines())
+
+    def _lp(self, args: list[str], *, program: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
         name = self.printer_name
-        argv = [self.lp, *args]
+        argv = [program or self.lp, *args]
         try:
             proc = subprocess.run(
                 argv, capture_output=True, text=True, timeout=self.timeout, check=False

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tui_app.adapters._fs import TEMP_SUFFIX, Folder, Staged, discard, fsync_dir, os_error, stage
 from tui_app.adapters.errors import AdapterError
+from tui_app.core.killpoint import killpoint
 
 # errno values meaning "this file system cannot hard-link": fall back to rename (as _fs.commit).
 _NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK, errno.EXDEV}
@@ -70,6 +71,7 @@ def publish_all(staged: list[Staged]) -> list[Path]:
                     raise FileExistsError(errno.EEXIST, "File exists", str(s.final)) from exc
                 os.rename(s.temp, s.final)
             else:
+                killpoint("handover.linked")  # both names exist: published, temp not yet gone
                 os.unlink(s.temp)
         except FileExistsError:
             raise AdapterError(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
     Handover = FolderHandover | LpHandover
 
-T = TypeVar("T")
 
 JOURNAL = "journalförs"
 NOT_JOURNAL = "journalförs inte"
@@ -90,10 +88,10 @@ def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str 
                                    ).concerning(**_about(fc))
             if len(reason) > 300:
                 raise InvalidInput("Anledningen får vara högst 300 tecken.").concerning(**_about(fc))
+            _refuse_if_sent(s, fc, "beslutet kan inte ändras nu")
             seen = fc.file.version if expected_version is None else expected_version
             if fc.file.version != seen:
                 raise _decided_first(s, fc)
-            _refuse_if_sent(s, fc, "beslutet kan inte ändras nu")
         decision = JOURNAL if journal else NOT_JOURNAL
         with session_scope(ctx.engine) as s:
             done = s.execute(

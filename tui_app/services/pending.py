@@ -178,9 +178,13 @@ def _look(ref: dict[str, Any]) -> tuple[str, str]:
         from tui_app.adapters.earkiv import LpPrinter
         from tui_app.adapters.errors import AdapterError
 
+        lp = LpPrinter(printer)
         try:
-            LpPrinter(printer).resume(str(job_id))
+            lp.resume(str(job_id))
         except AdapterError as exc:
+            # Not held any more: it was released before the crash. Finished means printed.
+            if lp.finished(str(job_id)):
+                return "sent", f"jobb {job_id} är utskrivet på skrivaren {printer}"
             return "unknown", f"jobb {job_id} på skrivaren {printer}: {exc.message}"
         return "sent", f"jobb {job_id} släpptes till skrivaren {printer}"
     return "unknown", "okänd sorts anspråk"
