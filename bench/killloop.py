@@ -4,7 +4,8 @@ For each operation: a case is set up once (bench/crash_runner.py), then N times 
 state is restored, the step runs in its own process and is killed with SIGKILL at a random
 moment within its own run time, the database, folders and access log are checked, the next
 start's recovery runs (services/pending.py, where the code has it), and everything is checked
-again. Printed: per operation, how many runs were killed, and how many ended badly, by kind.
+again, until 30 (--runs) runs were really killed. Printed: per operation, kills/runs, and how
+many runs ended badly, by kind.
 
     python bench/killloop.py                      # this checkout, 30 kills per operation
     python bench/killloop.py --code /tmp/main     # another checkout (e.g. main, to compare)
@@ -50,7 +51,7 @@ def _restore(template: Path, base: Path) -> None:
 
 def _timed_run(code: Path, base: Path, op: str, file_id: int, kill_after: float | None
                ) -> tuple[bool, float]:
-    """Run the step; kill it kill_after seconds after it said "go". (killed?, seconds ran)."""
+    """Run the step; kill it kill_after seconds after it said "go". (killed?, step seconds)."""
     proc = subprocess.Popen(_runner("run", base, op, str(file_id)), env=_env(code),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None
@@ -59,11 +60,17 @@ def _timed_run(code: Path, base: Path, op: str, file_id: int, kill_after: float 
     if line.strip() != "go":
         proc.wait()
         raise SystemExit(f"{op}: the step did not start ({line!r}, exit {proc.returncode})")
-    if kill_after is not None:
-        try:
-            proc.wait(timeout=kill_after)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
+    if kill_after is None:
+        said = proc.stdout.readline()  # "ok" once the step returned
+        took = time.perf_counter() - start
+        proc.wait()
+        if said.strip() != "ok":
+            raise SystemExit(f"{op}: the step failed unkilled (exit {proc.returncode})")
+        return False, took
+    try:
+        proc.wait(timeout=kill_after)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
     proc.wait()
     return proc.returncode == -signal.SIGKILL, time.perf_counter() - start
 
@@ -87,7 +94,9 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
     before: collections.Counter[str] = collections.Counter()
     after: collections.Counter[str] = collections.Counter()
     bad_before = bad_after = 0
-    for _ in range(runs):
+    tries = 0
+    while killed < runs and tries < 3 * runs:  # count real kills, not runs that finished first
+        tries += 1
         _restore(template, base)
         was_killed, _ = _timed_run(code, base, op, file_id, rng.uniform(0, span))
         killed += was_killed
@@ -100,7 +109,7 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
         bad_before += bool(p1)
         bad_after += bool(p2)
     shutil.rmtree(template, ignore_errors=True)
-    return {"op": op, "runs": runs, "killed": killed, "step_s": span, "bad_before": bad_before,
+    return {"op": op, "runs": tries, "killed": killed, "step_s": span, "bad_before": bad_before,
             "bad_after": bad_after, "kinds_before": dict(before), "kinds_after": dict(after)}
 
 

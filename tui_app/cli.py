@@ -190,17 +190,19 @@ def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-
     from tui_app.core.clock import SystemClock
     from tui_app.services.actor import os_login
     from tui_app.services.context import Context, open_context
+    from tui_app.services.pending import resolve_in_background
     from tui_app.ui.app import build_app
 
     if cmd == "demo":
         data_dir = args.data_dir or settings.data_dir / "demo"
         ctx = make_demo_context(data_dir, fresh=not args.keep)
         ctx.settings["config"] = settings
+        if args.keep:
+            resolve_in_background(ctx)  # settle sends a crash left in the kept demo
         return build_app(ctx)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     login = os_login()
     clock = SystemClock()
-    from tui_app.services.pending import resolve_in_background
     from tui_app.services.quickstart import quick_start
 
     quick = quick_start(settings.url, login, clock.now())

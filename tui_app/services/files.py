@@ -185,8 +185,8 @@ def file_status(a: Attachment, copies: int) -> str:
     if a.decision == "journalförs inte":
         return "Journalförs inte" + (" – rensa kopian" if copies else "")
     if a.pending_action:  # claimed, not confirmed: never shown as done (R19, R20)
-        return ("Skickas till Picsara…" if a.pending_action == "picsara"
-                else "Skrivs ut för E-arkiv…") + " väntar på bekräftelse"
+        return ("Picsara" if a.pending_action == "picsara" else "E-arkiv") + \
+            ": väntar på bekräftelse"
     if pdf and a.scanned_at:
         done = "Skannad till E-arkiv"
     elif pdf and a.printed_at:

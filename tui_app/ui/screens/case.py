@@ -199,7 +199,8 @@ class CaseScreen(AppScreen):
         f = self.current()
         if f is None:
             return
-        if f.decision != handling.JOURNAL or not f.copies or not self.actor.picsara_permission:
+        if (f.decision != handling.JOURNAL or not f.copies or not self.actor.picsara_permission
+                or f.pending):
             # Something is missing: let the service say what (and log it) before any questions.
             self.call_service("archived", handling.to_picsara, self.ctx, self.actor, f.id, None, None)
             return
