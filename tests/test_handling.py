@@ -395,7 +395,7 @@ def test_r13_two_processes_deciding_from_what_they_saw(ctx: Context, places: Pla
         "except UserError as e:\n"
         "    print(e.message)\n"
     )
-    url = str(ctx.engine.url)
+    url = ctx.engine.url.render_as_string(hide_password=False)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
     def run(login: str, journal: str) -> str:

@@ -20,7 +20,7 @@ from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case, Download, Patient, Staff, Unit
 
 if TYPE_CHECKING:
-    from tui_app.services.pending import FolderHandover, LpHandover
+    from tui_app.services.claims import FolderHandover, LpHandover, send_claimed
 
     Handover = FolderHandover | LpHandover
 
@@ -230,84 +230,6 @@ def _my_copy(s: Session, actor: Actor, fc: FileContext) -> Path:
                     ).concerning(**_about(fc))
 
 
-def _cas(ctx: Context, fc: FileContext, version: int, **values: object) -> int:
-    """Write values if the file is still at `version`; the new version, or a Swedish refusal."""
-    with session_scope(ctx.engine) as s:
-        result = s.execute(update(Attachment)
-                           .where(col(Attachment.id) == fc.file.id,
-                                  col(Attachment.version) == version)
-                           .values(version=version + 1, **values))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och "
-                            "försök igen.").concerning(**_about(fc))
-    return version + 1
-
-
-_NO_CLAIM = {"pending_action": None, "pending_by": None, "pending_owner": None,
-             "pending_at": None, "pending_ref": None}
-
-
-def _send_claimed(ctx: Context, actor: Actor, fc: FileContext, action: str,
-                  handover: Handover, *, claim: dict[str, object], release: dict[str, object],
-                  detail: str) -> object:
-    """Claim the file, hand it over step by step with no transaction open, then confirm.
-
-    Every step is recorded before the next starts (see services/pending.py), so a crash at any
-    point leaves a claim that `resolve_pending` settles by looking in the outside system; the
-    file is recorded as in Picsara / printed only when the handover is complete. The claim
-    also stops a colleague from sending the same file meanwhile.
-    """
-    import json
-
-    from tui_app.adapters.errors import AdapterError
-    from tui_app.core.killpoint import killpoint
-    from tui_app.services.pending import LOG_ACTION, process_owner, step_before_stage
-
-    kp = action.replace("-", "")
-    ref = dict(handover.ref)
-    version = _cas(ctx, fc, fc.file.version, pending_action=action, pending_by=actor.login,
-                   pending_owner=process_owner(), pending_at=ctx.now(),
-                   pending_ref=json.dumps(ref), **claim)
-    killpoint(f"{kp}.claimed")
-    staged = False
-    try:
-        before = step_before_stage(ref)
-        if before:
-            ref.update(before)
-            version = _cas(ctx, fc, version, pending_ref=json.dumps(ref))
-        ref.update(handover.stage())
-        staged = True
-        killpoint(f"{kp}.staged")
-        version = _cas(ctx, fc, version, pending_ref=json.dumps(ref))
-        killpoint(f"{kp}.handing_over")
-        result = handover.publish()
-    except BaseException as exc:
-        try:  # release first, then remove what staging left: a gone temp means "published"
-            _cas(ctx, fc, version, **_NO_CLAIM, **release)
-        except UserError:
-            pass  # settled by resolve_pending meanwhile
-        if staged:
-            handover.undo()
-        if isinstance(exc, AdapterError):
-            raise UserError(exc.message).concerning(**_about(fc)) from exc
-        raise
-    killpoint(f"{kp}.published")
-    done_at, done_by = ("picsara_at", "picsara_by") if action == "picsara" else \
-        ("printed_at", "printed_by")
-    with session_scope(ctx.engine) as s:
-        r = s.execute(update(Attachment)
-                      .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == version)
-                      .values(version=version + 1, **_NO_CLAIM,
-                              **{done_at: ctx.now(), done_by: actor.login}))
-        if r.rowcount != 1:  # type: ignore[attr-defined]
-            # resolve_pending took it over (this process looked stuck) and logged the outcome
-            raise UserError("Överföringen tog så lång tid att den följdes upp automatiskt. "
-                            "Uppdatera ärendet (u) och se vad som gäller.").concerning(**_about(fc))
-        _log(s, ctx, actor, fc, LOG_ACTION[action], detail)
-    killpoint(f"{kp}.confirmed")
-    return result
-
-
 def _require_staff_flag(s: Session, actor: Actor, flag: str) -> bool:
     """A permission as it stands in the database now, not as it was at sign-in."""
     st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
@@ -328,7 +250,7 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
     from tui_app.adapters.dicom import person_name
     from tui_app.adapters.errors import AdapterError
     from tui_app.adapters.picsara import FolderPicsara, PicsaraImage, PicsaraStudy
-    from tui_app.services.pending import FolderHandover
+    from tui_app.services.claims import FolderHandover, send_claimed
 
     site = (body_site or "").strip()[:64] or None
     with refusals_logged(ctx, actor, "picsara"):
@@ -368,7 +290,7 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
             parcel = FolderPicsara(Path(folder)).prepare(study, [image])  # type: ignore[arg-type]
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
-        return _send_claimed(  # type: ignore[return-value]
+        return send_claimed(  # type: ignore[return-value]
             ctx, actor, fc, "picsara", FolderHandover(parcel),
             claim={"laterality": laterality or None, "body_site": site},
             release={"laterality": None, "body_site": None},
@@ -386,7 +308,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
     )
     from tui_app.adapters.errors import AdapterError
     from tui_app.core.clock import local
-    from tui_app.services.pending import FolderHandover, LpHandover
+    from tui_app.services.claims import FolderHandover, LpHandover, send_claimed
 
     with refusals_logged(ctx, actor, "e-arkiv"):
         with session_scope(ctx.engine) as s:
@@ -420,8 +342,8 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
                 handover, where, pages = LpHandover(adapter, job), "", 0
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
-        result = _send_claimed(ctx, actor, fc, "e-arkiv", handover, claim={}, release={},
-                               detail="E-arkiv")
+        result = send_claimed(ctx, actor, fc, "e-arkiv", handover, claim={}, release={},
+                              detail="E-arkiv")
         if isinstance(handover, LpHandover):
             where, pages = result.destination_sv, result.pages  # type: ignore[attr-defined]
         return f"{where} ({pages} sidor med försättsbladet)"

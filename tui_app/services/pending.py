@@ -33,6 +33,7 @@ from typing import Any
 from tui_app.core.killpoint import killpoint
 from tui_app.services.context import Context
 
+
 PENDING_BOUND = timedelta(minutes=30)
 
 PREPARING, SENDING, QUEUED = "förbereds", "skickas", "i kö"
@@ -91,67 +92,6 @@ def may_settle(owner: str | None, since: datetime | None, now: datetime) -> bool
     if owner_alive(owner) is False:
         return True
     return since is None or now - since >= PENDING_BOUND
-
-
-# --- how a send is handed over, step by step --------------------------------------------------
-
-class FolderHandover:
-    """A send into a folder (Picsara import, E-arkiv folder): stage temps, then publish them."""
-
-    def __init__(self, parcel: Any) -> None:
-        self.parcel = parcel
-        self.staged: list[Any] = []
-        self.ref: dict[str, object] = {"kind": "folder", "folder": str(parcel.folder.path),
-                                       "names": parcel.names, "step": PREPARING}
-
-    def stage(self) -> dict[str, object]:
-        """Write the hidden temp files; the step to record before publishing."""
-        from tui_app.adapters.handover import stage_all
-
-        self.staged = stage_all(self.parcel)
-        return {"step": SENDING}
-
-    def publish(self) -> list[Path]:
-        """Give the files their final names: from here the outside system has them."""
-        from tui_app.adapters.handover import publish_all
-
-        return publish_all(self.staged)
-
-    def undo(self) -> None:
-        """After the claim was released: remove what staging left."""
-        from tui_app.adapters.handover import discard_all
-
-        discard_all(self.staged)
-
-
-class LpHandover:
-    """A print job through lp: submitted held, its id recorded, then resumed."""
-
-    def __init__(self, printer: Any, job: Any) -> None:
-        self.printer, self.job = printer, job
-        self.job_id: str | None = None
-        self.result: Any = None
-        self.ref: dict[str, object] = {"kind": "lp", "printer": printer.printer_name,
-                                       "step": PREPARING}
-
-    def stage(self) -> dict[str, object]:
-        """Queue the job on hold; the job id to record before it may print."""
-        self.result = self.printer.submit(self.job, hold=True)
-        self.job_id = self.result.job_id
-        return {"step": QUEUED, "job_id": self.job_id}
-
-    def publish(self) -> Any:
-        """Let the held job print."""
-        self.printer.resume(self.job_id)
-        return self.result
-
-    def undo(self) -> None:
-        """A held job that was never resumed does not print; nothing to remove here."""
-
-
-def step_before_stage(ref: dict[str, object]) -> dict[str, object]:
-    """lp may queue a job before its id is known: record that it may have (see _look_lp)."""
-    return {"step": SENDING} if ref.get("kind") == "lp" else {}
 
 
 # --- what the outside system holds ----------------------------------------------------------
