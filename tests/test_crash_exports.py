@@ -222,3 +222,25 @@ def test_r21_sweep_settles_what_a_crash_left(base: Path, monkeypatch: pytest.Mon
     out = capsys.readouterr().out
     assert "Avbrutna överföringar som följdes upp: 1" in out and "avbröts" in out
     assert os.listdir(p["downloads"]) == []  # the temp copy is gone, nothing untracked
+
+
+@pytest.mark.parametrize("point", ["pending.withdrawing", "pending.settled"])
+@pytest.mark.parametrize("crashed_at", ["picsara.staged", "picsara.handing_over"])
+def test_r19_settling_itself_killed_is_settled_by_the_next_start(
+    base: Path, point: str, crashed_at: str
+) -> None:
+    file_id = _setup(base, "picsara")
+    assert _run_killed(base, "picsara", file_id, crashed_at).returncode == -signal.SIGKILL
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TUI_APP_KILLPOINT": point}
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "crash_runner.py"), "resolve",
+                           str(base), "picsara"], env=env, capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert runner.problems(runner.inspect(base, "picsara", file_id), "picsara",
+                           settled=False) == []
+    _settle(base, "picsara")
+    info = runner.inspect(base, "picsara", file_id)
+    assert runner.problems(info, "picsara", settled=True) == []
+    assert not info["done"] and not info["sent"]  # it never reached Picsara: not faked either
+    _again(base, "picsara", file_id)
+    info = runner.inspect(base, "picsara", file_id)
+    assert info["done"] and len(info["sent"]) == 1 and info["logged_ok"] == 1

@@ -5,6 +5,7 @@ outside system is touched, and every step is recorded before the next one starts
 
     folder (Picsara's import folder, E-arkiv's folder):
         "förbereds"  names decided        -> "skickas"  temps staged -> published -> confirmed
+        (one that never arrived is settled "dras tillbaka" -> temps removed -> released)
     lp (E-arkiv via a CUPS printer):
         "förbereds"  PDF built            -> "skickas"  lp running   -> "i kö" held job id
         -> resumed -> confirmed
@@ -36,7 +37,7 @@ from tui_app.services.context import Context
 
 PENDING_BOUND = timedelta(minutes=30)
 
-PREPARING, SENDING, QUEUED = "förbereds", "skickas", "i kö"
+PREPARING, SENDING, QUEUED, WITHDRAWING = "förbereds", "skickas", "i kö", "dras tillbaka"
 WHAT = {"picsara": "Picsara", "e-arkiv": "E-arkiv"}
 LOG_ACTION = {"picsara": "picsara", "e-arkiv": "skriv ut"}
 DONE_FIELDS = {"picsara": ("picsara_at", "picsara_by"), "e-arkiv": ("printed_at", "printed_by")}
@@ -102,6 +103,8 @@ def _look(ref: dict[str, Any]) -> tuple[str, str]:
         from tui_app.adapters.handover import look
 
         folder, names = Path(str(ref.get("folder"))), [str(n) for n in ref.get("names") or []]
+        if ref.get("step") == WITHDRAWING:  # settling began and found it not sent
+            return "not_sent", f"fanns inte i mappen {folder}"
         seen = look(folder, names, staging_recorded=ref.get("step") == SENDING)
         if seen == "sent":
             return "sent", f"finns i mappen {folder}"
@@ -189,20 +192,33 @@ def _resolve_sends(ctx: Context) -> list[str]:
                 detail = f"fil {a.id}: avbröts, inget skickades ({seen}); frisläppt"
             line = (f"Fil {a.id} (ärende {case.id}) till {WHAT.get(action, action)}: "
                     f"{detail.split(': ', 1)[1]}.")
+        version = a.version
+        if ref.get("kind") == "folder":  # a temp left behind is litter, sent or not
+            from tui_app.adapters.handover import remove_temps
+
+            if outcome != "sent":  # first record that it is being withdrawn: a temp that is
+                ref["step"] = WITHDRAWING  # gone then no longer reads as "published"
+                with session_scope(ctx.engine) as s:
+                    r = s.execute(update(Attachment)
+                                  .where(col(Attachment.id) == a.id,
+                                         col(Attachment.version) == version)
+                                  .values(version=version + 1, pending_ref=json.dumps(ref)))
+                    if r.rowcount != 1:  # type: ignore[attr-defined]
+                        continue  # settled by someone else meanwhile
+                version += 1
+                values["version"] = version + 1
+                killpoint("pending.withdrawing")
+            remove_temps(Path(str(ref.get("folder"))), [str(n) for n in ref.get("names") or []])
         with session_scope(ctx.engine) as s:
             result = s.execute(update(Attachment)
                                .where(col(Attachment.id) == a.id,
-                                      col(Attachment.version) == a.version)
+                                      col(Attachment.version) == version)
                                .values(**values))
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 continue  # settled by someone else meanwhile
             audit.append(s, at=now, actor=actor, action=log_action, unit_code=unit.code,
                          patient_pnr=p.pnr, case_id=case.id, detail=detail)
         killpoint("pending.settled")
-        if ref.get("kind") == "folder":  # sent or not, a temp left behind is litter
-            from tui_app.adapters.handover import remove_temps
-
-            remove_temps(Path(str(ref.get("folder"))), [str(n) for n in ref.get("names") or []])
         lines.append(line)
     return lines
 
