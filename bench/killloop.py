@@ -93,7 +93,7 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
     killed = 0
     before: collections.Counter[str] = collections.Counter()
     after: collections.Counter[str] = collections.Counter()
-    bad_before = bad_after = 0
+    bad_before = bad_after = settled = confirmed = 0
     tries = 0
     while killed < runs and tries < 3 * runs:  # count real kills, not runs that finished first
         tries += 1
@@ -101,8 +101,10 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
         was_killed, _ = _timed_run(code, base, op, file_id, rng.uniform(0, span))
         killed += was_killed
         p1 = crash_runner.problems(crash_runner.inspect(base, op, file_id), op, settled=False)
-        subprocess.run(_runner("resolve", base, op), env=_env(code), capture_output=True,
-                       text=True, check=True)
+        said = subprocess.run(_runner("resolve", base, op), env=_env(code), capture_output=True,
+                              text=True, check=True).stdout
+        settled += bool(said.strip())
+        confirmed += "bekräftad" in said or "finns och följs upp" in said
         p2 = crash_runner.problems(crash_runner.inspect(base, op, file_id), op, settled=True)
         before.update(p.split(":")[0] for p in p1)
         after.update(p.split(":")[0] for p in p2)
@@ -110,7 +112,7 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
         bad_after += bool(p2)
     shutil.rmtree(template, ignore_errors=True)
     return {"op": op, "runs": tries, "killed": killed, "step_s": span, "bad_before": bad_before,
-            "bad_after": bad_after, "kinds_before": dict(before), "kinds_after": dict(after)}
+            "bad_after": bad_after, "settled": settled, "confirmed": confirmed, "kinds_before": dict(before), "kinds_after": dict(after)}
 
 
 def main() -> int:
@@ -130,7 +132,8 @@ def main() -> int:
             r = loop(args.code.resolve(), op, args.runs, args.work, rng)
             print(f"{op:9} killed {r['killed']:3}/{r['runs']}  (step ~{r['step_s']:.2f} s)  "
                   f"bad before recovery {r['bad_before']:3}  bad after recovery "
-                  f"{r['bad_after']:3}")
+                  f"{r['bad_after']:3}  (recovery settled {r['settled']}: "
+                  f"{r['confirmed']} confirmed, {r['settled'] - r['confirmed']} released)")
             for label in ("kinds_before", "kinds_after"):
                 for kind, n in sorted(r[label].items()):  # type: ignore[attr-defined]
                     print(f"    {label[6:]:6} {n:3} × {kind}")
