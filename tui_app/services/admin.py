@@ -12,7 +12,7 @@ from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor, UnitInfo, require_admin
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Patient, Staff, Unit
 
 
@@ -30,14 +30,14 @@ class StaffRow:
 
 def units(ctx: Context) -> list[UnitInfo]:
     """All units."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         return [UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
                 for u in s.exec(select(Unit).order_by(Unit.name)).all() if u.id is not None]
 
 
 def staff_rows(ctx: Context) -> list[StaffRow]:
     """All staff members."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         return [StaffRow(st.id, st.login, f"{st.first_name} {st.last_name}", st.shared_account,
                          st.picsara_permission, st.is_admin)
                 for st in s.exec(select(Staff).order_by(Staff.first_name)).all()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,9 +29,18 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from tui_app.core.errors import UserError
 from tui_app.store.migrations import HEAD_REVISION
 
 BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseBusy(UserError):
+    """The database stayed locked by others longer than the busy timeout; nothing was changed."""
+
+    def __init__(self) -> None:
+        super().__init__("Databasen är upptagen just nu (någon annan sparar något), och det du "
+                         "gjorde blev inte sparat. Vänta en stund och försök igen.")
 
 
 def sqlite_url(path: Path) -> str:
@@ -37,32 +48,94 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if busy_timeout_ms is None:
+        busy_timeout_ms = BUSY_TIMEOUT_MS
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        )
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not pysqlite, say when a transaction begins (see _begin).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            # Writers take the write lock at the start, so two sessions never read the same state
-            # and then both write (a WAL snapshot cannot be upgraded; the busy timeout applies).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        engine = _sqlite_engine(url, busy_timeout_ms, read_only=False)
+        if engine.url.database in (None, "", ":memory:"):
+            return engine  # a second engine would see another, empty, database
+        # Reads get their own engine (and connections) that only ever read: see read_scope.
+        reader = _sqlite_engine(url, busy_timeout_ms, read_only=True)
+        with _READERS_LOCK:
+            _READERS[engine] = reader
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, say when a transaction begins (see _begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if read_only:
+            # A write through the read engine is a bug: it fails at once instead of taking
+            # the write lock in the middle of a snapshot (where it could only fail later).
+            cur.execute("PRAGMA query_only=ON")
+        else:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if read_only:
+            # A deferred transaction: a WAL read snapshot from the first SELECT on, taking no
+            # lock writers wait for, so a long read (audit verify) never blocks staff.
+            conn.exec_driver_sql("BEGIN")
+        else:
+            # Writers take the write lock at the start, so two sessions never read the same
+            # state and then both write (a WAL snapshot cannot be upgraded; the busy timeout
+            # applies). Writing transactions are short; reads use read_scope.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+#: The read-only engine of each SQLite engine made here (closed together with it).
+_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
+
+
+def _reader(engine: Engine) -> Engine:
+    """The engine reads go through: a read-only twin for SQLite, a read-only snapshot elsewhere."""
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL: one snapshot for the whole read, and no writes through it.
+        return engine.execution_options(isolation_level="REPEATABLE READ",
+                                         postgresql_readonly=True)
+    with _READERS_LOCK:
+        return _READERS.get(engine, engine)  # an engine not made by make_engine reads as it writes
+
+
+@event.listens_for(Engine, "engine_disposed")
+def _dispose_reader(engine: Engine) -> None:
+    with _READERS_LOCK:
+        reader = _READERS.get(engine)
+    if reader is not None:
+        reader.dispose()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when a database error means "locked by someone else for too long", not a fault."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    text_ = str(orig).lower()
+    if "database is locked" in text_ or "database is busy" in text_ or "table is locked" in text_:
+        return True
+    # PostgreSQL: lock_not_available, serialization_failure, deadlock_detected.
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code in ("55P03", "40001", "40P01")
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -94,11 +167,28 @@ def upgrade(engine: Engine) -> bool:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A short session that commits on success and rolls back on any error."""
+    """A short writing session (the write lock from its start) that commits on success and
+    rolls back on any error. A database locked by others past the busy timeout is DatabaseBusy."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if is_busy(exc):
+                raise DatabaseBusy() from exc
+            raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session that only reads, in one snapshot, and never waits for or blocks writers."""
+    with Session(_reader(engine), expire_on_commit=False, autoflush=False) as session:
+        try:
+            yield session
+            session.commit()  # ends the snapshot; nothing to write (query_only on SQLite)
+        except BaseException as exc:
+            session.rollback()
+            if is_busy(exc):
+                raise DatabaseBusy() from exc
             raise
