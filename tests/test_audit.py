@@ -97,9 +97,9 @@ def test_r24_admin_reviews_and_records_sample_checks(ctx: Context, places: Place
     with Session(ctx.engine) as s:
         r = s.exec(select(AuditReview)).one()
         assert r.reviewer == "lenjo54" and r.finding == "Inga avvikelser"
+    assert entries(ctx)[-1].action == "stickprov"
     with pytest.raises(UserError):
         auditlog.search(ctx, staff(ctx, "danan12"))  # only administrators review
-    assert entries(ctx)[-1].action == "stickprov"
 
 
 def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -180,3 +180,70 @@ def test_r24_log_review_filters_by_time_and_part_of_unit(ctx: Context, places: P
     assert [r.action for r in rows] == ["öppna ärende"]
     with pytest.raises(UserError, match="inget datum"):
         auditlog.search(ctx, lena, since_text="igår")
+
+
+def _last(ctx: Context) -> AuditEntry:
+    return entries(ctx)[-1]
+
+
+def test_r24_r05_a_refused_log_search_is_logged(ctx: Context, places: Places) -> None:
+    with pytest.raises(UserError, match="administrationsgruppen"):
+        auditlog.search(ctx, staff(ctx, "danan12"), patient="20000125-2386")
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("danan12", "logguppföljning", "nekad")
+    assert "administrationsgruppen" in e.detail
+    assert audit.verify(ctx).ok
+
+
+def test_r24_r05_a_refused_sample_check_is_logged(ctx: Context, places: Places) -> None:
+    with pytest.raises(UserError, match="administrationsgruppen"):
+        auditlog.record_review(ctx, staff(ctx, "marsv3"), "hela loggen", "inga avvikelser")
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("marsv3", "stickprov", "nekad")
+    with Session(ctx.engine) as s:
+        assert s.exec(select(AuditReview)).all() == []
+
+
+def test_r24_r05_a_refused_log_extract_on_the_command_line_is_logged(
+        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui_app.services.identity as identity
+
+    for login in ("danan12", "okänd99"):  # a nurse, and a login that is no staff at all
+        monkeypatch.setattr(identity, "os_login", lambda login=login: login)
+        with pytest.raises(UserError):
+            auditlog.run_audit_cli(ctx, argparse.Namespace(
+                audit_command="export", patient="20000125-2386", output=None), io.StringIO())
+        e = _last(ctx)
+        assert (e.actor, e.action, e.outcome, e.patient_pnr) == (
+            login, "loggutdrag", "nekad", ELIN)
+
+
+def test_r24_r05_a_refused_load_on_the_command_line_is_logged(
+        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import tui_app.services.identity as identity
+    from tui_app.services.seed import require_loader
+
+    monkeypatch.setattr(identity, "os_login", lambda: "danan12")
+    with pytest.raises(UserError, match="administratör"):
+        require_loader(ctx)
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("danan12", "läsa in personal", "nekad")
+    monkeypatch.setattr(identity, "os_login", lambda: "lenjo54")
+    require_loader(ctx)  # an administrator may
+    assert _last(ctx).outcome == "nekad" and _last(ctx).actor == "danan12"
+
+
+def test_r24_r05_a_refused_load_through_the_cli_is_logged(
+        ctx: Context, places: Places, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from tui_app import cli
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'database_url = "{ctx.engine.url}"\ndata_dir = "{ctx.data_dir}"\n')
+    monkeypatch.setenv("LOGNAME", "marsv3")
+    monkeypatch.setenv("USER", "marsv3")
+    monkeypatch.setattr("getpass.getuser", lambda: "marsv3")
+    people = tmp_path / "people.json"
+    people.write_text('{"units": [], "staff": []}')
+    assert cli.main(["--config", str(cfg), "load", str(people)]) == 1
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("marsv3", "läsa in personal", "nekad")

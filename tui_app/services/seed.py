@@ -14,21 +14,25 @@ from tui_app.core.pnr import parse_pnr
 from tui_app.core.rules import deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services.context import Context
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
 
 def require_loader(ctx: Context) -> None:
     """`tui-app load` changes who may do what: only an administrator, or anyone on an empty database."""
+    from tui_app.services.audit import log_refusal
     from tui_app.services.identity import os_login
 
     login = os_login()
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         admins = s.exec(select(Staff).where(Staff.is_admin == True)).all()  # noqa: E712
-        if admins and login not in {a.login for a in admins}:
-            raise InvalidInput(
-                f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
-                "administratör. Be administrationsgruppen 1177 e-tjänster.")
+    if admins and login not in {a.login for a in admins}:
+        exc = InvalidInput(
+            f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
+            "administratör. Be administrationsgruppen 1177 e-tjänster.")
+        log_refusal(ctx, actor=login, action="läsa in personal",  # R05, R24
+                    detail=f"tui-app load: {exc.message}")
+        raise exc
 
 
 def load_file(ctx: Context, path: Path, *, with_cases: bool = False) -> dict[str, int]:
