@@ -218,3 +218,16 @@ def test_r24_the_key_file_can_be_configured(ctx: Context, tmp_path: Path) -> Non
     assert verify_cli(ctx)[0] == 0
     assert (tmp_path / "vault" / "logg.key").is_file()
     assert list((tmp_path / "vault").glob("checkpoints-*.log"))
+
+
+def test_r24_two_verifies_at_once_never_leave_a_checkpoint_going_back(ctx: Context) -> None:
+    busy_log(ctx)
+    early = audit._walk(ctx, None)[0]  # one verify has walked the log ...
+    send(ctx)
+    assert audit.verify(ctx).ok  # ... a later one walks further and signs first ...
+    conn = attacker(ctx)
+    first = conn.execute("SELECT hash FROM audit_entry WHERE seq = 1").fetchone()[0]
+    conn.close()
+    anchor.write(ctx, early.head_seq, early.head_hash, first, "2026-06-04T08:00:00+00:00")
+    assert audit.verify(ctx).ok  # ... and the slower one's older head is not appended after it
+    assert len(anchor.checkpoint_file(ctx).read_text().splitlines()) == 1
