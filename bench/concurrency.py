@@ -192,8 +192,9 @@ def main() -> int:
         n_err = sum(errors.values())
         total_ops += len(every)
         total_err += n_err
-        print(f"\n{role}s: {len(every)} operations, {n_err} errors "
-              f"({100 * n_err / max(1, len(every)):.2f} %), p95 {1000 * _pct(every, 0.95):.0f} ms")
+        tries = sum(len(v) for v in times.values())  # the operations and each process's start
+        print(f"\n{role}s: {len(every)} operations, {n_err} errors in {tries} tries "
+              f"({100 * n_err / max(1, tries):.2f} %), p95 {1000 * _pct(every, 0.95):.0f} ms")
         for name in sorted(times):
             v = times[name]
             print(f"  {name:<14} {len(v):>6}  median {1000 * statistics.median(v):>7.1f} ms  "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -219,7 +220,7 @@ def test_r24_r05_a_refused_log_extract_on_the_command_line_is_logged(
 
 
 def test_r24_r05_a_refused_load_on_the_command_line_is_logged(
-        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
     import tui_app.services.identity as identity
     from tui_app.services.seed import require_loader
 
@@ -234,7 +235,7 @@ def test_r24_r05_a_refused_load_on_the_command_line_is_logged(
 
 
 def test_r24_r05_a_refused_load_through_the_cli_is_logged(
-        ctx: Context, places: Places, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        ctx: Context, places: Places, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tui_app import cli
 
     cfg = tmp_path / "config.toml"
@@ -247,3 +248,42 @@ def test_r24_r05_a_refused_load_through_the_cli_is_logged(
     assert cli.main(["--config", str(cfg), "load", str(people)]) == 1
     e = _last(ctx)
     assert (e.actor, e.action, e.outcome) == ("marsv3", "läsa in personal", "nekad")
+
+
+async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full(
+        ctx: Context, places: Places) -> None:
+    from tests.test_snapshots import screen_text
+    from tests.test_ui_flow import settle
+    from tui_app.ui.app import build_app
+    from tui_app.ui.screens.auditlog import AuditScreen, EntryScreen
+
+    number, _, _ = case_with_files(ctx)
+    with pytest.raises(NotFound):
+        open_case(ctx, staff(ctx, "karjo7"), number)  # refused: the newest entry
+    audit.log_refusal(ctx, actor="danan12", action="ladda ner", unit_code="REUM-SKO",
+                      patient_pnr=ELIN, case_id=number,
+                      detail="R16: fil \x1b[31mröd\x1b[0m.jpg " + "lång förklaring " * 20)
+    app = build_app(ctx, staff(ctx, "lenjo54"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        row = next(line for line in lines if "karjo7" in line)
+        assert "✗ NEKAD öppna ärende" in row and "20000125-2386" in row
+        assert "\x1b" not in text
+        await pilot.press("enter")  # the newest entry: the refused download with a long detail
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+        shown = screen_text(app)
+        for want in ("Enhet:   REUM-SKO", "Patient: 20000125-2386", f"Ärende:  {number}",
+                     "Åtgärd:  ladda ner", "Utfall:  nekad (✗)", "Vem:     danan12",
+                     "\\x1b[31mröd\\x1b[0m.jpg"):
+            assert want in shown, want
+        assert "\x1b" not in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)

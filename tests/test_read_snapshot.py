@@ -52,7 +52,8 @@ def test_r24_verify_runs_while_a_colleague_is_writing(ctx: Context) -> None:
     assert report.ok and report.entries >= 1
 
 
-def test_r24_verify_never_holds_the_write_lock(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r24_verify_never_holds_the_write_lock(ctx: Context,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(3):
         send(ctx)
     wrote: list[int] = []
@@ -75,7 +76,8 @@ def test_r24_verify_never_holds_the_write_lock(ctx: Context, monkeypatch: pytest
     assert wrote == [1]
 
 
-def test_r24_verify_reads_plain_rows_in_batches(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r24_verify_reads_plain_rows_in_batches(ctx: Context,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(5):
         send(ctx)
     monkeypatch.setattr(audit, "BATCH", 2)  # several pages, each read and dropped

@@ -91,7 +91,8 @@ def _at_text(value: object) -> str:
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         raise ValueError(value)
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat()
 
 
 def _damaged(conn: Connection) -> str:

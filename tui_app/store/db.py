@@ -93,11 +93,41 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine
             conn.exec_driver_sql("BEGIN")
         else:
             # Writers take the write lock at the start, so two sessions never read the same
-            # state and then both write (a WAL snapshot cannot be upgraded; the busy timeout
-            # applies). Writing transactions are short; reads use read_scope.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # state and then both write (a WAL snapshot cannot be upgraded). Writing
+            # transactions are short; reads use read_scope.
+            _begin_immediate(conn.connection.dbapi_connection, busy_timeout_ms)
 
     return engine
+
+
+def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE, waiting up to the busy timeout for the write lock in short, jittered
+    tries. SQLite's own wait sleeps 100 ms at a time after the first 0.3 s, so under many
+    writers a waiter keeps missing the moments the lock is free and can time out behind
+    transactions that each take milliseconds; trying every few ms hands the lock on at once."""
+    import random
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    raw.execute(f"PRAGMA busy_timeout={min(busy_timeout_ms, 10)}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                busy = isinstance(exc, sqlite3.OperationalError) and (
+                    "locked" in str(exc) or "busy" in str(exc))
+                if not busy or time.monotonic() >= deadline:
+                    from sqlalchemy.exc import DBAPIError
+
+                    # As SQLAlchemy itself would raise it (OperationalError for a busy one).
+                    raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) \
+                        from exc
+                time.sleep(random.uniform(0.001, 0.005))
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
 
 
 #: The read-only engine of each SQLite engine made here (closed together with it).
