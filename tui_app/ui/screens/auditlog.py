@@ -43,6 +43,13 @@ def entry_lines(r: LogRow) -> list[tuple[str, str]]:
         ("Utfall", outcome), ("Detalj", r.detail or "–"))]
 
 
+class LogTable(DataTable[Text]):
+    """The log's rows; Enter (shown in the footer) opens the highlighted entry."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Visa post", id="audit_entry",
+                        key_display="Enter")]
+
+
 class EntryScreen(ModalScreen[None]):
     """One access-log entry with every field, the detail wrapped in full."""
 
@@ -58,13 +65,16 @@ class EntryScreen(ModalScreen[None]):
         self.row = row
 
     def compose(self) -> ComposeResult:
-        body = Text()
-        body.append(f"Loggpost {self.row.seq}\n", style="bold")
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")  # a long detail wraps under itself, in full
         for label, value in entry_lines(self.row):
-            body.append(f"{label + ':':<9}", style="bold")
-            body.append(value + "\n")
+            grid.add_row(label + ":", Text(value))
         with VerticalScroll(id="entry"):
-            yield Static(body)
+            yield Static(Text(f"Loggpost {self.row.seq}", style="bold"))
+            yield Static(grid)
             yield Static(Text("Esc eller Enter stänger · pilar bläddrar", style="dim"))
 
     def action_close(self) -> None:
@@ -82,9 +92,8 @@ class AuditScreen(AppScreen):
             "Enter på en rad visar hela posten (enhet, ärende, detalj). k kontrollerar att "
             "loggkedjan är obruten. g registrerar ett stickprov med granskare, datum och resultat.")
     BINDINGS = [
-        Binding("enter", "show_entry", "Visa post", id="audit_entry"),
         Binding("k", "verify", "Kontrollera kedjan", id="audit_verify"),
-        Binding("g", "review", "Registrera stickprov", id="audit_review"),
+        Binding("g", "review", "Stickprov", id="audit_review"),
         Binding("escape", "back", "Tillbaka", id="back"),
     ]
 
@@ -95,7 +104,7 @@ class AuditScreen(AppScreen):
             yield Input(placeholder="Patient ÅÅÅÅMMDD-NNNN", id="f-patient")
             yield Input(placeholder="Enhet", id="f-unit")
             yield Input(placeholder="Från ÅÅÅÅ-MM-DD", id="f-since")
-        yield DataTable(id="log", cursor_type="row")
+        yield LogTable(id="log", cursor_type="row")
         yield StatusLine()
         yield app_footer()
 
@@ -134,11 +143,6 @@ class AuditScreen(AppScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self._show(event.row_key.value)
-
-    def action_show_entry(self) -> None:
-        t = self.query_one(DataTable)
-        if t.row_count:
-            self._show(t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value)
 
     def _show(self, key: str | None) -> None:
         row = self.rows.get(key or "")
