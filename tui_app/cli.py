@@ -112,13 +112,15 @@ def main(argv: list[str] | None = None) -> int:
               "Rätta filen och försök igen.", file=sys.stderr)
         return 1
     except Exception as exc:
+        import sqlite3
+
         from sqlalchemy.exc import SQLAlchemyError
 
-        if not isinstance(exc, SQLAlchemyError):
+        from tui_app.services.errors import explain
+
+        if not isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError):
             raise
-        print(f"tui-app: databasen kunde inte användas ({type(exc).__name__}). Kontrollera "
-              "database_url/data_dir och att ingen annan låser databasen; försök igen.",
-              file=sys.stderr)
+        print(f"tui-app: {explain(exc)}", file=sys.stderr)
         return 1
 
 
@@ -146,13 +148,24 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         from tui_app.services.files import collect_garbage
         from tui_app.services.sweep import close_expired, remove_expired
 
+        from tui_app.services.storeid import StoreMismatch, check_store
+
+        try:
+            check_store(ctx)  # before anything: a sweep on the wrong database deletes nothing
+        except StoreMismatch as exc:
+            print(f"tui-app: {exc.message} Inget raderades.", file=sys.stderr)
+            return 1
         r = close_expired(ctx)
         print(f"Avslutade automatiskt: {r.closed_auto}; avslutade efter svar: {r.closed_answered}")
         g = remove_expired(ctx)
         print(f"Gallrade ärenden (äldre än 2 år): {g.removed_cases}; filer: {g.removed_files}")
         for line in g.still_downloaded:
             print(f"  Nedladdad kopia fanns kvar: {line}")
-        print(f"Städade rester efter avbrutna uppladdningar: {collect_garbage(ctx)}")
+        gc_report = collect_garbage(ctx)
+        print(f"Städade rester efter avbrutna uppladdningar: {gc_report.removed}")
+        if gc_report.unknown:
+            print(f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
+                  "kvar (raderas aldrig automatiskt).")
         return 0
     if cmd == "leftovers":
         from tui_app.services.leftovers import run_leftovers

@@ -151,7 +151,9 @@ def parse_reply(reply: dict[str, Any] | None, path: Path, work_dir: Path | None)
     if reply is None:
         return failure(path)
     if "os_error" in reply:
-        raise OSError(f"Filen kunde inte sparas i {work_dir}: {reply['os_error']}")
+        code = reply.get("errno")  # so the cause (a full disk) can be told in Swedish
+        what = f"Filen kunde inte sparas i {work_dir}: {reply['os_error']}"
+        raise OSError(code, what) if isinstance(code, int) else OSError(what)
     try:
         result = Prepared.from_dict(reply)
     except (KeyError, ValueError, TypeError):

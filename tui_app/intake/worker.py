@@ -99,7 +99,7 @@ def handle(req: dict[str, Any]) -> dict[str, Any]:
     try:
         return store_checked(checked, Path(req["work_dir"])).to_dict()
     except OSError as exc:
-        return {"os_error": f"{type(exc).__name__}: {exc}"}
+        return {"os_error": f"{type(exc).__name__}: {exc}", "errno": exc.errno}
     except (ValueError, TypeError, KeyError, IndexError):
         return Prepared(refused(reasons.DAMAGED, verdict.size, verdict.mime, verdict.sha256)).to_dict()
 

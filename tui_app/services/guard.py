@@ -9,7 +9,6 @@ from tui_app.core.errors import UserError
 from tui_app.services.audit import log_refusal
 from tui_app.services.context import Context
 from tui_app.services.identity import Actor
-from tui_app.store.db import DatabaseBusy
 
 
 @contextmanager
@@ -18,8 +17,6 @@ def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
     try:
         yield
     except UserError as exc:
-        if isinstance(exc, DatabaseBusy):
-            raise  # not a refusal: nothing was decided (and the log would be just as busy)
         about = exc.about
         detail = f"{exc.rule}: {exc.message}" if exc.rule else exc.message
         log_refusal(

@@ -29,18 +29,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from tui_app.core.errors import UserError
 from tui_app.store.migrations import HEAD_REVISION
 
 BUSY_TIMEOUT_MS = 5000
-
-
-class DatabaseBusy(UserError):
-    """The database stayed locked by others longer than the busy timeout; nothing was changed."""
-
-    def __init__(self) -> None:
-        super().__init__("Databasen är upptagen just nu (någon annan sparar något), och det du "
-                         "gjorde blev inte sparat. Vänta en stund och försök igen.")
 
 
 def sqlite_url(path: Path) -> str:
@@ -153,21 +144,6 @@ def _dispose_reader(engine: Engine) -> None:
         reader.dispose()
 
 
-def is_busy(exc: BaseException) -> bool:
-    """True when a database error means "locked by someone else for too long", not a fault."""
-    from sqlalchemy.exc import OperationalError
-
-    if not isinstance(exc, OperationalError):
-        return False
-    orig = exc.orig
-    text_ = str(orig).lower()
-    if "database is locked" in text_ or "database is busy" in text_ or "table is locked" in text_:
-        return True
-    # PostgreSQL: lock_not_available, serialization_failure, deadlock_detected.
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return code in ("55P03", "40001", "40P01")
-
-
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at, or None for an empty database."""
     with engine.connect() as conn:
@@ -198,15 +174,14 @@ def upgrade(engine: Engine) -> bool:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A short writing session (the write lock from its start) that commits on success and
-    rolls back on any error. A database locked by others past the busy timeout is DatabaseBusy."""
+    rolls back on any error. A database still locked by others after the busy timeout raises
+    OperationalError; services.errors.explain says so to the user in Swedish."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except BaseException as exc:
+        except BaseException:
             session.rollback()
-            if is_busy(exc):
-                raise DatabaseBusy() from exc
             raise
 
 
@@ -217,8 +192,6 @@ def read_scope(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()  # ends the snapshot; nothing to write (query_only on SQLite)
-        except BaseException as exc:
+        except BaseException:
             session.rollback()
-            if is_busy(exc):
-                raise DatabaseBusy() from exc
             raise
