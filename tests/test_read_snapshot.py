@@ -12,12 +12,17 @@ import pytest
 from sqlalchemy import event, func
 from sqlmodel import select
 
+from tests import pg
 from tests.conftest import ELIN, send, staff, unit_id
 from tui_app.services import audit, auditlog
 from tui_app.services.cases import draft_message, inbox, open_case, send_case
 from tui_app.services.context import Context
 from tui_app.services.errors import explain
 from tui_app.store.models import AuditEntry, Case
+
+
+#: A colleague holding SQLite's write lock is a raw sqlite3 connection to the file.
+sqlite_only = pytest.mark.skipif(pg.enabled(), reason="SQLite's file lock, taken with sqlite3")
 
 
 def db_file(ctx: Context) -> Path:
@@ -38,13 +43,13 @@ def colleague_writing(ctx: Context) -> Iterator[sqlite3.Connection]:
 
 
 def log_count(ctx: Context) -> int:
-    conn = sqlite3.connect(db_file(ctx))
-    try:
-        return conn.execute("SELECT count(*) FROM audit_entry").fetchone()[0]
-    finally:
-        conn.close()
+    from tui_app.store.db import read_scope
+
+    with read_scope(ctx.engine) as s:
+        return s.exec(select(func.count()).select_from(AuditEntry)).one()
 
 
+@sqlite_only
 def test_r24_verify_runs_while_a_colleague_is_writing(ctx: Context) -> None:
     send(ctx)
     with colleague_writing(ctx):
@@ -52,6 +57,7 @@ def test_r24_verify_runs_while_a_colleague_is_writing(ctx: Context) -> None:
     assert report.ok and report.entries >= 1
 
 
+@sqlite_only
 def test_r24_verify_never_holds_the_write_lock(ctx: Context,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(3):
@@ -95,6 +101,7 @@ def test_r24_verify_reads_plain_rows_in_batches(ctx: Context,
     assert loaded == []  # no ORM object per entry
 
 
+@sqlite_only
 def test_r05_staff_reads_go_on_while_a_colleague_is_writing(ctx: Context) -> None:
     number = send(ctx)
     dan, lena = staff(ctx, "danan12"), staff(ctx, "lenjo54")
@@ -136,6 +143,7 @@ def busy_context(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
     return short
 
 
+@sqlite_only
 def test_r05_a_busy_database_is_a_clear_swedish_message_and_no_refusal(
         ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     dan = staff(ctx, "danan12")
@@ -153,6 +161,7 @@ def test_r05_a_busy_database_is_a_clear_swedish_message_and_no_refusal(
     assert log_count(ctx) == before  # nothing sent, and it is not logged as a refusal
 
 
+@sqlite_only
 async def test_r05_the_nurse_sees_the_busy_message_not_an_operational_error(
         ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     from tui_app.ui.app import build_app
