@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)")
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--output", metavar="MAPP", help="skriv den rensade kopian som skulle sparas")
     c.add_argument("files", nargs="*")
     ld = sub.add_parser("load", help="läs in enheter, personal och patienter från en JSON-fil")
     ld.add_argument("file", type=Path)
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "check":
         from tui_app.intake import run_check_cli
 
-        return run_check_cli((["--json"] if args.json else []) + ["--", *args.files])
+        return run_check_cli((["--json"] if args.json else [])
+                             + (["--output", args.output] if args.output else []) + ["--", *args.files])
     try:
         return _dispatch(cmd, args)
     except UserError as exc:

@@ -7,9 +7,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -22,6 +24,9 @@ from tui_app.services.context import Context
 from tui_app.services.views import FileView
 from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case
+
+if TYPE_CHECKING:
+    from tui_app.intake.sandbox import SandboxConfig
 
 EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "application/pdf": "pdf"}
 STAGING_MAX_AGE_S = 24 * 3600
@@ -56,21 +61,46 @@ def _staging_root(ctx: Context) -> Path:
     return ctx.data_dir / "staging"
 
 
-def stage_files(ctx: Context, sources: list[Path]) -> list[StagedFile]:
+def _storable_name(src: Path) -> str:
+    """The file's name as text that can be stored and shown: bytes that are not UTF-8 (a Latin-1
+    "été", or b"bad\\xff") become U+FFFD, instead of surrogates no database can encode."""
+    return os.fsencode(src.name).decode("utf-8", "replace")
+
+
+def display_name_for(src: Path) -> str:
+    """The name a chosen file will be shown (and stored) under, safe to show."""
+    return safe_display_name(_storable_name(src))
+
+
+def _sandbox(ctx: Context) -> SandboxConfig:
+    """The intake limits, with the worker bound shared by every process of this deployment."""
+    from tui_app.intake.sandbox import SandboxConfig
+
+    return SandboxConfig(slots_dir=ctx.data_dir / "intake-slots")
+
+
+def stage_files(ctx: Context, sources: list[Path],
+                on_wait: Callable[[bool], None] | None = None) -> list[StagedFile]:
     """Check and clean files the patient chose, in one sandboxed worker (R09, R10).
 
-    A refusal is a StagedFile too; its reason says what is wrong and what to do.
+    A refusal is a StagedFile too; its reason says what is wrong and what to do. `on_wait(True)`
+    is called when the check waits for a free intake worker (the server's bound), and
+    `on_wait(False)` when it starts.
     """
     from tui_app.intake import prepare_many
 
     batch = _staging_root(ctx) / uuid.uuid4().hex
     batch.mkdir(parents=True, mode=0o700)
-    results = prepare_many(sources, batch)
+    try:
+        results = prepare_many(sources, batch, _sandbox(ctx), on_wait)
+    finally:
+        _remove_empty(batch)  # nothing accepted: no folder left behind
     out = []
     for src, p in zip(sources, results):
         v = p.verdict
         out.append(StagedFile(
-            token=uuid.uuid4().hex, original_name=src.name, accepted=v.accepted, reason=v.reason,
+            token=uuid.uuid4().hex, original_name=_storable_name(src), accepted=v.accepted,
+            reason=v.reason,
             mime=p.stored_mime or v.mime, original_size=v.size, sha256_original=v.sha256,
             stored_path=p.stored_path, stored_sha256=p.stored_sha256, thumb_path=p.thumbnail_path,
             width=v.width, height=v.height, pages=v.pages,
@@ -78,9 +108,10 @@ def stage_files(ctx: Context, sources: list[Path]) -> list[StagedFile]:
     return out
 
 
-def stage_file(ctx: Context, source: Path) -> StagedFile:
+def stage_file(ctx: Context, source: Path,
+               on_wait: Callable[[bool], None] | None = None) -> StagedFile:
     """Check and clean one chosen file (see stage_files)."""
-    return stage_files(ctx, [source])[0]
+    return stage_files(ctx, [source], on_wait)[0]
 
 
 def discard_staged(ctx: Context, staged: StagedFile) -> None:
@@ -193,6 +224,7 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
     staged = [f for f in files if isinstance(f, StagedFile)]
     check_reply_files(staged)
     placed: list[Path] = []
+    moved: list[tuple[Path, Path]] = []  # (stored, staged) to put back if the reply fails
     try:
         for f in staged:
             if f.stored_path is None or f.stored_sha256 is None or f.mime is None:
@@ -205,12 +237,14 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
                 raise UserError("En fil saknas i förberedelsen. Välj filen igen.")
             key = _place(ctx, f.stored_path, r.key)
             placed.append(ctx.files_dir / key)
+            moved.append((ctx.files_dir / key, f.stored_path))
             if (intent := s.get(UploadIntent, r.key)) is not None:
                 s.delete(intent)
             thumb_key = None
             if r.thumb_key and f.thumb_path is not None and f.thumb_path.is_file():
                 thumb_key = _place(ctx, f.thumb_path, r.thumb_key)
                 placed.append(ctx.files_dir / thumb_key)
+                moved.append((ctx.files_dir / thumb_key, f.thumb_path))
             if r.thumb_key and (intent := s.get(UploadIntent, r.thumb_key)) is not None:
                 s.delete(intent)
             s.add(Attachment(
@@ -222,7 +256,14 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
             ))
         s.flush()
     except BaseException:
-        for p in placed:  # the transaction rolls back: take the files back out too
+        # The transaction rolls back: take the files back out, to staging, so that sending
+        # again works (the files are still the checked ones).
+        for stored, staged_path in moved:
+            try:
+                os.replace(stored, staged_path)
+            except OSError:
+                stored.unlink(missing_ok=True)
+        for p in placed:
             p.unlink(missing_ok=True)
         raise
     for f in staged:
