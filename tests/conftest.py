@@ -25,6 +25,12 @@ SARA = "198505152382"  # not activated on 1177
 JOHAN = "197803082374"  # no care relation with Reumatologi
 
 
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The access log's key and checkpoints (XDG state dir) never land in the real home."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 6, 4, 7, 48, tzinfo=UTC))  # 09:48 Swedish summer time

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -97,9 +98,9 @@ def test_r24_admin_reviews_and_records_sample_checks(ctx: Context, places: Place
     with Session(ctx.engine) as s:
         r = s.exec(select(AuditReview)).one()
         assert r.reviewer == "lenjo54" and r.finding == "Inga avvikelser"
+    assert entries(ctx)[-1].action == "stickprov"
     with pytest.raises(UserError):
         auditlog.search(ctx, staff(ctx, "danan12"))  # only administrators review
-    assert entries(ctx)[-1].action == "stickprov"
 
 
 def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -180,3 +181,110 @@ def test_r24_log_review_filters_by_time_and_part_of_unit(ctx: Context, places: P
     assert [r.action for r in rows] == ["öppna ärende"]
     with pytest.raises(UserError, match="inget datum"):
         auditlog.search(ctx, lena, since_text="igår")
+
+
+def _last(ctx: Context) -> AuditEntry:
+    return entries(ctx)[-1]
+
+
+def test_r24_r05_a_refused_log_search_is_logged(ctx: Context, places: Places) -> None:
+    with pytest.raises(UserError, match="administrationsgruppen"):
+        auditlog.search(ctx, staff(ctx, "danan12"), patient="20000125-2386")
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("danan12", "logguppföljning", "nekad")
+    assert "administrationsgruppen" in e.detail
+    assert audit.verify(ctx).ok
+
+
+def test_r24_r05_a_refused_sample_check_is_logged(ctx: Context, places: Places) -> None:
+    with pytest.raises(UserError, match="administrationsgruppen"):
+        auditlog.record_review(ctx, staff(ctx, "marsv3"), "hela loggen", "inga avvikelser")
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("marsv3", "stickprov", "nekad")
+    with Session(ctx.engine) as s:
+        assert s.exec(select(AuditReview)).all() == []
+
+
+def test_r24_r05_a_refused_log_extract_on_the_command_line_is_logged(
+        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui_app.services.identity as identity
+
+    for login in ("danan12", "okänd99"):  # a nurse, and a login that is no staff at all
+        monkeypatch.setattr(identity, "os_login", lambda login=login: login)
+        with pytest.raises(UserError):
+            auditlog.run_audit_cli(ctx, argparse.Namespace(
+                audit_command="export", patient="20000125-2386", output=None), io.StringIO())
+        e = _last(ctx)
+        assert (e.actor, e.action, e.outcome, e.patient_pnr) == (
+            login, "loggutdrag", "nekad", ELIN)
+
+
+def test_r24_r05_a_refused_load_on_the_command_line_is_logged(
+        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui_app.services.identity as identity
+    from tui_app.services.seed import require_loader
+
+    monkeypatch.setattr(identity, "os_login", lambda: "danan12")
+    with pytest.raises(UserError, match="administratör"):
+        require_loader(ctx)
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("danan12", "läsa in personal", "nekad")
+    monkeypatch.setattr(identity, "os_login", lambda: "lenjo54")
+    require_loader(ctx)  # an administrator may
+    assert _last(ctx).outcome == "nekad" and _last(ctx).actor == "danan12"
+
+
+def test_r24_r05_a_refused_load_through_the_cli_is_logged(
+        ctx: Context, places: Places, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui_app import cli
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'database_url = "{ctx.engine.url}"\ndata_dir = "{ctx.data_dir}"\n')
+    monkeypatch.setenv("LOGNAME", "marsv3")
+    monkeypatch.setenv("USER", "marsv3")
+    monkeypatch.setattr("getpass.getuser", lambda: "marsv3")
+    people = tmp_path / "people.json"
+    people.write_text('{"units": [], "staff": []}')
+    assert cli.main(["--config", str(cfg), "load", str(people)]) == 1
+    e = _last(ctx)
+    assert (e.actor, e.action, e.outcome) == ("marsv3", "läsa in personal", "nekad")
+
+
+async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full(
+        ctx: Context, places: Places) -> None:
+    from tests.test_snapshots import screen_text
+    from tests.test_ui_flow import settle
+    from tui_app.ui.app import build_app
+    from tui_app.ui.screens.auditlog import AuditScreen, EntryScreen
+
+    number, _, _ = case_with_files(ctx)
+    with pytest.raises(NotFound):
+        open_case(ctx, staff(ctx, "karjo7"), number)  # refused: the newest entry
+    audit.log_refusal(ctx, actor="danan12", action="ladda ner", unit_code="REUM-SKO",
+                      patient_pnr=ELIN, case_id=number,
+                      detail="R16: fil \x1b[31mröd\x1b[0m.jpg " + "lång förklaring " * 20)
+    app = build_app(ctx, staff(ctx, "lenjo54"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        assert "Enter Visa post" in lines[-1] and lines[-1].rstrip().endswith("f1 Hjälp")
+        row = next(line for line in lines if "karjo7" in line)
+        assert "✗ NEKAD öppna ärende" in row and "20000125-2386" in row
+        assert "\x1b" not in text
+        await pilot.press("enter")  # the newest entry: the refused download with a long detail
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+        shown = screen_text(app)
+        for want in ("Enhet:   REUM-SKO", "Patient: 20000125-2386", f"Ärende:  {number}",
+                     "Åtgärd:  ladda ner", "Utfall:  nekad (✗)", "Vem:     danan12",
+                     "\\x1b[31mröd\\x1b[0m.jpg"):
+            assert want in shown, want
+        assert "\x1b" not in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)

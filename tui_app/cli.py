@@ -86,6 +86,9 @@ def make_demo_context(data_dir: Path, *, fresh: bool = True):  # type: ignore[no
     existed = db.exists()
     ctx = open_context(sqlite_url(db), data_dir, demo=True)
     if not existed:
+        from tui_app.services.anchor import forget
+
+        forget(ctx)  # a new demo log on purpose: the old one's checkpoints no longer apply
         load_file(ctx, demo_data_file(), with_cases=True)
     return ctx
 

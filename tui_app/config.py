@@ -50,6 +50,10 @@ class Settings:
     graphics: str = "auto"
     """Previews: "auto" asks the terminal; "sixel", "kitty" or "text" (characters) decide."""
 
+    audit_key_file: Path | None = None
+    """The access log's HMAC key (R24; 0600, never in the database); checkpoints lie next to it.
+    Default: the app account's state directory, ~/.local/state/tui_app/audit/audit.key."""
+
     @property
     def url(self) -> str:
         """The database URL in force."""

@@ -12,7 +12,7 @@ from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor, UnitInfo, require_admin
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Membership, Patient, Staff, Unit
 
 
@@ -32,14 +32,14 @@ class StaffRow:
 
 def units(ctx: Context) -> list[UnitInfo]:
     """All units."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         return [UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
                 for u in s.exec(select(Unit).order_by(Unit.name)).all() if u.id is not None]
 
 
 def staff_rows(ctx: Context) -> list[StaffRow]:
     """All staff members."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         member: dict[int, list[int]] = {}
         for staff_id, unit_id in s.exec(select(Membership.staff_id, Membership.unit_id)).all():
             member.setdefault(staff_id, []).append(unit_id)

@@ -16,8 +16,9 @@ from tui_app.core.errors import UserError
 from tui_app.core.pnr import parse_pnr
 from tui_app.services import audit
 from tui_app.services.context import Context
+from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor, require_admin
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import AuditEntry, AuditReview
 
 PAGE = 500
@@ -57,10 +58,17 @@ def parse_day(text: str) -> datetime | None:
 def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", unit: str = "",
            since: datetime | None = None, until: datetime | None = None,
            since_text: str = "") -> list[LogRow]:
-    """Log entries matching the filters, newest first; the review itself is logged (R24)."""
+    """Log entries matching the filters, newest first; the review, or its refusal, is logged
+    (R05, R24). The reading is a snapshot that never waits for staff at work."""
+    with refusals_logged(ctx, actor, "logguppföljning"):
+        return _search(ctx, actor, staff, patient, unit, since, until, since_text)
+
+
+def _search(ctx: Context, actor: Actor, staff: str, patient: str, unit: str,
+            since: datetime | None, until: datetime | None, since_text: str) -> list[LogRow]:
     pnr = parse_pnr(patient).digits if patient.strip() else ""
     since = since or parse_day(since_text)
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         require_admin(s, actor)
         stmt = select(AuditEntry)
         if staff.strip():
@@ -74,19 +82,25 @@ def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", un
             stmt = stmt.where(col(AuditEntry.at) >= since)
         if until:
             stmt = stmt.where(col(AuditEntry.at) < until)
-        rows = s.exec(stmt.order_by(col(AuditEntry.seq).desc()).limit(PAGE)).all()
+        rows = [_row(e) for e in s.exec(stmt.order_by(col(AuditEntry.seq).desc())
+                                        .limit(PAGE)).all()]
+    with session_scope(ctx.engine) as s:  # shown only once the review is logged (R24)
         audit.append(s, at=ctx.now(), actor=actor.audit_name, action="logguppföljning",
                      patient_pnr=pnr or None,
                      detail=f"sökning personal={staff!r} patient={pnr!r} enhet={unit!r}")
-        return [LogRow(e.seq, e.at, e.actor, e.unit_code or "", e.patient_pnr or "", e.case_id,
-                       e.action, e.outcome, e.detail) for e in rows]
+    return rows
+
+
+def _row(e: AuditEntry) -> LogRow:
+    return LogRow(e.seq, e.at, e.actor, e.unit_code or "", e.patient_pnr or "", e.case_id,
+                  e.action, e.outcome, e.detail)
 
 
 def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:
     """Record a systematic sample check: reviewer, date, what was checked, the finding."""
     if not finding.strip():
         raise UserError("Skriv vad granskningen visade (till exempel 'inga avvikelser').")
-    with session_scope(ctx.engine) as s:
+    with refusals_logged(ctx, actor, "stickprov"), session_scope(ctx.engine) as s:
         require_admin(s, actor)
         s.add(AuditReview(reviewer=actor.login, reviewed_at=ctx.now(), scope=scope[:300],
                           finding=finding.strip()[:2000]))
@@ -96,34 +110,33 @@ def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:
 
 def reviews(ctx: Context) -> list[AuditReview]:
     """Recorded sample checks, newest first."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         return list(s.exec(select(AuditReview).order_by(col(AuditReview.reviewed_at).desc())).all())
 
 
 def patient_extract(ctx: Context, pnr_text: str) -> list[LogRow]:
     """Every logged access to one patient's data (unit and time), oldest first (PDL 8 kap.)."""
     pnr = parse_pnr(pnr_text).digits
-    with session_scope(ctx.engine) as s:
-        rows = s.exec(select(AuditEntry).where(AuditEntry.patient_pnr == pnr)
-                      .order_by(col(AuditEntry.seq))).all()
-        return [LogRow(e.seq, e.at, e.actor, e.unit_code or "", e.patient_pnr or "", e.case_id,
-                       e.action, e.outcome, e.detail) for e in rows]
+    with read_scope(ctx.engine) as s:
+        return [_row(e) for e in s.exec(select(AuditEntry).where(AuditEntry.patient_pnr == pnr)
+                                        .order_by(col(AuditEntry.seq))).all()]
 
 
 def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int:  # type: ignore[no-untyped-def]
     """`tui-app audit verify` and `tui-app audit export --patient PNR [--output FILE]`."""
     if args.audit_command == "verify":
-        r = audit.verify(ctx)
-        if r.ok:
-            print(f"Loggkedjan är obruten: {r.entries} poster.", file=out)
-            return 0
-        print(f"Loggkedjan är BRUTEN vid post {r.broken_at}: {r.problem}.", file=out)
-        return 1
+        return _verify_cli(ctx, out)
     from tui_app.services.identity import os_login, staff_by_login
 
-    me = staff_by_login(ctx, os_login())
-    with session_scope(ctx.engine) as s:
-        require_admin(s, me)  # a patient's log extract is not for everyone
+    login = os_login()
+    try:
+        me = staff_by_login(ctx, login)
+        with read_scope(ctx.engine) as s:
+            require_admin(s, me)  # a patient's log extract is not for everyone
+    except UserError as exc:  # who tried to read whose log is itself logged (R05, R24)
+        audit.log_refusal(ctx, actor=login, action="loggutdrag", patient_pnr=_pnr_or_none(
+            args.patient), detail=f"tui-app audit export: {exc.message}")
+        raise
     rows = patient_extract(ctx, args.patient)
     target = args.output.open("w", newline="", encoding="utf-8") if args.output else out
     w = csv.writer(target, delimiter=";")
@@ -136,4 +149,26 @@ def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int
     with session_scope(ctx.engine) as s:
         audit.append(s, at=ctx.now(), actor=os_login(), action="loggutdrag",
                      patient_pnr=parse_pnr(args.patient).digits, detail=f"{len(rows)} poster")
+    return 0
+
+
+def _pnr_or_none(text: str) -> str | None:
+    try:
+        return parse_pnr(text).digits
+    except UserError:
+        return None
+
+
+def _verify_cli(ctx: Context, out) -> int:  # type: ignore[no-untyped-def]
+    """`tui-app audit verify`: the verdict, the head to keep elsewhere, and the checkpoints."""
+    r = audit.verify(ctx)
+    if not r.ok:
+        where = f" vid post {r.broken_at}" if r.broken_at is not None else ""
+        print(f"Loggkedjan är BRUTEN{where}: {r.problem}.", file=out)
+        return 1
+    print(f"Loggkedjan är obruten: {r.entries} poster.", file=out)
+    print(f"Huvud: post {r.head_seq}, hash {r.head_hash}", file=out)
+    print(f"Kontrollpunkter: {r.anchor}.", file=out)
+    print("Spara raden Huvud någon annanstans: en senare kontroll ska visa samma post och hash "
+          "eller en längre logg.", file=out)
     return 0

@@ -20,7 +20,7 @@ from tui_app.services.identity import Actor, deactivated
 from tui_app.services.views import (
     CaseView, Draft, InboxRow, PatientInfo, broken_inbox_row, inbox_row,
 )
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Dr
     """Check R01–R05 for sending to this patient from this unit, and return the template to edit."""
     with refusals_logged(ctx, actor, "nytt ärende"):
         pnr = parse_pnr(pnr_text, ctx.now().date())
-        with session_scope(ctx.engine) as s:
+        with read_scope(ctx.engine) as s:
             _own_unit(s, actor, unit_id)
             unit = s.get(Unit, unit_id)
             assert unit is not None
@@ -133,7 +133,7 @@ def inbox(
 ) -> list[InboxRow]:
     """The cases of the actor's own units (R05), newest first, filtered and searched."""
     now = ctx.now()
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         require_active(s, actor)  # not logged: a list refreshed every few seconds, no patient data
         stmt = (
             select(Case, Patient, Unit)
@@ -271,10 +271,12 @@ def open_case(ctx: Context, actor: Actor, case_id: int, *, log_access: bool = Tr
 
     `log_access=False` is for redrawing a case already open after the actor's own logged action.
     """
-    with refusals_logged(ctx, actor, "öppna ärende"), session_scope(ctx.engine) as s:
-        case, unit, p = load_case_for_staff(s, actor, case_id)
-        view = build_case_view(s, ctx.now(), case, unit, p)
-        if log_access:
-            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="öppna ärende",
-                         unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id)
+    with refusals_logged(ctx, actor, "öppna ärende"):
+        with read_scope(ctx.engine) as s:  # the reading never waits for writers
+            case, unit, p = load_case_for_staff(s, actor, case_id)
+            view = build_case_view(s, ctx.now(), case, unit, p)
+        if log_access:  # then a short write; shown only once the access is logged (R24)
+            with session_scope(ctx.engine) as s:
+                audit.append(s, at=ctx.now(), actor=actor.audit_name, action="öppna ärende",
+                             unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id)
         return view

@@ -15,7 +15,7 @@ from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor
 from tui_app.services.views import CaseView, MessageView, PatientInfo
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import Case, Message, Patient, Unit
 
 
@@ -52,7 +52,7 @@ def build_case_view(s: Session, now: datetime, case: Case, unit: Unit, p: Patien
 
 def patient_cases(ctx: Context, actor: Actor) -> list[CaseView]:
     """The demo patient's own cases, newest first (what 1177's inbox would list)."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         out = []
         rows = s.exec(select(Case, Unit).join(Unit, col(Unit.id) == col(Case.unit_id))
                       .where(Case.patient_id == actor.patient_id)

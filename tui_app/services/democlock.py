@@ -7,7 +7,7 @@ from datetime import timedelta
 from tui_app.core.clock import SystemClock
 from tui_app.core.errors import UserError
 from tui_app.services.context import Context
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import Setting
 
 KEY = "demo_clock_offset_seconds"
@@ -15,7 +15,7 @@ KEY = "demo_clock_offset_seconds"
 
 def load_offset(ctx: Context) -> timedelta:
     """The stored demo offset (zero when none)."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         row = s.get(Setting, KEY)
         return timedelta(seconds=float(row.value)) if row else timedelta()
 

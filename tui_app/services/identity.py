@@ -10,7 +10,7 @@ from tui_app.core.errors import NotFound, RuleViolation, UserError
 from tui_app.core.pnr import Pnr
 from tui_app.services.actor import Actor, UnitInfo, os_login, staff_actor  # noqa: F401  (re-exported)
 from tui_app.services.context import Context
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope
 from tui_app.store.models import Membership, Patient, Staff, Unit
 
 
@@ -30,7 +30,7 @@ def _staff_actor(s: object, staff: Staff) -> Actor:
 
 def staff_by_login(ctx: Context, login: str) -> Actor:
     """The staff member with this login, or NotFound with a clear refusal."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         staff = s.exec(select(Staff).where(Staff.login == login)).first()
         if staff is None:
             raise NotFound(
@@ -44,7 +44,7 @@ def staff_by_login(ctx: Context, login: str) -> Actor:
 
 def patient_actor(ctx: Context, patient_id: int) -> Actor:
     """A demo patient acting in 1177's patient view."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         p = s.get(Patient, patient_id)
         if p is None:
             raise NotFound("Patienten finns inte.")
@@ -70,7 +70,7 @@ class SignInChoice:
 def sign_in_choices(ctx: Context) -> list[SignInChoice]:
     """Everyone a trainer may act as in demo mode."""
     out: list[SignInChoice] = []
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         for st in s.exec(select(Staff).order_by(col(Staff.is_admin), Staff.first_name)).all():
             actor = _staff_actor(s, st)
             units = ", ".join(u.name for u in actor.units) or "ingen enhet"

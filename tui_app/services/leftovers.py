@@ -9,13 +9,13 @@ from sqlmodel import select
 
 from tui_app.services import audit
 from tui_app.services.context import Context
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import Attachment, Download
 
 
 def known_checksums(ctx: Context) -> tuple[set[str], set[int]]:
     """SHA-256 sums (and sizes) of every stored patient file and every downloaded copy."""
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         sums = set(s.exec(select(Attachment.sha256_stored)).all())
         sums |= set(s.exec(select(Attachment.sha256_original)).all())
         sums |= set(s.exec(select(Download.sha256)).all())

@@ -19,7 +19,7 @@ from tui_app.core.errors import InvalidInput
 from tui_app.core.rules import deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services.context import Context
-from tui_app.store.db import session_scope
+from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
 if TYPE_CHECKING:
@@ -31,17 +31,21 @@ if TYPE_CHECKING:
 def require_loader(ctx: Context) -> None:
     """`tui-app load` changes who may do what: only an active administrator, or anyone on a
     database that has no administrator at all (the first set-up)."""
+    from tui_app.services.audit import log_refusal
     from tui_app.services.identity import os_login
 
     login = os_login()
-    with session_scope(ctx.engine) as s:
+    with read_scope(ctx.engine) as s:
         admins = s.exec(select(Staff).where(Staff.is_admin == True)).all()  # noqa: E712
-        # A deactivated administrator may not load, but still counts: deactivating every
-        # administrator must not open loading to anyone.
-        if admins and login not in {a.login for a in admins if a.active}:
-            raise InvalidInput(
-                f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
-                "administratör. Be administrationsgruppen 1177 e-tjänster.")
+    # A deactivated administrator may not load, but still counts: deactivating every
+    # administrator must not open loading to anyone.
+    if admins and login not in {a.login for a in admins if a.active}:
+        exc = InvalidInput(
+            f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
+            "administratör. Be administrationsgruppen 1177 e-tjänster.")
+        log_refusal(ctx, actor=login, action="läsa in personal",  # R05, R24
+                    detail=f"tui-app load: {exc.message}")
+        raise exc
 
 
 def load_file(ctx: Context, path: Path, *, with_cases: bool = False) -> dict[str, int]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,32 +39,109 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
     """Build an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if busy_timeout_ms is None:
+        busy_timeout_ms = BUSY_TIMEOUT_MS
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-        )
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not pysqlite, say when a transaction begins (see _begin).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            # Writers take the write lock at the start, so two sessions never read the same state
-            # and then both write (a WAL snapshot cannot be upgraded; the busy timeout applies).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        engine = _sqlite_engine(url, busy_timeout_ms, read_only=False)
+        if engine.url.database in (None, "", ":memory:"):
+            return engine  # a second engine would see another, empty, database
+        # Reads get their own engine (and connections) that only ever read: see read_scope.
+        reader = _sqlite_engine(url, busy_timeout_ms, read_only=True)
+        with _READERS_LOCK:
+            _READERS[engine] = reader
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, say when a transaction begins (see _begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if read_only:
+            # A write through the read engine is a bug: it fails at once instead of taking
+            # the write lock in the middle of a snapshot (where it could only fail later).
+            cur.execute("PRAGMA query_only=ON")
+        else:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        if read_only:
+            # A deferred transaction: a WAL read snapshot from the first SELECT on, taking no
+            # lock writers wait for, so a long read (audit verify) never blocks staff.
+            conn.exec_driver_sql("BEGIN")
+        else:
+            # Writers take the write lock at the start, so two sessions never read the same
+            # state and then both write (a WAL snapshot cannot be upgraded). Writing
+            # transactions are short; reads use read_scope.
+            _begin_immediate(conn.connection.dbapi_connection, busy_timeout_ms)
+
+    return engine
+
+
+def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE, waiting up to the busy timeout for the write lock in short, jittered
+    tries. SQLite's own wait sleeps 100 ms at a time after the first 0.3 s, so under many
+    writers a waiter keeps missing the moments the lock is free and can time out behind
+    transactions that each take milliseconds; trying every few ms hands the lock on at once."""
+    import random
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    raw.execute(f"PRAGMA busy_timeout={min(busy_timeout_ms, 10)}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                busy = isinstance(exc, sqlite3.OperationalError) and (
+                    "locked" in str(exc) or "busy" in str(exc))
+                if not busy or time.monotonic() >= deadline:
+                    from sqlalchemy.exc import DBAPIError
+
+                    # As SQLAlchemy itself would raise it (OperationalError for a busy one).
+                    raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) \
+                        from exc
+                time.sleep(random.uniform(0.001, 0.005))
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+
+
+#: The read-only engine of each SQLite engine made here (closed together with it).
+_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_READERS_LOCK = threading.Lock()
+
+
+def _reader(engine: Engine) -> Engine:
+    """The engine reads go through: a read-only twin for SQLite, a read-only snapshot elsewhere."""
+    if engine.dialect.name != "sqlite":
+        # PostgreSQL: one snapshot for the whole read, and no writes through it.
+        return engine.execution_options(isolation_level="REPEATABLE READ",
+                                         postgresql_readonly=True)
+    with _READERS_LOCK:
+        return _READERS.get(engine, engine)  # an engine not made by make_engine reads as it writes
+
+
+@event.listens_for(Engine, "engine_disposed")
+def _dispose_reader(engine: Engine) -> None:
+    with _READERS_LOCK:
+        reader = _READERS.get(engine)
+    if reader is not None:
+        reader.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -94,11 +173,25 @@ def upgrade(engine: Engine) -> bool:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A short session that commits on success and rolls back on any error."""
+    """A short writing session (the write lock from its start) that commits on success and
+    rolls back on any error. A database still locked by others after the busy timeout raises
+    OperationalError; services.errors.explain says so to the user in Swedish."""
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session that only reads, in one snapshot, and never waits for or blocks writers."""
+    with Session(_reader(engine), expire_on_commit=False, autoflush=False) as session:
+        try:
+            yield session
+            session.commit()  # ends the snapshot; nothing to write (query_only on SQLite)
         except BaseException:
             session.rollback()
             raise
