@@ -89,9 +89,11 @@ class TuiApp(App[None]):
         if not self.ctx.demo:
             self.exit()
             return
-        self.actor = None
+        # The signed-in screens leave the stack first; only then is nobody signed in. Each
+        # screen keeps the actor it was built for (ui.base.SessionMixin) until it is removed.
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        self.actor = None
 
     def action_command_palette(self) -> None:
         """F10: the current screen's actions, searchable, in Swedish."""
