@@ -22,9 +22,12 @@ HANG_GUARD = 180.0  # seconds: only ever reached when something hangs
 
 
 class PtyApp:
-    """`python -m tui_app ARGS` on a pty of 80x24; `.out` is everything it wrote."""
+    """`python -m tui_app ARGS` (or `python ARGV` with module=None) on a pty of 80x24;
+    `.out` is every byte it wrote to the terminal."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cols: int = 80, rows: int = 24):
+    def __init__(self, args: list[str], env: dict[str, str], cols: int = 80, rows: int = 24,
+                 module: str | None = "tui_app"):
+        argv = [sys.executable, *(["-m", module] if module else []), *args]
         self.out = b""
         self.status: int | None = None
         self.pid, self.fd = pty.fork()
@@ -32,7 +35,7 @@ class PtyApp:
             try:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
                 os.chdir(ROOT)
-                os.execve(sys.executable, [sys.executable, "-m", "tui_app", *args], env)
+                os.execve(sys.executable, argv, env)
             finally:
                 os._exit(127)
         # The terminal's modes before the app touched them (a sane terminal has these after).
