@@ -123,3 +123,42 @@ def test_hostile_file_name_in_the_path_box_after_tab(
     app.read_until(shown.encode(), start)
     out = _close(app)
     assert _forbidden(out) == []
+
+
+def _screen_chars(app) -> str:  # type: ignore[no-untyped-def]
+    """Every character the screen would write as text (the styles are not text)."""
+    update = app.screen._compositor.render_update(full=True)
+    return "".join(seg.text for line in update.strips for strip in line for seg in strip
+                   if not seg.control)
+
+
+async def test_patient_text_and_names_reach_the_screen_made_visible(ctx) -> None:  # type: ignore[no-untyped-def]
+    """A patient's message and a name from a load file, shown to staff: controls made visible."""
+    from sqlmodel import Session, select
+
+    from tests.conftest import ELIN, patient, send, staff
+    from tests.test_ui_flow import settle
+    from tui_app.services.conversation import patient_reply
+    from tui_app.store.models import Patient
+    from tui_app.ui.app import build_app
+
+    with Session(ctx.engine) as s:
+        elin = s.exec(select(Patient).where(Patient.pnr == ELIN)).one()
+        elin.last_name = f"Lund{ESC}]0;NAMEMARK{BEL}"
+        s.add(elin)
+        s.commit()
+    case_id = send(ctx, pnr=ELIN)
+    patient_reply(ctx, patient(ctx, ELIN), case_id,
+                  f"Hej{ESC}[2JBODYMARK{ESC}]52;c;UENMSVBNQVJL{BEL}\u202eRTLO\nrad två")
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inbox = _screen_chars(app)
+        assert "Lund\\x1b" in inbox and ESC not in inbox and BEL not in inbox  # a narrow column
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CaseScreen"
+        shown = _screen_chars(app)
+        assert "BODYMARK" in shown and "NAMEMARK" in shown and "rad två" in shown
+        for bad in (ESC, BEL, "\u202e", "\x9b"):
+            assert bad not in shown, repr(bad)

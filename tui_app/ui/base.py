@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from tui_app.core.errors import UserError
+from tui_app.core.safetext import visible_lines
 
 log = logging.getLogger("tui_app.ui")
 
@@ -47,10 +48,10 @@ class StatusLine(Static):
     """
 
     def show(self, message: str, *, error: bool = False) -> None:
-        """Show a message (plain text, never markup)."""
+        """Show a message (plain text, never markup; what it quotes made visible-safe)."""
         self.set_class(error, "-error")
         self.set_class(not error and bool(message), "-ok")
-        self.update(Text(("✗ " if error else "✓ ") + message if message else ""))
+        self.update(Text(("✗ " if error else "✓ ") + visible_lines(message) if message else ""))
 
     def clear(self) -> None:
         """Empty the line."""
@@ -144,7 +145,7 @@ class ServiceMixin:
         if lines:
             lines.first().show(text, error=True)
         else:
-            screen.notify(text, severity="error", timeout=8, markup=False)
+            screen.notify(visible_lines(text), severity="error", timeout=8, markup=False)
 
     def say(self, text: str) -> None:
         """Show a success message in the status line."""

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from tui_app.core.pnr import parse_pnr
+from tui_app.core.safetext import visible_text
 from tui_app.services import admin
 from tui_app.services.admin import StaffRow
 from tui_app.services.identity import UnitInfo
@@ -72,7 +73,7 @@ class AdminScreen(AppScreen):
         keep = t.cursor_row
         t.clear()
         for r in rows:
-            t.add_row(Text(r.name), yes_no(r.activated_1177), yes_no(r.template_installed))
+            t.add_row(Text(visible_text(r.name)), yes_no(r.activated_1177), yes_no(r.template_installed))
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
 
@@ -83,7 +84,7 @@ class AdminScreen(AppScreen):
         t.clear()
         for r in rows:
             kind = "GK-konto" if r.shared_account else ("Admin" if r.is_admin else "Personligt")
-            t.add_row(Text(f"{r.name} ({r.login})"), Text(kind), yes_no(r.picsara_permission))
+            t.add_row(Text(visible_text(f"{r.name} ({r.login})")), Text(kind), yes_no(r.picsara_permission))
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
 

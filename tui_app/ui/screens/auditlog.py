@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input
 
 from tui_app.core.clock import fmt_datetime
+from tui_app.core.safetext import visible_text
 from tui_app.services import audit, auditlog
 from tui_app.services.auditlog import LogRow
 from tui_app.ui.base import AppScreen, StatusLine
@@ -69,8 +70,8 @@ class AuditScreen(AppScreen):
             if r.detail:
                 what += f": {r.detail}"
             pnr = f"{r.patient_pnr[:8]}-{r.patient_pnr[8:]}" if r.patient_pnr else ""
-            t.add_row(Text(fmt_datetime(r.at)), Text(r.actor), Text(r.unit_code), Text(pnr),
-                      Text(what))
+            t.add_row(Text(fmt_datetime(r.at)), Text(visible_text(r.actor)),
+                      Text(visible_text(r.unit_code)), Text(pnr), Text(visible_text(what)))
         self.say(f"{len(rows)} poster (högst {auditlog.PAGE}, nyaste först).")
 
     def action_verify(self) -> None:

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Select, Static, TextArea
 
+from tui_app.core.safetext import visible_text
 from tui_app.core.template import TEMPLATE_NAME
 from tui_app.services import cases
 from tui_app.services.views import Draft
@@ -106,12 +107,13 @@ class NewCaseScreen(AppScreen):
         else:
             self.query_one(StatusLine).show(
                 "Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka.")
-        self.query_one("#patient", Static).update(Text(
-            f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}"))
+        self.query_one("#patient", Static).update(Text(visible_text(
+            f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}")))
         area = self.query_one("#text", TextArea)
         area.text = draft.text
         self.query_one("#signature", Static).update(
-            Text(f"Signeras: {draft.signature} · dateras när det skickas", style="italic"))
+            Text(f"Signeras: {visible_text(draft.signature)} · dateras när det skickas",
+                 style="italic"))
         self.query_one("#editor").display = True
         area.focus()
         self.refresh_bindings()
@@ -124,8 +126,9 @@ class NewCaseScreen(AppScreen):
                           self.query_one("#text", TextArea).text)
 
     def done_send(self, case_id: int) -> None:
-        self.notify(f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}.",
-                    markup=False)
+        self.notify(visible_text(
+            f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}."),
+            markup=False)
         self.app.pop_screen()
         self.app.screen.call_service("case", cases.open_case, self.ctx, self.actor, case_id)  # type: ignore[attr-defined]
 
