@@ -161,3 +161,23 @@ def test_load_file_with_an_unknown_unit_code_says_which(
     err = capsys.readouterr().err
     assert "'NO-SUCH-UNIT' finns inte" in err and str(bad) in err
     assert "IT-support" not in err
+
+
+def test_an_unwritable_log_never_prints_on_the_terminal(tmp_path: Path) -> None:
+    """A home that cannot hold the log: the crash line still comes, and says the log failed."""
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the state folder should be")
+    script = """
+import logging
+from tui_app import crashlog
+crashlog.setup_logging()
+logging.getLogger('tui_app.test').warning('nowhere to go')
+raise SystemExit(crashlog.report_crash(KeyError('x')))
+"""
+    env = {**os.environ, "XDG_STATE_HOME": str(blocker), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 70
+    assert CRASH_LINE.search(out.stderr) and "Felloggen kunde inte skrivas" in out.stderr
+    assert "Traceback" not in out.stderr and "Logging error" not in out.stderr
+    assert out.stderr.count("\n") == 1

@@ -75,6 +75,16 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
             pass
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
+    failed = False  # set when a record could not be written (a read-only home, a full disk)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        """Never print logging's own traceback on the terminal (it would be drawn over the app)."""
+        self.failed = True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.failed = False
+        super().emit(record)
+
     def doRollover(self) -> None:  # noqa: N802 (logging's name)
         super().doRollover()
         for i in range(1, self.backupCount + 1):  # rotated files keep 0600 (they are renamed)
@@ -144,19 +154,19 @@ def new_error_id() -> str:
 
 def record_crash(error: BaseException, *, where: str = "app") -> Crash:
     """Write the full traceback to the log under a new error id (never to the screen)."""
-    crash = Crash(new_error_id(), datetime.now().astimezone(), logged=False)
+    error_id, at = new_error_id(), datetime.now().astimezone()
     logged = False
     try:
-        log.critical("unexpected error %s (%s) in %s: %s", crash.error_id,
-                     crash.at.isoformat(timespec="seconds"), where, type(error).__name__,
+        log.critical("unexpected error %s (%s) in %s: %s", error_id,
+                     at.isoformat(timespec="seconds"), where, type(error).__name__,
                      exc_info=(type(error), error, error.__traceback__))
         handler = _installed()
         if handler is not None:
             handler.flush()
-            logged = handler.stream is not None and not handler.stream.closed
+            logged = not handler.failed and handler.stream is not None
     except Exception:  # writing the log failed (a full disk): the user is still told the id
         logged = False
-    return Crash(crash.error_id, crash.at, logged)
+    return Crash(error_id, at, logged)
 
 
 def crash_line(crash: Crash) -> str:
