@@ -31,7 +31,17 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, clock: FixedClock) -> Context:
+def ctx(tmp_path: Path, clock: FixedClock, request: pytest.FixtureRequest) -> Context:
+    from tests import pg
+
+    if pg.enabled():
+        # PostgreSQL: a fresh database per test, copied from a migrated, loaded template.
+        url = pg.fresh_database(request)
+        c = open_context(url, tmp_path / "data", clock=clock)
+        yield c
+        close_context(c)
+        pg.drop_database(url)
+        return
     c = open_context(sqlite_url(tmp_path / "t.sqlite"), tmp_path / "data", clock=clock)
     load_file(c, DEMO, with_cases=False)
     yield c

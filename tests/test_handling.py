@@ -288,22 +288,3 @@ def test_two_staff_on_the_same_file_at_once(ctx: Context, places: Places) -> Non
     with Session(ctx.engine) as s:
         a = s.get(Attachment, img)
         assert a is not None and a.decision == "journalförs inte" and a.decided_by == "marsv3"
-
-
-def test_files_left_by_a_crash_are_cleaned_up_later(ctx: Context, places: Places) -> None:
-    import time
-
-    from tui_app.services.files import collect_garbage
-
-    case_with_files(ctx)
-    orphan = ctx.files_dir / "zz" / "orphan.jpg"
-    orphan.parent.mkdir(parents=True)
-    orphan.write_bytes(b"half a file")
-    stale = ctx.data_dir / "staging" / "old"
-    stale.mkdir(parents=True)
-    with Session(ctx.engine) as s:
-        kept = [a.storage_key for a in s.exec(select(Attachment)).all()]
-    assert collect_garbage(ctx, now=time.time()) == 0  # too young: may belong to a reply in flight
-    assert collect_garbage(ctx, now=time.time() + 2 * 86400) == 2
-    assert not orphan.exists() and not stale.exists()
-    assert all((ctx.files_dir / k).exists() for k in kept)

@@ -82,3 +82,52 @@ def test_r09_tui_app_check_command_end_to_end(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=fx.ROOT, check=False)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["accepted"] is True
+
+
+def test_r09_cli_output_writes_exactly_the_cleaned_copies(tmp_path: Path) -> None:
+    import hashlib
+
+    from tui_app.intake import prepare
+
+    src = tmp_path / "src"
+    src.mkdir()
+    pdf = fx.write(src, "brev.pdf", fx.HOSTILE_PDFS["zip-with-exe-in-stream.pdf"][0])
+    jpg = fx.write(src, "foto.jpg", fx.jpeg(exif=fx.exif_gps_orientation()))
+    bad = fx.write(src, "bild.jpg", fx.pil_bytes("WEBP"))
+    out_dir = tmp_path / "rensat"
+    code, out, err = _run(["--json", "--output", str(out_dir), str(pdf), str(jpg), str(bad)])
+    assert code == 1, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["accepted"] for r in rows] == [True, True, False]
+    assert rows[0]["output"] == str(out_dir / "brev.pdf")
+    assert rows[1]["output"] == str(out_dir / "foto.jpg")
+    assert rows[2]["output"] is None
+    assert sorted(p.name for p in out_dir.iterdir()) == ["brev.pdf", "foto.jpg"]  # nothing else
+    # The same bytes the reply path would store (flattening and re-encoding are deterministic).
+    for name, source in (("brev.pdf", pdf), ("foto.jpg", jpg)):
+        stored = prepare(source, tmp_path / "work")
+        written = (out_dir / name).read_bytes()
+        assert hashlib.sha256(written).hexdigest() == stored.stored_sha256
+    assert fx.pixels_only_problems((out_dir / "brev.pdf").read_bytes()) == []
+    assert fx.zip_with_exe() not in (out_dir / "brev.pdf").read_bytes()
+
+
+def test_r09_cli_output_never_overwrites(tmp_path: Path) -> None:
+    a = fx.write(tmp_path, "a.png", fx.png())
+    code, out, _ = _run(["--output", str(tmp_path), str(a)])
+    assert code == 0
+    assert out.rstrip().endswith(f"→ {tmp_path / 'a-2.png'}")
+    assert a.read_bytes() == fx.png()  # the source is untouched
+
+
+def test_r09_cli_output_needs_a_folder(tmp_path: Path) -> None:
+    code, _, err = _run(["--output"])
+    assert code == 2 and "--output" in err
+
+
+def test_r09_cli_output_through_the_tui_app_command(tmp_path: Path) -> None:
+    from tui_app.cli import main
+
+    a = fx.write(tmp_path, "x.gif", fx.gif())
+    assert main(["check", "--output", str(tmp_path / "o"), str(a)]) == 0
+    assert (tmp_path / "o" / "x.gif").is_file()

@@ -1,8 +1,8 @@
-"""R09 for PDF: strict parse, no encryption, no active content, a sane page count."""
+"""R09 for PDF: refused only when it cannot be rendered; everything else is flattened (R11)."""
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -98,55 +98,46 @@ def _raw_pdf() -> bytes:
 
 
 RAW = _raw_pdf()
-_i = RAW.rfind(b"startxref")
-BAD_XREF = RAW[:_i] + re.sub(rb"startxref\s+\d+", b"startxref\n10", RAW[_i:])
-BAD_LENGTH = RAW.replace(b"<< /Length 0 >>", b"<< /Length 9 >>")
 
+# Refused: only what cannot be rendered, with the real reason.
 REFUSED: dict[str, tuple[bytes, str]] = {
-    "open-action-js.pdf": (fx.pdf(build=open_action_js), r.WHAT_JS),
-    "names-js.pdf": (fx.pdf(build=names_js), r.WHAT_JS),
-    "unreferenced-js.pdf": (fx.raw_pdf(b"<< /S /JavaScript /JS (app.alert(1)) >>"), r.WHAT_JS),
-    "hidden-launch.pdf": (fx.raw_pdf(b"<< /Foo << /Bar [ << /S /Launch /F (x.exe) >> ] >> >>"),
-                          r.WHAT_LAUNCH),
-    "launch.pdf": (fx.pdf(build=launch), r.WHAT_LAUNCH),
-    "submit.pdf": (fx.pdf(build=submit), r.WHAT_SUBMIT),
-    "gotor.pdf": (fx.pdf(build=gotor), r.WHAT_REMOTE),
-    "javascript-uri.pdf": (fx.raw_pdf(b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
-                                      b"/A << /S /URI /URI (javascript:alert(1)) >> >>", pad=1100),
-                           r.WHAT_REMOTE),
-    "javascript-uri-early.pdf": (fx.raw_pdf(b"<< /S /URI /URI (javascript:alert(1)) >>"),
-                                 r.WHAT_WEB),
-    "next-chain-js.pdf": (fx.pdf(build=next_chain_js), r.WHAT_JS),
-    "page-aa.pdf": (fx.pdf(build=page_aa), r.WHAT_AUTO),
-    "open-action-uri.pdf": (fx.pdf(build=open_action_uri), r.WHAT_AUTO),
-    "embedded.pdf": (fx.pdf(build=embedded), r.WHAT_EMBEDDED),
-    "xfa.pdf": (fx.pdf(build=xfa), r.WHAT_XFA),
-    "rich-media.pdf": (fx.pdf(build=rich_media), r.WHAT_MEDIA),
-    "jbig2.pdf": (fx.pdf(build=jbig2), "JBIG2"),
     "encrypted.pdf": (fx.pdf(encryption=pikepdf.Encryption(owner="o", user="hemligt")),
                       "lösenordsskyddad"),
-    "owner-locked.pdf": (fx.pdf(encryption=pikepdf.Encryption(owner="o", user="")),
-                         "lösenordsskyddad"),
+    "jbig2.pdf": (fx.pdf(build=jbig2), "JBIG2"),
     "junk-before.pdf": (b"<html>junk</html>\n" + fx.pdf(), "okänd data före"),
     "zero-pages.pdf": (fx.pdf(pages=0), "inga sidor"),
     "too-many-pages.pdf": (fx.pdf(pages=MAX_PDF_PAGES + 1), f"{MAX_PDF_PAGES + 1} sidor"),
-    "truncated.pdf": (RAW[:-60], r.DAMAGED),
-    "bad-xref.pdf": (BAD_XREF, r.DAMAGED),
-    "bad-length.pdf": (BAD_LENGTH, r.DAMAGED),
-    "trailing-junk.pdf": (fx.pdf() + b"junk after the end", "extra data efter slutet av PDF"),
-    "pdf-zip.pdf": (fx.pdf() + fx.zip_bytes(), "dold ZIP-fil"),
-    "pdf-html-head.pdf": (b"%PDF-1.4\n%<html><script>alert(1)</script>\n" + RAW[9:], "webbkod"),
+    "truncated.pdf": (RAW[:-60], "ofullständig"),
+    "header-only.pdf": (b"%PDF-1.7\n" + b"x" * 200 + b"\n%%EOF\n", "går inte att öppna och visa"),
 }
 
+# Accepted and flattened: active content, polyglot payloads and repairable damage are left
+# behind when the pages are rendered.
 ACCEPTED: dict[str, bytes] = {
     "plain.pdf": fx.pdf(),
-    f"max-pages-{MAX_PDF_PAGES}.pdf": fx.pdf(pages=MAX_PDF_PAGES),
     "uri-link.pdf": fx.pdf(build=uri_link),
     "open-at-page-one.pdf": fx.pdf(build=goto_open),
     "form.pdf": fx.pdf(build=plain_form),
     "object-streams.pdf": fx.pdf(pages=3, object_stream_mode=pikepdf.ObjectStreamMode.generate),
     "uncompressed.pdf": RAW,
     "hand-written.pdf": fx.raw_pdf(pad=2000),
+    "owner-locked.pdf": fx.pdf(encryption=pikepdf.Encryption(owner="o", user="")),
+    "open-action-js.pdf": fx.pdf(build=open_action_js),
+    "names-js.pdf": fx.pdf(build=names_js),
+    "launch.pdf": fx.pdf(build=launch),
+    "submit.pdf": fx.pdf(build=submit),
+    "gotor.pdf": fx.pdf(build=gotor),
+    "next-chain-js.pdf": fx.pdf(build=next_chain_js),
+    "page-aa.pdf": fx.pdf(build=page_aa),
+    "open-action-uri.pdf": fx.pdf(build=open_action_uri),
+    "embedded.pdf": fx.pdf(build=embedded),
+    "xfa.pdf": fx.pdf(build=xfa),
+    "rich-media.pdf": fx.pdf(build=rich_media),
+    "trailing-junk.pdf": fx.pdf() + b"junk after the end",
+    "pdf-zip.pdf": fx.pdf() + fx.zip_bytes(),
+    "pdf-html-head.pdf": b"%PDF-1.4\n%<html><script>alert(1)</script>\n" + RAW[9:],
+    "pdf-2.0-whitespace-before-xref.pdf": fx.pdf20_whitespace_before_xref(),
+    **{name: data for name, (data, _) in fx.HOSTILE_PDFS.items()},
 }
 
 
@@ -174,25 +165,38 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
 
 
 @pytest.mark.parametrize("name", REFUSED)
-def test_r09_refuses_pdf(verdicts: dict[str, Verdict], name: str) -> None:
+def test_r09_refuses_pdf_that_cannot_be_rendered_with_the_real_reason(
+        verdicts: dict[str, Verdict], name: str) -> None:
     v = verdicts[name]
     assert not v.accepted
     assert REFUSED[name][1] in (v.reason or ""), v.reason
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
-def test_r09_accepts_pdf(verdicts: dict[str, Verdict], name: str) -> None:
+def test_r09_accepts_renderable_pdf(verdicts: dict[str, Verdict], name: str) -> None:
     v = verdicts[name]
     assert v.accepted, v.reason
     assert v.mime == "application/pdf" and v.pages
 
 
-def test_r09_refuses_pdf_with_javascript_and_says_to_print_to_pdf(
-        verdicts: dict[str, Verdict]) -> None:
-    reason = verdicts["open-action-js.pdf"].reason or ""
-    assert reason.startswith("PDF-filen innehåller JavaScript")
-    assert "Skriv ut som PDF" in reason
-
-
 def test_r09_refuses_encrypted_pdf_with_clear_wording(verdicts: dict[str, Verdict]) -> None:
     assert (verdicts["encrypted.pdf"].reason or "").startswith("Filen är lösenordsskyddad")
+
+
+def test_r09_pdf_20_with_harmless_qpdf_warning_is_accepted() -> None:
+    import io
+
+    data = fx.pdf20_whitespace_before_xref()
+    with pikepdf.open(io.BytesIO(data)) as p:  # the fixture really provokes qpdf's warning
+        assert any("whitespace" in w for w in p.get_warnings()), p.get_warnings()
+    assert data.startswith(b"%PDF-2.0")
+
+
+def test_r09_accepts_pdf_at_the_page_limit(tmp_path: Path) -> None:
+    from tui_app.intake import check_path
+    from tui_app.intake.sandbox import SandboxConfig
+
+    # The limits of a loaded test machine are not what is tested here (bench/intake.py measures).
+    v = check_path(fx.write(tmp_path, "max.pdf", fx.pdf(pages=MAX_PDF_PAGES)),
+                   SandboxConfig(cpu_seconds=300, wall_seconds=1200))
+    assert v.accepted and v.pages == MAX_PDF_PAGES, v.reason

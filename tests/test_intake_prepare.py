@@ -1,4 +1,4 @@
-"""What is stored: images re-encoded from pixels (upright, no metadata), PDFs as received (R09, R11)."""
+"""What is stored: images re-encoded from pixels (upright, no metadata), PDFs flattened (R09, R11)."""
 
 from __future__ import annotations
 
@@ -81,11 +81,12 @@ def test_r09_animated_gif_keeps_its_frames_but_not_its_comment(stored: dict[str,
     assert b"a comment" not in r.stored_path.read_bytes()  # type: ignore[union-attr]
 
 
-def test_r09_pdf_is_stored_as_received_with_a_first_page_thumbnail(
+def test_r09_pdf_is_stored_flattened_with_a_first_page_thumbnail(
         stored: dict[str, Prepared]) -> None:
     r = stored["doc.pdf"]
     assert r.verdict.accepted and r.stored_mime == "application/pdf"
-    assert r.stored_sha256 == r.verdict.sha256
+    assert r.stored_sha256 != r.verdict.sha256  # a new, pixels-only PDF; the original's hash kept
+    assert fx.pixels_only_problems(r.stored_path.read_bytes()) == []  # type: ignore[union-attr]
     thumb = _open(r.thumbnail_path)
     assert thumb.format == "PNG" and max(thumb.size) <= max(THUMB_BOX)
     assert thumb.size[1] > thumb.size[0]  # A4 portrait

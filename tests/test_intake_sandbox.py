@@ -75,3 +75,24 @@ def test_intake_import_defers_heavy_libraries_and_never_imports_textual() -> Non
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          cwd=fx.ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_r09_busy_worker_cpu_is_seen_across_its_session(tmp_path: Path) -> None:
+    """A worker that is slowed down (a loaded server) is told from one that hangs by its CPU."""
+    import subprocess
+    import sys
+
+    from tui_app.intake.sandbox import session_cpu
+
+    burn = ("import os, sys, time\n"
+            "while time.process_time() < 0.3: pass\n"
+            "print('burnt', flush=True)\nsys.stdin.read()\n")
+    p = subprocess.Popen([sys.executable, "-c", burn], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == "burnt"
+        assert session_cpu(p.pid) >= 0.29
+        assert session_cpu(999_999_999) == 0
+    finally:
+        p.kill()
+        p.wait()

@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)")
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
+    c.add_argument("--output", metavar="MAPP", help="skriv den rensade kopian som skulle sparas")
     c.add_argument("files", nargs="*")
     ld = sub.add_parser("load", help="läs in enheter, personal och patienter från en JSON-fil")
     ld.add_argument("file", type=Path)
@@ -105,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         if cmd == "check":
             from tui_app.intake import run_check_cli
 
-            return run_check_cli((["--json"] if args.json else []) + ["--", *args.files])
+            return run_check_cli((["--json"] if args.json else [])
+                                 + (["--output", args.output] if args.output else [])
+                                 + ["--", *args.files])
         return _dispatch(cmd, args)
     except UserError as exc:
         print(f"tui-app: {exc.message}", file=sys.stderr)
@@ -119,14 +122,18 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return report_crash(exc)
     except Exception as exc:
+        import sqlite3
+
         sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the database was used at all
-        if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
+        known: tuple[type[BaseException], ...] = (sqlite3.Error, OSError) + (
+            (sa_exc.SQLAlchemyError,) if sa_exc is not None else ())
+        if isinstance(exc, known):  # an outage with a cause to name (disk, lock, permission)
             import logging
 
-            logging.getLogger("tui_app.cli").warning("the database failed", exc_info=exc)
-            print(f"tui-app: databasen kunde inte användas ({type(exc).__name__}). Kontrollera "
-                  "database_url/data_dir och att ingen annan låser databasen; försök igen.",
-                  file=sys.stderr)
+            from tui_app.services.errors import explain
+
+            logging.getLogger("tui_app.cli").warning("%s failed", cmd, exc_info=exc)
+            print(f"tui-app: {explain(exc)}", file=sys.stderr)
             return 1
         return report_crash(exc)
 
@@ -174,13 +181,24 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         from tui_app.services.files import collect_garbage
         from tui_app.services.sweep import close_expired, remove_expired
 
+        from tui_app.services.storeid import StoreMismatch, check_store
+
+        try:
+            check_store(ctx)  # before anything: a sweep on the wrong database deletes nothing
+        except StoreMismatch as exc:
+            print(f"tui-app: {exc.message} Inget raderades.", file=sys.stderr)
+            return 1
         r = close_expired(ctx)
         print(f"Avslutade automatiskt: {r.closed_auto}; avslutade efter svar: {r.closed_answered}")
         g = remove_expired(ctx)
         print(f"Gallrade ärenden (äldre än 2 år): {g.removed_cases}; filer: {g.removed_files}")
         for line in g.still_downloaded:
             print(f"  Nedladdad kopia fanns kvar: {line}")
-        print(f"Städade rester efter avbrutna uppladdningar: {collect_garbage(ctx)}")
+        gc_report = collect_garbage(ctx)
+        print(f"Städade rester efter avbrutna uppladdningar: {gc_report.removed}")
+        if gc_report.unknown:
+            print(f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
+                  "kvar (raderas aldrig automatiskt).")
         return 0
     if cmd == "leftovers":
         from tui_app.services.leftovers import run_leftovers

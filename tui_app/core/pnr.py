@@ -8,7 +8,21 @@ from datetime import date
 
 from tui_app.core.errors import InvalidInput
 
-_PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$")
+# [0-9], not \d: \d also matches Arabic-Indic, full-width and other digits, and the same person
+# typed in another script would become a second patient.
+_PATTERN = re.compile(r"^([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2})([-+]?)([0-9]{3})([0-9])$")
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True when text is one or more of the digits 0-9 and nothing else.
+
+    str.isdigit() is not enough: it accepts '²', '١' and '９', which int() then refuses or
+    reads as another number."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+def _other_digits(text: str) -> bool:
+    return any(ch.isdigit() and not ch.isascii() for ch in text)
 
 
 @dataclass(frozen=True, order=True)
@@ -44,6 +58,12 @@ def parse_pnr(text: str, today: date | None = None) -> Pnr:
     """Parse and validate a personal identity number in any usual form, or raise InvalidInput."""
     raw = text.strip().replace(" ", "")
     m = _PATTERN.match(raw)
+    if not m and _other_digits(raw):
+        raise InvalidInput(
+            f"”{text.strip()[:40]}” innehåller siffror som inte är vanliga siffror 0–9 "
+            "(t.ex. arabiska eller breda siffror). Skriv personnumret med 0–9, "
+            "till exempel 19900222-2397."
+        )
     if not m:
         raise InvalidInput(
             f"”{text.strip()[:40]}” är inte ett personnummer. "

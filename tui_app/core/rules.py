@@ -8,6 +8,7 @@ from enum import StrEnum
 from tui_app.core.clock import as_utc, fmt_datetime
 from tui_app.core.errors import InvalidInput, RuleViolation
 from tui_app.core.limits import MAX_MESSAGE_CHARS, REPLY_WINDOW
+from tui_app.core.pnr import is_ascii_digits
 from tui_app.core.template import LIMITS_SENTENCE
 
 
@@ -123,6 +124,6 @@ def case_state(
 def parse_case_number(text: str) -> int:
     """A case number typed by staff, or InvalidInput."""
     t = text.strip().lstrip("#Ää").strip("- ")
-    if not t.isdigit() or len(t) > 12:
-        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffror.")
+    if not is_ascii_digits(t) or len(t) > 12:
+        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffrorna 0–9.")
     return int(t)

@@ -7,7 +7,7 @@ pikepdf, pypdfium2 or libmagic at import time, and nothing imports textual.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ def __getattr__(name: str) -> Any:
 
 def check_paths(paths: Sequence[Path], config: SandboxConfig | None = None) -> list[Verdict]:
     """Check files (one worker process for the whole batch); one verdict per path, in order."""
-    return [p.verdict for p in _run("check", paths, None, config)]
+    return [p.verdict for p in _run("check", paths, None, config, None)]
 
 
 def check_path(path: Path, config: SandboxConfig | None = None) -> Verdict:
@@ -44,12 +44,14 @@ def check_path(path: Path, config: SandboxConfig | None = None) -> Verdict:
     return check_paths([path], config)[0]
 
 
-def prepare_many(paths: Sequence[Path], work_dir: Path,
-                 config: SandboxConfig | None = None) -> list[Prepared]:
+def prepare_many(paths: Sequence[Path], work_dir: Path, config: SandboxConfig | None = None,
+                 on_wait: Callable[[bool], None] | None = None) -> list[Prepared]:
     """Check and clean files in one worker; accepted files are written to work_dir (R08 enforced).
 
     The caller makes a reply all-or-nothing (R11): if any result is refused, it deletes the
-    stored files of the others (`discard`).
+    stored files of the others (`discard`). The worker waits for a server-wide slot first;
+    `on_wait(True)` says the files are queued ("väntar på kontroll"), `on_wait(False)` that
+    their check has started.
     """
     from tui_app.core.limits import MAX_FILES_PER_MESSAGE
 
@@ -59,7 +61,7 @@ def prepare_many(paths: Sequence[Path], work_dir: Path,
         raise RuleViolation("R08", f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per "
                             f"meddelande. Ta bort {len(paths) - MAX_FILES_PER_MESSAGE} "
                             "och försök igen.")
-    return _run("prepare", paths, work_dir, config)
+    return _run("prepare", paths, work_dir, config, on_wait)
 
 
 def prepare(path: Path, work_dir: Path, config: SandboxConfig | None = None) -> Prepared:
@@ -76,7 +78,8 @@ def discard(results: Sequence[Prepared]) -> None:
 
 
 def _run(op: str, paths: Sequence[Path], work_dir: Path | None,
-         config: SandboxConfig | None) -> list[Prepared]:
+         config: SandboxConfig | None, on_wait: Callable[[bool], None] | None
+         ) -> list[Prepared]:
     """Answer what can be answered without opening the file, send the rest to one worker."""
     from tui_app.intake import reasons
     from tui_app.intake.sandbox import parse_reply, run_batch
@@ -93,6 +96,6 @@ def _run(op: str, paths: Sequence[Path], work_dir: Path | None,
         if work_dir is not None:
             req["work_dir"] = os.path.abspath(work_dir)
         requests.append(req)
-    replies = iter(run_batch(requests, config) if requests else [])
+    replies = iter(run_batch(requests, config, on_wait) if requests else [])
     return [r if r is not None else parse_reply(next(replies), path, work_dir)
             for r, path in zip(out, paths)]

@@ -31,10 +31,16 @@ class Checked:
     data: bytes
     kind: str
     image: Any = None
+    #: For a PDF: the flattened copy (`flatten.Flattened`), which is what is stored.
+    flat: Any = None
 
 
-def check_bytes(data: bytes) -> tuple[Verdict, Checked | None]:
-    """Check one file's bytes (R09, R10); return the verdict and, when accepted, what to store."""
+def check_bytes(data: bytes, ocr: bool = False) -> tuple[Verdict, Checked | None]:
+    """Check one file's bytes (R09, R10); return the verdict and, when accepted, what to store.
+
+    A PDF is flattened as part of the check (whether it renders is the check); `ocr` adds a
+    text layer to that copy when Tesseract is there (only worth its time when storing).
+    """
     size = len(data)
     if size == 0:
         return refused(reasons.EMPTY, 0), None
@@ -43,7 +49,7 @@ def check_bytes(data: bytes) -> tuple[Verdict, Checked | None]:
     sha = hashlib.sha256(data).hexdigest()
     fmt = sniff(data)
     try:
-        checked = _check_format(data, fmt)
+        checked = _check_format(data, fmt, ocr)
     except Refused as exc:
         return refused(exc.reason, size, exc.mime or fmt.mime, sha), None
     except MemoryError:
@@ -53,23 +59,27 @@ def check_bytes(data: bytes) -> tuple[Verdict, Checked | None]:
     return checked.verdict, checked
 
 
-def _check_format(data: bytes, fmt: Sniffed) -> Checked:
+def _check_format(data: bytes, fmt: Sniffed, ocr: bool) -> Checked:
     """Run the checks of the detected format; raise Refused on the first failure."""
     if fmt.kind == "pdf-junk":
         raise Refused(reasons.PDF_JUNK_BEFORE, fmt.mime)
     if not fmt.allowed:
         raise Refused(reasons.for_format(fmt.kind, fmt.name), fmt.mime)
-    what = scan.head_hostile(data, own_pdf=fmt.kind == "pdf")
+    if fmt.kind == "pdf":
+        # No polyglot hunting: the received bytes are never stored, only the rendered pages.
+        _magic_agrees(data, fmt)
+        from tui_app.intake.pdf import check_pdf
+
+        flat = check_pdf(data, ocr)
+        return Checked(Verdict(True, fmt.mime, None, len(data), pages=flat.pages), data, "pdf",
+                       flat=flat)
+    # An image is re-encoded from its pixels, but a polyglot must not get past a viewer or a
+    # browser that sniffs the first KiB, nor a ZIP reader looking at the end, before that.
+    what = scan.head_hostile(data)
     if what is None and scan.zip_in_tail(data):
         what = reasons.WHAT_ZIP
     if what:
         raise Refused(reasons.hidden(what, fmt.name))
-    if fmt.kind == "pdf":
-        _magic_agrees(data, fmt)
-        from tui_app.intake.pdf import check_pdf
-
-        pages = check_pdf(data)
-        return Checked(Verdict(True, fmt.mime, None, len(data), pages=pages), data, "pdf")
     structure = _walk(data, fmt.kind)
     _magic_agrees(data, fmt)
     from tui_app.intake.images import decode, display_size

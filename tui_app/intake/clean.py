@@ -145,19 +145,3 @@ def thumbnail_png(frame: PILImage.Image) -> bytes:
     out = io.BytesIO()
     frame.save(out, "PNG")
     return out.getvalue()
-
-
-def pdf_thumbnail_png(data: bytes) -> bytes:
-    """A small PNG (at most THUMB_BOX) of a PDF's first page, rendered with PDFium."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
-    try:
-        page = doc[0]
-        w, h = page.get_size()
-        scale = min(THUMB_BOX[0] / max(w, 1.0), THUMB_BOX[1] / max(h, 1.0))
-        image = page.render(scale=scale, may_draw_forms=False).to_pil()
-        page.close()
-    finally:
-        doc.close()
-    return thumbnail_png(image)

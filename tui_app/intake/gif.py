@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from tui_app.intake import reasons, scan
-from tui_app.intake.structure import Refused, Structure, check_pixels, damaged
+from tui_app.intake.structure import Refused, Structure, check_frames, check_pixels, damaged
 
 _SCANNED_EXTENSIONS = {0x01, 0xFE, 0xFF}  # plain text, comment, application
-_MAX_FRAMES = 100_000
 
 
 def walk_gif(data: bytes) -> Structure:
@@ -46,8 +45,7 @@ def walk_gif(data: bytes) -> Structure:
                 raise damaged()
             pos, _ = _sub_blocks(data, pos + 1, keep=False)
             frames += 1
-            if frames > _MAX_FRAMES:
-                raise damaged()
+            check_frames(frames)
         else:
             raise damaged()
     if frames == 0:

@@ -5,12 +5,21 @@ from __future__ import annotations
 import zlib
 
 from tui_app.intake import reasons, scan
-from tui_app.intake.structure import Refused, Structure, check_pixels, damaged
+from tui_app.intake.structure import Refused, Structure, check_frames, check_pixels, damaged
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CRITICAL = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 _PIXEL_DATA = {b"IDAT", b"fdAT"}
 _MAX_TEXT = 1024 * 1024  # the same bound Pillow puts on a decompressed text chunk
+# Chunks the PNG specification (3rd edition, 5.6) allows at most once.
+_ONCE = {b"IHDR", b"PLTE", b"IEND", b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP",
+         b"mDCV", b"cLLI", b"bKGD", b"hIST", b"tRNS", b"eXIf", b"pHYs", b"tIME", b"acTL"}
+# Chunks that must come before PLTE (and IDAT), and those that must come before IDAT.
+_BEFORE_PLTE = {b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP", b"mDCV", b"cLLI"}
+_BEFORE_IDAT = _BEFORE_PLTE | {b"PLTE", b"bKGD", b"hIST", b"tRNS", b"pHYs", b"sPLT", b"eXIf",
+                               b"acTL"}
+_AFTER_PLTE = {b"bKGD", b"hIST", b"tRNS"}  # when there is a PLTE
+_COLOUR_TYPES = {0: "gråskala", 2: "RGB", 3: "palett", 4: "gråskala med alfa", 6: "RGBA"}
 
 
 def walk_png(data: bytes) -> Structure:
@@ -23,6 +32,7 @@ def walk_png(data: bytes) -> Structure:
     fctl = 0
     seen_idat = False
     default_in_animation = False  # an fcTL before the first IDAT makes the IDAT frame 1
+    layout = _Layout()
     while True:
         if pos + 12 > n:
             raise damaged()  # truncated: no IEND
@@ -36,6 +46,7 @@ def walk_png(data: bytes) -> Structure:
             raise damaged()
         if pos == len(SIGNATURE) and ctype != b"IHDR":
             raise damaged()
+        layout.see(ctype, bytes(body[:13]) if ctype == b"IHDR" else b"")
         if ctype == b"IHDR":
             if pos != len(SIGNATURE) or length != 13:
                 raise damaged()
@@ -45,14 +56,17 @@ def walk_png(data: bytes) -> Structure:
         elif ctype == b"IEND":
             if length != 0 or not seen_idat:
                 raise damaged()
+            layout.end()
             _no_trailer(data[end:])
             break
         elif ctype == b"IDAT":
             seen_idat = True
         elif ctype == b"acTL" and length == 8:
             anim_frames = int.from_bytes(body[0:4], "big")
+            check_frames(anim_frames)
         elif ctype == b"fcTL" and length == 26:
             fctl += 1
+            check_frames(fctl)
             default_in_animation = default_in_animation or not seen_idat
             _check_fctl(body, width, height)
         elif ctype[0:1].isupper() and ctype not in _CRITICAL:
@@ -67,6 +81,60 @@ def walk_png(data: bytes) -> Structure:
         frames = anim_frames + (0 if default_in_animation else 1)
     check_pixels(width, height, frames)
     return Structure(width, height, frames)
+
+
+class _Layout:
+    """The chunk order rules of the PNG specification; a violation refuses with its name.
+
+    Decoders disagree on a file that breaks them (two PLTE chunks: one shows the first
+    palette, another the second), so the stored copy could differ from what the patient saw.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[bytes] = set()
+        self.colour = -1
+        self.last = b""
+        self.idat_done = False  # IDAT chunks seen and then another chunk
+
+    def see(self, ctype: bytes, ihdr: bytes) -> None:
+        """Check one chunk against those before it."""
+        name = ctype.decode("ascii")
+        if ctype in _ONCE and ctype in self.seen:
+            raise _bad(f"blocket {name} finns två gånger" + (
+                " (två färgpaletter, som olika program visar olika)" if ctype == b"PLTE" else ""))
+        if ctype == b"IHDR" and len(ihdr) == 13:
+            self.colour = ihdr[9]
+        if ctype == b"IDAT":
+            if self.idat_done:
+                raise _bad("bilddatan (IDAT) är uppdelad av andra block")
+            if self.colour == 3 and b"PLTE" not in self.seen:
+                raise _bad("färgpaletten (PLTE) saknas före bilddatan")
+        elif self.last == b"IDAT":
+            self.idat_done = True
+        if b"IDAT" in self.seen and ctype in _BEFORE_IDAT:
+            raise _bad(f"blocket {name} kommer efter bilddatan (IDAT)")
+        if b"PLTE" in self.seen and ctype in _BEFORE_PLTE:
+            raise _bad(f"blocket {name} kommer efter färgpaletten (PLTE)")
+        if ctype == b"PLTE" and self.colour in (0, 4):
+            raise _bad(f"en färgpalett (PLTE) i en bild av typen {_COLOUR_TYPES[self.colour]}")
+        if ctype == b"tRNS" and self.colour in (4, 6):
+            raise _bad("blocket tRNS i en bild som redan har alfakanal")
+        if ctype == b"hIST" and b"PLTE" not in self.seen:
+            raise _bad("blocket hIST utan färgpalett (PLTE)")
+        if self.colour == 3 and ctype in _AFTER_PLTE and b"PLTE" not in self.seen:
+            raise _bad(f"blocket {name} kommer före färgpaletten (PLTE)")
+        self.seen.add(ctype)
+        self.last = ctype
+
+    def end(self) -> None:
+        """Check what must have been there by IEND."""
+        if self.colour == 3 and b"PLTE" not in self.seen:
+            raise _bad("färgpaletten (PLTE) saknas")
+
+
+def _bad(what: str) -> Refused:
+    """The refusal for a chunk layout the PNG specification forbids."""
+    return Refused(reasons.PNG_LAYOUT.format(what=what))
 
 
 def _check_fctl(body: memoryview, width: int, height: int) -> None:

@@ -15,6 +15,9 @@ ALLOWED_WORDS = "PDF, GIF, JPEG eller PNG"
 NOT_FOUND = "Filen finns inte. Kontrollera namnet och välj filen igen."
 NOT_A_FILE = "Det valda är inte en vanlig fil (t.ex. en mapp). Välj en bild eller ett dokument."
 UNREADABLE = "Filen gick inte att läsa. Kontrollera att den inte är öppen eller låst och försök igen."
+NO_PERMISSION = ("Filen kan inte läsas eftersom du saknar behörighet att läsa den (filens "
+                 "rättigheter). Spara en kopia som du själv äger, t.ex. på skrivbordet, och välj "
+                 "den i stället.")
 EMPTY = "Filen är tom (0 byte). Välj filen på nytt och försök igen."
 TOO_BIG = (f"Filen är större än {_MB} MB. Förminska bilden eller dela upp dokumentet "
            "och försök igen.")
@@ -35,12 +38,29 @@ PDF_TOO_MANY_PAGES = (f"PDF-filen har {{pages}} sidor. Högst {MAX_PDF_PAGES} si
                       "Dela upp dokumentet i flera filer och försök igen.")
 PDF_JBIG2 = ("PDF-filen innehåller bilder komprimerade med JBIG2, som inte tas emot av "
              "säkerhetsskäl. Skriv ut dokumentet till en ny PDF (\"Skriv ut som PDF\") och försök igen.")
+PDF_UNRENDERABLE = ("PDF-filen går inte att öppna och visa: den är skadad eller inte en riktig PDF. "
+                    "Öppna den på din dator; om det går, skriv ut den till en ny PDF "
+                    "(\"Skriv ut som PDF\") och försök igen.")
+PDF_UNSUPPORTED_SECURITY = ("PDF-filen är skyddad med en metod som inte kan öppnas här. Spara en "
+                            "kopia utan skydd och försök igen.")
+PDF_PAGE_UNRENDERABLE = ("Sidan {page} i PDF-filen går inte att visa, så dokumentet kan inte tas "
+                         "emot. Skriv ut dokumentet till en ny PDF (\"Skriv ut som PDF\") och "
+                         "försök igen.")
+PDF_TRUNCATED = ("PDF-filen är ofullständig (slutet av filen saknas), t.ex. för att den inte "
+                 "hann sparas eller laddas ner helt. Spara eller ladda ner dokumentet på nytt "
+                 "och försök igen.")
 PDF_ACTIVE = ("PDF-filen innehåller {what}, som inte tas emot av säkerhetsskäl. Skriv ut "
               "dokumentet till en ny PDF (\"Skriv ut som PDF\") och försök igen.")
 HIDDEN = ("Filen innehåller {what} utöver själva {fmt}-innehållet och kan inte tas emot. "
           "Spara filen på nytt (t.ex. som en skärmbild eller med \"Skriv ut som PDF\") och försök igen.")
 TRAILING = ("Filen har extra data efter slutet av {fmt}-innehållet och kan inte tas emot. "
             "Spara filen på nytt och försök igen.")
+PNG_LAYOUT = ("PNG-filen är felaktigt uppbyggd: {what}. Sådana filer kan visas olika i olika "
+              "program och tas därför inte emot. Spara bilden på nytt (t.ex. som en skärmbild) "
+              "och försök igen.")
+TOO_MANY_ANIMATION_FRAMES = ("Den rörliga bilden har för många bildrutor ({frames}). Högst {limit} "
+                             "bildrutor tas emot. Spara en enskild bild som JPEG eller PNG och "
+                             "försök igen.")
 TOO_MANY_PIXELS = ("Bilden är för stor: {w} × {h} bildpunkter. Högst "
                    f"{MAX_PIXELS_PER_FRAME // 1_000_000} megapixel tas emot. "
                    "Förminska bilden och försök igen.")

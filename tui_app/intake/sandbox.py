@@ -14,6 +14,7 @@ import selectors
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,17 @@ class SandboxConfig:
     memory_bytes: int = 2 * _GiB
     #: RLIMIT_CPU per file; beyond it the kernel kills the worker (SIGXCPU).
     cpu_seconds: int = 30
-    #: Wall-clock limit per file, for a worker that sleeps or blocks.
+    #: Wall-clock limit per file, for a worker that sleeps or blocks. A worker still using CPU
+    #: when it passes (a loaded server: other processes get the cores) is given another period,
+    #: up to `wall_cap_seconds`; RLIMIT_CPU still bounds the work itself.
     wall_seconds: float = 60.0
+    wall_cap_seconds: float = 600.0
     #: Extra environment for the worker (tests use it for the fault hook).
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: Where the server-wide worker slots live (see `slots`); None: a per-user temporary folder.
+    slots_dir: Path | None = None
+    #: How many workers may run at once in that folder; None: `slots.default_bound()`.
+    max_workers: int | None = None
 
 
 class _Worker:
@@ -67,6 +75,8 @@ class _Worker:
         except OSError:
             return None
         line = self._read_line(time.monotonic() + self.config.wall_seconds)
+        if line is None and self.proc.poll() is None:
+            line = self._read_while_busy()
         if line is None:
             return None
         try:
@@ -74,6 +84,21 @@ class _Worker:
         except ValueError:
             return None
         return reply if isinstance(reply, dict) else None
+
+    def _read_while_busy(self) -> bytes | None:
+        """Keep waiting, one wall period at a time, while the worker (or its OCR child) works."""
+        start = time.monotonic()
+        used = session_cpu(self.proc.pid)
+        while time.monotonic() - start < self.config.wall_cap_seconds - self.config.wall_seconds:
+            period = self.config.wall_seconds
+            line = self._read_line(time.monotonic() + period)
+            if line is not None or self.proc.poll() is not None:
+                return line
+            now_used = session_cpu(self.proc.pid)
+            if now_used - used < 0.05 * period:  # asleep or blocked, not just slowed down
+                return None
+            used = now_used
+        return None
 
     def _read_line(self, deadline: float) -> bytes | None:
         """One line from the worker's stdout before the deadline, or None."""
@@ -110,10 +135,37 @@ class _Worker:
         self.proc.wait()
 
 
-def run_batch(requests: list[dict[str, Any]], config: SandboxConfig | None = None
-              ) -> list[dict[str, Any] | None]:
-    """Run requests in one worker, starting a new one after any failure; None marks a failure."""
+def session_cpu(sid: int) -> float:
+    """CPU seconds used by the processes of a session (a worker and its Tesseract child)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # field 6 of stat, counted after the ")" of the name
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def run_batch(requests: list[dict[str, Any]], config: SandboxConfig | None = None,
+              on_wait: Callable[[bool], None] | None = None) -> list[dict[str, Any] | None]:
+    """Run requests in one worker (once a server-wide slot is free), starting a new one after
+    any failure; None marks a failure. The per-file limits start when the worker does."""
+    from tui_app.intake.slots import slot
+
     config = config or SandboxConfig()
+    with slot(config.slots_dir, config.max_workers, on_wait):
+        return _run_in_worker(requests, config)
+
+
+def _run_in_worker(requests: list[dict[str, Any]], config: SandboxConfig
+                   ) -> list[dict[str, Any] | None]:
+    """Run requests in one worker, starting a new one after any failure."""
     results: list[dict[str, Any] | None] = []
     worker: _Worker | None = None
     try:
@@ -151,7 +203,9 @@ def parse_reply(reply: dict[str, Any] | None, path: Path, work_dir: Path | None)
     if reply is None:
         return failure(path)
     if "os_error" in reply:
-        raise OSError(f"Filen kunde inte sparas i {work_dir}: {reply['os_error']}")
+        code = reply.get("errno")  # so the cause (a full disk) can be told in Swedish
+        what = f"Filen kunde inte sparas i {work_dir}: {reply['os_error']}"
+        raise OSError(code, what) if isinstance(code, int) else OSError(what)
     try:
         result = Prepared.from_dict(reply)
     except (KeyError, ValueError, TypeError):

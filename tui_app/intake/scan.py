@@ -2,8 +2,11 @@
 
 Scanning is limited to places where a hidden payload is meaningful and false positives are
 practically impossible: metadata (PNG text/ancillary chunks, JPEG APPn/COM segments, GIF
-extensions), the first KiB (where browsers and PDF readers sniff), the last 64 KiB (where ZIP
-readers look for their end record), and data after the end of the image. Compressed pixel data
+extensions) and the first KiB (where PDF readers look for their header) for the signatures of
+other formats, the last 64 KiB (where ZIP readers look for their end record), and data after
+the end of the image. Words of web code in metadata are not refused: images are re-encoded
+without any metadata, so text there cannot reach the stored file. PDFs are not scanned at all:
+they are stored as rendered pixels only (see `flatten`). Compressed pixel data
 is never scanned, since random bytes would match short signatures.
 """
 
@@ -17,10 +20,14 @@ from tui_app.intake import reasons
 ZIP_TAIL = 65536 + 22
 _EOCD = b"PK\x05\x06"
 
-# Markers of hidden content in metadata: ZIP, executables, PDF, HTML/script/PHP/SVG.
-_HOSTILE = re.compile(
-    rb"PK\x03\x04|PK\x05\x06|\x7fELF|MZ\x90\x00|%PDF-"
-    rb"|<(?:html|script|\?php|svg|iframe|body|!doctype)|javascript:",
+# Signatures of another format hidden inside a file: ZIP, executables, PDF. These make the file
+# valid as two formats (R09) wherever they sit, so they are refused in metadata too.
+_HOSTILE = re.compile(rb"PK\x03\x04|PK\x05\x06|\x7fELF|MZ\x90\x00|%PDF-", re.IGNORECASE)
+# Words of web code. In an image's metadata they are only text (an Apple plist in a Photoshop
+# resource holds "<!DOCTYPE plist"), which re-encoding removes, so they refuse nothing there;
+# they name what trails an image (data after its end is refused anyway).
+_HOSTILE_OR_WEB = re.compile(
+    _HOSTILE.pattern + rb"|<(?:html|script|\?php|svg|iframe|body|!doctype)|javascript:",
     re.IGNORECASE,
 )
 
@@ -37,9 +44,9 @@ def what_is(marker: bytes) -> str:
     return reasons.WHAT_WEB
 
 
-def find_hostile(chunk: bytes) -> str | None:
-    """What hidden payload chunk reveals, or None."""
-    m = _HOSTILE.search(chunk)
+def find_hostile(chunk: bytes, web: bool = False) -> str | None:
+    """What hidden payload (another format's signature; with `web`, also web code) chunk reveals."""
+    m = (_HOSTILE_OR_WEB if web else _HOSTILE).search(chunk)
     return what_is(m.group(0)) if m else None
 
 
@@ -69,12 +76,9 @@ def _plausible_eocd(data: bytes, pos: int) -> bool:
     return cd_size == 0xFFFFFFFF or cd_off == 0xFFFFFFFF or cd_size + cd_off <= pos
 
 
-def head_hostile(data: bytes, own_pdf: bool = False) -> str | None:
-    """What hidden payload the first KiB reveals (browsers and PDF readers sniff there)."""
-    head = data[:1024]
-    if own_pdf:
-        head = head.replace(b"%PDF-", b"", 1)
-    return find_hostile(head)
+def head_hostile(data: bytes) -> str | None:
+    """What other format's signature the first KiB reveals (PDF readers look for %PDF- there)."""
+    return find_hostile(data[:1024])
 
 
 def trailing_what(trailer: bytes) -> str | None:
@@ -86,4 +90,4 @@ def trailing_what(trailer: bytes) -> str | None:
         return reasons.WHAT_PROGRAM
     if stripped.startswith(b"%PDF-"):
         return reasons.WHAT_PDF
-    return find_hostile(trailer[:65536])
+    return find_hostile(trailer[:65536], web=True)

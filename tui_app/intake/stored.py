@@ -16,11 +16,11 @@ _MIME = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "pdf": "a
 
 
 def store_checked(checked: Checked, work_dir: Path) -> Prepared:
-    """Clean an accepted file (images re-encoded, PDFs as received) and write it with a thumbnail."""
-    from tui_app.intake.clean import clean_image, pdf_thumbnail_png, thumbnail_png
+    """Clean an accepted file (images re-encoded, PDFs flattened) and write it with a thumbnail."""
+    from tui_app.intake.clean import clean_image, thumbnail_png
 
     if checked.kind == "pdf":
-        body, thumb = checked.data, pdf_thumbnail_png(checked.data)
+        body, thumb = checked.flat.data, thumbnail_png(checked.flat.first_page)
     else:
         body, first = clean_image(checked.image, checked.kind)
         thumb = thumbnail_png(first)

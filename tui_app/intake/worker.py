@@ -57,6 +57,8 @@ def read_file(path: str) -> bytes | Verdict:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         return refused(reasons.NOT_FOUND, 0)
+    except PermissionError:
+        return refused(reasons.NO_PERMISSION, 0)
     except OSError:
         return refused(reasons.UNREADABLE, 0)
     try:
@@ -73,6 +75,8 @@ def read_file(path: str) -> bytes | Verdict:
                 break
             chunks.append(chunk)
             total += len(chunk)
+    except PermissionError:
+        return refused(reasons.NO_PERMISSION, 0)
     except OSError:
         return refused(reasons.UNREADABLE, 0)
     finally:
@@ -89,7 +93,7 @@ def handle(req: dict[str, Any]) -> dict[str, Any]:
         return {"verdict": data.to_dict()} if req["op"] == "check" else Prepared(data).to_dict()
     from tui_app.intake.check import check_bytes
 
-    verdict, checked = check_bytes(data)
+    verdict, checked = check_bytes(data, ocr=req["op"] == "prepare")
     if req["op"] == "check":
         return {"verdict": verdict.to_dict()}
     if checked is None:
@@ -99,7 +103,7 @@ def handle(req: dict[str, Any]) -> dict[str, Any]:
     try:
         return store_checked(checked, Path(req["work_dir"])).to_dict()
     except OSError as exc:
-        return {"os_error": f"{type(exc).__name__}: {exc}"}
+        return {"os_error": f"{type(exc).__name__}: {exc}", "errno": exc.errno}
     except (ValueError, TypeError, KeyError, IndexError):
         return Prepared(refused(reasons.DAMAGED, verdict.size, verdict.mime, verdict.sha256)).to_dict()
 

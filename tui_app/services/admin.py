@@ -13,7 +13,7 @@ from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor, UnitInfo, require_admin
 from tui_app.store.db import session_scope
-from tui_app.store.models import CareRelation, Patient, Staff, Unit
+from tui_app.store.models import CareRelation, Membership, Patient, Staff, Unit
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class StaffRow:
     shared_account: bool
     picsara_permission: bool
     is_admin: bool
+    active: bool = True
+    unit_ids: tuple[int, ...] = ()  # the units they belong to (R05)
 
 
 def units(ctx: Context) -> list[UnitInfo]:
@@ -38,8 +40,12 @@ def units(ctx: Context) -> list[UnitInfo]:
 def staff_rows(ctx: Context) -> list[StaffRow]:
     """All staff members."""
     with session_scope(ctx.engine) as s:
+        member: dict[int, list[int]] = {}
+        for staff_id, unit_id in s.exec(select(Membership.staff_id, Membership.unit_id)).all():
+            member.setdefault(staff_id, []).append(unit_id)
         return [StaffRow(st.id, st.login, f"{st.first_name} {st.last_name}", st.shared_account,
-                         st.picsara_permission, st.is_admin)
+                         st.picsara_permission, st.is_admin, st.active,
+                         tuple(sorted(member.get(st.id, []))))
                 for st in s.exec(select(Staff).order_by(Staff.first_name)).all()
                 if st.id is not None]
 
@@ -78,6 +84,49 @@ def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: boo
                      detail=f"Picsara {'given' if value else 'borttagen'} för {st.login}")
 
 
+def set_active(ctx: Context, actor: Actor, staff_id: int, value: bool) -> None:
+    """Deactivate a staff member (refused at sign-in and on their next action, R05), or
+    activate them again."""
+    with refusals_logged(ctx, actor, "behörighet"), session_scope(ctx.engine) as s:
+        require_admin(s, actor)
+        st = s.get(Staff, staff_id)
+        if st is None:
+            raise NotFound("Personen finns inte.")
+        if not value and st.id == actor.staff_id:
+            raise InvalidInput("Du kan inte avaktivera ditt eget konto. Be en annan "
+                               "administratör göra det.")
+        if st.active == value:
+            return
+        st.active = value
+        s.add(st)
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
+                     detail=f"{st.login} {'aktiverad' if value else 'avaktiverad'}")
+
+
+def set_memberships(ctx: Context, actor: Actor, staff_id: int, unit_ids: set[int]) -> int:
+    """Make unit_ids the staff member's units: memberships left out are removed at once (their
+    cases vanish from that person's inbox, R05); each change is logged. Returns the changes."""
+    with refusals_logged(ctx, actor, "behörighet"), session_scope(ctx.engine) as s:
+        require_admin(s, actor)
+        st = s.get(Staff, staff_id)
+        if st is None:
+            raise NotFound("Personen finns inte.")
+        units = {u.id: u for u in s.exec(select(Unit)).all()}
+        unknown = set(unit_ids) - set(units)
+        if unknown:
+            raise NotFound("En av enheterna finns inte längre. Läs om listan och försök igen.")
+        have = set(s.exec(select(Membership.unit_id).where(Membership.staff_id == staff_id)).all())
+        for uid in sorted(unit_ids - have):
+            s.add(Membership(staff_id=staff_id, unit_id=uid))
+            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
+                         unit_code=units[uid].code, detail=f"{st.login}: enhet tillagd")
+        for uid in sorted(have - unit_ids):
+            s.delete(s.get(Membership, (staff_id, uid)))
+            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
+                         unit_code=units[uid].code, detail=f"{st.login}: enhet borttagen")
+        return len(unit_ids ^ have)
+
+
 def add_care_relation(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> str:
     """Register a care relationship between a unit and a patient (R04); returns the patient's name."""
     with refusals_logged(ctx, actor, "vårdrelation"):
@@ -100,4 +149,4 @@ def add_care_relation(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -
 
 
 __all__ = ["RuleViolation", "StaffRow", "units", "staff_rows", "set_unit_flag",
-           "set_picsara_permission", "add_care_relation"]
+           "set_picsara_permission", "set_active", "set_memberships", "add_care_relation"]

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
 from tui_app.core.limits import INBOX_LIMIT
-from tui_app.core.pnr import Pnr, looks_like_pnr, parse_pnr
+from tui_app.core.pnr import Pnr, is_ascii_digits, looks_like_pnr, parse_pnr
 from tui_app.core.rules import CaseState, check_eligibility, check_staff_message, deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
-from tui_app.services.identity import Actor
-from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo, inbox_row
+from tui_app.services.identity import Actor, deactivated
+from tui_app.services.views import (
+    CaseView, Draft, InboxRow, PatientInfo, broken_inbox_row, inbox_row,
+)
 from tui_app.store.db import session_scope
-from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Unit
+from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
+
+log = logging.getLogger(__name__)
 
 
 def patient_info(p: Patient) -> PatientInfo:
@@ -27,9 +33,20 @@ def patient_info(p: Patient) -> PatientInfo:
                        p.activated_1177)
 
 
+def require_active(s: Session, actor: Actor) -> None:
+    """Refuse a staff member whose account was deactivated, also in a session already running."""
+    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+    if st is not None and not st.active:
+        raise deactivated(st.login)
+
+
 def member_of(s: Session, actor: Actor, unit_id: int) -> bool:
-    """R05 as it stands in the database now (a membership removed today counts at once)."""
-    return actor.staff_id is not None and s.get(Membership, (actor.staff_id, unit_id)) is not None
+    """R05 as it stands in the database now (a membership removed today counts at once); a
+    deactivated account is refused outright."""
+    if actor.staff_id is None:
+        return False
+    require_active(s, actor)
+    return s.get(Membership, (actor.staff_id, unit_id)) is not None
 
 
 def _own_unit(s: Session, actor: Actor, unit_id: int) -> None:
@@ -46,21 +63,21 @@ def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Dr
             unit = s.get(Unit, unit_id)
             assert unit is not None
             p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
-            if p is None:
-                raise NotFound(
-                    f"Det finns ingen patient med personnummer {pnr.display}. "
-                    "Kontrollera numret."
-                ).concerning(unit_code=unit.code, patient_pnr=pnr.digits)
+            # A number nobody registered and a patient of another unit get the same answer
+            # (R04): a unit without a care relationship must not learn whether the number
+            # belongs to a registered patient. Both refusals are logged with the number (R24).
             try:
                 check_eligibility(
                     unit_name=unit.name,
                     unit_activated=unit.activated_1177,
                     template_installed=unit.template_installed,
-                    patient_activated=p.activated_1177,
-                    care_relation=s.get(CareRelation, (unit_id, p.id)) is not None,
+                    patient_activated=p is not None and p.activated_1177,
+                    care_relation=p is not None
+                    and s.get(CareRelation, (unit_id, p.id)) is not None,
                 )
             except RuleViolation as exc:
-                raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr)
+                raise exc.concerning(unit_code=unit.code, patient_pnr=pnr.digits)
+            assert p is not None  # no patient means no care relation: refused above
             still_open = s.exec(select(Case.id).where(
                 Case.unit_id == unit_id, Case.patient_id == p.id,
                 col(Case.deadline_at) > ctx.now(), col(Case.handled_at).is_(None))).all()
@@ -117,6 +134,7 @@ def inbox(
     """The cases of the actor's own units (R05), newest first, filtered and searched."""
     now = ctx.now()
     with session_scope(ctx.engine) as s:
+        require_active(s, actor)  # not logged: a list refreshed every few seconds, no patient data
         stmt = (
             select(Case, Patient, Unit)
             .join(Patient, col(Patient.id) == col(Case.patient_id))
@@ -130,15 +148,67 @@ def inbox(
         if q:
             stmt = stmt.where(_search_clause(q))  # type: ignore[arg-type]
         stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
-        found = s.exec(stmt).all()
-        undecided, copies = _file_counts(s, [c.id for c, _, _ in found if c.file_count])
-        return [inbox_row(
-            now, case_id=case.id, sent_at=case.sent_at, deadline_at=case.deadline_at,
-            patient_messages=case.patient_messages, handled=case.handled_at is not None,
-            file_count=case.file_count, pnr=p.pnr, first_name=p.first_name,
-            last_name=p.last_name, unit_name=unit.name, unit_code=unit.code,
-            undecided=undecided.get(case.id, 0), copies=copies.get(case.id, 0),
-        ) for case, p, unit in found if case.id is not None]
+        try:
+            found: list[tuple[Case, Patient, Unit] | int] = list(s.exec(stmt).all())
+        except _UNREADABLE:  # a stored value that does not parse: read the rows one by one
+            found = _one_by_one(s, stmt)
+        undecided, copies = _file_counts(
+            s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count])
+        rows = []
+        for f in found:
+            row = None
+            if not isinstance(f, int):
+                case, p, unit = f
+                try:
+                    row = inbox_row(
+                        now, case_id=case.id, sent_at=case.sent_at,  # type: ignore[arg-type]
+                        deadline_at=case.deadline_at, patient_messages=case.patient_messages,
+                        handled=case.handled_at is not None, file_count=case.file_count,
+                        pnr=p.pnr, first_name=p.first_name, last_name=p.last_name,
+                        unit_name=unit.name, unit_code=unit.code,
+                        undecided=undecided.get(case.id, 0),  # type: ignore[arg-type]
+                        copies=copies.get(case.id, 0),  # type: ignore[arg-type]
+                    )
+                except _UNREADABLE:
+                    log.warning("inbox: case %s has a stored value that cannot be used",
+                                case.id, exc_info=True)
+                    f = case.id  # type: ignore[assignment]
+            rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
+        return rows
+
+
+#: What reading a garbled stored value raises (SQLite keeps whatever text was written).
+_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError)
+
+
+def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | int]:
+    """The same rows in the same order, each read on its own; a row that cannot be read is
+    given by its case number only, so one bad row never hides the others."""
+    ids = [r[0] for r in s.execute(stmt.with_only_columns(col(Case.id))).all()]  # type: ignore[attr-defined]
+    out: list[tuple[Case, Patient, Unit] | int] = []
+    for case_id in ids:
+        try:
+            one = s.exec(stmt.where(col(Case.id) == case_id)).first()  # type: ignore[attr-defined]
+        except _UNREADABLE:
+            log.warning("inbox: case %s cannot be read (a stored value does not parse)",
+                        case_id, exc_info=True)
+            out.append(case_id)
+            continue
+        if one is not None:
+            out.append(one)
+    return out
+
+
+def _broken_row(s: Session, case_id: int) -> InboxRow:
+    """What can still be read of a case with a garbled stored value, marked broken."""
+    head = s.exec(select(Case.patient_messages, Case.file_count, Patient.pnr, Patient.first_name,
+                         Patient.last_name, Unit.name, Unit.code)
+                  .join(Patient, col(Patient.id) == col(Case.patient_id))
+                  .join(Unit, col(Unit.id) == col(Case.unit_id))
+                  .where(col(Case.id) == case_id)).first()
+    _, files, pnr, first, last, unit_name, unit_code = head if head else (0, 0, "", "", "", "", "")
+    return broken_inbox_row(case_id=case_id, pnr=pnr, first_name=first, last_name=last,
+                            unit_name=unit_name, unit_code=unit_code, file_count=files)
 
 
 def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int], dict[int, int]]:
@@ -159,8 +229,9 @@ def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int]
 
 
 def _search_clause(q: str) -> object:
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if q.isdigit() and len(q) <= 9:
+    # Only 0-9 count as digits (a '²' or '١' is text, never a number: int() would fail on it).
+    digits = "".join(ch for ch in q if is_ascii_digits(ch))
+    if is_ascii_digits(q) and len(q) <= 9:
         # A short number is a case number, or the start of a personal identity number.
         return or_(Case.id == int(q), col(Patient.pnr).startswith(q, autoescape=True))
     if looks_like_pnr(q):

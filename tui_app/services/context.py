@@ -63,9 +63,11 @@ class Context:
                         log.warning("opening the database failed again", exc_info=True)
                         self._failed = exc
         if self._engine is None:
-            raise UserError(
-                "Databasen kunde inte öppnas. Kontrollera database_url/data_dir och att ingen "
-                "annan låser databasen; försök igen (u) eller starta om appen.") from self._failed
+            from tui_app.services.errors import explain
+
+            why = explain(self._failed) if self._failed is not None else ""
+            raise UserError(f"Databasen kunde inte öppnas. {why} Försök igen (u) eller starta "
+                            "om appen.") from self._failed
         return self._engine
 
     @property

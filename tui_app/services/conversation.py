@@ -89,6 +89,12 @@ def patient_reply(
 ) -> int:
     """Store the patient's message and its files all-or-nothing (R07, R08, R11); return its id."""
     uploads = uploads or []
+    reserved = {}
+    if uploads:
+        from tui_app.services.files import reserve_storage
+
+        with refusals_logged(ctx, actor, "patientsvar"):
+            reserved = reserve_storage(ctx, uploads)
     with refusals_logged(ctx, actor, "patientsvar"), session_scope(ctx.engine) as s:
         case, unit, p = _patient_case(s, actor, case_id)
         try:
@@ -104,7 +110,7 @@ def patient_reply(
             if uploads:
                 from tui_app.services.files import attach_uploads
 
-                n_files = attach_uploads(ctx, s, case, msg.id, uploads)
+                n_files = attach_uploads(ctx, s, case, msg.id, uploads, reserved)
         except UserError as exc:
             raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
         # Counted in SQL, so two messages at once never lose one; a reply reopens a handled case

@@ -7,19 +7,26 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tui_app.core.errors import RuleViolation, UserError
+from tui_app.core.killpoint import killpoint
 from tui_app.core.limits import MAX_FILES_PER_MESSAGE
 from tui_app.core.safetext import safe_display_name
 from tui_app.services.context import Context
 from tui_app.services.views import FileView
 from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case
+
+if TYPE_CHECKING:
+    from tui_app.intake.sandbox import SandboxConfig
 
 EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "application/pdf": "pdf"}
 STAGING_MAX_AGE_S = 24 * 3600
@@ -54,21 +61,46 @@ def _staging_root(ctx: Context) -> Path:
     return ctx.data_dir / "staging"
 
 
-def stage_files(ctx: Context, sources: list[Path]) -> list[StagedFile]:
+def _storable_name(src: Path) -> str:
+    """The file's name as text that can be stored and shown: bytes that are not UTF-8 (a Latin-1
+    "été", or b"bad\\xff") become U+FFFD, instead of surrogates no database can encode."""
+    return os.fsencode(src.name).decode("utf-8", "replace")
+
+
+def display_name_for(src: Path) -> str:
+    """The name a chosen file will be shown (and stored) under, safe to show."""
+    return safe_display_name(_storable_name(src))
+
+
+def _sandbox(ctx: Context) -> SandboxConfig:
+    """The intake limits, with the worker bound shared by every process of this deployment."""
+    from tui_app.intake.sandbox import SandboxConfig
+
+    return SandboxConfig(slots_dir=ctx.data_dir / "intake-slots")
+
+
+def stage_files(ctx: Context, sources: list[Path],
+                on_wait: Callable[[bool], None] | None = None) -> list[StagedFile]:
     """Check and clean files the patient chose, in one sandboxed worker (R09, R10).
 
-    A refusal is a StagedFile too; its reason says what is wrong and what to do.
+    A refusal is a StagedFile too; its reason says what is wrong and what to do. `on_wait(True)`
+    is called when the check waits for a free intake worker (the server's bound), and
+    `on_wait(False)` when it starts.
     """
     from tui_app.intake import prepare_many
 
     batch = _staging_root(ctx) / uuid.uuid4().hex
     batch.mkdir(parents=True, mode=0o700)
-    results = prepare_many(sources, batch)
+    try:
+        results = prepare_many(sources, batch, _sandbox(ctx), on_wait)
+    finally:
+        _remove_empty(batch)  # nothing accepted: no folder left behind
     out = []
     for src, p in zip(sources, results):
         v = p.verdict
         out.append(StagedFile(
-            token=uuid.uuid4().hex, original_name=src.name, accepted=v.accepted, reason=v.reason,
+            token=uuid.uuid4().hex, original_name=_storable_name(src), accepted=v.accepted,
+            reason=v.reason,
             mime=p.stored_mime or v.mime, original_size=v.size, sha256_original=v.sha256,
             stored_path=p.stored_path, stored_sha256=p.stored_sha256, thumb_path=p.thumbnail_path,
             width=v.width, height=v.height, pages=v.pages,
@@ -76,9 +108,10 @@ def stage_files(ctx: Context, sources: list[Path]) -> list[StagedFile]:
     return out
 
 
-def stage_file(ctx: Context, source: Path) -> StagedFile:
+def stage_file(ctx: Context, source: Path,
+               on_wait: Callable[[bool], None] | None = None) -> StagedFile:
     """Check and clean one chosen file (see stage_files)."""
-    return stage_files(ctx, [source])[0]
+    return stage_files(ctx, [source], on_wait)[0]
 
 
 def discard_staged(ctx: Context, staged: StagedFile) -> None:
@@ -128,9 +161,47 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _place(ctx: Context, src: Path, ext: str) -> str:
-    """Move a staged file into the store under a generated name; returns its storage key."""
-    key = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+@dataclass(frozen=True)
+class Reserved:
+    """Storage keys reserved (and committed as upload intents) for one staged file."""
+
+    key: str
+    thumb_key: str | None
+
+
+def _new_key(ext: str) -> str:
+    return f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+
+
+def reserve_storage(ctx: Context, files: list[object]) -> dict[str, Reserved]:
+    """Reserve storage keys for the accepted staged files, committed before any file is placed.
+
+    Runs in its own short transaction, before the reply's: a crash between placing a file and
+    committing the reply then leaves a file the database has declared an abandoned upload,
+    which the garbage collector may remove; a file without an intent is never removed.
+    """
+    from tui_app.services.storeid import bind_store
+    from tui_app.store.models import UploadIntent
+
+    out: dict[str, Reserved] = {}
+    for f in files:
+        if isinstance(f, StagedFile) and f.accepted and f.mime in EXT:
+            thumb = _new_key("thumb.png") if f.thumb_path is not None else None
+            out[f.token] = Reserved(_new_key(EXT[f.mime]), thumb)
+    if not out:
+        return out
+    bind_store(ctx)
+    now = datetime.now(UTC)  # wall time: the collector compares with file times
+    with session_scope(ctx.engine) as s:
+        for r in out.values():
+            s.add(UploadIntent(storage_key=r.key, created_at=now))
+            if r.thumb_key:
+                s.add(UploadIntent(storage_key=r.thumb_key, created_at=now))
+    return out
+
+
+def _place(ctx: Context, src: Path, key: str) -> str:
+    """Move a staged file into the store under its reserved key; returns the key."""
     dest = ctx.files_dir / key
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with src.open("rb") as f:
@@ -138,14 +209,22 @@ def _place(ctx: Context, src: Path, ext: str) -> str:
     os.replace(src, dest)  # same filesystem: atomic, never half-visible
     os.utime(dest)  # placed now: the garbage collector must not take it for an old orphan
     _fsync_dir(dest.parent)
+    killpoint("files.placed")
     return key
 
 
-def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files: list[object]) -> int:
-    """Store the reply's files and their rows in the caller's transaction; all or nothing (R11)."""
+def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files: list[object],
+                   reserved: dict[str, Reserved]) -> int:
+    """Store the reply's files and their rows in the caller's transaction; all or nothing (R11).
+
+    `reserved` comes from reserve_storage, called before the caller's transaction began; the
+    intents are deleted in this transaction, so they vanish exactly when the rows appear."""
+    from tui_app.store.models import UploadIntent
+
     staged = [f for f in files if isinstance(f, StagedFile)]
     check_reply_files(staged)
     placed: list[Path] = []
+    moved: list[tuple[Path, Path]] = []  # (stored, staged) to put back if the reply fails
     try:
         for f in staged:
             if f.stored_path is None or f.stored_sha256 is None or f.mime is None:
@@ -153,12 +232,21 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
             if not f.stored_path.is_file() or _sha256(f.stored_path) != f.stored_sha256:
                 raise UserError(f"Filen {f.display_name} har ändrats sedan den kontrollerades. "
                                 "Ta bort den och välj den igen.")
-            key = _place(ctx, f.stored_path, EXT[f.mime])
+            r = reserved.get(f.token)
+            if r is None:
+                raise UserError("En fil saknas i förberedelsen. Välj filen igen.")
+            key = _place(ctx, f.stored_path, r.key)
             placed.append(ctx.files_dir / key)
+            moved.append((ctx.files_dir / key, f.stored_path))
+            if (intent := s.get(UploadIntent, r.key)) is not None:
+                s.delete(intent)
             thumb_key = None
-            if f.thumb_path is not None and f.thumb_path.is_file():
-                thumb_key = _place(ctx, f.thumb_path, "thumb.png")
+            if r.thumb_key and f.thumb_path is not None and f.thumb_path.is_file():
+                thumb_key = _place(ctx, f.thumb_path, r.thumb_key)
                 placed.append(ctx.files_dir / thumb_key)
+                moved.append((ctx.files_dir / thumb_key, f.thumb_path))
+            if r.thumb_key and (intent := s.get(UploadIntent, r.thumb_key)) is not None:
+                s.delete(intent)
             s.add(Attachment(
                 case_id=case.id, message_id=message_id, original_name=f.original_name[:255],  # type: ignore[arg-type]
                 mime=f.mime, size=(ctx.files_dir / key).stat().st_size, original_size=f.original_size,
@@ -168,7 +256,14 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
             ))
         s.flush()
     except BaseException:
-        for p in placed:  # the transaction rolls back: take the files back out too
+        # The transaction rolls back: take the files back out, to staging, so that sending
+        # again works (the files are still the checked ones).
+        for stored, staged_path in moved:
+            try:
+                os.replace(stored, staged_path)
+            except OSError:
+                stored.unlink(missing_ok=True)
+        for p in placed:
             p.unlink(missing_ok=True)
         raise
     for f in staged:
@@ -228,34 +323,93 @@ def stored_path(ctx: Context, storage_key: str) -> Path:
     return ctx.files_dir / storage_key
 
 
-def collect_garbage(ctx: Context, now: float | None = None) -> int:
-    """Remove stale staging folders and stored files no row refers to (left by a crash)."""
+@dataclass(frozen=True)
+class GarbageReport:
+    """What the collector removed, and stored files it kept because nothing declared them."""
+
+    staging: int
+    abandoned: int
+    unknown: int
+
+    @property
+    def removed(self) -> int:
+        """Folders and files removed in all."""
+        return self.staging + self.abandoned
+
+
+def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
+    """Remove stale staging folders, and stored files of uploads the database has declared
+    abandoned (an upload intent older than an hour whose key no attachment took).
+
+    A stored file that neither an attachment nor an intent names is counted, never deleted:
+    it belongs to something this database does not know. Refuses (StoreMismatch), deleting
+    nothing, when the files folder does not belong to this database.
+    """
+    from tui_app.services.storeid import check_store
+    from tui_app.store.models import UploadIntent
+
+    check_store(ctx)
     now = now or time.time()
-    removed = 0
+    staging = abandoned = 0
     root = _staging_root(ctx)
     if root.is_dir():
         for d in root.iterdir():
             if now - d.stat().st_mtime > STAGING_MAX_AGE_S:
                 shutil.rmtree(d, ignore_errors=True)
-                removed += 1
-    if ctx.files_dir.is_dir():
+                staging += 1
+    cutoff = datetime.fromtimestamp(now - ORPHAN_MIN_AGE_S, UTC)
+    with session_scope(ctx.engine) as s:
+        stale = s.exec(select(UploadIntent).where(col(UploadIntent.created_at) < cutoff)).all()
+        for intent in stale:
+            key = intent.storage_key
+            taken = s.exec(select(Attachment.id).where(
+                (col(Attachment.storage_key) == key) | (col(Attachment.thumb_key) == key))
+                .limit(1)).first()
+            if taken is None:
+                p = stored_path(ctx, key)
+                if p.is_file():
+                    p.unlink()
+                    abandoned += 1
+            s.delete(intent)
+    return GarbageReport(staging, abandoned, _count_unknown(ctx))
+
+
+def _count_unknown(ctx: Context) -> int:
+    """Stored files no attachment and no intent names (looked up in batches of keys)."""
+    from tui_app.store.models import UploadIntent
+
+    if not ctx.files_dir.is_dir():
+        return 0
+    unknown = 0
+    batch: list[str] = []
+
+    def flush() -> int:
         with session_scope(ctx.engine) as s:
-            known = set(s.exec(select(Attachment.storage_key)).all())
-            known |= {k for k in s.exec(select(Attachment.thumb_key)).all() if k}
-        for p in ctx.files_dir.glob("*/*"):
-            key = f"{p.parent.name}/{p.name}"
-            if key not in known and now - p.stat().st_mtime > ORPHAN_MIN_AGE_S:
-                p.unlink(missing_ok=True)
-                removed += 1
-    return removed
+            known = set(s.exec(select(Attachment.storage_key)
+                               .where(col(Attachment.storage_key).in_(batch))).all())
+            known |= {k for k in s.exec(select(Attachment.thumb_key)
+                                        .where(col(Attachment.thumb_key).in_(batch))).all() if k}
+            known |= set(s.exec(select(UploadIntent.storage_key)
+                                .where(col(UploadIntent.storage_key).in_(batch))).all())
+        return sum(1 for k in batch if k not in known)
+
+    for p in ctx.files_dir.glob("*/*"):
+        batch.append(f"{p.parent.name}/{p.name}")
+        if len(batch) >= 500:
+            unknown += flush()
+            batch = []
+    if batch:
+        unknown += flush()
+    return unknown
 
 
 def attach_demo_files(ctx: Context, case_id: int, message_id: int, paths: list[Path]) -> None:
     """Demo material: check, clean and store sample files as if the patient had sent them."""
     staged = stage_files(ctx, paths)
+    reserved = reserve_storage(ctx, list(staged))
     with session_scope(ctx.engine) as s:
         case = s.get(Case, case_id)
         assert case is not None
-        n = attach_uploads(ctx, s, case, message_id, staged)
+        n = attach_uploads(ctx, s, case, message_id, list(staged), reserved)
         s.execute(update(Case).where(col(Case.id) == case_id)
                   .values(file_count=col(Case.file_count) + n))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from tui_app.core.errors import NotFound, UserError
+from tui_app.core.errors import NotFound, RuleViolation, UserError
 from tui_app.core.pnr import Pnr
 from tui_app.services.actor import Actor, UnitInfo, os_login, staff_actor  # noqa: F401  (re-exported)
 from tui_app.services.context import Context
@@ -37,6 +37,8 @@ def staff_by_login(ctx: Context, login: str) -> Actor:
                 f"Inloggningen ”{login}” är inte registrerad som personal i tui_app. "
                 "Kontakta administrationsgruppen 1177 e-tjänster för att få behörighet."
             )
+        if not staff.active:
+            raise deactivated(login)
         return _staff_actor(s, staff)
 
 
@@ -73,6 +75,8 @@ def sign_in_choices(ctx: Context) -> list[SignInChoice]:
             actor = _staff_actor(s, st)
             units = ", ".join(u.name for u in actor.units) or "ingen enhet"
             marks = []
+            if not st.active:
+                marks.append("avaktiverad")
             if st.shared_account:
                 marks.append("GK-konto")
             if not st.picsara_permission and not st.is_admin:
@@ -94,8 +98,15 @@ def sign_in_choices(ctx: Context) -> list[SignInChoice]:
     return out
 
 
+def deactivated(login: str) -> RuleViolation:
+    """The refusal for an account an administrator has deactivated (R05)."""
+    return RuleViolation("R05", f"Kontot ”{login}” är avaktiverat och har inte längre åtkomst "
+                         "till tui_app. Kontakta administrationsgruppen 1177 e-tjänster om det "
+                         "är fel.")
+
+
 def require_admin(s: object, actor: Actor) -> None:
     """Refuse unless the actor is a 1177 administrator now (read from the database, not sign-in)."""
     st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None  # type: ignore[attr-defined]
-    if st is None or not st.is_admin:
+    if st is None or not st.is_admin or not st.active:
         raise UserError("Bara administrationsgruppen 1177 e-tjänster får göra det här.")

@@ -1,31 +1,44 @@
-"""Load units, staff, patients and (demo) cases from a readable JSON file such as data/demo.json."""
+"""Load units, staff, patients and (demo) cases from a readable JSON file such as data/demo.json.
+
+The file is checked in full first (services.loadschema): any error anywhere and nothing is
+stored. A staff entry is the whole truth about that person: its flags, whether the account is
+`active`, and `units`, the complete list of their units (a unit left out is a membership
+removed). Staff the file does not mention are left as they are. Changes of access are logged.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tui_app.core.errors import InvalidInput
-from tui_app.core.pnr import parse_pnr
 from tui_app.core.rules import deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services.context import Context
 from tui_app.store.db import session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tui_app.services.loadschema import LoadFile
+
 
 def require_loader(ctx: Context) -> None:
-    """`tui-app load` changes who may do what: only an administrator, or anyone on an empty database."""
+    """`tui-app load` changes who may do what: only an active administrator, or anyone on a
+    database that has no administrator at all (the first set-up)."""
     from tui_app.services.identity import os_login
 
     login = os_login()
     with session_scope(ctx.engine) as s:
         admins = s.exec(select(Staff).where(Staff.is_admin == True)).all()  # noqa: E712
-        if admins and login not in {a.login for a in admins}:
+        # A deactivated administrator may not load, but still counts: deactivating every
+        # administrator must not open loading to anyone.
+        if admins and login not in {a.login for a in admins if a.active}:
             raise InvalidInput(
                 f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
                 "administratör. Be administrationsgruppen 1177 e-tjänster.")
@@ -34,93 +47,147 @@ def require_loader(ctx: Context) -> None:
 def load_file(ctx: Context, path: Path, *, with_cases: bool = False) -> dict[str, int]:
     """Read the JSON file and add what it describes; existing logins/codes/numbers are updated."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"Filen {path} kunde inte läsas: {exc}") from exc
-    return load(ctx, data, base_dir=path.parent, with_cases=with_cases)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"Filen {path} är inte sparad som UTF-8 (byte {exc.start}). Spara "
+                           "den som UTF-8 och försök igen.") from exc
+    except OSError as exc:
+        from tui_app.services.errors import explain
+
+        raise InvalidInput(f"Filen {path} kunde inte läsas. {explain(exc)}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"Filen {path} är inte giltig JSON: rad {exc.lineno}, kolumn "
+                           f"{exc.colno}. Rätta filen och försök igen.") from exc
+    except RecursionError:
+        raise InvalidInput(f"Filen {path} är för djupt nästlad för att kunna läsas; inget har "
+                           "lästs in.") from None
+    return load(ctx, data, base_dir=path.parent, with_cases=with_cases, where=f"Filen {path}")
 
 
-def load(ctx: Context, data: dict[str, Any], *, base_dir: Path, with_cases: bool) -> dict[str, int]:
-    """Add the units, staff, patients and optionally cases described by data, in one transaction."""
-    counts = {"units": 0, "staff": 0, "patients": 0, "cases": 0}
+def load(ctx: Context, data: Any, *, base_dir: Path, with_cases: bool,
+         where: str = "Filen") -> dict[str, int]:
+    """Add the units, staff, patients and optionally cases described by data, in one
+    transaction, after checking all of it (InvalidInput lists every error; nothing stored)."""
+    from tui_app.services import loadschema
+
+    f, errors = loadschema.validate(data)
     pending_files: list[tuple[int, int, list[Path]]] = []
+    log_changes = not with_cases  # a deployment's staff list changes access: logged (R24)
     with session_scope(ctx.engine) as s:
-        units: dict[str, Unit] = {}
-        for u in data.get("units", []):
-            row = s.exec(select(Unit).where(Unit.code == u["code"])).first() or Unit(code=u["code"], name="")
-            row.name = u["name"]
-            row.activated_1177 = bool(u.get("activated_1177", False))
-            row.template_installed = bool(u.get("template_installed", False))
-            s.add(row)
-            units[row.code] = row
-            counts["units"] += 1
-        s.flush()
-        for u in s.exec(select(Unit)).all():
-            units.setdefault(u.code, u)
-        staff: dict[str, Staff] = {}
-        for st in data.get("staff", []):
-            row = s.exec(select(Staff).where(Staff.login == st["login"])).first() or Staff(
-                login=st["login"], first_name="", last_name="")
-            row.first_name, row.last_name = st["first_name"], st["last_name"]
-            row.shared_account = bool(st.get("shared_account", False))
-            row.picsara_permission = bool(st.get("picsara_permission", False))
-            row.is_admin = bool(st.get("is_admin", False))
-            s.add(row)
-            s.flush()
-            for code in st.get("units", []):
-                if s.get(Membership, (row.id, units[code].id)) is None:
-                    s.add(Membership(staff_id=row.id, unit_id=units[code].id))  # type: ignore[arg-type]
-            staff[row.login] = row
-            counts["staff"] += 1
-        patients: dict[str, Patient] = {}
-        for p in data.get("patients", []):
-            pnr = parse_pnr(p["pnr"]).digits
-            row = s.exec(select(Patient).where(Patient.pnr == pnr)).first() or Patient(
-                pnr=pnr, first_name="", last_name="", search_name="")
-            row.first_name, row.last_name = p["first_name"], p["last_name"]
-            row.search_name = f"{row.first_name} {row.last_name}".casefold()
-            row.activated_1177 = bool(p.get("activated_1177", False))
-            s.add(row)
-            s.flush()
-            for code in p.get("care_relations", []):
-                if s.get(CareRelation, (units[code].id, row.id)) is None:
-                    s.add(CareRelation(unit_id=units[code].id, patient_id=row.id))  # type: ignore[arg-type]
-            patients[pnr] = row
-            counts["patients"] += 1
+        errors += loadschema.cross_check(
+            data, known_units=set(s.exec(select(Unit.code)).all()),
+            known_logins=set(s.exec(select(Staff.login)).all()),
+            known_pnrs=set(s.exec(select(Patient.pnr)).all()), with_cases=with_cases)
+        if errors or f is None:
+            raise loadschema.refuse(where, loadschema.by_path(errors))
+        changes = _store(s, f)
+        counts = {"units": len(f.units), "staff": len(f.staff), "patients": len(f.patients),
+                  "cases": 0}
         if with_cases:
-            now = ctx.now()
-            for c in data.get("cases", []):
-                sender = staff[c["sender"]]
-                p = patients[parse_pnr(c["patient"]).digits]
-                sent = now - timedelta(hours=c["sent_hours_ago"])
-                case = Case(unit_id=units[c["unit"]].id, patient_id=p.id, created_by=sender.id,  # type: ignore[arg-type]
-                            sent_at=sent, deadline_at=deadline_for(sent))
-                if "read_hours_ago" in c:
-                    case.patient_read_at = now - timedelta(hours=c["read_hours_ago"])
-                s.add(case)
-                s.flush()
-                s.add(Message(case_id=case.id, from_patient=False, staff_id=sender.id,  # type: ignore[arg-type]
-                              signature=sender.first_name, body=DEFAULT_TEXT, sent_at=sent))
-                for r in c.get("replies", []):
-                    msg = Message(case_id=case.id, from_patient=True, signature=p.first_name,  # type: ignore[arg-type]
-                                  body=r["text"], sent_at=now - timedelta(hours=r["hours_ago"]))
-                    s.add(msg)
-                    s.flush()
-                    case.patient_messages += 1
-                    if r.get("files"):
-                        pending_files.append((case.id, msg.id, [base_dir / f for f in r["files"]]))  # type: ignore[arg-type]
-                s.add(case)
-                counts["cases"] += 1
-    if not with_cases:  # a deployment's staff list changes permissions: that is logged (R24)
-        from tui_app.services import audit
-        from tui_app.services.identity import os_login
-
-        with session_scope(ctx.engine) as s:
-            audit.append(s, at=ctx.now(), actor=os_login(), action="läs in personal",
-                         detail=", ".join(f"{k}: {v}" for k, v in counts.items()))
+            counts["cases"] = _store_cases(ctx, s, f, base_dir, pending_files)
+        if log_changes:
+            _log(ctx, s, counts, changes)
     if pending_files:
         from tui_app.services.files import attach_demo_files
 
         for case_id, msg_id, paths in pending_files:
             attach_demo_files(ctx, case_id, msg_id, paths)
     return counts
+
+
+def _store(s: Session, f: LoadFile) -> list[tuple[str | None, str]]:
+    """Write units, staff and patients; return the changes of existing staff members' access
+    as (unit code, detail). New staff are counted in the load's own log entry."""
+    changes: list[tuple[str | None, str]] = []
+    for u in f.units:
+        row = s.exec(select(Unit).where(Unit.code == u.code)).first() or Unit(code=u.code, name="")
+        row.name = u.name
+        row.activated_1177 = u.activated_1177
+        row.template_installed = u.template_installed
+        s.add(row)
+    s.flush()
+    units = {u.code: u for u in s.exec(select(Unit)).all()}
+    by_id = {u.id: u for u in units.values()}
+    for st in f.staff:
+        row = s.exec(select(Staff).where(Staff.login == st.login)).first()
+        new = row is None
+        if row is None:
+            row = Staff(login=st.login, first_name="", last_name="")
+        elif row.active != st.active:
+            changes.append((None, f"{st.login} {'aktiverad' if st.active else 'avaktiverad'}"))
+        row.first_name, row.last_name = st.first_name, st.last_name
+        row.shared_account = st.shared_account
+        row.picsara_permission = st.picsara_permission
+        row.is_admin = st.is_admin
+        row.active = st.active
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        have = set(s.exec(select(Membership.unit_id).where(Membership.staff_id == row.id)).all())
+        want = {units[code].id for code in st.units}
+        for uid in sorted(want - have):  # type: ignore[type-var]
+            s.add(Membership(staff_id=row.id, unit_id=uid))  # type: ignore[arg-type]
+            if not new:
+                changes.append((by_id[uid].code, f"{st.login}: enhet tillagd"))
+        for uid in sorted(have - want):
+            s.delete(s.get(Membership, (row.id, uid)))
+            changes.append((by_id[uid].code, f"{st.login}: enhet borttagen"))
+    for p in f.patients:
+        row = s.exec(select(Patient).where(Patient.pnr == p.pnr)).first() or Patient(
+            pnr=p.pnr, first_name="", last_name="", search_name="")
+        row.first_name, row.last_name = p.first_name, p.last_name
+        row.search_name = f"{row.first_name} {row.last_name}".casefold()
+        row.activated_1177 = p.activated_1177
+        s.add(row)
+        s.flush()
+        for code in p.care_relations:
+            if s.get(CareRelation, (units[code].id, row.id)) is None:
+                s.add(CareRelation(unit_id=units[code].id, patient_id=row.id))  # type: ignore[arg-type]
+    s.flush()
+    return changes
+
+
+def _store_cases(ctx: Context, s: Session, f: LoadFile, base_dir: Path,
+                 pending_files: list[tuple[int, int, list[Path]]]) -> int:
+    now = ctx.now()
+    units = {u.code: u for u in s.exec(select(Unit)).all()}
+    staff = {st.login: st for st in s.exec(select(Staff)).all()}
+    patients = {p.pnr: p for p in s.exec(select(Patient).where(
+        col(Patient.pnr).in_({c.patient for c in f.cases}))).all()}
+    for c in f.cases:
+        sender, p = staff[c.sender], patients[c.patient]
+        sent = now - timedelta(hours=c.sent_hours_ago)
+        case = Case(unit_id=units[c.unit].id, patient_id=p.id, created_by=sender.id,  # type: ignore[arg-type]
+                    sent_at=sent, deadline_at=deadline_for(sent))
+        if c.read_hours_ago is not None:
+            case.patient_read_at = now - timedelta(hours=c.read_hours_ago)
+        s.add(case)
+        s.flush()
+        s.add(Message(case_id=case.id, from_patient=False, staff_id=sender.id,  # type: ignore[arg-type]
+                      signature=sender.first_name, body=DEFAULT_TEXT, sent_at=sent))
+        for r in c.replies:
+            msg = Message(case_id=case.id, from_patient=True, signature=p.first_name,  # type: ignore[arg-type]
+                          body=r.text, sent_at=now - timedelta(hours=r.hours_ago))
+            s.add(msg)
+            s.flush()
+            case.patient_messages += 1
+            if r.files:
+                pending_files.append((case.id, msg.id, [base_dir / x for x in r.files]))  # type: ignore[arg-type]
+        s.add(case)
+    return len(f.cases)
+
+
+def _log(ctx: Context, s: Session, counts: dict[str, int],
+         changes: list[tuple[str | None, str]]) -> None:
+    """The load itself, and each change of access, in the same transaction as the changes."""
+    from tui_app.services import audit
+    from tui_app.services.identity import os_login
+
+    who = os_login()
+    for unit_code, detail in changes:
+        audit.append(s, at=ctx.now(), actor=who, action="behörighet", unit_code=unit_code,
+                     detail=f"inläsning: {detail}")
+    audit.append(s, at=ctx.now(), actor=who, action="läs in personal",
+                 detail=", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -65,7 +65,11 @@ class RetentionReport:
 
 def remove_expired(ctx: Context) -> RetentionReport:
     """R23: remove cases older than two years with their stored files; log each removal."""
-    cutoff = ctx.now() - RETENTION
+    from tui_app.services.storeid import check_store
+
+    check_store(ctx)  # never delete files on behalf of a database that does not own them
+    now = ctx.now()
+    cutoff = now - RETENTION
     cases = files = 0
     reported: list[str] = []
     while True:
@@ -81,9 +85,19 @@ def remove_expired(ctx: Context) -> RetentionReport:
                 atts = s.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
                 live = s.exec(select(Download).where(Download.case_id == case.id,
                                                      col(Download.cleaned_at).is_(None))).all()
+                sizes = {a.id: a.size for a in atts}
                 for d in live:
                     reported.append(f"ärende {case.id}: {d.path} ({d.staff_login})")
-                for d in s.exec(select(Download).where(Download.case_id == case.id)).all():
+                    # The copy is still lying around: keep its row (path, checksum, owner) so
+                    # `leftovers` and the clean-up can still find it (R21); only the links to
+                    # the removed case go.
+                    d.size = sizes.get(d.attachment_id)
+                    d.attachment_id = None
+                    d.case_id = None
+                    d.clean_note = f"ärende {case.id} gallrat {now:%Y-%m-%d}; kopian fanns kvar"
+                    s.add(d)
+                for d in s.exec(select(Download).where(Download.case_id == case.id,
+                                                       col(Download.cleaned_at).is_not(None))).all():
                     s.delete(d)
                 s.flush()  # no relationships are mapped: delete children before parents
                 for a in atts:

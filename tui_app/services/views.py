@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tui_app.core.clock import fmt_remaining
 from tui_app.core.pnr import Pnr
@@ -75,6 +75,7 @@ class InboxRow:
     todo: str
     leftovers: int = 0
     unit_code: str = ""
+    broken: bool = False  # a stored value could not be read: shown marked, never hidden
 
 
 def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
@@ -105,6 +106,25 @@ def inbox_row(
         patient_name=f"{first_name} {last_name}", state=st, sent_at=sent_at,
         deadline=deadline_at, remaining=fmt_remaining(deadline_at - now), file_count=file_count,
         todo=todo_for(st, file_count, undecided), leftovers=copies, unit_code=unit_code,
+    )
+
+
+BROKEN_TODO = "⚠ Trasig rad: kan inte läsas – kontakta IT"
+
+
+def broken_inbox_row(
+    *, case_id: int, pnr: str, first_name: str, last_name: str, unit_name: str, unit_code: str,
+    file_count: int,
+) -> InboxRow:
+    """A case whose stored times cannot be read: listed, marked broken, so it is neither hidden
+    nor shown with made-up times (they are the epoch, and the to-do says what is wrong)."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    display = Pnr(pnr).display if len(pnr) == 12 else pnr
+    return InboxRow(
+        case_id=case_id, unit_name=unit_name, patient_pnr_display=display,
+        patient_name=f"{first_name} {last_name}".strip() or "?", state=CaseState.CLOSED,
+        sent_at=epoch, deadline=epoch, remaining="–", file_count=file_count, todo=BROKEN_TODO,
+        unit_code=unit_code, broken=True,
     )
 
 

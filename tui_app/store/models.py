@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict
 from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from tui_app.store.types import UTCDateTime
@@ -47,6 +48,8 @@ class Staff(_Table, table=True):
     shared_account: bool = False  # GK-konto (R16)
     picsara_permission: bool = False  # R15
     is_admin: bool = False  # administrationsgruppen 1177 e-tjänster
+    # False: access taken away; refused at sign-in and on the next action (R05).
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
 
 
 class Membership(_Table, table=True):
@@ -185,16 +188,31 @@ class Attachment(_Table, table=True):
     scanned_by: str | None = Field(default=None, max_length=64)
 
 
+class UploadIntent(_Table, table=True):
+    """A storage key reserved, and committed, before a received file is placed under it.
+
+    The garbage collector deletes a stored file only when it has such a row and no attachment
+    refers to the key: the database has positively declared it an abandoned upload. A file
+    without either (another database's, or a database emptied by accident) is never deleted."""
+
+    __tablename__ = "upload_intent"
+    storage_key: str = Field(primary_key=True, max_length=200)
+    created_at: datetime = Field(sa_column=_utc())
+
+
 class Download(_Table, table=True):
     """A downloaded copy of a patient file, tracked until it is cleaned away (R17, R18, R21)."""
 
     __tablename__ = "download"
     id: int | None = Field(default=None, primary_key=True)
-    attachment_id: int = Field(foreign_key="attachment.id", index=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
+    # Both are emptied when retention removes the case (R23) while this copy is still lying
+    # around: the row stays, so `leftovers` and the clean-up can still find the copy (R21).
+    attachment_id: int | None = Field(default=None, foreign_key="attachment.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
     staff_login: str = Field(max_length=64, index=True)
     path: str = Field(max_length=1000)
     sha256: str = Field(max_length=64, index=True)
+    size: int | None = None  # kept when the case is removed, so leftovers can still match it
     downloaded_at: datetime = Field(sa_column=_utc())
     cleaned_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     cleaned_by: str | None = Field(default=None, max_length=64)

@@ -27,7 +27,7 @@ BUSY_TIMEOUT_S = 1.0  # a writer holding the lock longer: take the ordinary path
 
 STAFF_SQL = (
     "SELECT id, login, first_name, last_name, shared_account, picsara_permission, is_admin "
-    "FROM staff WHERE login = ?"
+    "FROM staff WHERE login = ? AND active = 1"  # a deactivated account: the ordinary path refuses
 )
 UNITS_SQL = (
     "SELECT unit.id, unit.code, unit.name, unit.activated_1177, unit.template_installed "

@@ -98,10 +98,10 @@ class ServiceMixin:
                 screen.post_message(ServiceFailed(tag, exc, seq))
                 return
             except Exception as exc:  # a bug or an outage: shown, logged, never a traceback
+                from tui_app.services.errors import as_user_error
+
                 log.exception("service %s failed", tag)
-                screen.post_message(ServiceFailed(tag, UserError(
-                    f"Något gick fel ({type(exc).__name__}). Försök igen; om felet kvarstår, "
-                    "kontakta IT-support och ange tiden."), seq))
+                screen.post_message(ServiceFailed(tag, as_user_error(exc), seq))
                 return
             screen.post_message(ServiceDone(tag, value, seq))
 

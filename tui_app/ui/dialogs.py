@@ -1,7 +1,8 @@
-"""Small dialogs: ask for a line of text, confirm, and F1 help for the current screen."""
+"""Small dialogs: ask for a line of text, tick choices, confirm, and F1 help for the screen."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from rich.text import Text
@@ -9,9 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from tui_app.core.errors import UserError
+
+log = logging.getLogger("tui_app.ui")
 
 
 class AskDialog(ModalScreen[str | None]):
@@ -41,7 +45,65 @@ class AskDialog(ModalScreen[str | None]):
             except UserError as exc:
                 self.query_one("#dialog-error", Static).update(Text("✗ " + exc.message))
                 return
+            except Exception:  # a check that fails on odd input must not end the app
+                log.exception("dialog check failed on %r", event.value[:40])
+                self.query_one("#dialog-error", Static).update(Text(
+                    "✗ Det du skrev kunde inte tolkas. Kontrollera det och försök igen."))
+                return
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChooseDialog(ModalScreen["set[int] | None"]):
+    """Tick any number of choices: Space ticks/unticks, F2 saves, Esc cancels. Each line says
+    [✓] or [ ] in text, so the choice shows without colour (NO_COLOR)."""
+
+    BINDINGS = [
+        Binding("space,enter", "toggle", "Välj/ta bort", id="choose_toggle"),
+        Binding("f2", "save", "Spara", id="choose_save"),
+        Binding("escape", "cancel", "Avbryt", id="dialog_cancel"),
+    ]
+
+    def __init__(self, title: str, prompt: str, choices: list[tuple[str, int, bool]]) -> None:
+        super().__init__()
+        self.title_text, self.prompt = title, prompt
+        self.labels = [(label, value) for label, value, _ in choices]
+        self.selected = {value for _, value, on in choices if on}
+
+    def _line(self, label: str, value: int) -> Text:
+        return Text(("[✓] " if value in self.selected else "[ ] ") + label)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(self.prompt))
+            yield OptionList(*[Option(self._line(label, value), id=str(value))
+                               for label, value in self.labels], id="choices")
+            yield Static(Text("Mellanslag = välj/ta bort · F2 = Spara · Esc = Avbryt",
+                              style="dim"))
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        choices.highlighted = 0 if self.labels else None
+        choices.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # Enter on a line: the same as Space
+        self.action_toggle()
+
+    def action_toggle(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        index = choices.highlighted
+        if index is None:
+            return
+        label, value = self.labels[index]
+        self.selected ^= {value}
+        choices.replace_option_prompt_at_index(index, self._line(label, value))
+
+    def action_save(self) -> None:
+        self.dismiss(set(self.selected))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,7 @@ from tui_app.services import admin
 from tui_app.services.admin import StaffRow
 from tui_app.services.identity import UnitInfo
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.dialogs import AskDialog
+from tui_app.ui.dialogs import AskDialog, ChooseDialog, ConfirmDialog
 from tui_app.ui.widgets import UserBar, app_footer
 
 
@@ -28,12 +28,19 @@ class AdminScreen(AppScreen):
     HELP_TITLE = "Administration 1177 e-tjänster"
     HELP = ("Enheter: a aktiverar/avaktiverar enheten för 1177 (R01), m lägger upp/tar bort "
             "mallen (R02), v lägger till en vårdrelation (R04). Personal: p ger/tar Picsara-"
-            "behörighet (R15). l öppnar åtkomstloggen (logguppföljning). Tab byter tabell.")
+            "behörighet (R15), e väljer personens enheter (en enhet som tas bort syns inte "
+            "längre för personen, genast; R05), d avaktiverar/aktiverar kontot (avaktiverad "
+            "personal nekas vid inloggning och vid nästa åtgärd). Allt loggas. l öppnar "
+            "åtkomstloggen (logguppföljning). Tab byter tabell.")
     BINDINGS = [
         Binding("a", "toggle_unit('activated_1177')", "1177 på/av", id="admin_activate"),
         Binding("m", "toggle_unit('template_installed')", "Mall", id="admin_template"),
         Binding("v", "care_relation", "Relation", id="admin_relation"),
         Binding("p", "toggle_picsara", "Picsara", id="admin_picsara"),
+        # Not in the footer (80 columns are full); the heading, F1 and F10 show them.
+        Binding("e", "memberships", "Personens enheter", id="admin_memberships", show=False),
+        Binding("d", "toggle_active", "Aktivera/avaktivera konto", id="admin_active",
+                show=False),
         Binding("l", "audit", "Logg", id="admin_audit"),
         Binding("x", "sign_out", "Logga ut", id="sign_out"),
         Binding("q", "app.quit", "Avsluta", id="quit"),
@@ -43,7 +50,9 @@ class AdminScreen(AppScreen):
         yield UserBar()
         yield Static(Text("Enheter", style="bold"))
         yield DataTable(id="units", cursor_type="row")
-        yield Static(Text("Personal", style="bold"))
+        heading = Text("Personal", style="bold")
+        heading.append("  (e enheter · d avaktivera/aktivera)", style="dim")
+        yield Static(heading)
         yield DataTable(id="staff", cursor_type="row")
         yield StatusLine()
         yield app_footer()
@@ -55,9 +64,11 @@ class AdminScreen(AppScreen):
         u.add_column("1177", width=6)
         u.add_column("Mall", width=6)
         s = self.query_one("#staff", DataTable)
-        s.add_column("Namn", width=36)
-        s.add_column("Konto", width=11)
-        s.add_column("Picsara", width=8)
+        s.add_column("Namn", width=32)
+        s.add_column("Konto", width=10)
+        s.add_column("Picsara", width=7)
+        s.add_column("Aktiv", width=5)
+        s.add_column("Enheter", width=13)
         self.unit_rows: list[UnitInfo] = []
         self.staff_list: list[StaffRow] = []
         self.reload()
@@ -76,15 +87,22 @@ class AdminScreen(AppScreen):
             t.add_row(Text(visible_text(r.name)), yes_no(r.activated_1177), yes_no(r.template_installed))
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
+        if self.staff_list:  # the staff table names units by code: redraw with these
+            self.done_staff(self.staff_list)
 
     def done_staff(self, rows: list[StaffRow]) -> None:
         self.staff_list = rows
         t = self.query_one("#staff", DataTable)
         keep = t.cursor_row
         t.clear()
+        codes = {u.id: u.code for u in self.unit_rows}
         for r in rows:
             kind = "GK-konto" if r.shared_account else ("Admin" if r.is_admin else "Personligt")
-            t.add_row(Text(visible_text(f"{r.name} ({r.login})")), Text(kind), yes_no(r.picsara_permission))
+            units = ", ".join(codes.get(i, "?") for i in r.unit_ids) or "–"
+            t.add_row(Text(visible_text(f"{r.name} ({r.login})"), no_wrap=True,
+                           overflow="ellipsis"),
+                      Text(kind), yes_no(r.picsara_permission), yes_no(r.active),
+                      Text(visible_text(units), no_wrap=True, overflow="ellipsis"))
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
 
@@ -104,6 +122,42 @@ class AdminScreen(AppScreen):
             r = self.staff_list[t.cursor_row]
             self.call_service("changed", admin.set_picsara_permission, self.ctx, self.actor, r.id,
                               not r.picsara_permission)
+
+    def _staff(self) -> StaffRow | None:
+        t = self.query_one("#staff", DataTable)
+        return self.staff_list[t.cursor_row] if self.staff_list else None
+
+    def action_toggle_active(self) -> None:
+        r = self._staff()
+        if r is None:
+            return
+        if not r.active:
+            self.call_service("changed", admin.set_active, self.ctx, self.actor, r.id, True)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call_service("changed", admin.set_active, self.ctx, self.actor, r.id, False)
+
+        self.app.push_screen(ConfirmDialog(
+            f"Avaktivera {r.name} ({r.login})? Personen kan inte längre logga in, och en "
+            "pågående session nekas vid nästa åtgärd."), answer)
+
+    def action_memberships(self) -> None:
+        r = self._staff()
+        if r is None or not self.unit_rows:
+            return
+        mine = set(r.unit_ids)
+
+        def chosen(ids: set[int] | None) -> None:
+            if ids is not None:
+                self.call_service("changed", admin.set_memberships, self.ctx, self.actor, r.id,
+                                  ids)
+
+        self.app.push_screen(ChooseDialog(
+            f"Enheter för {r.name} ({r.login})",
+            "Personen ser och arbetar med ärenden på de valda enheterna (R05):",
+            [(u.name, u.id, u.id in mine) for u in self.unit_rows]), chosen)
 
     def done_changed(self, _value: object) -> None:
         self.say("Ändringen är sparad och loggad.")

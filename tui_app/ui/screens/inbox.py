@@ -155,7 +155,7 @@ class InboxScreen(AppScreen):
         self.rows = rows
         t.clear()
         for r in rows:
-            status = state_text(r.state)
+            status = Text("⚠ Trasig rad") if r.broken else state_text(r.state)
             if r.state in (CaseState.WAITING, CaseState.ANSWERED):
                 status.append(f"\nkvar {r.remaining}")
             several_units = len(self.actor.units) > 1

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from tui_app.core import template
 from tui_app.core.clock import fmt_date, fmt_datetime
 from tui_app.core.fmt import fmt_size
-from tui_app.core.safetext import safe_display_name, visible_lines, visible_text
+from tui_app.core.safetext import visible_lines, visible_text
 from tui_app.core.limits import MAX_FILES_PER_MESSAGE
 from tui_app.services import conversation, files
 from tui_app.services.files import StagedFile
@@ -147,6 +147,7 @@ class PatientCaseScreen(AppScreen):
         self.draft_text = ""
         self.staged: list[StagedFile] = []
         self.pending: list[str] = []  # names still being checked
+        self.queued: set[str] = set()  # of those, the ones waiting for a free intake worker
         self._last_highlight = 0  # the chosen file d removes
 
     def compose(self) -> ComposeResult:
@@ -207,7 +208,8 @@ class PatientCaseScreen(AppScreen):
                 t.append(f" – {f.reason}")
             ol.add_option(Option(t, id=f.token))
         for name in self.pending:
-            ol.add_option(Option(Text(f"⏳ {name} – kontrolleras …"), disabled=True))
+            state = "väntar på kontroll" if name in self.queued else "kontrolleras"
+            ol.add_option(Option(Text(f"⏳ {name} – {state} …"), disabled=True))
         ol.display = bool(self.staged or self.pending)
         if self.staged:  # d always has a file to act on
             ol.highlighted = min(self._last_highlight, len(self.staged) - 1)
@@ -238,13 +240,23 @@ class PatientCaseScreen(AppScreen):
     def _picked(self, path: object) -> None:
         if not isinstance(path, Path):
             return
-        self.pending.append(safe_display_name(path.name))
+        name = files.display_name_for(path)  # the name done_staged will report
+        self.pending.append(name)
         self.show_attachments()
-        self.call_service("staged", files.stage_file, self.ctx, path)
+
+        def on_wait(waiting: bool) -> None:  # from the worker thread: the server's intake queue
+            self.app.call_from_thread(self._queued, name, waiting)
+
+        self.call_service("staged", files.stage_file, self.ctx, path, on_wait)
+
+    def _queued(self, name: str, waiting: bool) -> None:
+        (self.queued.add if waiting else self.queued.discard)(name)
+        self.show_attachments()
 
     def done_staged(self, staged: StagedFile) -> None:
         if staged.display_name in self.pending:
             self.pending.remove(staged.display_name)
+        self.queued.discard(staged.display_name)
         self.staged.append(staged)
         self._last_highlight = len(self.staged) - 1
         self.show_attachments()
