@@ -39,7 +39,7 @@ class NewCaseScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield UserBar()
         yield Static(Text(f"Nytt ärende – mallen ”{TEMPLATE_NAME}”", style="bold"), classes="title")
-        units = [(u.name, u.id) for u in self.actor.units]
+        units = [(Text(visible_text(u.name)), u.id) for u in self.actor.units]
         yield Select(units, value=units[0][1], allow_blank=False, id="unit", prompt="Enhet")
         yield Input(placeholder="Patientens personnummer, t.ex. 19900222-2397 – Enter",
                     id="pnr", max_length=20)
