@@ -342,3 +342,33 @@ async def test_sign_out_leaves_no_screen_reading_a_signed_out_actor(ctx: Context
         assert app.return_code is None and type(app.screen).__name__ == "SignInScreen"
         await sign_in_as(pilot, "marsv3")
         assert type(app.screen).__name__ == "InboxScreen" and app.screen.actor.login == "marsv3"
+
+
+async def test_a_popped_screens_footer_asks_nothing_of_it(ctx: Context) -> None:
+    """Issue 9.1, the same gap for Esc: a footer recompose queued before the case screen was
+    popped ran while the screen was being torn down and its check_action queried a table
+    that was already gone (NoMatches). Entered on purpose here, with no timing."""
+    from tests.conftest import send, staff
+    from tui_app.ui.widgets import AppFooter
+
+    send(ctx, pnr=ELIN)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        case = app.screen
+        assert type(case).__name__ == "CaseScreen"
+        footer = case.query_one(AppFooter)
+        asked: list[str] = []
+        original = case.check_action
+
+        def check_action(action: str, parameters: tuple[object, ...]) -> bool | None:
+            asked.append(action)
+            return original(action, parameters)
+
+        case.check_action = check_action  # type: ignore[method-assign]
+        app.pop_screen()  # what Esc does
+        await footer.recompose()  # what the queued recompose does, before the removal
+        assert asked == []
+        await settle(pilot)
+        assert type(app.screen).__name__ == "InboxScreen" and app.return_code is None

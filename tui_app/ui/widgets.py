@@ -59,6 +59,11 @@ class AppFooter(Footer):
     _shown: object = None
 
     async def recompose(self) -> None:
+        if self.is_attached and not any(s is self.screen for s in self.app.screen_stack):
+            # A recompose queued before the screen was popped (Esc, sign-out): the screen is
+            # being torn down, its widgets going; asking its check_action now would read a
+            # half-removed screen (issue 9.1). It is never shown again, so nothing to draw.
+            return
         if self.is_attached and self._bindings_ready:  # what Footer.compose reads, no more
             app = self.app
             shown = (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, tuple(
