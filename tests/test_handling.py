@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -288,3 +289,102 @@ def test_two_staff_on_the_same_file_at_once(ctx: Context, places: Places) -> Non
     with Session(ctx.engine) as s:
         a = s.get(Attachment, img)
         assert a is not None and a.decision == "journalförs inte" and a.decided_by == "marsv3"
+
+
+def _seen_version(ctx: Context, actor: object, number: int, file_id: int) -> int:
+    """What one staff member's screen holds: the file as read in their own session."""
+    view = open_case(ctx, actor, number)  # type: ignore[arg-type]
+    return next(f.version for f in view.files if f.id == file_id)
+
+
+def test_r13_two_staff_deciding_at_once_the_second_is_told_what_the_first_decided(
+    ctx: Context, places: Places
+) -> None:
+    number, img, _ = case_with_files(ctx)
+    dan, maria = staff(ctx, "danan12"), staff(ctx, "marsv3")
+    seen_dan = _seen_version(ctx, dan, number, img)  # both read ...
+    seen_maria = _seen_version(ctx, maria, number, img)
+    handling.decide(ctx, maria, img, False, "fel bild", expected_version=seen_maria)  # ... both write
+    with pytest.raises(UserError) as e:
+        handling.decide(ctx, dan, img, True, expected_version=seen_dan)
+    msg = e.value.message
+    assert "Maria Svensson" in msg and "hann före" in msg and "journalförs inte" in msg
+    assert "fel bild" in msg and "sparades inte" in msg
+    with Session(ctx.engine) as s:
+        a = s.get(Attachment, img)
+        assert a is not None and a.decision == "journalförs inte" and a.decided_by == "marsv3"
+    assert ("danan12", "beslut", audit.REFUSED) in actions(ctx)
+    # Having now seen Maria's decision, Daniel may change it on purpose.
+    handling.decide(ctx, dan, img, True, expected_version=_seen_version(ctx, dan, number, img))
+
+
+def test_r13_two_threads_deciding_at_once_exactly_one_wins(ctx: Context, places: Places) -> None:
+    import threading
+
+    number, img, _ = case_with_files(ctx)
+    people = [staff(ctx, "danan12"), staff(ctx, "marsv3")]
+    seen = [_seen_version(ctx, p, number, img) for p in people]  # both read, in two sessions
+    start = threading.Barrier(2)
+    outcome: dict[str, str] = {}
+
+    def decide(i: int) -> None:
+        start.wait()
+        try:
+            handling.decide(ctx, people[i], img, i == 0, "" if i == 0 else "dubblett",
+                            expected_version=seen[i])
+            outcome[people[i].login] = "ok"
+        except UserError as exc:
+            outcome[people[i].login] = exc.message
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [login for login, said in outcome.items() if said == "ok"]
+    assert len(winners) == 1, outcome
+    loser = next(login for login in outcome if login not in winners)
+    assert "hann före" in outcome[loser]
+    with Session(ctx.engine) as s:
+        a = s.get(Attachment, img)
+        assert a is not None and a.decided_by == winners[0] and a.version == seen[0] + 1
+
+
+def test_r13_two_processes_deciding_from_what_they_saw(ctx: Context, places: Places,
+                                                      tmp_path: Path) -> None:
+    """Two separate processes (two app instances) that read the same version: the second loses."""
+    import subprocess
+    import sys
+
+    number, img, _ = case_with_files(ctx)
+    seen = _seen_version(ctx, staff(ctx, "danan12"), number, img)
+    script = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from tui_app.core.clock import FixedClock\n"
+        "from tui_app.core.errors import UserError\n"
+        "from tui_app.services import handling\n"
+        "from tui_app.services.context import open_context\n"
+        "from tui_app.services.identity import staff_by_login\n"
+        "from tui_app.store.db import sqlite_url\n"
+        "url, data, login, fid, ver, journal = sys.argv[1:]\n"
+        "ctx = open_context(url, data, clock=FixedClock(datetime(2026, 6, 4, 8, tzinfo=UTC)))\n"
+        "try:\n"
+        "    handling.decide(ctx, staff_by_login(ctx, login), int(fid), journal == '1',\n"
+        "                    '' if journal == '1' else 'dubblett', expected_version=int(ver))\n"
+        "    print('ok')\n"
+        "except UserError as e:\n"
+        "    print(e.message)\n"
+    )
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(login: str, journal: str) -> str:
+        out = subprocess.run([sys.executable, "-c", script, url, str(ctx.data_dir), login,
+                              str(img), str(seen), journal], capture_output=True, text=True,
+                             env=env, check=True)
+        return out.stdout.strip()
+
+    assert run("marsv3", "0") == "ok"
+    said = run("danan12", "1")
+    assert "Maria Svensson" in said and "journalförs inte" in said and "hann före" in said

@@ -97,7 +97,7 @@ async def test_r06_staff_send_patient_answers_staff_sees_answer(ctx: Context) ->
         await settle(pilot)
         area = app.screen.query_one("#text", TextArea)
         assert area.text == DEFAULT_TEXT
-        await pilot.press("f2")
+        await pilot.press("f2", "j")  # send, confirmed in the summary
         await settle(pilot)
         assert type(app.screen).__name__ == "CaseScreen"
         case_id = app.screen.view.case_id
@@ -274,7 +274,7 @@ async def test_a_double_f2_sends_one_case(ctx: Context) -> None:
             u.id for u in app.actor.units if u.code == "REUM-SKO")
         await pilot.press(*"20000125-2386", "enter")
         await settle(pilot)
-        await pilot.press("f2", "f2")
+        await pilot.press("f2", "f2", "j")
         await settle(pilot)
     with Session(ctx.engine) as s:
         assert len(s.exec(select(Case)).all()) == 1

@@ -308,7 +308,7 @@ async def test_preview_draws_sixel_over_its_cells_when_the_terminal_can(
     async with app.run_test(size=(80, 24)) as pilot:
         await show_preview(pilot)
         pic = app.screen.query_one(TerminalPicture)
-        assert pic.pic.protocol == "sixel" and 1 <= pic.pic.cols <= 70 and 1 <= pic.pic.rows <= 17
+        assert pic.pic.protocol == "sixel" and 1 <= pic.pic.cols <= 80 and 1 <= pic.pic.rows <= 21
         w, h, _ = decode_sixel(pic.pic.data)
         assert w <= pic.pic.cols * 10 and h <= pic.pic.rows * 20, "the picture stays in its cells"
         region = pic.content_region
@@ -320,16 +320,21 @@ async def test_preview_draws_sixel_over_its_cells_when_the_terminal_can(
         assert all("\x1b" not in seg.text for line in lines[:-1] for seg in line)
 
 
-async def test_a_picture_that_would_reach_the_last_row_is_not_drawn(
+async def test_a_picture_is_fitted_above_the_last_row_and_never_drawn_there(
     ctx: Context, terminal_graphics
 ) -> None:
     from tui_app.ui.preview import TerminalPicture
 
     terminal_graphics(termcaps.Graphics("sixel", (10, 20), "terminalen"))
     app = app_with_files(ctx)
-    async with app.run_test(size=(80, 20)) as pilot:  # the window no longer fits: xterm scrolls
+    async with app.run_test(size=(80, 20)) as pilot:  # a Sixel on the last row scrolls xterm
         await show_preview(pilot)
         pic = app.screen.query_one(TerminalPicture)
+        assert pic.content_region.bottom < 20  # the full-screen preview fits it above the footer
+        lines = pic.render_lines(pic.content_region.reset_offset)
+        assert "\x1bP" in "".join(seg.text for line in lines for seg in line)
+        pic.styles.offset = (0, 20 - pic.content_region.bottom)  # were it pushed onto the last row
+        await pilot.pause()
         lines = pic.render_lines(pic.content_region.reset_offset)
         assert "\x1bP" not in "".join(seg.text for line in lines for seg in line)
 
@@ -365,7 +370,7 @@ async def test_without_terminal_graphics_the_preview_is_characters(ctx: Context)
     async with app.run_test(size=(80, 24)) as pilot:
         await show_preview(pilot)
         assert not app.screen.query(TerminalPicture)
-        assert "▀" in str(app.screen.query_one("#image").render())
+        assert "▀" in str(app.screen.query_one("#image Static").render())
 
 
 def test_sixel_terminal_end_to_end_gets_the_picture_once(tmp_path) -> None:  # type: ignore[no-untyped-def]

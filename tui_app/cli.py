@@ -199,6 +199,10 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         if gc_report.unknown:
             print(f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
                   "kvar (raderas aldrig automatiskt).")
+        from tui_app.services.pending import resolve_pending  # sends a crash left half-way
+
+        settled = resolve_pending(ctx)
+        print(f"Avbrutna överföringar som följdes upp: {len(settled)}", *settled, sep="\n  ")
         return 0
     if cmd == "leftovers":
         from tui_app.services.leftovers import run_leftovers
@@ -246,12 +250,15 @@ def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-
     from tui_app.core.clock import SystemClock
     from tui_app.services.actor import os_login
     from tui_app.services.context import Context, open_context
+    from tui_app.services.pending import resolve_in_background
     from tui_app.ui.app import build_app
 
     if cmd == "demo":
         data_dir = args.data_dir or settings.data_dir / "demo"
         ctx = make_demo_context(data_dir, fresh=not args.keep)
         ctx.settings["config"] = settings
+        if args.keep:
+            resolve_in_background(ctx)  # settle sends a crash left in the kept demo
         return build_app(ctx)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     login = os_login()
@@ -261,10 +268,12 @@ def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-
     quick = quick_start(settings.url, login, clock.now())
     if quick is not None:
         ctx = Context(None, clock, settings.data_dir, settings={"config": settings})
+        resolve_in_background(ctx)  # waits for the data layer, then settles crashed sends
         return build_app(ctx, quick.actor, first_inbox=quick.inbox, load_url=settings.url)
     # The ordinary way: it creates or upgrades the database, and refuses an unknown login.
     ctx = open_context(settings.url, settings.data_dir, clock=clock)
     ctx.settings["config"] = settings
+    resolve_in_background(ctx)
     from tui_app.services.identity import staff_by_login
 
     return build_app(ctx, staff_by_login(ctx, login))

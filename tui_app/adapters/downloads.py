@@ -28,6 +28,7 @@ from tui_app.adapters._fs import (
     stage,
 )
 from tui_app.adapters.errors import AdapterError
+from tui_app.core.killpoint import killpoint
 
 DOWNLOADS_SV: Final = "Hämtade filer"
 COPY_PREFIX = "1177-"
@@ -121,10 +122,15 @@ def save_copy(
     stem_hint: str,
     suffix: str,
     expected_sha256: str | None = None,
+    name: str | None = None,
 ) -> SavedCopy:
-    """Copy src into dest_dir under a new safe name, readable only by this user, all or nothing."""
+    """Copy src into dest_dir under a new safe name, readable only by this user, all or nothing.
+
+    Pass `name` (from copy_name) when the caller records the copy before it is made: the
+    services layer tracks the path first, so a crash never leaves a copy nobody knows of (R21).
+    """
     folder = downloads_folder(dest_dir)
-    name = copy_name(stem_hint, suffix)
+    name = name or copy_name(stem_hint, suffix)
     check_folder(folder)  # the folder is the user's to fix: say so before anything else
     try:
         fh = open(src, "rb")  # noqa: SIM115 - closed below, after staging
@@ -145,7 +151,10 @@ def save_copy(
             f"Filen {src.name} stämmer inte med den som patienten skickade in (kontrollsumman "
             "skiljer sig), så den hämtades inte. Kontakta systemförvaltningen."
         )
-    return SavedCopy(commit(staged), sha256, reader.size)
+    killpoint("download.staged")
+    saved = SavedCopy(commit(staged), sha256, reader.size)
+    killpoint("download.visible")
+    return saved
 
 
 class _HashingReader:

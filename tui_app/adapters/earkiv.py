@@ -21,10 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from tui_app.adapters._fs import Folder, read_downloaded, write_atomic
+from tui_app.adapters._fs import Folder, check_folder, read_downloaded, write_atomic
 from tui_app.adapters.coversheet import CoverSheet, cover_sheet_pdf
 from tui_app.adapters.downloads import safe_stem
 from tui_app.adapters.errors import AdapterError
+from tui_app.adapters.handover import Parcel, discard_all, publish_all, stage_all
 
 DEFAULT_DOCUMENT_TYPE = "Inskickat dokument från patient via 1177"
 _PRINTER_NAME = re.compile(r"[^\s/\\#'\"-][^\s/\\#'\"]{0,126}")
@@ -143,33 +144,67 @@ class LpPrinter:
         self.options = tuple(options)  # e.g. ("-o", "fit-to-page")
         self.timeout = timeout
 
-    def submit(self, job: PrintJob) -> PrintResult:
-        """Build the job's PDF in a private temp folder and hand it to lp."""
+    def submit(self, job: PrintJob, *, hold: bool = False) -> PrintResult:
+        """Build the job's PDF in a private temp folder and hand it to lp.
+
+        With `hold` the job waits in the queue (`lp -H hold`) until `resume(job_id)`: the
+        services layer records the job id in between, so after a crash it knows which job to
+        look for instead of printing a document twice or never.
+        """
         data, pages = render_print_pdf(job)
-        name = self.printer_name
         with tempfile.TemporaryDirectory(prefix="tui_app-print-") as tmp:  # mode 0700
             file = Path(tmp) / "e-arkiv.pdf"
             file.write_bytes(data)
-            argv = [self.lp, "-d", name, "-t", _title(job), *self.options, str(file)]
-            try:
-                proc = subprocess.run(
-                    argv, capture_output=True, text=True, timeout=self.timeout, check=False
-                )
-            except FileNotFoundError:
-                raise AdapterError(
-                    f"Skrivaren {name} kunde inte nås: programmet lp finns inte på servern. "
-                    "Be IT installera CUPS (lp), eller ange earkiv_folder i inställningarna."
-                ) from None
-            except subprocess.TimeoutExpired:
-                raise AdapterError(
-                    f"Skrivaren {name} kunde inte nås: lp svarade inte inom {self.timeout:.0f} "
-                    "sekunder. Se efter om dokumentet ändå kom ut innan du skriver ut igen."
-                ) from None
-            except OSError as exc:
-                raise AdapterError(
-                    f"Skrivaren {name} kunde inte nås: lp gick inte att starta "
-                    f"({exc.strerror or exc}). Kontakta IT."
-                ) from exc
+            held = ["-H", "hold"] if hold else []
+            proc = self._lp(["-d", self.printer_name, "-t", _title(job), *self.options, *held,
+                             str(file)])
+        found = re.search(r"request id is (\S+)", proc.stdout)
+        job_id = found.group(1) if found else None
+        if hold and job_id is None:
+            raise AdapterError(
+                f"Skrivaren {self.printer_name} svarade inte med något jobb-id, så utskriften "
+                "kan inte följas upp. Kontakta IT."
+            )
+        return PrintResult(f"skrivaren {self.printer_name}", pages, job_id=job_id)
+
+    def resume(self, job_id: str) -> None:
+        """Let a held job print (`lp -i ID -H resume`); AdapterError if lp refuses."""
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,160}", job_id):
+            raise AdapterError(f"Jobb-id ”{job_id}” är inte giltigt.")
+        self._lp(["-i", job_id, "-H", "resume"])
+
+    def finished(self, job_id: str) -> bool:
+        """Whether CUPS lists the job among its finished ones (`lpstat -W completed -o`)."""
+        lpstat = str(Path(self.lp).with_name("lpstat")) if "/" in self.lp else "lpstat"
+        try:
+            proc = self._lp(["-W", "completed", "-o", self.printer_name], program=lpstat)
+        except AdapterError:
+            return False
+        return any(line.split()[:1] == [job_id] for line in proc.stdout.splitlines())
+
+    def _lp(self, args: list[str], *, program: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        name = self.printer_name
+        argv = [program or self.lp, *args]
+        try:
+            proc = subprocess.run(
+                argv, capture_output=True, text=True, timeout=self.timeout, check=False
+            )
+        except FileNotFoundError:
+            raise AdapterError(
+                f"Skrivaren {name} kunde inte nås: programmet lp finns inte på servern. "
+                "Be IT installera CUPS (lp), eller ange earkiv_folder i inställningarna."
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise AdapterError(
+                f"Skrivaren {name} kunde inte nås: lp svarade inte inom {self.timeout:.0f} "
+                "sekunder. Se efter om dokumentet ändå kom ut innan du skriver ut igen."
+            ) from None
+        except OSError as exc:
+            raise AdapterError(
+                f"Skrivaren {name} kunde inte nås: lp gick inte att starta "
+                f"({exc.strerror or exc}). Kontakta IT."
+            ) from exc
         if proc.returncode != 0:
             said = (proc.stderr or proc.stdout).strip().splitlines()
             reason = said[-1] if said else f"lp avslutades med felkod {proc.returncode}"
@@ -177,8 +212,7 @@ class LpPrinter:
                 f"Skrivaren {name} kunde inte nås: {reason}. Kontrollera skrivarnamnet "
                 "(earkiv_printer) och att skrivaren är igång, och försök igen."
             )
-        found = re.search(r"request id is (\S+)", proc.stdout)
-        return PrintResult(f"skrivaren {name}", pages, job_id=found.group(1) if found else None)
+        return proc
 
 
 class FolderPrinter:
@@ -190,13 +224,24 @@ class FolderPrinter:
 
     def submit(self, job: PrintJob) -> PrintResult:
         """Write `E-arkiv-arende-<case>-<date>-<hex>.pdf` into the folder."""
+        parcel, pages = self.prepare(job)
+        staged = stage_all(parcel)
+        try:
+            (path,) = publish_all(staged)
+        except BaseException:
+            discard_all(staged)
+            raise
+        return PrintResult(f"mappen {self.folder.path}", pages, path=path)
+
+    def prepare(self, job: PrintJob) -> tuple[Parcel, int]:
+        """The job's PDF and its file name, not yet written (see handover.py); and its pages."""
+        check_folder(self.folder)
         data, pages = render_print_pdf(job)
         name = (
             f"E-arkiv-arende-{safe_stem(job.case_number)}-{job.date.isoformat()}-"
             f"{secrets.token_hex(4)}.pdf"
         )
-        path = write_atomic(self.folder, name, [data], mode=self.file_mode)
-        return PrintResult(f"mappen {self.folder.path}", pages, path=path)
+        return Parcel(self.folder, ((name, data),), self.file_mode), pages
 
 
 def make_earkiv_adapter(printer: str | None, folder: Path | None) -> EArkivAdapter:

@@ -12,6 +12,8 @@ identity number) in one study, one series per call.
 - All or nothing per call, as far as a folder allows: every image is converted and checked first,
   then all are written as hidden temp files (`.<name>.dcm.<hex>.part`, which the importer ignores),
   then all are renamed; only a failure between two renames (rare) leaves the first ones imported.
+  `prepare` returns those steps as a `handover.Parcel`, so the services layer can record each one
+  and tell after a crash whether the image reached the folder.
 - Each image's SHA-256 is checked against the one the app recorded at download (R21 tracking), so
   a copy that was changed after download is never imported.
 - Pass `study_uid` (make one with `new_uid`) and store it, so later imports join the same study;
@@ -25,17 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tui_app.adapters._fs import (
-    Folder,
-    Staged,
-    check_folder,
-    commit,
-    discard,
-    read_downloaded,
-    stage,
-)
+from tui_app.adapters._fs import Folder, check_folder, read_downloaded
 from tui_app.adapters.dicom import DicomIds, DicomLabels, build_dicom, laterality_code, person_name
 from tui_app.adapters.errors import AdapterError
+from tui_app.adapters.handover import Parcel, discard_all, publish_all, stage_all
 from tui_app.adapters.jpeg import prepare_jpeg
 from tui_app.core.clock import SWEDISH_TZ, Clock, SystemClock
 
@@ -110,6 +105,19 @@ class FolderPicsara:
 
     def import_images(self, study: PicsaraStudy, images: list[PicsaraImage]) -> list[Path]:
         """Write one DICOM file per image into the import folder, all of them or none."""
+        staged = stage_all(self.prepare(study, images))
+        try:
+            return publish_all(staged)
+        except BaseException:
+            discard_all(staged)
+            raise
+
+    def prepare(self, study: PicsaraStudy, images: list[PicsaraImage]) -> Parcel:
+        """Convert and check every image and name its file; nothing is written yet.
+
+        The services layer records the parcel's names before staging and publishing it
+        (handover.py), so a crash halfway can be told apart from a finished import.
+        """
         if not images:
             raise AdapterError("Välj minst en bild att spara i Picsara.")
         check_folder(self.folder)  # fail fast, before converting anything
@@ -124,15 +132,7 @@ class FolderPicsara:
             sop_uid = new_uid(self.uid_prefix)
             ids = DicomIds(study_uid, series_uid, sop_uid, series_number=1, instance_number=number)
             files.append((f"{sop_uid}.dcm", build_dicom(frame, _labels(study, image), ids, when)))
-        staged: list[Staged] = []
-        try:
-            for name, data in files:
-                staged.append(stage(self.folder, name, [data], mode=self.file_mode))
-            return [commit(s) for s in staged]
-        except BaseException:
-            for s in staged:
-                discard(s)
-            raise
+        return Parcel(self.folder, tuple(files), self.file_mode)
 
 
 def make_picsara_adapter(import_dir: Path | None) -> PicsaraAdapter:

@@ -279,6 +279,9 @@ def file_status(a: Attachment, copies: int) -> str:
         return "Ej beslutad"
     if a.decision == "journalförs inte":
         return "Journalförs inte" + (" – rensa kopian" if copies else "")
+    if a.pending_action:  # claimed, not confirmed: never shown as done (R19, R20)
+        return ("Picsara" if a.pending_action == "picsara" else "E-arkiv") + \
+            ": väntar på bekräftelse"
     if pdf and a.scanned_at:
         done = "Skannad till E-arkiv"
     elif pdf and a.printed_at:
@@ -313,7 +316,8 @@ def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:
             width=a.width, height=a.height, pages=a.pages, has_thumbnail=a.thumb_key is not None,
             decision=a.decision, decision_reason=a.decision_reason, status=file_status(a, n),
             copies=n, printed=a.printed_at is not None, scanned=a.scanned_at is not None,
-            in_picsara=a.picsara_at is not None,
+            in_picsara=a.picsara_at is not None, version=a.version,
+            pending=a.pending_action is not None,
         ))
     return out
 

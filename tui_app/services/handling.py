@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation, UserError
@@ -20,7 +19,11 @@ from tui_app.services.identity import Actor
 from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case, Download, Patient, Staff, Unit
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from tui_app.services.claims import FolderHandover, LpHandover, send_claimed
+
+    Handover = FolderHandover | LpHandover
+
 
 JOURNAL = "journalförs"
 NOT_JOURNAL = "journalförs inte"
@@ -67,60 +70,141 @@ def _bump(s: Session, fc: FileContext, **values: object) -> None:
         raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen.")
 
 
-def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str = "") -> None:
-    """Record the staff member's decision: journaled or not (R13, R22); never automatic."""
-    with refusals_logged(ctx, actor, "beslut"), session_scope(ctx.engine) as s:
-        fc = load_file(s, actor, file_id)
-        reason = reason.strip()
-        if not journal and not reason:
-            raise InvalidInput("Skriv en kort anledning till att filen inte journalförs.").concerning(**_about(fc))
-        if len(reason) > 300:
-            raise InvalidInput("Anledningen får vara högst 300 tecken.").concerning(**_about(fc))
-        if fc.file.picsara_at or fc.file.printed_at:
-            raise UserError("Filen har redan sparats i Picsara eller skrivits ut; beslutet kan inte "
-                            "ändras här.").concerning(**_about(fc))
+def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str = "", *,
+           expected_version: int | None = None) -> None:
+    """Record the staff member's decision: journaled or not (R13, R22); never automatic.
+
+    `expected_version` is the file's version as the staff member's screen showed it: when a
+    colleague decided (or changed the file) since, nothing is written and the message says
+    who decided what. The check is a compare-and-set UPDATE, so it holds across processes and
+    on PostgreSQL too, not only inside one transaction.
+    """
+    with refusals_logged(ctx, actor, "beslut"):
+        with session_scope(ctx.engine) as s:
+            fc = load_file(s, actor, file_id)
+            reason = reason.strip()
+            if not journal and not reason:
+                raise InvalidInput("Skriv en kort anledning till att filen inte journalförs."
+                                   ).concerning(**_about(fc))
+            if len(reason) > 300:
+                raise InvalidInput("Anledningen får vara högst 300 tecken.").concerning(**_about(fc))
+            _refuse_if_sent(s, fc, "beslutet kan inte ändras nu")
+            seen = fc.file.version if expected_version is None else expected_version
+            if fc.file.version != seen:
+                raise _decided_first(s, fc)
         decision = JOURNAL if journal else NOT_JOURNAL
-        _bump(s, fc, decision=decision, decision_reason=reason, decided_by=actor.login,
-              decided_at=ctx.now())
-        _log(s, ctx, actor, fc, "beslut", decision + (f" ({reason})" if reason else ""))
+        with session_scope(ctx.engine) as s:
+            done = s.execute(
+                update(Attachment)
+                .where(col(Attachment.id) == file_id, col(Attachment.version) == seen,
+                       col(Attachment.pending_action).is_(None),
+                       col(Attachment.picsara_at).is_(None), col(Attachment.printed_at).is_(None))
+                .values(version=seen + 1, decision=decision, decision_reason=reason,
+                        decided_by=actor.login, decided_at=ctx.now()))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                fresh = load_file(s, actor, file_id)
+                _refuse_if_sent(s, fresh, "beslutet kan inte ändras nu")
+                raise _decided_first(s, fresh)
+            _log(s, ctx, actor, fc, "beslut", decision + (f" ({reason})" if reason else ""))
+
+
+def _who(s: Session, login: str | None) -> str:
+    """A colleague as staff know them: their name, else their login."""
+    if not login:
+        return "en kollega"
+    st = s.exec(select(Staff).where(Staff.login == login)).first()
+    return f"{st.first_name} {st.last_name}" if st else login
+
+
+def _decided_first(s: Session, fc: FileContext) -> UserError:
+    """The refusal for a decision made from a stale screen: who decided first, and what."""
+    from tui_app.core.clock import local
+
+    f = fc.file
+    if f.decision is None:
+        msg = ("Filen har ändrats sedan du öppnade ärendet. Ditt beslut sparades inte. "
+               "Uppdatera ärendet (u) och försök igen.")
+    else:
+        when = f" kl. {local(f.decided_at):%H:%M}" if f.decided_at else ""
+        why = f" ({f.decision_reason})" if f.decision_reason else ""
+        msg = (f"{_who(s, f.decided_by)} hann före: filen är redan beslutad som ”{f.decision}”"
+               f"{why}{when}. Ditt beslut sparades inte. Uppdatera ärendet (u) och ändra "
+               "beslutet bara om det behövs.")
+    return UserError(msg).concerning(**_about(fc))
+
+
+def _refuse_if_sent(s: Session, fc: FileContext, what: str) -> None:
+    """Refuse while the file is on its way to Picsara or E-arkiv, or once it got there."""
+    _refuse_if_pending(s, fc, what)
+    if fc.file.picsara_at or fc.file.printed_at:
+        raise UserError("Filen har redan sparats i Picsara eller skrivits ut; beslutet kan inte "
+                        "ändras här.").concerning(**_about(fc))
+
+
+def _refuse_if_pending(s: Session, fc: FileContext, what: str) -> None:
+    """Refuse while a send of the file awaits confirmation (its own, a colleague's or a crash's)."""
+    from tui_app.core.clock import local
+
+    f = fc.file
+    if f.pending_action:
+        since = f" sedan kl. {local(f.pending_at):%H:%M}" if f.pending_at else ""
+        where = "sparas i Picsara" if f.pending_action == "picsara" else "skrivs ut för E-arkiv"
+        raise UserError(f"Filen {where} av {_who(s, f.pending_by)}{since} och väntar på "
+                        f"bekräftelse; {what}. Uppdatera ärendet (u) om en stund."
+                        ).concerning(**_about(fc))
 
 
 def download(ctx: Context, actor: Actor, file_id: int) -> Path:
-    """Copy one file to the actor's Downloads folder (R16, R17, R18); returns where it landed."""
-    from tui_app.adapters.downloads import default_download_dir, save_copy
-    from tui_app.adapters.errors import AdapterError
+    """Copy one file to the actor's Downloads folder (R16, R17, R18); returns where it landed.
 
-    saved = None
+    The copy is tracked before it exists: its row (path, checksum, pending) commits first, the
+    copy is written under a hidden temp name and then given the recorded name, and only then is
+    the row marked complete. A crash at any point leaves a row that clean-up, `leftovers` and
+    `resolve_pending` can find (R21), never an untracked copy.
+    """
+    from tui_app.adapters.downloads import copy_name, default_download_dir, save_copy
+    from tui_app.adapters.errors import AdapterError
+    from tui_app.core.killpoint import killpoint
+    from tui_app.services.pending import process_owner
+
     with refusals_logged(ctx, actor, "ladda ner"):
+        with session_scope(ctx.engine) as s:
+            fc = load_file(s, actor, file_id)
+            about = _about(fc)
+            if actor.shared_account or _require_staff_flag(s, actor, "shared_account"):
+                raise RuleViolation(
+                    "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
+                    "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med "
+                    "ditt eget konto.").concerning(**about)
+            src = stored_path(ctx, fc.file.storage_key)
+            if not src.is_file():
+                raise UserError("Filen saknas i lagringen. Kontakta IT-support."
+                                ).concerning(**about)
+            dest_dir = Path(ctx.config.download_dir or default_download_dir())
+            suffix = fc.file.storage_key.rsplit(".", 1)[-1]
+            stem = f"arende{fc.case.id}-fil{file_id}"
+            target = dest_dir / copy_name(stem, suffix)
+            owner = process_owner()
+            row = Download(attachment_id=file_id, case_id=fc.case.id,  # type: ignore[arg-type]
+                           staff_login=actor.login, path=str(target),
+                           sha256=fc.file.sha256_stored, downloaded_at=ctx.now(),
+                           pending_owner=owner)
+            s.add(row)
+        killpoint("download.intent")
         try:
-            with session_scope(ctx.engine) as s:
-                fc = load_file(s, actor, file_id)
-                about = _about(fc)
-                if actor.shared_account or _require_staff_flag(s, actor, "shared_account"):
-                    raise RuleViolation(
-                        "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
-                        "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med "
-                        "ditt eget konto.").concerning(**about)
-                src = stored_path(ctx, fc.file.storage_key)
-                if not src.is_file():
-                    raise UserError("Filen saknas i lagringen. Kontakta IT-support."
-                                    ).concerning(**about)
-                dest_dir = ctx.config.download_dir or default_download_dir()
-                try:
-                    saved = save_copy(src, Path(dest_dir),
-                                      stem_hint=f"arende{fc.case.id}-fil{file_id}",
-                                      suffix=fc.file.storage_key.rsplit(".", 1)[-1])
-                except AdapterError as exc:
-                    raise UserError(exc.message).concerning(**about) from exc
-                s.add(Download(attachment_id=file_id, case_id=fc.case.id,  # type: ignore[arg-type]
-                               staff_login=actor.login, path=str(saved.path),
-                               sha256=saved.sha256, downloaded_at=ctx.now()))
-                _log(s, ctx, actor, fc, "ladda ner", str(saved.path))
-        except BaseException:
-            if saved is not None:  # the row did not commit: never leave an untracked copy
-                saved.path.unlink(missing_ok=True)
+            saved = save_copy(src, dest_dir, stem_hint=stem, suffix=suffix,
+                              expected_sha256=fc.file.sha256_stored, name=target.name)
+        except BaseException as exc:
+            with session_scope(ctx.engine) as s:  # nothing was made: the intent goes again
+                s.execute(delete(Download).where(col(Download.id) == row.id))
+            if isinstance(exc, AdapterError):
+                raise UserError(exc.message).concerning(**about) from exc
             raise
-    assert saved is not None
+        with session_scope(ctx.engine) as s:
+            s.execute(update(Download).where(col(Download.id) == row.id)
+                      .values(pending_owner=None))
+            _log(s, ctx, actor, fc, "ladda ner", str(saved.path))
+        killpoint("download.done")
     return saved.path
 
 
@@ -146,31 +230,6 @@ def _my_copy(s: Session, actor: Actor, fc: FileContext) -> Path:
                     ).concerning(**_about(fc))
 
 
-def _run_claimed(ctx: Context, actor: Actor, fc: FileContext, claim: dict[str, object],
-                 release: dict[str, object], action: str, detail: str, send: Callable[[], T]) -> T:
-    """Claim the file, run the outside system with no transaction open, then record or release.
-
-    The claim (committed first) stops a colleague from sending the same file meanwhile, and no
-    database lock is held while a printer or a network folder takes its time.
-    """
-    from tui_app.adapters.errors import AdapterError
-
-    with session_scope(ctx.engine) as s:
-        _bump(s, fc, **claim)
-    try:
-        result = send()
-    except BaseException as exc:
-        with session_scope(ctx.engine) as s:
-            s.execute(update(Attachment).where(col(Attachment.id) == fc.file.id)
-                      .values(version=col(Attachment.version) + 1, **release))
-        if isinstance(exc, AdapterError):
-            raise UserError(exc.message).concerning(**_about(fc)) from exc
-        raise
-    with session_scope(ctx.engine) as s:
-        _log(s, ctx, actor, fc, action, detail)
-    return result
-
-
 def _require_staff_flag(s: Session, actor: Actor, flag: str) -> bool:
     """A permission as it stands in the database now, not as it was at sign-in."""
     st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
@@ -189,7 +248,9 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
                body_site: str | None) -> list[Path]:
     """Import a journaled image into the case's Picsara study for the patient (R14, R15, R19)."""
     from tui_app.adapters.dicom import person_name
+    from tui_app.adapters.errors import AdapterError
     from tui_app.adapters.picsara import FolderPicsara, PicsaraImage, PicsaraStudy
+    from tui_app.services.claims import FolderHandover, send_claimed
 
     site = (body_site or "").strip()[:64] or None
     with refusals_logged(ctx, actor, "picsara"):
@@ -213,6 +274,7 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
             if fc.file.picsara_at:
                 raise UserError(f"Bilden sparades redan i Picsara av {fc.file.picsara_by}."
                                 ).concerning(**about)
+            _refuse_if_pending(s, fc, "spara den inte igen nu")
             if laterality and laterality not in LATERALITIES:
                 raise InvalidInput(f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}."
                                    ).concerning(**about)
@@ -224,20 +286,29 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
             study_uid=case_study_uid(fc.case), accession=str(fc.case.id))
         image = PicsaraImage(path=copy, laterality=laterality or None, body_site=site,
                              sha256=fc.file.sha256_stored)
-        return _run_claimed(
-            ctx, actor, fc,
-            claim={"picsara_at": ctx.now(), "picsara_by": actor.login,
-                   "laterality": laterality or None, "body_site": site},
-            release={"picsara_at": None, "picsara_by": None, "laterality": None, "body_site": None},
-            action="picsara", detail=f"{laterality or 'ingen sida'}; {site or ''}".strip("; "),
-            send=lambda: FolderPicsara(Path(folder)).import_images(study, [image]),  # type: ignore[arg-type]
-        )
+        try:
+            parcel = FolderPicsara(Path(folder)).prepare(study, [image])  # type: ignore[arg-type]
+        except AdapterError as exc:
+            raise UserError(exc.message).concerning(**about) from exc
+        return send_claimed(  # type: ignore[return-value]
+            ctx, actor, fc, "picsara", FolderHandover(parcel),
+            claim={"laterality": laterality or None, "body_site": site},
+            release={"laterality": None, "body_site": None},
+            detail=f"{laterality or 'ingen sida'}; {site or ''}".strip("; "))
 
 
 def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
     """Print a journaled document with a cover sheet for scanning into E-arkiv (R14, R20)."""
-    from tui_app.adapters.earkiv import PrintJob, make_earkiv_adapter
+    from tui_app.adapters.earkiv import (
+        FolderPrinter,
+        LpPrinter,
+        PrintJob,
+        make_earkiv_adapter,
+        render_print_pdf,
+    )
+    from tui_app.adapters.errors import AdapterError
     from tui_app.core.clock import local
+    from tui_app.services.claims import FolderHandover, LpHandover, send_claimed
 
     with refusals_logged(ctx, actor, "e-arkiv"):
         with session_scope(ctx.engine) as s:
@@ -251,19 +322,31 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
             if fc.file.printed_at:
                 raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}."
                                 ).concerning(**about)
+            _refuse_if_pending(s, fc, "skriv inte ut det igen nu")
             copy = _my_copy(s, actor, fc)
-        adapter = make_earkiv_adapter(ctx.config.earkiv_printer, ctx.config.earkiv_folder)
         p = fc.patient
         job = PrintJob(pnr12=p.pnr, patient_name=f"{p.first_name} {p.last_name}",
                        unit_name=fc.unit.name, case_number=str(fc.case.id),
                        document_type="Inskickat dokument från patient via 1177",
                        date=local(ctx.now()).date(), source_pdf=copy,
                        sha256=fc.file.sha256_stored)
-        result = _run_claimed(
-            ctx, actor, fc, claim={"printed_at": ctx.now(), "printed_by": actor.login},
-            release={"printed_at": None, "printed_by": None}, action="skriv ut",
-            detail="E-arkiv", send=lambda: adapter.submit(job))
-        return f"{result.destination_sv} ({result.pages} sidor med försättsbladet)"
+        handover: Handover
+        try:
+            adapter = make_earkiv_adapter(ctx.config.earkiv_printer, ctx.config.earkiv_folder)
+            if isinstance(adapter, FolderPrinter):
+                parcel, pages = adapter.prepare(job)
+                handover, where = FolderHandover(parcel), f"mappen {parcel.folder.path}"
+            else:
+                assert isinstance(adapter, LpPrinter)
+                render_print_pdf(job)  # refuse a broken PDF before anything is claimed
+                handover, where, pages = LpHandover(adapter, job), "", 0
+        except AdapterError as exc:
+            raise UserError(exc.message).concerning(**about) from exc
+        result = send_claimed(ctx, actor, fc, "e-arkiv", handover, claim={}, release={},
+                              detail="E-arkiv")
+        if isinstance(handover, LpHandover):
+            where, pages = result.destination_sv, result.pages  # type: ignore[attr-defined]
+        return f"{where} ({pages} sidor med försättsbladet)"
 
 
 def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:

@@ -40,6 +40,8 @@ class FileView:
     printed: bool = False
     scanned: bool = False
     in_picsara: bool = False
+    version: int = 0  # as read: a decision made from this view must still find it (two staff)
+    pending: bool = False  # a send to Picsara or E-arkiv awaits confirmation
 
     @property
     def kind(self) -> str:

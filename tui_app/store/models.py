@@ -186,6 +186,14 @@ class Attachment(_Table, table=True):
     printed_by: str | None = Field(default=None, max_length=64)
     scanned_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     scanned_by: str | None = Field(default=None, max_length=64)
+    # A send to Picsara or E-arkiv under way (R19, R20): claimed before the outside system is
+    # touched, cleared when it is confirmed or released. A crash leaves it set; pending.py
+    # resolves it by looking in the outside system, so nothing is ever recorded as done unseen.
+    pending_action: str | None = Field(default=None, max_length=20, index=True)  # "picsara" | "e-arkiv"
+    pending_by: str | None = Field(default=None, max_length=64)  # the staff member's login
+    pending_owner: str | None = Field(default=None, max_length=200)  # host:pid:start of the process
+    pending_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    pending_ref: str | None = None  # JSON: where to look (folder and names, printer and job id)
 
 
 class UploadIntent(_Table, table=True):
@@ -217,6 +225,9 @@ class Download(_Table, table=True):
     cleaned_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     cleaned_by: str | None = Field(default=None, max_length=64)
     clean_note: str = Field(default="", max_length=300)
+    # Set while the copy is being written: the row (with its path) is recorded before the copy
+    # becomes visible, so a crash never leaves an untracked copy (R21); pending.py settles it.
+    pending_owner: str | None = Field(default=None, max_length=200, index=True)
 
 
 class AuditReview(_Table, table=True):

@@ -1,7 +1,8 @@
-"""Pictures as terminal graphics: Sixel and the kitty graphics protocol, encoded from a Pillow image.
+"""Pictures for the terminal: Sixel, the kitty graphics protocol, half blocks or shades of grey.
 
-Pure functions with no Textual in them, so they are tested byte for byte. The sequences never ask
-the terminal for an answer (kitty: q=2), because an answer would arrive as key presses.
+Pure functions (Pillow in, text out) with no Textual in them, so they are tested byte for byte.
+The sequences never ask the terminal for an answer (kitty: q=2), because an answer would arrive
+as key presses.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL.Image import Image
+    from rich.text import Text
 
 SIXEL_COLOURS = 128  # enough for a photo preview; fewer colours keep the stream short over SSH
 _SIXEL_CHARS = bytes(range(63, 127))  # a six-pixel column (bits 0..5) is the character 63 + bits
@@ -108,3 +110,53 @@ def kitty_place(image_id: int) -> str:
 def kitty_delete(image_id: int) -> str:
     """Remove the image and free its data in the terminal."""
     return f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\"
+
+
+def halfblock_text(image: Image) -> Text:
+    """The image drawn with upper half blocks (▀): one cell shows two pixels, top and bottom.
+
+    The image must already have its final size (width = cells, height = 2 × rows).
+    """
+    from rich.style import Style
+    from rich.text import Text
+
+    rgb = flatten(image)
+    w, h = rgb.size
+    px = rgb.tobytes()
+    text = Text(no_wrap=True, overflow="crop")
+    styles: dict[tuple[bytes, bytes], Style] = {}
+    for y in range(0, h, 2):
+        for x in range(w):
+            i = (y * w + x) * 3
+            top = px[i:i + 3]
+            bottom = px[i + w * 3:i + w * 3 + 3] if y + 1 < h else b""
+            style = styles.get((top, bottom))
+            if style is None:
+                style = styles[(top, bottom)] = Style(
+                    color="#" + top.hex(), bgcolor="#" + bottom.hex() if bottom else None)
+            text.append("▀", style)
+        if y + 2 < h:
+            text.append("\n")
+    return text
+
+
+SHADES = " .:-=+*#%@"  # light to dark: for terminals without colour (NO_COLOR)
+
+
+def shade_text(image: Image) -> Text:
+    """The image in characters of increasing darkness, one character per cell.
+
+    The image has the size half-block drawing would use (2 pixels per cell vertically); pairs
+    of rows are averaged into one row of characters.
+    """
+    from PIL import Image as PILImage
+    from rich.text import Text
+
+    grey = flatten(image).convert("L")
+    w, h = grey.size
+    rows = max(1, (h + 1) // 2)
+    px = grey.resize((w, rows), PILImage.Resampling.BOX).tobytes()
+    top = len(SHADES) - 1
+    lines = ["".join(SHADES[(255 - px[y * w + x]) * top // 255] for x in range(w))
+             for y in range(rows)]
+    return Text("\n".join(lines), no_wrap=True, overflow="crop")

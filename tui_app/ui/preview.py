@@ -1,8 +1,9 @@
-"""The preview of a received file: its thumbnail as terminal graphics or characters, and its facts.
+"""The preview of a received file, full screen: page through a PDF, zoom in and move around.
 
 Sixel or kitty graphics where the terminal said it can (ui/termcaps.py), else half-block
-characters (two pixels a cell), or shades of grey under NO_COLOR. The picture is encoded in the
-worker thread; the widget only hands the finished escape sequence to the terminal.
+characters (two pixels a cell), or shades of grey under NO_COLOR. Each view is rendered from
+the stored (cleaned) file and encoded in a thread worker, at the size of the terminal; the
+widget only hands the finished escape sequence or text to the terminal.
 """
 
 from __future__ import annotations
@@ -11,24 +12,33 @@ import math
 import os
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.segment import ControlType, Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Container
 from textual.geometry import Region
-from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tui_app.core.errors import UserError
 from tui_app.services.handling import Preview, preview
+from tui_app.services.preview import (
+    ZOOMS,
+    PreviewSource,
+    Rendered,
+    View,
+    preview_source,
+    render_view,
+)
 from tui_app.ui import termcaps
+from tui_app.ui.base import AppModal
+from tui_app.ui.widgets import app_footer
 
-BOX = (70, 17)  # cells the picture may fill inside the preview window
+CHROME_ROWS = 3  # the name line, the page/zoom line and the footer; the picture gets the rest
 SETTLE = 0.3  # seconds: the window's opening repaints pass before the picture is sent
 
 
@@ -56,41 +66,35 @@ class Picture:
         return self.data
 
 
-def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, Text | Picture]:
-    """Fetch the preview (logged) and draw it for this terminal, off the UI thread."""
+def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, PreviewSource | Text]:
+    """Fetch the preview (logged, R24) and the stored file it shows, off the UI thread."""
     pv = preview(ctx, actor, file_id)  # type: ignore[arg-type]
-    if pv.thumb is None:
-        return pv, Text("Ingen förhandsvisning finns för filen.")
     try:
-        graphics = termcaps.current()
-        if graphics.protocol in ("sixel", "kitty"):
-            return pv, picture(pv.thumb, graphics, *BOX)
-        if os.environ.get("NO_COLOR"):  # colour blocks would show nothing: use light and shade
-            return pv, shade_art(pv.thumb, *BOX)
-        from tui_app.intake.halfblock import halfblock
-
-        return pv, halfblock(pv.thumb, *BOX)
-    except Exception:
-        return pv, Text("Förhandsvisningen kunde inte visas.")
+        return pv, preview_source(ctx, actor, file_id)  # type: ignore[arg-type]
+    except UserError as exc:
+        return pv, Text(exc.message)
 
 
-def picture(path: Path, graphics: termcaps.Graphics, cols: int, rows: int) -> Picture:
-    """The thumbnail scaled to fill cols × rows cells (aspect kept), encoded for the terminal."""
-    from PIL import Image
-
-    from tui_app.intake.halfblock import open_thumbnail
+def draw(source: PreviewSource, view: View, cols: int, rows: int,
+         graphics: termcaps.Graphics, no_color: bool) -> tuple[Rendered, Text | Picture]:
+    """Render a view to fill cols × rows cells and encode it for this terminal (in a worker)."""
     from tui_app.ui import graphics as gfx
 
-    cw, ch = graphics.cell
-    im = open_thumbnail(path)
-    w, h = gfx.fit(im.size, (cols * cw, rows * ch))
-    scaled = im.resize((w, h), Image.Resampling.LANCZOS)
-    used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
-    if graphics.protocol == "kitty":
-        image_id = random.randint(1, 2**31 - 1)
-        return Picture("kitty", gfx.kitty_transmit(scaled, image_id), used_cols, used_rows,
-                       image_id)
-    return Picture("sixel", gfx.sixel(scaled), used_cols, used_rows)
+    if graphics.protocol in ("sixel", "kitty"):
+        cw, ch = graphics.cell
+        rendered = render_view(source, view, (cols * cw, rows * ch))
+        image = rendered.image
+        w, h = image.size
+        used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
+        if graphics.protocol == "kitty":
+            image_id = random.randint(1, 2**31 - 1)
+            return rendered, Picture("kitty", gfx.kitty_transmit(image, image_id), used_cols,
+                                     used_rows, image_id)
+        return rendered, Picture("sixel", gfx.sixel(image), used_cols, used_rows)
+    rendered = render_view(source, view, (cols, rows * 2))  # a cell shows two pixels
+    if no_color:  # colour blocks would show nothing: use light and shade
+        return rendered, gfx.shade_text(rendered.image)
+    return rendered, gfx.halfblock_text(rendered.image)
 
 
 class TerminalPicture(Widget):
@@ -105,17 +109,18 @@ class TerminalPicture(Widget):
 
     DEFAULT_CSS = "TerminalPicture { width: auto; height: auto; }"
 
-    def __init__(self, pic: Picture) -> None:
+    def __init__(self, pic: Picture, settle: float = SETTLE) -> None:
         super().__init__()
         self.pic = pic
         self.styles.width = pic.cols
         self.styles.height = pic.rows
         self._armed = False
+        self._settle = settle
 
     def on_mount(self) -> None:
         if self.pic.protocol == "kitty":
             self._write(self.pic.data)  # the image data goes once; redraws only place it
-        self.set_timer(SETTLE, self._arm)
+        self.set_timer(self._settle, self._arm)
 
     def _arm(self) -> None:
         self._armed = True
@@ -150,45 +155,156 @@ class TerminalPicture(Widget):
             self._write(kitty_delete(self.pic.image_id))
 
 
-def shade_art(path: Path, width: int, height: int) -> Text:
-    """The thumbnail in characters of increasing darkness, for terminals without colour."""
-    from tui_app.intake.halfblock import open_thumbnail
-
-    ramp = " .:-=+*#%@"
-    im = open_thumbnail(path).convert("L")
-    scale = min(width / im.width, height * 2 / im.height)  # a cell is about twice as tall
-    w, h = max(1, int(im.width * scale)), max(1, int(im.height * scale / 2))
-    px = im.resize((w, h)).load()
-    rows = ["".join(ramp[(255 - px[x, y]) * (len(ramp) - 1) // 255] for x in range(w))
-            for y in range(h)]
-    return Text("\n".join(rows))
+def where_text(rendered: Rendered) -> str:
+    """Which page, how large, and which part is shown, in words (never only in the picture)."""
+    v = rendered.view
+    out = f"Sida {v.page + 1} av {rendered.pages} · zoom {round(v.zoom * 100)} %"
+    if v.zoom == 1.0:
+        return out + " (hela sidan)"
+    left, top, right, bottom = (round(x * 100) for x in rendered.window)
+    return out + f" · visar {left}–{right} % av bredden, {top}–{bottom} % av höjden"
 
 
-class PreviewScreen(ModalScreen[None]):
-    """Förhandsvisning."""
+class PreviewScreen(AppModal):
+    """Förhandsvisning, över hela skärmen."""
 
-    BINDINGS = [Binding("escape,p,q", "close", "Stäng", id="preview_close")]
+    HELP_TITLE = "Förhandsvisning"
+    HELP = ("Filen visas så stor som terminalen tillåter. PgDn/PgUp (eller n/b) bläddrar i ett "
+            "dokument, + och - zoomar, piltangenterna flyttar det inzoomade utsnittet, 0 visar "
+            "hela sidan igen. Esc stänger.")
+    BINDINGS = [
+        Binding("escape,p,q", "close", "Stäng", key_display="Esc", id="preview_close"),
+        Binding("pagedown,n", "page(1)", "Nästa", key_display="PgDn", id="preview_next_page"),
+        Binding("pageup,b", "page(-1)", "Förra", key_display="PgUp", id="preview_prev_page"),
+        Binding("plus,equals_sign", "zoom(1)", "Zoom", key_display="+", id="preview_zoom_in"),
+        Binding("minus", "zoom(-1)", "Ut", key_display="-", id="preview_zoom_out"),
+        Binding("0", "fit", "Hela", id="preview_fit"),
+        Binding("left", "pan(-1, 0)", "Flytta", key_display="←↑↓→", id="preview_pan"),
+        Binding("right", "pan(1, 0)", "Flytta höger", show=False),
+        Binding("up", "pan(0, -1)", "Flytta upp", show=False),
+        Binding("down", "pan(0, 1)", "Flytta ned", show=False),
+        Binding("f1", "app.help", "Hjälp", id="preview_help"),
+    ]
     DEFAULT_CSS = """
-    PreviewScreen { align: center middle; }
-    PreviewScreen > Vertical { width: 74; height: 22; border: thick $primary; background: $surface; }
-    PreviewScreen #image { height: 1fr; content-align: center middle; align: center middle; }
+    PreviewScreen { background: $surface; }
+    PreviewScreen > #preview-name, PreviewScreen > #preview-where { height: 1; padding: 0 1; }
+    PreviewScreen > #image { height: 1fr; width: 1fr; align: center middle; }
+    PreviewScreen #image > Static { width: auto; height: auto; }
     """
 
-    def __init__(self, pv: Preview, image: Text | Picture) -> None:
+    def __init__(self, pv: Preview, image: PreviewSource | Text) -> None:
         super().__init__()
         self.pv = pv
-        self.image = image
+        self.source = image if isinstance(image, PreviewSource) else None
+        self.message = image if isinstance(image, Text) else None
+        self.view = View()
+        self.shown: Rendered | None = None
+        self._want: tuple[View, int, int] | None = None
+        self._busy = False
+        self._drawn_once = False
+        self.drawn_want: tuple[View, int, int] | None = None  # what the screen shows now
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(self.pv.name, style="bold", no_wrap=True, overflow="ellipsis"))
-            yield Static(Text(self.pv.facts))
-            if isinstance(self.image, Picture):
-                with Center(id="image"):
-                    yield TerminalPicture(self.image)
-            else:
-                yield Static(self.image, id="image")
-            yield Static(Text("Esc stänger", style="dim"))
+        name = Text(self.pv.name, style="bold", no_wrap=True, overflow="ellipsis")
+        name.append(f" · {self.pv.facts}", style="")
+        yield Static(name, id="preview-name")
+        yield Static(Text("Ritar …" if self.source else ""), id="preview-where")
+        with Container(id="image"):
+            if self.message is not None:
+                yield Static(self.message)
+        yield app_footer()
+
+    def on_mount(self) -> None:
+        self.request()
+
+    def on_resize(self) -> None:
+        self.request()
+
+    def box(self) -> tuple[int, int]:
+        """Cells the picture may fill: the whole terminal but the text lines and the footer."""
+        w, h = self.app.size
+        return max(w, 1), max(h - CHROME_ROWS, 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.source is None:
+            return action == "close" or None
+        if action == "page":
+            return self.source.pages > 1
+        if action == "pan":
+            return self.view.zoom > 1.0
+        if action == "fit":
+            return self.view.zoom > 1.0
+        if action == "zoom":  # only the keys that can act are offered
+            step = parameters[0] if parameters else 1
+            return self.view.zoom < ZOOMS[-1] if step == 1 else self.view.zoom > ZOOMS[0]
+        return True
+
+    def request(self) -> None:
+        """Draw the current view at the current size; while one is drawn, only the newest waits."""
+        if self.source is None:
+            return
+        cols, rows = self.box()
+        self._want = (self.view, cols, rows)
+        if not self._busy:
+            self._start()
+
+    def _start(self) -> None:
+        assert self.source is not None and self._want is not None
+        self._busy = True
+        view, cols, rows = self._want
+        self.call_service("render", self._draw, self._want, self.source, view, cols, rows,
+                          termcaps.current(), bool(os.environ.get("NO_COLOR")))
+
+    @staticmethod
+    def _draw(want: object, *args: object) -> tuple[object, Rendered, Text | Picture]:
+        return want, *draw(*args)  # type: ignore[arg-type]
+
+    async def done_render(self, result: tuple[object, Rendered, Text | Picture]) -> None:
+        self._busy = False
+        want, rendered, image = result
+        if want != self._want:  # keys were pressed meanwhile: draw what is wanted now
+            self._start()
+            return
+        self.shown = rendered
+        self.drawn_want = self._want
+        self.view = rendered.view  # kept on the page by the renderer
+        self.query_one("#preview-where", Static).update(Text(where_text(rendered)))
+        box = self.query_one("#image", Container)
+        await box.remove_children()
+        if isinstance(image, Picture):
+            await box.mount(TerminalPicture(image, settle=SETTLE / 3 if self._drawn_once else SETTLE))
+        else:
+            await box.mount(Static(image))
+        self._drawn_once = True
+        self.refresh_bindings()
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether what is shown is what was last asked for (tests wait for this)."""
+        return not self._busy and self.drawn_want is not None and self.drawn_want == self._want
+
+    def failed(self, tag: str, error: UserError) -> None:
+        self._busy = False
+        self.query_one("#preview-where", Static).update(Text("✗ " + error.message))
+
+    def action_page(self, step: int) -> None:
+        if self.source is not None:
+            self.view = self.view.paged(step, self.source.pages)
+            self.request()
+
+    def action_zoom(self, step: int) -> None:
+        self.view = self.view.zoomed(step)
+        self.refresh_bindings()
+        self.request()
+
+    def action_fit(self) -> None:
+        self.view = View(page=self.view.page)
+        self.refresh_bindings()
+        self.request()
+
+    def action_pan(self, dx: int, dy: int) -> None:
+        self.view = self.view.panned(dx, dy)
+        self.request()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -161,7 +161,12 @@ class CaseScreen(AppScreen):
         self.app.push_screen(PreviewScreen(*loaded))  # type: ignore[misc]
 
     def action_journal(self) -> None:
-        self._file_call("changed", handling.decide, True, "")
+        f = self.current()
+        if f is None:
+            self._file_call("changed", handling.decide)  # says there is no file
+            return
+        self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, True, "",
+                          expected_version=f.version)  # decided on what the screen showed
 
     def action_not_journal(self) -> None:
         f = self.current()
@@ -170,7 +175,8 @@ class CaseScreen(AppScreen):
 
         def chosen(reason: str | None) -> None:
             if reason is not None:
-                self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False, reason)
+                self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False,
+                                  reason, expected_version=f.version)
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
@@ -193,7 +199,8 @@ class CaseScreen(AppScreen):
         f = self.current()
         if f is None:
             return
-        if f.decision != handling.JOURNAL or not f.copies or not self.actor.picsara_permission:
+        if (f.decision != handling.JOURNAL or not f.copies or not self.actor.picsara_permission
+                or f.pending):
             # Something is missing: let the service say what (and log it) before any questions.
             self.call_service("archived", handling.to_picsara, self.ctx, self.actor, f.id, None, None)
             return

@@ -159,41 +159,91 @@ class PatientCaseScreen(AppScreen):
     async def on_mount(self) -> None:
         await self.render_page()
 
-    async def render_page(self) -> None:
-        """Lay out the page from the current view, keeping any text being typed."""
+    async def render_page(self, scroll_to: str = "top") -> None:
+        """Lay out the page from the current view, keeping any text being typed.
+
+        scroll_to: "top" (the question, or the closed notice), "own" (the patient's own last
+        message, after SKICKA) or "form" (the reply form).
+        """
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         page = self.query_one("#page", VerticalScroll)
         if self.query("#reply"):
             self.draft_text = self.query_one("#reply", TextArea).text
         await page.remove_children()
         head, form = page_lines(self.view)
-        widgets: list[Static | TextArea | Button] = [
-            Static(Text(visible_lines("\n".join(head))), id="page-head", classes="page-text")]
-        for m in self.view.messages[1:]:
-            widgets.append(Static(Text(
-                f"{'Ditt svar' if m.from_patient else visible_text(m.author)} · "
-                f"{fmt_datetime(m.sent_at)}\n{visible_lines(m.body)}"
-                + "".join(f"\n📎 {f.display_name}" for f in m.files)), classes="earlier"))
-        if not self.view.accepts_reply:
+        widgets: list[Static | TextArea | Button] = []
+        if not self.view.accepts_reply:  # said first, where the page opens, not below the fold
             widgets.append(Static(Text(
                 f"Ärendet är avslutat sedan {fmt_datetime(self.view.deadline)} och tar inte emot "
                 "fler svar. Kontakta mottagningen om du behöver skicka något mer.",
                 style="bold"), id="closed-note"))
+        widgets.append(Static(Text(visible_lines("\n".join(head))), id="page-head",
+                              classes="page-text"))
+        for m in self.view.messages[1:]:
+            widgets.append(Static(Text(
+                f"{'Ditt svar' if m.from_patient else visible_text(m.author)} · "
+                f"{fmt_datetime(m.sent_at)}\n{visible_lines(m.body)}"
+                + "".join(f"\n📎 {f.display_name}" for f in m.files)),
+                classes="earlier" + (" -own" if m.from_patient else "")))
+        if not self.view.accepts_reply:
             await page.mount_all(widgets)
             page.focus()
+            self._scroll_after_layout(scroll_to)
             return
         # The reply form, in 1177's order: Svara, the box, help, BIFOGA FILER, warning, SKICKA.
-        widgets.append(Static(Text(form[0], style="bold"), classes="page-text"))
-        widgets.append(TextArea(self.draft_text, id="reply", soft_wrap=True))
+        # Tighter than the page around it, so the whole form (Svara … SKICKA) fits in the 21
+        # rows an 80x24 terminal leaves for the page.
+        head_w = Static(Text(form[0], style="bold"), id="reply-head", classes="page-text")
+        head_w.styles.margin = 0
+        reply = TextArea(self.draft_text, id="reply", soft_wrap=True)
+        reply.styles.height = 5
+        warning = Static(Text(form[6]), id="reply-warning", classes="page-text")
+        warning.styles.margin = 0
+        widgets.append(head_w)
+        widgets.append(reply)
         widgets.append(Static(Text(form[2]), classes="page-text"))
         widgets.append(Button(template.BUTTON_ATTACH, id="attach"))
         widgets.append(AttachmentList(id="attachments"))
-        widgets.append(Static(Text(form[6]), classes="page-text"))
+        widgets.append(warning)
         widgets.append(Button(template.BUTTON_SEND, id="send", variant="primary"))
         await page.mount_all(widgets)
         self.show_attachments()
         self.query_one("#reply", TextArea).focus(scroll_visible=False)
-        page.scroll_home(animate=False)  # the patient reads the question first
+        self._scroll_after_layout(scroll_to)
+
+    def _scroll_after_layout(self, scroll_to: str) -> None:
+        """Once the new page is laid out: show its top, the patient's own last message, or the form."""
+        page = self.query_one("#page", VerticalScroll)
+
+        def scroll() -> None:
+            own = self.query(".earlier.-own")
+            if scroll_to == "own" and own:
+                page.scroll_to_widget(own.last(), animate=False, top=True)
+            elif scroll_to == "form" and self.query("#reply-head"):
+                self.show_form()
+            else:
+                page.scroll_home(animate=False)  # the patient reads the question first
+
+        self.call_after_refresh(scroll)
+
+    def show_form(self) -> None:
+        """Scroll so the reply form starts at the top: the box and what is typed in it are seen.
+
+        At 80x24 the question fills the screen and the box lies below the fold; the first key
+        typed there brings it up, so nobody types into a box they cannot see.
+        """
+        page = self.query_one("#page", VerticalScroll)
+        head = self.query("#reply-head")
+        if not head:
+            return
+        reply = self.query_one("#reply", TextArea)
+        if reply.region and page.region.contains_region(reply.region):
+            return  # already in sight: do not make the page jump while typing
+        page.scroll_to_widget(head.first(), animate=False, top=True)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.id == "reply":
+            self.show_form()
 
     def show_attachments(self) -> None:
         """List the chosen files with their verdicts, and those still being checked."""
@@ -310,7 +360,7 @@ class PatientCaseScreen(AppScreen):
 
     async def done_case(self, view: CaseView) -> None:
         self.view = view
-        await self.render_page()
+        await self.render_page(scroll_to="own")  # what was just sent is what the patient sees
         self.say("Ditt svar är skickat.")
 
     def action_back(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +16,24 @@ from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import app_footer
 
 KIND_HEAD = {"staff": "Personal", "admin": "Administration 1177 e-tjänster", "patient": "Patienter (1177)"}
+DETAIL_INDENT = "    "
+
+
+def detail_lines(detail: str, width: int) -> list[str]:
+    """The person's details (badges, every unit) wrapped to width, never cut off."""
+    width = max(20, width)
+    return textwrap.wrap(detail, width, initial_indent=DETAIL_INDENT,
+                         subsequent_indent=DETAIL_INDENT, break_on_hyphens=False) or [""]
+
+
+class PeopleList(OptionList):
+    """The people to sign in as; its own keys are shown in the footer (arrows move, Enter signs in)."""
+
+    BINDINGS = [
+        Binding("down", "cursor_down", "Välj", key_display="↑↓", id="signin_move"),
+        Binding("up", "cursor_up", "Upp", show=False),
+        Binding("enter", "select", "Logga in", key_display="Enter", id="signin_choose"),
+    ]
 
 
 class SignInScreen(AppScreen):
@@ -23,14 +43,14 @@ class SignInScreen(AppScreen):
     HELP = ("I demoläget väljer du vem du är. Personal ser sina enheters ärenden; GK-konton är "
             "gemensamma konton som inte får ladda ner filer; patienten ser meddelandet som i 1177.")
     BINDINGS = [
-        Binding("enter", "choose", "Logga in", id="signin_choose", show=True),
+        Binding("enter", "choose", "Logga in", id="signin_choose_screen", show=False),
         Binding("q", "app.quit", "Avsluta", id="quit"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Demo – Skicka in filer via 1177 e-tjänster · välj vem du är", style="bold"),
                      classes="title")
-        yield OptionList(id="people")
+        yield PeopleList(id="people")
         yield StatusLine()
         yield app_footer()
 
@@ -44,15 +64,15 @@ class SignInScreen(AppScreen):
         self.choices = {f"{c.kind}:{c.key}": c for c in choices}
         ol = self.query_one(OptionList)
         ol.clear_options()
+        # The list's border and scroll bar take 4 columns; a line must not reach the edge.
+        width = (ol.scrollable_content_region.width or self.app.size.width - 4) - 2
         last_kind = None
         for c in choices:
             if c.kind != last_kind:
                 ol.add_option(Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True))
                 last_kind = c.kind
             t = Text(f"  {visible_text(c.label)}\n", no_wrap=True, overflow="ellipsis")
-            detail = visible_text(c.detail)
-            detail = detail if len(detail) <= 72 else detail[:71] + "…"
-            t.append(f"    {detail}", style="dim")
+            t.append("\n".join(detail_lines(visible_text(c.detail), width)), style="dim")
             ol.add_option(Option(t, id=f"{c.kind}:{c.key}"))
         ol.focus()
         ol.highlighted = 1
