@@ -94,15 +94,24 @@ def make_demo_context(data_dir: Path, *, fresh: bool = True):  # type: ignore[no
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `tui-app` command."""
+    """Entry point of the `tui-app` command.
+
+    A refusal (UserError) is one Swedish line and status 1. Anything unexpected is a crash
+    (crashlog): the traceback goes to the private log file, the user gets one Swedish line
+    with the time and an error id for IT support, and the status is EXIT_CRASH (70).
+    """
+    from tui_app.crashlog import report_crash, setup_logging
+
+    setup_logging()  # once, first: every log call from here on goes to the private log file
     args = _parser().parse_args(argv)
     cmd = args.command or "run"
-    if cmd == "check":
-        from tui_app.intake import run_check_cli
-
-        return run_check_cli((["--json"] if args.json else [])
-                             + (["--output", args.output] if args.output else []) + ["--", *args.files])
     try:
+        if cmd == "check":
+            from tui_app.intake import run_check_cli
+
+            return run_check_cli((["--json"] if args.json else [])
+                                 + (["--output", args.output] if args.output else [])
+                                 + ["--", *args.files])
         return _dispatch(cmd, args)
     except UserError as exc:
         print(f"tui-app: {exc.message}", file=sys.stderr)
@@ -110,20 +119,45 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except KeyError as exc:
-        print(f"tui-app: okänd kod {exc} i filen (en enhet eller inloggning som inte finns). "
-              "Rätta filen och försök igen.", file=sys.stderr)
-        return 1
+        if cmd == "load" and _looked_up_in_load_file(exc):
+            print(f"tui-app: {args.file}: {exc} finns inte (en enhetskod, inloggning eller ett "
+                  "fält som fattas i filen). Rätta filen och försök igen.", file=sys.stderr)
+            return 1
+        return report_crash(exc)
     except Exception as exc:
         import sqlite3
 
-        from sqlalchemy.exc import SQLAlchemyError
+        sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the database was used at all
+        known: tuple[type[BaseException], ...] = (sqlite3.Error, OSError) + (
+            (sa_exc.SQLAlchemyError,) if sa_exc is not None else ())
+        if isinstance(exc, known):  # an outage with a cause to name (disk, lock, permission)
+            import logging
 
-        from tui_app.services.errors import explain
+            from tui_app.services.errors import explain
 
-        if not isinstance(exc, SQLAlchemyError | sqlite3.Error | OSError):
-            raise
-        print(f"tui-app: {explain(exc)}", file=sys.stderr)
-        return 1
+            logging.getLogger("tui_app.cli").warning("%s failed", cmd, exc_info=exc)
+            print(f"tui-app: {explain(exc)}", file=sys.stderr)
+            return 1
+        return report_crash(exc)
+
+
+def _looked_up_in_load_file(exc: KeyError) -> bool:
+    """Whether the KeyError came from looking up a code or field of a load file (raised in
+    services.seed itself), not from somewhere below it: only that one is the file's fault."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and Path(tb.tb_frame.f_code.co_filename).match("*/services/seed.py")
+
+
+def _require_terminal() -> None:
+    """The app draws on a terminal and reads keys from it: without one (`</dev/null`, `ssh`
+    without -t under a ForceCommand) Textual would spin on end-of-input, so refuse instead.
+    Textual draws on stderr, so that one is checked too."""
+    if not all(stream is not None and stream.isatty()
+               for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        raise UserError("Appen behöver en terminal för tangentbord och skärm, men startades "
+                        "utan. Starta den i ett terminalfönster, eller över SSH med ssh -t.")
 
 
 def _dispatch(cmd: str, args: argparse.Namespace) -> int:
@@ -192,13 +226,24 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
 
 
 def _run_app(cmd: str, args: argparse.Namespace, settings, probe) -> int:  # type: ignore[no-untyped-def]
-    """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login)."""
+    """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login).
+
+    Without a terminal the demo is refused before it replaces any demo database; `run` says
+    first whether the login is known at all (that message is useful without a terminal too).
+    """
+    from tui_app.crashlog import EXIT_CRASH, crash_line
     from tui_app.ui import termcaps
 
+    if cmd == "demo":
+        _require_terminal()
     app = start_app(cmd, args, settings)
+    _require_terminal()
     termcaps.use(probe.finish())
     app.run()
-    return 0
+    if app.crash is not None:  # the terminal is restored by now: the one line for IT support
+        print(crash_line(app.crash), file=sys.stderr)
+        return EXIT_CRASH
+    return app.return_code or 0
 
 
 def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]

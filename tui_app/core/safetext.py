@@ -18,6 +18,13 @@ odd is there:
 
 `safe_display_name` returns PLAIN text: put it in ``rich.text.Text(name)``. Where the name must be
 embedded in Rich/Textual markup, use `safe_markup_name`, which also escapes markup.
+
+The same rule covers every other untrusted text the UI shows (issue 9.9: Rich and Textual pass
+ESC through to the terminal): `visible_text` for one-line text such as a path or a config
+value, `visible_lines` for text whose line breaks are meant (a patient's message), and
+`visible_chars` where each character must stay one character (an input box, whose cursor
+counts characters): there a control shows as its Unicode control picture (ESC as ␛) and an
+invisible or undecodable one as U+FFFD.
 """
 
 from __future__ import annotations
@@ -55,6 +62,37 @@ def visible_text(text: str, max_len: int | None = None) -> str:
     if max_len is not None and len(out) > max_len:
         return _shorten(tokens, [], max_len)
     return out
+
+
+def visible_lines(text: str, max_len: int | None = None) -> str:
+    """Untrusted multi-line text (a message body): each line as `visible_text`, line breaks
+    kept (CR LF and CR count as one), tabs as spaces; at most max_len characters in all."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ").split("\n")
+    out = "\n".join(visible_text(line) for line in lines)
+    if max_len is not None and len(out) > max_len:
+        out = out[: max(max_len - len(ELLIPSIS), 0)].rstrip("\\") + ELLIPSIS
+    return out
+
+
+def _picture(ch: str) -> str:
+    """One character as one visible character (see `visible_chars`)."""
+    cp = ord(ch)
+    if cp < 0x20:
+        return chr(0x2400 + cp)  # the control pictures: ␛ for ESC, ␇ for BEL
+    if cp == 0x7F:
+        return "\u2421"  # ␡
+    if 0x80 <= cp <= 0x9F or 0xD800 <= cp <= 0xDFFF:
+        return "\ufffd"
+    cat = unicodedata.category(ch)
+    if cat in ("Cf", "Co", "Cn") or cat in _SEPARATOR_CATEGORIES:
+        return "\ufffd"
+    return ch
+
+
+def visible_chars(text: str) -> str:
+    """Untrusted text with every control or invisible character replaced by ONE visible one,
+    so positions stay the same (for an input box that edits the real value)."""
+    return "".join(_picture(ch) for ch in text)
 
 
 def _split_ext(tokens: list[str]) -> tuple[list[str], list[str]]:

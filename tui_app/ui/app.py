@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
@@ -13,6 +14,7 @@ from textual.screen import Screen
 from tui_app.ui.commands import ScreenActions, own_binding
 
 if TYPE_CHECKING:
+    from tui_app.crashlog import Crash
     from tui_app.services.actor import Actor
     from tui_app.services.context import Context
     from tui_app.services.views import InboxRow
@@ -44,6 +46,25 @@ class TuiApp(App[None]):
         self.actor: Actor | None = actor
         self.first_inbox = first_inbox
         self._load_url = load_url
+        self.crash: Crash | None = None  # set by an unexpected error; the CLI reports it
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: the traceback goes to the private log (crashlog), never to the
+        screen. Textual's own handler would print a Rich traceback with local variables, which
+        may hold patient data, after the app exits; here the app only exits (the terminal is
+        restored as on any exit) and the CLI prints one Swedish line with the error id."""
+        from textual.worker import WorkerFailed
+
+        from tui_app.crashlog import EXIT_CRASH, record_crash
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if self.crash is None:
+            self.crash = record_crash(cause)
+        self._return_code = EXIT_CRASH
+        if self._exception is None:  # what run_test re-raises, so a test still sees the error
+            self._exception = error
+            self._exception_event.set()
+        self._close_messages_no_wait()
 
     def load_data_layer(self) -> None:
         """Open the database in a thread (once), after the first screen has been painted."""
@@ -70,6 +91,8 @@ class TuiApp(App[None]):
         return home_screen(self.actor)
 
     def on_mount(self) -> None:
+        if os.environ.get("TUI_APP_TEST_CRASH") == "1":  # tests: an error inside the running app
+            self.call_after_refresh(_test_crash)
         if self._load_url is not None:
             self.call_after_refresh(self.load_data_layer)
         if self.ctx.config.keys:
@@ -89,9 +112,11 @@ class TuiApp(App[None]):
         if not self.ctx.demo:
             self.exit()
             return
-        self.actor = None
+        # The signed-in screens leave the stack first; only then is nobody signed in. Each
+        # screen keeps the actor it was built for (ui.base.SessionMixin) until it is removed.
         while len(self.screen_stack) > 2:
             self.pop_screen()
+        self.actor = None
 
     def action_command_palette(self) -> None:
         """F10: the current screen's actions, searchable, in Swedish."""
@@ -111,6 +136,13 @@ class TuiApp(App[None]):
         from tui_app.ui.dialogs import HelpScreen
 
         self.push_screen(HelpScreen(title, getattr(screen, "HELP", ""), keys))
+
+
+def _test_crash() -> None:
+    """What TUI_APP_TEST_CRASH=1 does once the first screen is painted (tests/test_crash.py).
+    The local variable stands for patient data that must never reach the screen."""
+    patient_text = "TESTKRASCH-LOKAL 19121212-1212"
+    raise RuntimeError(f"TUI_APP_TEST_CRASH: a forced error ({len(patient_text)})")
 
 
 def home_screen(actor: Actor) -> Any:

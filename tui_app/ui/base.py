@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from tui_app.core.errors import UserError
+from tui_app.core.safetext import visible_lines
 
 log = logging.getLogger("tui_app.ui")
 
@@ -47,10 +48,10 @@ class StatusLine(Static):
     """
 
     def show(self, message: str, *, error: bool = False) -> None:
-        """Show a message (plain text, never markup)."""
+        """Show a message (plain text, never markup; what it quotes made visible-safe)."""
         self.set_class(error, "-error")
         self.set_class(not error and bool(message), "-ok")
-        self.update(Text(("✗ " if error else "✓ ") + message if message else ""))
+        self.update(Text(("✗ " if error else "✓ ") + visible_lines(message) if message else ""))
 
     def clear(self) -> None:
         """Empty the line."""
@@ -108,11 +109,16 @@ class ServiceMixin:
                           name=f"svc:{tag}")
 
     def _current(self, message: ServiceDone | ServiceFailed) -> bool:
-        """Mark the tag idle, and say whether this answer should be shown."""
+        """Mark the tag idle, and say whether this answer should be shown: never on a screen
+        that has left the stack (a sign-out popped it; its answer would act for someone who
+        is no longer there, e.g. push their case onto the sign-in picker)."""
         seqs, busy = self._calls()
         newest = seqs.get(message.tag) == message.seq
         if newest:
             busy.discard(message.tag)
+        on_stack = getattr(self, "is_on_stack", None)
+        if on_stack is not None and not on_stack():
+            return False
         return newest or message.tag not in self.LATEST
 
     async def on_service_done(self, message: ServiceDone) -> None:
@@ -139,7 +145,7 @@ class ServiceMixin:
         if lines:
             lines.first().show(text, error=True)
         else:
-            screen.notify(text, severity="error", timeout=8, markup=False)
+            screen.notify(visible_lines(text), severity="error", timeout=8, markup=False)
 
     def say(self, text: str) -> None:
         """Show a success message in the status line."""
@@ -149,25 +155,49 @@ class ServiceMixin:
             lines.first().show(text)
 
 
-class AppScreen(ServiceMixin, Screen[Any]):
+class SessionMixin:
+    """The ctx and the actor a screen was built for, kept for the screen's whole life.
+
+    A screen is built while someone is signed in and reads that person, never the app's
+    current one: after sign-out a screen on its way out (a footer recompose, a timer, a late
+    worker answer) still sees who it was built for, never None (issue 9.1).
+    """
+
+    _bound: tuple[Any, Any] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bind()
+
+    def _bind(self) -> tuple[Any, Any]:
+        if self._bound is None:
+            try:
+                app: Any = self.app  # type: ignore[attr-defined]
+            except RuntimeError:  # NoActiveAppError: built outside a running app; bound on use
+                return (None, None)
+            self._bound = (app.ctx, app.actor)
+        return self._bound
+
+    @property
+    def ctx(self) -> Any:
+        return self._bind()[0]
+
+    @property
+    def actor(self) -> Any:
+        return self._bind()[1]
+
+    def is_on_stack(self) -> bool:
+        """Whether this screen is still on the app's screen stack (not popped by a sign-out)."""
+        screen: Any = self
+        try:
+            return any(s is screen for s in screen.app.screen_stack)
+        except RuntimeError:  # NoActiveAppError: the app is gone
+            return False
+
+
+class AppScreen(SessionMixin, ServiceMixin, Screen[Any]):
     """A full screen of the app."""
 
-    @property
-    def ctx(self) -> Any:
-        return self.app.ctx  # type: ignore[attr-defined]
 
-    @property
-    def actor(self) -> Any:
-        return self.app.actor  # type: ignore[attr-defined]
-
-
-class AppModal(ServiceMixin, ModalScreen[Any]):
+class AppModal(SessionMixin, ServiceMixin, ModalScreen[Any]):
     """A dialog on top of a screen."""
-
-    @property
-    def ctx(self) -> Any:
-        return self.app.ctx  # type: ignore[attr-defined]
-
-    @property
-    def actor(self) -> Any:
-        return self.app.actor  # type: ignore[attr-defined]

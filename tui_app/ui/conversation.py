@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.fmt import fmt_size
+from tui_app.core.safetext import visible_lines, visible_text
 from tui_app.services.views import CaseView, MessageView
 
 
@@ -21,9 +22,9 @@ class Bubble(Static):
     def __init__(self, m: MessageView) -> None:
         t = Text()
         who = "Patient" if m.from_patient else "Vården"
-        t.append(f"{who}: {m.author}", style="bold")
+        t.append(f"{who}: {visible_text(m.author)}", style="bold")
         t.append(f" · {fmt_datetime(m.sent_at)}\n", style="dim")
-        t.append(m.body)
+        t.append(visible_lines(m.body))  # the patient's own text: never raw to the terminal
         for f in m.files:
             t.append(f"\n📎 {f.display_name} ({f.mime}, {fmt_size(f.size)})")
         super().__init__(t, classes="-patient" if m.from_patient else "-staff")
@@ -35,8 +36,8 @@ def case_header(view: CaseView) -> Text:
 
     t = Text()
     t.append(f"Ärende {view.case_id}", style="bold")
-    t.append(f" · {view.unit_name}\n")
-    t.append(f"{view.patient.pnr_display} {view.patient.name}", style="bold")
+    t.append(f" · {visible_text(view.unit_name)}\n")
+    t.append(f"{view.patient.pnr_display} {visible_text(view.patient.name)}", style="bold")
     t.append(" · ")
     t.append_text(state_text(view.state))
     t.append("\n")

@@ -1,16 +1,25 @@
-"""A keyboard file picker: a path line with Tab completion, and a directory view."""
+"""A keyboard file picker: a path line with Tab completion, and a directory view.
+
+File names are untrusted (a patient's own files, a shared folder): every name and path shown
+here goes through core.safetext, in Textual's own widgets too (the directory tree's labels,
+the input box's text), so no escape sequence in a name reaches the terminal (issue 9.9).
+The real names and paths are kept for opening the file; only what is drawn is made safe.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from rich.text import Text
+from rich.cells import cell_len
+from rich.text import Text, TextType
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
+
+from tui_app.core.safetext import safe_display_name, visible_chars, visible_text
 
 
 def complete(text: str) -> tuple[str, list[str]]:
@@ -31,10 +40,28 @@ def complete(text: str) -> tuple[str, list[str]]:
     return done, names
 
 
+class SafeDirectoryTree(DirectoryTree):
+    """Textual's DirectoryTree with every label made visible-safe (it draws names raw)."""
+
+    def process_label(self, label: TextType) -> Text:
+        # visible_text, not safe_display_name: Textual may pass a label through here twice,
+        # and only visible_text leaves its own output unchanged (the root's label is a path).
+        raw = label.plain if isinstance(label, Text) else str(label)
+        return Text(visible_text(raw, max_len=70), no_wrap=True, overflow="ellipsis")
+
+
 class PathInput(Input):
-    """An Input where Tab completes the path instead of moving focus."""
+    """An Input where Tab completes the path instead of moving focus; its text is drawn
+    character for character through safetext (the value itself stays the real path)."""
 
     BINDINGS = [Binding("tab", "complete", "Komplettera", id="path_complete", show=False)]
+
+    @property
+    def _value(self) -> Text:  # what Input draws (Textual 8); one shown character per character
+        return Text(visible_chars(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _position_to_cell(self, position: int) -> int:  # the cursor, on the drawn text
+        return cell_len(visible_chars(self.value[:position]))
 
     def action_complete(self) -> None:
         done, names = complete(self.value)
@@ -74,7 +101,7 @@ class FilePickerScreen(ModalScreen[Path | None]):
                               style="bold"))
             yield PathInput(value=str(self.start) + "/", id="path")
             yield Static("", id="picker-hint")
-            yield DirectoryTree(self.start, id="tree")
+            yield SafeDirectoryTree(self.start, id="tree")
             yield Static(Text("Enter väljer · F4 byter mellan sökväg och mappar · Esc avbryter",
                               style="dim"))
 
@@ -89,7 +116,7 @@ class FilePickerScreen(ModalScreen[Path | None]):
     def on_path_input_completed(self, event: PathInput.Completed) -> None:
         event.stop()
         if len(event.names) > 1:
-            self._hint("  ".join(event.names[:30]))
+            self._hint("  ".join(safe_display_name(n, 40) for n in event.names[:30]))
         elif not event.names:
             self._hint("Ingen fil eller mapp börjar så.")
         else:
@@ -106,7 +133,8 @@ class FilePickerScreen(ModalScreen[Path | None]):
             self._hint("Det är en mapp. Välj en fil i den.")
             return
         if not path.exists():
-            self._hint(f"✗ Filen {path} finns inte. Kontrollera sökvägen.")
+            self._hint(f"✗ Filen {visible_text(str(path), max_len=120)} finns inte. "
+                       "Kontrollera sökvägen.")
             return
         self.dismiss(path)
 

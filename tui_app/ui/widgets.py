@@ -7,6 +7,7 @@ from textual.widgets import Footer, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
+from tui_app.core.safetext import visible_text
 
 STATE_MARK = {
     CaseState.WAITING: "◷",
@@ -35,10 +36,10 @@ class UserBar(Static):
         """Render the bar for this actor and time."""
         a = actor  # an identity.Actor
         t = Text()
-        t.append(getattr(a, "display_name", ""), style="bold")
+        t.append(visible_text(getattr(a, "display_name", "")), style="bold")
         pnr = getattr(a, "patient_pnr", None)
         ident = f"{pnr[:8]}-{pnr[8:]}" if pnr else getattr(a, "login", "")
-        t.append(f" ({ident}) · {getattr(a, 'badge', '')}")
+        t.append(f" ({visible_text(ident)}) · {getattr(a, 'badge', '')}")
         if getattr(a, "shared_account", False):
             t.append(" ⚠", style="bold")
         if demo:
@@ -58,6 +59,11 @@ class AppFooter(Footer):
     _shown: object = None
 
     async def recompose(self) -> None:
+        if self.is_attached and not any(s is self.screen for s in self.app.screen_stack):
+            # A recompose queued before the screen was popped (Esc, sign-out): the screen is
+            # being torn down, its widgets going; asking its check_action now would read a
+            # half-removed screen (issue 9.1). It is never shown again, so nothing to draw.
+            return
         if self.is_attached and self._bindings_ready:  # what Footer.compose reads, no more
             app = self.app
             shown = (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, tuple(

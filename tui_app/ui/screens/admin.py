@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from tui_app.core.pnr import parse_pnr
+from tui_app.core.safetext import visible_text
 from tui_app.services import admin
 from tui_app.services.admin import StaffRow
 from tui_app.services.identity import UnitInfo
@@ -83,7 +84,7 @@ class AdminScreen(AppScreen):
         keep = t.cursor_row
         t.clear()
         for r in rows:
-            t.add_row(Text(r.name), yes_no(r.activated_1177), yes_no(r.template_installed))
+            t.add_row(Text(visible_text(r.name)), yes_no(r.activated_1177), yes_no(r.template_installed))
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
         if self.staff_list:  # the staff table names units by code: redraw with these
@@ -98,9 +99,10 @@ class AdminScreen(AppScreen):
         for r in rows:
             kind = "GK-konto" if r.shared_account else ("Admin" if r.is_admin else "Personligt")
             units = ", ".join(codes.get(i, "?") for i in r.unit_ids) or "–"
-            t.add_row(Text(f"{r.name} ({r.login})", no_wrap=True, overflow="ellipsis"),
+            t.add_row(Text(visible_text(f"{r.name} ({r.login})"), no_wrap=True,
+                           overflow="ellipsis"),
                       Text(kind), yes_no(r.picsara_permission), yes_no(r.active),
-                      Text(units, no_wrap=True, overflow="ellipsis"))
+                      Text(visible_text(units), no_wrap=True, overflow="ellipsis"))
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
 

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from tui_app.core.clock import parse_offset
 from tui_app.core.errors import UserError
 from tui_app.core.rules import CaseState, parse_case_number
+from tui_app.core.safetext import visible_text
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import UserBar, app_footer, state_text
@@ -161,7 +162,8 @@ class InboxScreen(AppScreen):
             t.add_row(
                 Text(f"{r.case_id}\n{r.unit_code}" if several_units else str(r.case_id),
                      no_wrap=True, overflow="ellipsis"),
-                Text(f"{r.patient_pnr_display}\n{r.patient_name}", no_wrap=True, overflow="ellipsis"),
+                Text(f"{r.patient_pnr_display}\n{visible_text(r.patient_name)}", no_wrap=True,
+                     overflow="ellipsis"),
                 status,
                 Text(str(r.file_count) if r.file_count else "–"),
                 Text(r.todo + (f"\n⚠ {r.leftovers} kopia kvar" if r.leftovers else "")),

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets.text_area import Location
 from textual.widgets import Input, Select, Static, TextArea
 
+from tui_app.core.safetext import visible_text
 from tui_app.core.template import TEMPLATE_NAME
 from tui_app.services import cases
 from tui_app.services.lastunit import last_used_unit
@@ -77,7 +78,7 @@ class NewCaseScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield UserBar()
         yield Static(Text(f"Nytt ärende – mallen ”{TEMPLATE_NAME}”", style="bold"), classes="title")
-        units = [(u.name, u.id) for u in self.actor.units]
+        units = [(Text(visible_text(u.name)), u.id) for u in self.actor.units]
         only = units[0][1] if len(units) == 1 else Select.NULL
         yield Static(Text(UNIT_HINT, style="dim"), id="unit-hint", classes="title")
         yield Select(units, value=only, allow_blank=len(units) != 1, id="unit",
@@ -177,12 +178,13 @@ class NewCaseScreen(AppScreen):
         else:
             self.query_one(StatusLine).show(
                 "Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka.")
-        self.query_one("#patient", Static).update(Text(
-            f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}"))
+        self.query_one("#patient", Static).update(Text(visible_text(
+            f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}")))
         area = self.query_one("#text", TextArea)
         area.text = draft.text
         self.query_one("#signature", Static).update(
-            Text(f"Signeras: {draft.signature} · dateras när det skickas", style="italic"))
+            Text(f"Signeras: {visible_text(draft.signature)} · dateras när det skickas",
+                 style="italic"))
         self.query_one("#editor").display = True
         area.focus()
         self.refresh_bindings()
@@ -207,8 +209,9 @@ class NewCaseScreen(AppScreen):
         self.app.push_screen(ConfirmDialog(send_summary(draft, text)), answered)
 
     def done_send(self, case_id: int) -> None:
-        self.notify(f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}.",
-                    markup=False)
+        self.notify(visible_text(
+            f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}."),
+            markup=False)
         self.app.pop_screen()
         self.app.screen.call_service("case", cases.open_case, self.ctx, self.actor, case_id)  # type: ignore[attr-defined]
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from tui_app.core import template
 from tui_app.core.clock import fmt_date, fmt_datetime
 from tui_app.core.fmt import fmt_size
+from tui_app.core.safetext import visible_lines, visible_text
 from tui_app.core.limits import MAX_FILES_PER_MESSAGE
 from tui_app.services import conversation, files
 from tui_app.services.files import StagedFile
@@ -83,7 +84,7 @@ class PatientHomeScreen(AppScreen):
         ol = self.query_one(OptionList)
         ol.clear_options()
         for v in views:
-            t = Text(f"{template.TEMPLATE_NAME} – {v.unit_name}\n", style="bold")
+            t = Text(f"{template.TEMPLATE_NAME} – {visible_text(v.unit_name)}\n", style="bold")
             state = (f"Öppet – svara senast {fmt_datetime(v.deadline)}" if v.accepts_reply
                      else "Avslutat")
             t.append(f"  {fmt_date(v.sent_at)} · {state}")
@@ -176,10 +177,12 @@ class PatientCaseScreen(AppScreen):
                 f"Ärendet är avslutat sedan {fmt_datetime(self.view.deadline)} och tar inte emot "
                 "fler svar. Kontakta mottagningen om du behöver skicka något mer.",
                 style="bold"), id="closed-note"))
-        widgets.append(Static(Text("\n".join(head)), id="page-head", classes="page-text"))
+        widgets.append(Static(Text(visible_lines("\n".join(head))), id="page-head",
+                              classes="page-text"))
         for m in self.view.messages[1:]:
             widgets.append(Static(Text(
-                f"{'Ditt svar' if m.from_patient else m.author} · {fmt_datetime(m.sent_at)}\n{m.body}"
+                f"{'Ditt svar' if m.from_patient else visible_text(m.author)} · "
+                f"{fmt_datetime(m.sent_at)}\n{visible_lines(m.body)}"
                 + "".join(f"\n📎 {f.display_name}" for f in m.files)),
                 classes="earlier" + (" -own" if m.from_patient else "")))
         if not self.view.accepts_reply:

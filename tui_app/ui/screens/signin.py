@@ -11,6 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
+from tui_app.core.safetext import visible_text
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import app_footer
 
@@ -70,8 +71,8 @@ class SignInScreen(AppScreen):
             if c.kind != last_kind:
                 ol.add_option(Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True))
                 last_kind = c.kind
-            t = Text(f"  {c.label}\n", no_wrap=True, overflow="ellipsis")
-            t.append("\n".join(detail_lines(c.detail, width)), style="dim")
+            t = Text(f"  {visible_text(c.label)}\n", no_wrap=True, overflow="ellipsis")
+            t.append("\n".join(detail_lines(visible_text(c.detail), width)), style="dim")
             ol.add_option(Option(t, id=f"{c.kind}:{c.key}"))
         ol.focus()
         ol.highlighted = 1
