@@ -382,3 +382,45 @@ async def test_palette_names_keys_in_swedish(ctx: Context) -> None:
         provider = ScreenActions(app.screen)
         keys = {key for _, _, key in provider._actions()}
         assert "/" in keys and "slash" not in keys and "F1" in keys and "f1" not in keys
+
+
+def test_every_reason_fits_one_status_line() -> None:
+    """Each 'why not' is one line at 80 columns (the status line has one cell of padding each
+    side), for every action, file state and kind of person."""
+    import itertools
+    from datetime import UTC, datetime
+
+    from tui_app.core.rules import CaseState
+    from tui_app.services.actor import Actor
+    from tui_app.services.views import CaseView, FileView, MessageView, PatientInfo
+    from tui_app.ui.screens.case import FILE_ACTIONS, CaseScreen
+
+    people = [Actor("danan12", "D", picsara_permission=True, staff_id=1),
+              Actor("marsv3", "M", staff_id=2), Actor("reumgk", "R", shared_account=True)]
+    files = [FileView(1, "ett-mycket-langt-filnamn-som-skars.jpg", mime, 1, decision=d,
+                      copies=c, printed=pr, scanned=sc, in_picsara=pi)
+             for mime, d, c, pr, sc, pi in itertools.product(
+                 ("image/jpeg", "application/pdf"), (None, "journalförs", "journalförs inte"),
+                 (0, 1), (False, True), (False, True), (False, True))]
+    now = datetime(2026, 6, 4, tzinfo=UTC)
+    reasons = set()
+    for actor, state, f in itertools.product(people, CaseState, files):
+        msgs = (MessageView(1, False, "D", "x", now), MessageView(2, True, "P", "y", now, (f,)))
+        view = CaseView(1, 1, "U", "Unit", PatientInfo(1, "1" * 12, "x", "P", True), state, now,
+                        now, "", False, None, "D", msgs)
+
+        class Screen(CaseScreen):
+            pass
+
+        Screen.actor = property(lambda self, a=actor: a)  # type: ignore[assignment,method-assign]
+        screen = Screen(view)
+        for action in FILE_ACTIONS - {"preview"}:
+            r = screen._why_not_file(action, f)
+            if r:
+                reasons.add(r.reason)
+        for r in (screen._why_not_handled(),):
+            if r:
+                reasons.add(r.reason)
+    assert len(reasons) > 15
+    too_long = [r for r in reasons if len("✗ " + r) > 78]
+    assert not too_long, too_long

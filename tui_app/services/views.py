@@ -89,7 +89,7 @@ def todo_for(state: CaseState, file_count: int, undecided: int = -1, copies: int
     if state is CaseState.WAITING:
         return "Vänta på svar"
     if state is CaseState.CLOSED_AUTO:
-        return "Inget – inget svar kom"
+        return "Inget (inget svar)"
     if state is CaseState.HANDLED:
         return "Klart"
     if file_count == 0:

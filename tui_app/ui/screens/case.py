@@ -20,8 +20,7 @@ from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
 FILE_ACTIONS = {"preview", "journal", "not_journal", "download", "picsara", "earkiv", "scanned",
                 "cleanup"}
-GK = ("Du är inloggad med ett GK-konto, som bara får läsa. Logga in med ditt eget VGR-ID för att "
-      "{what}.")
+GK = "GK-konto: bara läsa. Logga in med eget VGR-ID för att {what}. (R16)"
 HANDLED = "Ärendet är hanterat. Återöppna det (o) om något behöver göras om."
 
 
@@ -33,6 +32,11 @@ SIDES = {"h": "höger", "hoger": "höger", "höger": "höger", "v": "vänster", 
 def laterality_of(text: str) -> str | None:
     """The laterality typed (a letter or the word, with or without å/ä/ö); None when unknown."""
     return SIDES.get(text.strip().lower())
+
+
+def _short(name: str, width: int = 24) -> str:
+    """A file name short enough for a one-line reason."""
+    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def _saying(fn: object, message: str) -> object:
@@ -146,7 +150,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
         if action == "reopen":
             if v.state is not CaseState.HANDLED:
                 return Refusal("Bara ett hanterat ärende kan återöppnas.")
-            return Refusal(GK.format(what="återöppna ärendet") + " (R16)", log="återöppna") \
+            return Refusal(GK.format(what="återöppna"), log="återöppna") \
                 if a.shared_account else None
         if action not in FILE_ACTIONS:
             return None
@@ -160,25 +164,24 @@ class CaseScreen(ExplainsKeys, AppScreen):
     def _why_not_handled(self) -> Refusal | None:
         v = self.view
         if self.actor.shared_account:
-            return Refusal(GK.format(what="markera ärendet som hanterat") + " (R16)",
+            return Refusal(GK.format(what="avsluta ärendet"),
                            log="hanterat")
         if v.state is CaseState.HANDLED:
             return Refusal("Ärendet är redan markerat som hanterat.")
         if v.state in (CaseState.WAITING, CaseState.CLOSED_AUTO):
-            return Refusal("Patienten har inte svarat; ett ärende utan svar avslutas automatiskt "
-                           "och behöver inte markeras.")
+            return Refusal("Patienten har inte svarat; ärendet avslutas av sig självt.")
         undecided = sum(1 for f in v.files if not f.decision)
         if undecided:
             return Refusal(f"{undecided} fil{'er' if undecided != 1 else ''} saknar beslut: "
-                           "markera filen och tryck j (journalförs) eller i (journalförs inte).",
-                           later=True)
+                           "tryck j eller i på varje fil.", later=True)
         for f in v.files:
             if f.decision == handling.JOURNAL and not (f.in_picsara or f.printed):
-                step = "skriv ut den för E-arkiv (e)" if f.kind == "dokument" else \
-                    "spara den i Picsara (s)"
-                return Refusal(f"{f.display_name} ska journalföras: {step} först.", later=True)
+                step = "skriv ut för E-arkiv (e)" if f.kind == "dokument" else \
+                    "spara i Picsara (s)"
+                return Refusal(f"{_short(f.display_name)} ska journalföras: {step} först.",
+                               later=True)
             if f.copies:
-                return Refusal(f"{f.display_name} har en nedladdad kopia kvar: rensa den (r) "
+                return Refusal(f"{_short(f.display_name)} har en nedladdad kopia kvar: rensa den (r) "
                                "först.", later=True)
         return None
 
@@ -190,7 +193,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
         handled = self.view.state is CaseState.HANDLED
         if action in ("journal", "not_journal"):
             if a.shared_account:
-                return Refusal(GK.format(what="besluta om journalföring") + " (R16)",
+                return Refusal(GK.format(what="besluta"),
                                log="beslut")
             if done:
                 return Refusal("Filen är redan sparad eller utskriven; beslutet kan inte ändras.")
@@ -202,22 +205,21 @@ class CaseScreen(ExplainsKeys, AppScreen):
             return None
         if action == "download":
             if a.shared_account:
-                return Refusal(GK.format(what="ladda ner filer") + " (R16)", log="ladda ner")
+                return Refusal(GK.format(what="ladda ner"), log="ladda ner")
             if handled:
                 return Refusal(HANDLED)
             if f.decision == handling.NOT_JOURNAL:
                 return Refusal("Filen ska inte journalföras och behöver inte laddas ner.")
             if done:
-                return Refusal("Filen är redan sparad i Picsara eller utskriven; den behöver "
-                               "inte laddas ner igen.")
+                return Refusal("Filen är redan i Picsara eller utskriven; ingen ny kopia behövs.")
             return None
         if action == "picsara":
             if pdf:
-                return Refusal("Ett PDF-dokument sparas aldrig i Picsara; det skrivs ut för "
-                               "E-arkiv (e). (R14)")
+                return Refusal("PDF-dokument sparas aldrig i Picsara; skriv ut för E-arkiv (e). "
+                               "(R14)")
             if a.shared_account or not a.picsara_permission:
-                return Refusal("Du har inte behörighet till Picsara. Be administrationsgruppen "
-                               "om behörighet, eller be en kollega som har den. (R15)")
+                return Refusal("Du saknar behörighet till Picsara; be en kollega som har den. "
+                               "(R15)")
             if f.in_picsara:
                 return Refusal("Bilden är redan sparad i Picsara.")
             return self._why_not_export(f, handled, "bilden")
@@ -225,20 +227,18 @@ class CaseScreen(ExplainsKeys, AppScreen):
             if not pdf:
                 return Refusal("Bilder sparas i Picsara (s), inte i E-arkiv. (R14)")
             if a.shared_account:
-                return Refusal(GK.format(what="skriva ut dokument"))
+                return Refusal(GK.format(what="skriva ut"))
             if f.printed:
                 return Refusal("Dokumentet är redan utskrivet för E-arkiv.")
             return self._why_not_export(f, handled, "dokumentet")
         if action == "scanned":
             if not pdf or not f.printed or f.scanned:
-                return Refusal("Bara ett utskrivet dokument som inte är skannat än kan markeras "
-                               "som skannat.")
-            return Refusal(GK.format(what="markera dokument som skannade")) \
+                return Refusal("Bara ett utskrivet, ej skannat dokument kan markeras skannat.")
+            return Refusal(GK.format(what="markera skannat")) \
                 if a.shared_account else None
         if action == "cleanup":
             if a.shared_account:
-                return Refusal("Ett GK-konto laddar inte ner filer och har inga kopior att "
-                               "rensa; den som laddade ner rensar med sitt eget konto. (R16)",
+                return Refusal("GK-kontot laddar inte ner och har inga kopior att rensa. (R16)",
                                log="rensa")
             if not f.copies:
                 return Refusal("Det finns ingen nedladdad kopia av filen att rensa.")

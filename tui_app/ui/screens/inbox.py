@@ -124,8 +124,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
         if action == "clock" and not self.ctx.demo:
             return Refusal("Klockan kan bara flyttas i demoläget.")
         if action == "new_case" and not actor.units:
-            return Refusal("Du hör inte till någon enhet och kan inte skicka mallen. Be "
-                           "administrationsgruppen 1177 e-tjänster om behörighet.")
+            return Refusal("Du hör inte till någon enhet; be administrationsgruppen om "
+                           "behörighet.")
         if action == "open" and not self.rows:
             return Refusal("Det finns inget ärende att öppna här.")
         return None

@@ -221,8 +221,8 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
 
     def why_not(self, action: str) -> Refusal | None:
         if action in ("send", "attach") and not self.view.accepts_reply:
-            return Refusal("Ärendet är avslutat och tar inte emot fler svar. Kontakta "
-                           "mottagningen om du behöver skicka något mer.")
+            return Refusal("Ärendet är avslutat och tar inte emot fler svar; kontakta "
+                           "mottagningen.")
         return None
 
     def action_attach(self) -> None:
