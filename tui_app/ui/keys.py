@@ -4,13 +4,12 @@ A screen says, per action, why it cannot act now (`why_not`), and whether that i
 this item for this person (hidden: `check_action` returns False) or until an earlier step is
 done (greyed: None; the reason names the step). The footer, F1 and F10 follow `check_action`;
 a key pressed anyway shows the reason in the status line instead of doing nothing.
+A user's keymap moves a key's main binding, not its hidden why-binding (which has no id).
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
-
-from textual import events
 
 
 class Refusal(NamedTuple):
@@ -35,27 +34,24 @@ class ExplainsKeys:
             return True
         return None if refusal.later else False
 
-    def on_key(self, event: events.Key) -> None:
-        """A key of this screen pressed while it cannot act: say why, in one line."""
-        screen: Any = self
-        # The screen's own keys as they stand now: remapped by the user's keymap, and without
-        # those a focused input takes as text.
-        mine = None
-        for node, bindings in screen._binding_chain:
-            if node is screen:
-                mine = bindings
-                break
-            if event.key in bindings.key_to_bindings:
-                return  # the focused widget's own key (Enter in a search field)
-        for binding in mine.key_to_bindings.get(event.key, ()) if mine else ():
-            refusal = self.why_not(binding.action)
-            if refusal is not None:
-                event.stop()
-                event.prevent_default()
-                self.explain(refusal.reason)
-                if refusal.log:
-                    self.log_refusal(refusal)
-                return
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each of the screen's own keys a hidden second binding, why(action): Textual
+        tries a key's bindings in order when the key's turn comes (after the keys before it
+        have acted), so when the first cannot act the second says why."""
+        from textual.binding import Binding
+
+        own = [b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id]
+        cls.BINDINGS = [*cls.__dict__.get("BINDINGS", []),
+                        *(Binding(b.key, f"why({b.action!r})", "", show=False) for b in own)]
+        super().__init_subclass__(**kwargs)  # Textual merges the bindings here
+
+    def action_why(self, action: str) -> None:
+        """A key pressed while it cannot act: say why in one line (and log it where asked)."""
+        refusal = self.why_not(action)
+        if refusal is not None:
+            self.explain(refusal.reason)
+            if refusal.log:
+                self.log_refusal(refusal)
 
     def log_refusal(self, refusal: Refusal) -> None:
         """Record a refused attempt in the access log (screens that show patient data do)."""

@@ -298,10 +298,9 @@ class CaseScreen(ExplainsKeys, AppScreen):
         f = self.current()
         if f is None:
             return
-        step = "skriv ut det för E-arkiv (e)" if f.kind == "dokument" else \
-            "spara den i Picsara (s)"
-        self._file_call("changed", _saying(handling.decide, f"Journalförs: {f.display_name}. "
-                                           f"Nästa steg: ladda ner (l) och {step}."), True, "")
+        step = "E-arkiv (e)" if f.kind == "dokument" else "Picsara (s)"
+        said = f"Journalförs: {_short(f.display_name, 30)} – ladda ner (l), sedan {step}."
+        self._file_call("changed", _saying(handling.decide, said), True, "")
 
     def action_not_journal(self) -> None:
         f = self.current()
@@ -310,7 +309,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
         def chosen(reason: str | None) -> None:
             if reason is not None:
-                said = f"Journalförs inte: {f.display_name} ({reason.strip()})."
+                said = f"Journalförs inte: {_short(f.display_name, 30)} ({reason.strip()[:30]})."
                 self.call_service("changed", _saying(handling.decide, said), self.ctx, self.actor,
                                   f.id, False, reason)
 
