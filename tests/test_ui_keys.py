@@ -216,6 +216,7 @@ async def test_r16_gk_key_pressed_anyway_says_why_and_is_logged(ctx: Context, pl
 @pytest.mark.parametrize("setup,key,reason", [
     ("none", "h", "saknar beslut"),  # h with undecided files
     ("none", "q", "Esc"),  # q inside a case
+    ("none", "x", "Esc"),  # x (sign out) inside a case
     ("pdf", "s", "PDF-dokument sparas aldrig i Picsara"),  # s on a PDF
     ("none", "s", "Bestäm först"),  # s on an undecided image: greyed, says the step
 ])

@@ -83,7 +83,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
         Binding("h", "handled", "Hanterat", id="case_handled"),
         Binding("o", "reopen", "Återöppna", id="case_reopen"),
         Binding("u", "reload", "Uppdatera", id="refresh_case", show=False),
-        Binding("q", "quit_here", "Avsluta", id="case_quit", show=False),
+        Binding("q,x", "quit_here", "Avsluta", id="case_quit", show=False),
     ]
 
     def __init__(self, view: CaseView) -> None:
@@ -144,7 +144,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
         """Why a key cannot act on this case or file for this person now (see ui/keys.py)."""
         a, v = self.actor, self.view
         if action == "quit_here":
-            return Refusal("q avslutar från inkorgen: tryck Esc för att gå tillbaka dit först.")
+            return Refusal("Logga ut (x) och avsluta (q) gör du i inkorgen: tryck Esc först.")
         if action == "handled":
             return self._why_not_handled()
         if action == "reopen":
