@@ -40,9 +40,10 @@ class ExplainsKeys:
         have acted), so when the first cannot act the second says why."""
         from textual.binding import Binding
 
-        own = [b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id]
-        cls.BINDINGS = [*cls.__dict__.get("BINDINGS", []),
-                        *(Binding(b.key, f"why({b.action!r})", "", show=False) for b in own)]
+        mine = list(cls.__dict__.get("BINDINGS", []))
+        own = [b for b in mine if isinstance(b, Binding) and b.id]
+        why = [Binding(b.key, f"why({b.action!r})", "", show=False) for b in own]
+        setattr(cls, "BINDINGS", [*mine, *why])  # noqa: B010 (a mixin: Screen declares BINDINGS)
         super().__init_subclass__(**kwargs)  # Textual merges the bindings here
 
     def action_why(self, action: str) -> None:

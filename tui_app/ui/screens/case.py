@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -39,10 +41,10 @@ def _short(name: str, width: int = 24) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
-def _saying(fn: object, message: str) -> object:
+def _saying(fn: Callable[..., object], message: str) -> Callable[..., str]:
     """Run a use case, then give back what the status line says was saved."""
     def run(*args: object) -> str:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
         return message
     return run
 

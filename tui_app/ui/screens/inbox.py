@@ -118,7 +118,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
 
     def why_not(self, action: str) -> Refusal | None:
         """Why a key of the inbox cannot act now (see ui/keys.py)."""
-        actor = self.app.actor  # None once signed out: no key acts then
+        actor = self.app.actor  # type: ignore[attr-defined]  # None once signed out
         if actor is None:
             return Refusal("Du är utloggad.")
         if action == "clock" and not self.ctx.demo:
