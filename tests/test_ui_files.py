@@ -136,7 +136,7 @@ async def test_r19_r20_r21_staff_walk_image_to_picsara_and_pdf_to_earkiv(
         assert app.screen.view.files[1].status == "Utskriven – väntar på skanning"
         await pilot.press("m")
         await settle(pilot)
-        await pilot.press("h")
+        await pilot.press("h", "j")  # j: yes, the patient may reply no more (issue 11.1)
         await settle(pilot)
         assert app.screen.view.state.value == "Hanterat"
 

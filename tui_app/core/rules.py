@@ -88,15 +88,21 @@ def deadline_for(sent_at: datetime) -> datetime:
     return as_utc(sent_at) + REPLY_WINDOW
 
 
-def check_reply_open(deadline: datetime, now: datetime) -> None:
-    """R07: refuse a patient message at or after the deadline."""
+def check_reply_open(deadline: datetime, now: datetime, closed_reason: str | None = None) -> None:
+    """R07: refuse a patient message at or after the deadline (moved to the handled time when
+    staff marked the case handled before its 48 hours had passed: closed_reason HANDLED_EARLY)."""
     if as_utc(now) >= as_utc(deadline):
+        why = ("av mottagningen när ärendet var färdigbehandlat"
+               if closed_reason == HANDLED_EARLY else "2 dagar efter att meddelandet skickades")
         raise RuleViolation(
             "R07",
-            f"Ärendet avslutades {fmt_datetime(deadline)}, 2 dagar efter att meddelandet "
-            "skickades, och tar inte emot fler svar. Kontakta mottagningen om du behöver "
-            "skicka något mer.",
+            f"Ärendet avslutades {fmt_datetime(deadline)}, {why}, och tar inte emot fler svar. "
+            "Kontakta mottagningen om du behöver skicka något mer.",
         )
+
+
+#: Case.closed_reason of a case staff marked handled before its deadline: replies stopped then.
+HANDLED_EARLY = "hanterat"
 
 
 class CaseState(StrEnum):

@@ -47,6 +47,7 @@ def build_case_view(s: Session, now: datetime, case: Case, unit: Unit, p: Patien
         patient_read_at=case.patient_read_at,
         sender_first_name=views[0].author if views else "",
         messages=tuple(views),
+        handled_at=case.handled_at, handled_by=case.handled_by, closed_reason=case.closed_reason,
     )
 
 
@@ -98,7 +99,7 @@ def patient_reply(
     with refusals_logged(ctx, actor, "patientsvar"), session_scope(ctx.engine) as s:
         case, unit, p = _patient_case(s, actor, case_id)
         try:
-            check_reply_open(case.deadline_at, ctx.now())
+            check_reply_open(case.deadline_at, ctx.now(), case.closed_reason)
             body = check_patient_text(text, has_files=bool(uploads))
             now = ctx.now()
             msg = Message(case_id=case_id, from_patient=True, body=body, sent_at=now,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from tui_app.core.clock import as_utc
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation, UserError
+from tui_app.core.rules import HANDLED_EARLY
 from tui_app.services import audit
 from tui_app.services.cases import load_case_for_staff
 from tui_app.services.context import Context
@@ -70,6 +73,31 @@ def _bump(s: Session, fc: FileContext, **values: object) -> None:
         raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen.")
 
 
+def _refuse_shared_account(ctx: Context, actor: Actor, action: str, doing: str, *,
+                           file_id: int | None = None, case_id: int | None = None) -> None:
+    """A GK account reads: it records nothing a person must answer for, and touches no one's
+    copies (R16); the refusal is logged with the patient it concerned (R24)."""
+    with refusals_logged(ctx, actor, action), session_scope(ctx.engine) as s:
+        if not (actor.shared_account or _require_staff_flag(s, actor, "shared_account")):
+            return
+        if file_id is not None:
+            about = _about(load_file(s, actor, file_id))
+        else:
+            case, unit, p = load_case_for_staff(s, actor, case_id or 0)
+            about = {"unit_code": unit.code, "patient_pnr": p.pnr, "case_id": case.id}
+        raise RuleViolation(
+            "R16", f"Du är inloggad med ett GK-konto (gemensamt konto), som bara får läsa. Att "
+            f"{doing} måste kunna spåras till en person: logga in med ditt eget VGR-ID."
+        ).concerning(**about)
+
+
+def _open_for_work(fc: FileContext) -> None:
+    """A handled case takes no new decision, download or export until it is reopened (o)."""
+    if fc.case.handled_at is not None:
+        raise UserError("Ärendet är markerat som hanterat. Återöppna det (o) om något behöver "
+                        "göras om; det loggas.").concerning(**_about(fc))
+
+
 def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str = "", *,
            expected_version: int | None = None) -> None:
     """Record the staff member's decision: journaled or not (R13, R22); never automatic.
@@ -79,9 +107,11 @@ def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str 
     who decided what. The check is a compare-and-set UPDATE, so it holds across processes and
     on PostgreSQL too, not only inside one transaction.
     """
+    _refuse_shared_account(ctx, actor, "beslut", "besluta om journalföring", file_id=file_id)
     with refusals_logged(ctx, actor, "beslut"):
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
+            _open_for_work(fc)
             reason = reason.strip()
             if not journal and not reason:
                 raise InvalidInput("Skriv en kort anledning till att filen inte journalförs."
@@ -171,6 +201,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             about = _about(fc)
+            _open_for_work(fc)
             if actor.shared_account or _require_staff_flag(s, actor, "shared_account"):
                 raise RuleViolation(
                     "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
@@ -257,6 +288,7 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             about = _about(fc)
+            _open_for_work(fc)
             if fc.file.mime == "application/pdf":
                 raise RuleViolation("R14", "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
                                     "skrivs ut för skanning till E-arkiv.").concerning(**about)
@@ -314,6 +346,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             about = _about(fc)
+            _open_for_work(fc)
             if fc.file.mime != "application/pdf":
                 raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(**about)
             if fc.file.decision != JOURNAL:
@@ -351,6 +384,8 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
 
 def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:
     """The printed document has been scanned into E-arkiv (R20)."""
+    _refuse_shared_account(ctx, actor, "skannad", "markera dokument som skannade",
+                           file_id=file_id)
     with refusals_logged(ctx, actor, "skannad"), session_scope(ctx.engine) as s:
         fc = load_file(s, actor, file_id)
         if not fc.file.printed_at:
@@ -363,31 +398,48 @@ def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:
 
 @dataclass(frozen=True)
 class CleanupReport:
-    """What clean-up did, and whether any copy is left."""
+    """What clean-up did, where each copy actually was, and whether any copy is left."""
 
-    deleted: list[str]
-    trashed: list[str]
-    remaining: list[str]
+    deleted: list[str]  # the actor's tracked copies now closed (deleted, or found already gone)
+    trashed: list[str]  # copies deleted from the trash
+    remaining: list[str]  # copies still found in the actor's Downloads (or unreadable there)
     notes: list[str]
+    where: list[str] = field(default_factory=list)  # one line per copy: where it was, what was done
+    colleagues: int = 0  # other staff's downloads of the file not yet cleaned (not listed)
 
     @property
     def clean(self) -> bool:
         """True when no copy of the file is left in Downloads or the trash."""
-        return not self.remaining
+        return not self.remaining and not self.colleagues
 
 
 def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
-    """Delete the actor's downloaded copies and any copy in the trash, then verify (R21)."""
+    """Delete the actor's downloaded copies and any copy in the trash, then verify (R21).
+
+    Each copy is reported where it really was: still in Downloads, already moved to the trash
+    by hand, or gone. Other staff members' copies are counted, never listed: their paths are
+    theirs. A GK account downloads nothing and is refused (R16).
+    """
     from tui_app.adapters.downloads import default_download_dir, remove_copy
     from tui_app.adapters.errors import AdapterError
     from tui_app.adapters.leftovers import scan_report
     from tui_app.adapters.trash import find_in_trash, purge, trash_dirs
 
+    _refuse_shared_account(ctx, actor, "rensa", "rensa kopior", file_id=file_id)
     with refusals_logged(ctx, actor, "rensa"), session_scope(ctx.engine) as s:
         fc = load_file(s, actor, file_id)
         copies = live_copies(s, file_id, actor.login)
-        deleted, trashed, notes = [], [], []
+        others = [d for d in live_copies(s, file_id) if d.staff_login != actor.login]
+        deleted: list[str] = []
+        trashed: list[str] = []
+        notes: list[str] = []
+        where: list[str] = []
+        sums = {fc.file.sha256_stored} | {d.sha256 for d in copies}
+        dl_dir = Path(ctx.config.download_dir or default_download_dir())
+        in_trash = [item for tdir in trash_dirs([dl_dir]) for item in find_in_trash(sums, tdir)]
+        claimed: dict[Path, int] = {}  # a trashed item -> its line in `where`
         for d in copies:
+            name = Path(d.path).name
             try:
                 r = remove_copy(Path(d.path), d.sha256)
             except AdapterError as exc:
@@ -398,27 +450,45 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
                 continue
             deleted.append(d.path)
             d.cleaned_at, d.cleaned_by = ctx.now(), actor.login
-            d.clean_note = "raderad" if r.status == "deleted" else "fanns inte längre"
-            s.add(d)
-        sums = {fc.file.sha256_stored} | {d.sha256 for d in copies}
-        dl_dir = Path(ctx.config.download_dir or default_download_dir())
-        for tdir in trash_dirs([dl_dir]):
-            for item in find_in_trash(sums, tdir):
-                try:
-                    result = purge(item)
-                except AdapterError as exc:
-                    notes.append(exc.message)
-                    continue
-                if result.status == "deleted":
-                    trashed.append(str(item.path))
+            if r.status == "deleted":
+                d.clean_note = "raderad"
+                where.append(f"{name}: låg i Hämtade filer – raderad")
+            else:
+                moved = next((i for i in in_trash if i.path not in claimed and (
+                    i.original_path == d.path or i.sha256 == d.sha256)), None)
+                if moved is not None:
+                    claimed[moved.path] = len(where)
+                    d.clean_note = "flyttad till papperskorgen"
+                    where.append(f"{name}: låg redan i papperskorgen")
                 else:
-                    notes.append(result.message_sv)
+                    d.clean_note = "fanns inte längre"
+                    where.append(f"{name}: fanns inte längre (redan raderad)")
+            s.add(d)
+        for item in in_trash:
+            try:
+                result = purge(item)
+            except AdapterError as exc:
+                notes.append(exc.message)
+                continue
+            if result.status == "deleted":
+                trashed.append(str(item.path))
+                if item.path in claimed:
+                    where[claimed[item.path]] += " – raderad där"
+                else:
+                    where.append(f"{item.path.name}: en kopia i papperskorgen – raderad")
+            else:
+                notes.append(result.message_sv)
         # "Nothing found" proves nothing if some file could not be read: those count as left.
         report = scan_report([dl_dir] if dl_dir.is_dir() else [], sums)
-        remaining = [str(x.path) for x in report.found] + [str(p) for p in report.unreadable]
+        theirs = {d.path for d in others}
+        found = [str(x.path) for x in report.found]
+        remaining = [p for p in found if p not in theirs] + [str(p) for p in report.unreadable]
+        for p in remaining:
+            where.append(f"{Path(p).name}: finns kvar i {Path(p).parent}")
         _log(s, ctx, actor, fc, "rensa",
-             f"{len(deleted)} kopior, {len(trashed)} i papperskorgen, kvar {len(remaining)}")
-        return CleanupReport(deleted, trashed, remaining, notes)
+             f"{len(deleted)} kopior, {len(trashed)} i papperskorgen, kvar {len(remaining)}"
+             + (f", {len(others)} hos kollegor" if others else ""))
+        return CleanupReport(deleted, trashed, remaining, notes, where, len(others))
 
 
 def missing_for_handled(s: Session, case_id: int) -> list[str]:
@@ -440,7 +510,14 @@ def missing_for_handled(s: Session, case_id: int) -> list[str]:
 
 
 def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:
-    """Close the case as handled when every file is decided, archived and cleaned up."""
+    """Close the case as handled when every file is decided, archived and cleaned up.
+
+    Handling also ends the patient's reply window at that moment, if it was still open: a reply
+    arriving after staff are done would lie unseen under "Klart". The deadline becomes the
+    handled time, so staff and patient both see the true date it closed (closed_reason says why).
+    """
+    _refuse_shared_account(ctx, actor, "hanterat", "markera ärenden som hanterade",
+                           case_id=case_id)
     with refusals_logged(ctx, actor, "hanterat"), session_scope(ctx.engine) as s:
         case, unit, p = load_case_for_staff(s, actor, case_id)
         about = {"unit_code": unit.code, "patient_pnr": p.pnr, "case_id": case_id}
@@ -453,9 +530,32 @@ def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:
         if missing:
             raise UserError("Ärendet kan inte markeras som hanterat än: " + "; ".join(missing) + "."
                             ).concerning(**about)
-        case.handled_at, case.handled_by = ctx.now(), actor.login
+        now = ctx.now()
+        case.handled_at, case.handled_by = now, actor.login
+        detail = ""
+        if as_utc(now) < as_utc(case.deadline_at):
+            case.deadline_at = now
+            case.closed_at, case.closed_reason = now, HANDLED_EARLY
+            detail = "tar inte emot fler svar"
         s.add(case)
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="hanterat",
+        audit.append(s, at=now, actor=actor.audit_name, action="hanterat",
+                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id, detail=detail)
+
+
+def reopen(ctx: Context, actor: Actor, case_id: int) -> None:
+    """Take a handled case up again on purpose (logged), e.g. to download a file once more.
+
+    The patient's reply window stays closed: what the patient was told remains true.
+    """
+    _refuse_shared_account(ctx, actor, "återöppna", "återöppna ärenden", case_id=case_id)
+    with refusals_logged(ctx, actor, "återöppna"), session_scope(ctx.engine) as s:
+        case, unit, p = load_case_for_staff(s, actor, case_id)
+        if not case.handled_at:
+            raise UserError("Ärendet är inte markerat som hanterat.").concerning(
+                unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
+        case.handled_at, case.handled_by = None, None
+        s.add(case)
+        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="återöppna",
                      unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
 
 

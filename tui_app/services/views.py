@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tui_app.core.clock import fmt_remaining
 from tui_app.core.pnr import Pnr
-from tui_app.core.rules import CaseState, case_state
+from tui_app.core.rules import HANDLED_EARLY, CaseState, case_state
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,19 @@ class InboxRow:
     broken: bool = False  # a stored value could not be read: shown marked, never hidden
 
 
-def todo_for(state: CaseState, file_count: int, undecided: int = -1) -> str:
+def copies_left(n: int) -> str:
+    """'1 kopia kvar' / '3 kopior kvar': downloaded copies not yet cleaned up."""
+    return f"{n} {'kopia' if n == 1 else 'kopior'} kvar"
+
+
+def todo_for(state: CaseState, file_count: int, undecided: int = -1, copies: int = 0) -> str:
     """What is still to do with a case, in a few words."""
+    if copies and state in (CaseState.HANDLED, CaseState.CLOSED_AUTO):
+        return "Rensa kopior (r)"  # never "Klart" while a copy of a patient file lies around
     if state is CaseState.WAITING:
         return "Vänta på svar"
     if state is CaseState.CLOSED_AUTO:
-        return "Inget – inget svar kom"
+        return "Inget (inget svar)"
     if state is CaseState.HANDLED:
         return "Klart"
     if file_count == 0:
@@ -107,7 +114,7 @@ def inbox_row(
         case_id=case_id, unit_name=unit_name, patient_pnr_display=Pnr(pnr).display,
         patient_name=f"{first_name} {last_name}", state=st, sent_at=sent_at,
         deadline=deadline_at, remaining=fmt_remaining(deadline_at - now), file_count=file_count,
-        todo=todo_for(st, file_count, undecided), leftovers=copies, unit_code=unit_code,
+        todo=todo_for(st, file_count, undecided, copies), leftovers=copies, unit_code=unit_code,
     )
 
 
@@ -147,6 +154,15 @@ class CaseView:
     patient_read_at: datetime | None
     sender_first_name: str
     messages: tuple[MessageView, ...] = field(default_factory=tuple)
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+    closed_reason: str | None = None  # HANDLED_EARLY: replies stopped when it was handled
+
+    @property
+    def closed_early(self) -> bool:
+        """True when staff marked the case handled before its 48 hours: the deadline is then
+        the handled time, so every 'avslutat' date shown is one that happened."""
+        return self.closed_reason == HANDLED_EARLY
 
     @property
     def files(self) -> tuple[FileView, ...]:

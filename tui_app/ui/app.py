@@ -127,11 +127,13 @@ class TuiApp(App[None]):
                                             id="--command-palette"))
 
     def action_help(self) -> None:
+        from tui_app.ui.widgets import key_label
+
         screen = self.screen
         keys = []
         for key, active in screen.active_bindings.items():
             if own_binding(active.binding) and active.enabled and key not in ("f1", "f10"):
-                keys.append((active.binding.key_display or key, active.binding.description))
+                keys.append((key_label(key, active.binding.key_display), active.binding.description))
         title = getattr(screen, "HELP_TITLE", "") or self.TITLE
         from tui_app.ui.dialogs import HelpScreen
 

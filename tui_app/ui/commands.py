@@ -22,7 +22,9 @@ class ScreenActions(Provider):
             b = active.binding
             if not own_binding(b) or not active.enabled or b.action.startswith("app.command"):
                 continue
-            out.append((b.description, b.action, key))
+            from tui_app.ui.widgets import key_label
+
+            out.append((b.description, b.action, key_label(key, b.key_display)))
         return out
 
     async def discover(self) -> Hits:

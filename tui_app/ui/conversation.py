@@ -43,8 +43,12 @@ def case_header(view: CaseView) -> Text:
     t.append("\n")
     if view.accepts_reply:
         t.append(f"Svar senast {fmt_datetime(view.deadline)} (kvar {view.remaining})")
+    elif view.closed_early:  # handled before the 48 hours: replies stopped then
+        t.append(f"Avslutat (hanterat) {fmt_datetime(view.deadline)}")
     else:
         t.append(f"Tar inte emot svar sedan {fmt_datetime(view.deadline)}")
+    if view.handled_at and not view.closed_early:
+        t.append(f" · hanterat {fmt_datetime(view.handled_at)}")
     if view.patient_read_at:
         t.append(f" · ✓ Läst {fmt_datetime(view.patient_read_at)}")
     else:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Footer, Static
+from textual.app import ComposeResult
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
@@ -48,15 +50,97 @@ class UserBar(Static):
         self.update(t)
 
 
-class AppFooter(Footer):
-    """Textual's key footer, rebuilt only when the keys it would show have changed.
+#: Key names as a Swedish keyboard user reads them (Textual's own are English: escape, slash).
+KEY_NAMES = {
+    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Mellanslag", "backspace": "Backsteg",
+    "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp",
+    "pagedown": "PgDn", "up": "↑", "down": "↓", "left": "←", "right": "→", "slash": "/",
+    "question_mark": "?", "plus": "+", "minus": "-", "full_stop": ".", "comma": ",",
+    "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt",
+}
 
-    Footer rebuilds every key whenever a screen's bindings may have changed; a screen that
-    starts (mount, first focus, the refresh after it) says so three times with the same keys,
-    and each rebuild mounts and styles all keys again: the costliest step in showing the inbox.
+
+def key_label(key: str, display: str | None = None) -> str:
+    """A key as shown in the footer, F1 and F10: 'Esc', '/', 'F1', 'Shift+Tab', 'g'."""
+    if display:
+        return display
+    parts = []
+    for part in key.split("+"):
+        if len(part) > 1 and part[0] == "f" and part[1:].isdigit():
+            parts.append(part.upper())
+        else:
+            parts.append(KEY_NAMES.get(part, part))
+    return "+".join(parts)
+
+
+FOOTER_GAP = "  "  # two spaces between keys, so "g Gå till  / Sök" reads as two keys
+
+
+def footer_items(screen: object) -> list[tuple[str, str, bool]]:
+    """(key, description, enabled) for each key the footer shows, once per action, in order."""
+    seen: set[str] = set()
+    out = []
+    for key, active in screen.active_bindings.items():  # type: ignore[attr-defined]
+        b = active.binding
+        if not b.show or b.action in seen:
+            continue
+        seen.add(b.action)
+        out.append((key_label(key, b.key_display), b.description, bool(active.enabled)))
+    return out
+
+
+def _footer_item(key: str, desc: str, enabled: bool) -> Text:
+    item = Text(no_wrap=True)
+    item.append(key, style="bold reverse" if enabled else "dim")
+    if desc:
+        item.append(" " + desc, style="" if enabled else "dim")
+    return item
+
+
+def footer_rows(items: list[tuple[str, str, bool]], width: int) -> list[Text]:
+    """The items in lines of at most `width` cells, never a key cut off: one line with two
+    spaces between keys; where that is too wide, one space (the key itself is bold and
+    reversed); where even that is too wide, a second line."""
+    texts = [_footer_item(*i) for i in items]
+    for gap in (FOOTER_GAP, " "):
+        if sum(t.cell_len for t in texts) + len(gap) * max(len(texts) - 1, 0) <= width:
+            return [Text(gap).join(texts)]
+    rows: list[Text] = []
+    row = Text()
+    for item in texts:
+        if row.cell_len and row.cell_len + len(FOOTER_GAP) + item.cell_len > width:
+            rows.append(row)
+            row = Text()
+        if row.cell_len:
+            row.append(FOOTER_GAP)
+        row.append_text(item)
+    rows.append(row)
+    return rows
+
+
+class AppFooter(Footer):
+    """The key footer: Swedish key names, two spaces between keys, and a second line rather
+    than a key cut off at the edge (80 columns). Greyed keys (check_action None) are dim.
+
+    It is rebuilt only when the keys it would show have changed: a screen that starts (mount,
+    first focus, the refresh after it) says so three times with the same keys.
+    """
+
+    DEFAULT_CSS = """
+    AppFooter { layout: vertical; height: auto; min-height: 1; max-height: 3; }
+    AppFooter > .footer-row { height: 1; width: 1fr; }
     """
 
     _shown: object = None
+
+    def _width(self) -> int:
+        return self.size.width or self.screen.size.width or self.app.size.width or 80
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        for row in footer_rows(footer_items(self.screen), self._width()):
+            yield Static(row, classes="footer-row")
 
     async def recompose(self) -> None:
         if self.is_attached and not any(s is self.screen for s in self.app.screen_stack):
@@ -64,18 +148,72 @@ class AppFooter(Footer):
             # being torn down, its widgets going; asking its check_action now would read a
             # half-removed screen (issue 9.1). It is never shown again, so nothing to draw.
             return
-        if self.is_attached and self._bindings_ready:  # what Footer.compose reads, no more
-            app = self.app
-            shown = (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, tuple(
-                (key, active.binding, active.enabled, active.tooltip,
-                 app.get_key_display(active.binding))
-                for key, active in self.screen.active_bindings.items()))
+        if self.is_attached and self._bindings_ready:
+            shown = (self._width(), tuple(footer_items(self.screen)))
             if shown == self._shown and self.children:
                 return
             self._shown = shown
         await super().recompose()
 
+    def on_resize(self) -> None:
+        if self._bindings_ready and self._shown is not None and self._shown[0] != self._width():  # type: ignore[index]
+            self.call_after_refresh(self.recompose)
+
 
 def app_footer() -> Footer:
-    """The key footer: compact, so a screen's main keys fit in 80 columns (F10 is in F1's help)."""
+    """The key footer of every screen (F10 is in F1's help)."""
     return AppFooter(compact=True, show_command_palette=False)
+
+
+class MarkedTable(DataTable):  # type: ignore[type-arg]
+    """A row table whose highlighted row also starts with ▶: under NO_COLOR a background alone
+    is lost. The marker is part of the first cell (give that column two cells more)."""
+
+    MARK = "▶ "
+    NO_MARK = "  "
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._firsts: dict[object, Text] = {}  # row key -> its first cell without the marker
+        self._marked: object = None  # the row key that carries the marker now
+
+    def _first(self, text: Text, on: bool) -> Text:
+        lines = text.split("\n", allow_blank=True)
+        out = Text("\n").join([Text(self.MARK if on and i == 0 else self.NO_MARK) + line
+                               for i, line in enumerate(lines)])
+        out.no_wrap, out.overflow = text.no_wrap, text.overflow
+        return out
+
+    def add_row(self, *cells: object, **kwargs: object) -> object:  # type: ignore[override]
+        if not cells:
+            return super().add_row(**kwargs)  # type: ignore[arg-type]
+        first = cells[0] if isinstance(cells[0], Text) else Text(str(cells[0]))
+        key = super().add_row(self._first(first, False), *cells[1:], **kwargs)  # type: ignore[arg-type]
+        self._firsts[key] = first
+        self._sync_mark()
+        return key
+
+    def clear(self, columns: bool = False) -> MarkedTable:
+        self._firsts.clear()
+        self._marked = None
+        return super().clear(columns)  # type: ignore[return-value]
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        self._sync_mark()
+
+    def _sync_mark(self) -> None:
+        """Put the marker on the cursor's row (and take it off the row that had it)."""
+        row = self.cursor_row
+        key = self._row_locations.get_key(row) if 0 <= row < self.row_count else None
+        if key not in self._firsts:  # a row being added: add_row marks it when it is in
+            key = None
+        if key == self._marked or not self.ordered_columns:
+            return
+        column = self.ordered_columns[0].key
+        if self._marked in self._firsts:
+            self.update_cell(self._marked, column,  # type: ignore[arg-type]
+                             self._first(self._firsts[self._marked], False))
+        if key is not None:
+            self.update_cell(key, column, self._first(self._firsts[key], True))
+        self._marked = key

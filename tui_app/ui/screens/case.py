@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from tui_app.core.rules import CaseState
 from tui_app.services import cases, handling
 from tui_app.services.views import CaseView, FileView
 from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.core.clock import fmt_datetime
 from tui_app.ui.conversation import Bubble, case_header, fmt_size
 from tui_app.ui.dialogs import AskDialog, ConfirmDialog
-from tui_app.ui.widgets import UserBar, app_footer
+from tui_app.ui.keys import ExplainsKeys, Refusal
+from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
 FILE_ACTIONS = {"preview", "journal", "not_journal", "download", "picsara", "earkiv", "scanned",
                 "cleanup"}
+GK = "GK-konto: bara läsa. Logga in med eget VGR-ID för att {what}. (R16)"
+HANDLED = "Ärendet är hanterat. Återöppna det (o) om något behöver göras om."
 
 
 SIDES = {"h": "höger", "hoger": "höger", "höger": "höger", "v": "vänster", "vanster": "vänster",
@@ -29,6 +36,19 @@ def laterality_of(text: str) -> str | None:
     return SIDES.get(text.strip().lower())
 
 
+def _short(name: str, width: int = 24) -> str:
+    """A file name short enough for a one-line reason."""
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _saying(fn: Callable[..., object], message: str) -> Callable[..., str]:
+    """Run a use case, then give back what the status line says was saved."""
+    def run(*args: object, **kwargs: object) -> str:
+        fn(*args, **kwargs)
+        return message
+    return run
+
+
 def file_facts(f: FileView) -> str:
     """Type, size, and pixel size or page count."""
     kind = f.mime.split("/")[-1].upper()
@@ -37,7 +57,7 @@ def file_facts(f: FileView) -> str:
     return f"{kind} {fmt_size(f.size)} {extra}".strip()
 
 
-class CaseScreen(AppScreen):
+class CaseScreen(ExplainsKeys, AppScreen):
     """Ett ärende."""
 
     HELP_TITLE = "Ärende"
@@ -47,11 +67,13 @@ class CaseScreen(AppScreen):
         "För varje fil (markera den i listan): p förhandsvisa · j journalförs · i journalförs "
         "inte (med anledning) · l ladda ner (en i taget, till Hämtade filer; inte med GK-konto) · "
         "s spara bild i Picsara · e skriv ut dokument för E-arkiv · m markera skannad · r rensa "
-        "nedladdad kopia och papperskorgen. h markerar ärendet som hanterat. Tab byter mellan "
-        "fillistan och konversationen."
+        "nedladdad kopia och papperskorgen. h markerar ärendet som hanterat (då tar det inte "
+        "emot fler svar från patienten); o återöppnar ett hanterat ärende. Tangenter som inte "
+        "kan användas just nu visas inte eller är gråa; trycker du ändå står det varför. Tab "
+        "byter mellan fillistan och konversationen."
     )
     BINDINGS = [
-        Binding("escape", "back", "Tillbaka", id="back"),
+        Binding("escape", "back", "Inkorg", id="back"),
         Binding("p", "preview", "Visa", id="file_preview"),
         Binding("j", "journal", "Journalförs", id="file_journal"),
         Binding("i", "not_journal", "Inte", id="file_not_journal"),
@@ -61,7 +83,9 @@ class CaseScreen(AppScreen):
         Binding("m", "scanned", "Skannad", id="file_scanned"),
         Binding("r", "cleanup", "Rensa", id="file_cleanup"),
         Binding("h", "handled", "Hanterat", id="case_handled"),
+        Binding("o", "reopen", "Återöppna", id="case_reopen"),
         Binding("u", "reload", "Uppdatera", id="refresh_case", show=False),
+        Binding("q,x", "quit_here", "Avsluta", id="case_quit", show=False),
     ]
 
     def __init__(self, view: CaseView) -> None:
@@ -71,14 +95,14 @@ class CaseScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield UserBar()
         yield Static(id="case-head")
-        yield DataTable(id="files", cursor_type="row")
+        yield MarkedTable(id="files", cursor_type="row")
         yield VerticalScroll(id="conversation")
         yield StatusLine()
         yield app_footer()
 
     async def on_mount(self) -> None:
-        t = self.query_one("#files", DataTable)
-        t.add_column("Fil", key="name", width=18)
+        t = self.query_one("#files", MarkedTable)
+        t.add_column("  Fil", key="name", width=20)
         t.add_column("Typ", key="facts", width=19)
         t.add_column("Status", key="status")
         await self.show_view(self.view)
@@ -110,31 +134,143 @@ class CaseScreen(AppScreen):
     def current(self) -> FileView | None:
         """The highlighted file."""
         files = self.view.files
-        t = self.query_one("#files", DataTable)
+        tables = self.query("#files")
+        if not tables:
+            return None
+        t = tables.first(DataTable)
         if not files or not (0 <= t.cursor_row < len(files)):
             return None
         return files[t.cursor_row]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "handled":  # offered once every file has a decision; the service checks the rest
-            answered = self.view.state.value in ("Besvarat", "Avslutat")
-            return answered and all(f.decision for f in self.view.files)
+    def why_not(self, action: str) -> Refusal | None:
+        """Why a key cannot act on this case or file for this person now (see ui/keys.py)."""
+        a, v = self.actor, self.view
+        if action == "quit_here":
+            return Refusal("Logga ut (x) och avsluta (q) gör du i inkorgen: tryck Esc först.")
+        if action == "handled":
+            return self._why_not_handled()
+        if action == "reopen":
+            if v.state is not CaseState.HANDLED:
+                return Refusal("Bara ett hanterat ärende kan återöppnas.")
+            return Refusal(GK.format(what="återöppna"), log="återöppna") \
+                if a.shared_account else None
         if action not in FILE_ACTIONS:
-            return True
-        f = self.current() if self.is_mounted else None
+            return None
+        f = self.current()
         if f is None:
-            return False  # no file in the case: no file keys
-        pdf = f.mime == "application/pdf"
-        # Keys that cannot apply to this file are hidden (False) so the footer fits 80 columns.
-        # Download stays on for a GK account: the refusal explains R16 and is logged (R24).
-        # s and e stay on for an undecided file of their kind: the refusal says what to do first.
-        rules = {
-            "picsara": not pdf and not f.in_picsara,
-            "earkiv": pdf and not f.printed,
-            "scanned": f.printed and not f.scanned,
-            "cleanup": f.copies > 0,
-        }
-        return True if rules.get(action, True) else False
+            return Refusal("Det finns ingen fil i ärendet.")
+        if action == "preview":
+            return None
+        return self._why_not_file(action, f)
+
+    def _why_not_handled(self) -> Refusal | None:
+        v = self.view
+        if self.actor.shared_account:
+            return Refusal(GK.format(what="avsluta ärendet"),
+                           log="hanterat")
+        if v.state is CaseState.HANDLED:
+            return Refusal("Ärendet är redan markerat som hanterat.")
+        if v.state in (CaseState.WAITING, CaseState.CLOSED_AUTO):
+            return Refusal("Patienten har inte svarat; ärendet avslutas av sig självt.")
+        undecided = sum(1 for f in v.files if not f.decision)
+        if undecided:
+            return Refusal(f"{undecided} fil{'er' if undecided != 1 else ''} saknar beslut: "
+                           "tryck j eller i på varje fil.", later=True)
+        for f in v.files:
+            if f.decision == handling.JOURNAL and not (f.in_picsara or f.printed):
+                step = "skriv ut för E-arkiv (e)" if f.kind == "dokument" else \
+                    "spara i Picsara (s)"
+                return Refusal(f"{_short(f.display_name)} ska journalföras: {step} först.",
+                               later=True)
+            if f.copies:
+                return Refusal(f"{_short(f.display_name)} har en nedladdad kopia kvar: rensa den (r) "
+                               "först.", later=True)
+        return None
+
+    def _why_not_file(self, action: str, f: FileView) -> Refusal | None:
+        """Hidden (False) when the key never acts on this file for this person; greyed (None)
+        when it will once an earlier step is done — the reason names that step."""
+        a, pdf = self.actor, f.kind == "dokument"
+        done = f.in_picsara or f.printed
+        handled = self.view.state is CaseState.HANDLED
+        if action in ("journal", "not_journal"):
+            if a.shared_account:
+                return Refusal(GK.format(what="besluta"),
+                               log="beslut")
+            if done:
+                return Refusal("Filen är redan sparad eller utskriven; beslutet kan inte ändras.")
+            if handled:
+                return Refusal(HANDLED)
+            wanted = handling.JOURNAL if action == "journal" else handling.NOT_JOURNAL
+            if f.decision == wanted:
+                return Refusal(f"Redan beslutat: {wanted}.")
+            return None
+        if action == "download":
+            if a.shared_account:
+                return Refusal(GK.format(what="ladda ner"), log="ladda ner")
+            if handled:
+                return Refusal(HANDLED)
+            if f.decision == handling.NOT_JOURNAL:
+                return Refusal("Filen ska inte journalföras och behöver inte laddas ner.")
+            if done:
+                return Refusal("Filen är redan i Picsara eller utskriven; ingen ny kopia behövs.")
+            return None
+        if action == "picsara":
+            if pdf:
+                return Refusal("PDF-dokument sparas aldrig i Picsara; skriv ut för E-arkiv (e). "
+                               "(R14)")
+            if a.shared_account or not a.picsara_permission:
+                return Refusal("Du saknar behörighet till Picsara; be en kollega som har den. "
+                               "(R15)")
+            if f.in_picsara:
+                return Refusal("Bilden är redan sparad i Picsara.")
+            return self._why_not_export(f, handled, "bilden")
+        if action == "earkiv":
+            if not pdf:
+                return Refusal("Bilder sparas i Picsara (s), inte i E-arkiv. (R14)")
+            if a.shared_account:
+                return Refusal(GK.format(what="skriva ut"))
+            if f.printed:
+                return Refusal("Dokumentet är redan utskrivet för E-arkiv.")
+            return self._why_not_export(f, handled, "dokumentet")
+        if action == "scanned":
+            if not pdf or not f.printed or f.scanned:
+                return Refusal("Bara ett utskrivet, ej skannat dokument kan markeras skannat.")
+            return Refusal(GK.format(what="markera skannat")) \
+                if a.shared_account else None
+        if action == "cleanup":
+            if a.shared_account:
+                return Refusal("GK-kontot laddar inte ner och har inga kopior att rensa. (R16)",
+                               log="rensa")
+            if not f.copies:
+                return Refusal("Det finns ingen nedladdad kopia av filen att rensa.")
+            return None
+        return None
+
+    @staticmethod
+    def _why_not_export(f: FileView, handled: bool, what: str) -> Refusal | None:
+        if f.decision == handling.NOT_JOURNAL:
+            return Refusal(f"Filen ska inte journalföras, så {what} ska inte arkiveras.")
+        if handled:
+            return Refusal(HANDLED)
+        if f.decision != handling.JOURNAL:
+            return Refusal(f"Bestäm först att {what} ska journalföras (j).", later=True)
+        if not f.copies:
+            return Refusal(f"Ladda ner {what} först (l).", later=True)
+        return None
+
+    def log_refusal(self, refusal: Refusal) -> None:
+        """A GK account pressed a key it may not use: logged like the use case's refusal (R24)."""
+        from tui_app.services.audit import log_refusal
+
+        v = self.view
+        f = self.current()
+        detail = ("R16: " if "(R16)" in refusal.reason else "") + refusal.reason
+        if f is not None and refusal.log in ("ladda ner", "beslut", "rensa"):
+            detail = f"fil {f.id}: {detail}"
+        self.call_service("refusal", log_refusal, self.ctx, actor=self.actor.audit_name,
+                          action=refusal.log, detail=detail, unit_code=v.unit_code,
+                          patient_pnr=v.patient.pnr, case_id=v.case_id)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()
@@ -165,8 +301,10 @@ class CaseScreen(AppScreen):
         if f is None:
             self._file_call("changed", handling.decide)  # says there is no file
             return
-        self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, True, "",
-                          expected_version=f.version)  # decided on what the screen showed
+        step = "E-arkiv (e)" if f.kind == "dokument" else "Picsara (s)"
+        said = f"Journalförs: {_short(f.display_name, 30)} – ladda ner (l), sedan {step}."
+        self.call_service("changed", _saying(handling.decide, said), self.ctx, self.actor, f.id,
+                          True, "", expected_version=f.version)  # decided on what was shown
 
     def action_not_journal(self) -> None:
         f = self.current()
@@ -175,8 +313,9 @@ class CaseScreen(AppScreen):
 
         def chosen(reason: str | None) -> None:
             if reason is not None:
-                self.call_service("changed", handling.decide, self.ctx, self.actor, f.id, False,
-                                  reason, expected_version=f.version)
+                said = f"Journalförs inte: {_short(f.display_name, 30)} ({reason.strip()[:30]})."
+                self.call_service("changed", _saying(handling.decide, said), self.ctx, self.actor,
+                                  f.id, False, reason, expected_version=f.version)
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
@@ -249,26 +388,62 @@ class CaseScreen(AppScreen):
             "papperskorgen nu? (R21)"), answer)
 
     def action_scanned(self) -> None:
-        self._file_call("changed", handling.mark_scanned)
+        f = self.current()
+        if f is not None:
+            self._file_call("changed", _saying(handling.mark_scanned,
+                                               f"Skannad till E-arkiv: {f.display_name}."))
 
     def action_cleanup(self) -> None:
         self._file_call("cleaned", handling.cleanup)
 
     def done_cleaned(self, report: handling.CleanupReport) -> None:
+        where = "; ".join(report.where) or "ingen kopia hittades"
         if report.clean:
-            self.say(f"Rensat: {len(report.deleted)} i Hämtade filer, {len(report.trashed)} i "
-                     "papperskorgen. Ingen kopia finns kvar.")
+            self.say(f"Rensat: {where}. Ingen kopia finns kvar.")
         else:
+            theirs = (f"; {report.colleagues} kopi{'a' if report.colleagues == 1 else 'or'} som "
+                      "en kollega laddat ner finns kvar (kollegan rensar)"
+                      if report.colleagues else "")
             self.query_one(StatusLine).show(
-                "Kopior finns kvar: " + "; ".join(report.remaining + report.notes)
+                "Kopior finns kvar: " + "; ".join(report.where + report.notes) + theirs
                 + ". Kontrollera dem och försök igen (r).", error=True)
         self.action_refresh()
 
     def action_handled(self) -> None:
-        self.call_service("changed", handling.mark_handled, self.ctx, self.actor, self.view.case_id)
+        v = self.view
+        said = f"Ärende {v.case_id} är hanterat" + (
+            " och tar inte emot fler svar från patienten." if v.accepts_reply else ".")
 
-    def done_changed(self, _value: object) -> None:
-        self.say("Sparat.")
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call_service("changed", _saying(handling.mark_handled, said), self.ctx,
+                                  self.actor, v.case_id)
+
+        if not v.accepts_reply:
+            answer(True)
+            return
+        self.app.push_screen(ConfirmDialog(
+            f"Markera ärende {v.case_id} som hanterat? Patienten kan då inte svara mer i "
+            f"ärendet (annars kan patienten svara till {fmt_datetime(v.deadline)})."), answer)
+
+    def action_reopen(self) -> None:
+        v = self.view
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call_service("changed", _saying(
+                    handling.reopen, f"Ärende {v.case_id} är återöppnat (loggat). Patienten kan "
+                    "fortfarande inte svara i det."), self.ctx, self.actor, v.case_id)
+
+        self.app.push_screen(ConfirmDialog(
+            f"Återöppna ärende {v.case_id} för att ladda ner eller ändra något igen? Det loggas. "
+            "Patienten kan fortfarande inte svara i ärendet."), answer)
+
+    def action_quit_here(self) -> None:
+        """Never runs: why_not always says how to quit (from the inbox)."""
+
+    def done_changed(self, said: object) -> None:
+        self.say(str(said) if said else "Sparat.")
         self.action_refresh()
 
     def action_refresh(self) -> None:

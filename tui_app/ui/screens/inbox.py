@@ -18,7 +18,9 @@ from tui_app.core.rules import CaseState, parse_case_number
 from tui_app.core.safetext import visible_text
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.widgets import UserBar, app_footer, state_text
+from tui_app.services.views import copies_left
+from tui_app.ui.keys import ExplainsKeys, Refusal
+from tui_app.ui.widgets import MarkedTable, UserBar, app_footer, state_text
 
 if TYPE_CHECKING:
     from tui_app.services.context import Context
@@ -58,7 +60,7 @@ def _advance_clock(ctx: Context, delta: timedelta) -> timedelta:
     return democlock.advance(ctx, delta)
 
 
-class InboxScreen(AppScreen):
+class InboxScreen(ExplainsKeys, AppScreen):
     """Ärenden för mina enheter."""
 
     HELP_TITLE = "Inkorg – ärenden för dina enheter"
@@ -66,14 +68,17 @@ class InboxScreen(AppScreen):
         "Här ser du ärendena för de enheter du tillhör, nyaste först. Status står i ord: "
         "◷ Väntar på svar, ✉ Besvarat, ⊘ Avslutat automatiskt (inget svar inom 2 dagar), "
         "■ Avslutat (svarstiden slut), ✓ Hanterat. 'Kvar' är tiden tills ärendet slutar ta emot "
-        "svar. Sök på personnummer, namn eller ärendenummer."
+        "svar. / söker på personnummer, namn eller ärendenummer; g går direkt till ett "
+        "ärendenummer. ▶ visar den markerade raden."
     )
     AUTO_FOCUS = "#cases"  # the table, not the search field before it
     BINDINGS = [
         Binding("n", "new_case", "Nytt ärende", id="new_case"),
         Binding("enter", "open", "Öppna", id="open_case", show=False),
-        Binding("g", "goto", "Gå till", id="goto_case"),
-        Binding("slash", "search", "Sök", id="search", key_display="/"),
+        # g is a shortcut for what / also finds (a case number): listed in F1 and F10, not in
+        # the footer, which then fits 80 columns with room between keys.
+        Binding("g", "goto", "Gå till ärende", id="goto_case", show=False),
+        Binding("slash", "search", "Sök", id="search"),
         Binding("f", "cycle_filter", "Filter", id="filter"),
         Binding("u", "refresh", "Uppdatera", id="refresh", show=False),
         Binding("t", "clock", "Klocka+", id="demo_clock"),
@@ -92,15 +97,15 @@ class InboxScreen(AppScreen):
         with Horizontal(id="inbox-bar"):
             yield Static("", id="filter-label")
             yield Input(placeholder="Sök: personnummer, namn eller ärendenr", id="search")
-        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield MarkedTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty")
         yield StatusLine()
         yield app_footer()
 
     def on_mount(self) -> None:
-        t = self.query_one(DataTable)
+        t = self.query_one(MarkedTable)
         # Labels as Text: a str label is parsed as Rich markup (and loads Rich's emoji table).
-        t.add_column(Text("Nr"), key="nr", width=8)
+        t.add_column(Text("  Nr"), key="nr", width=10)
         t.add_column(Text("Patient"), key="patient", width=14)
         t.add_column(Text("Status / kvar"), key="status", width=22)
         t.add_column(Text("Filer"), key="files", width=5)
@@ -112,12 +117,31 @@ class InboxScreen(AppScreen):
     def on_screen_resume(self) -> None:
         self.action_refresh()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clock":
-            return self.ctx.demo
-        if action == "new_case":
-            return bool(self.actor.units)
-        return True
+    def why_not(self, action: str) -> Refusal | None:
+        """Why a key of the inbox cannot act now (see ui/keys.py)."""
+        actor = self.app.actor  # type: ignore[attr-defined]  # None once signed out
+        if actor is None:
+            return Refusal("Du är utloggad.")
+        if action == "clock" and not self.ctx.demo:
+            return Refusal("Klockan kan bara flyttas i demoläget.")
+        if action == "new_case" and not actor.units:
+            return Refusal("Du hör inte till någon enhet; be administrationsgruppen om "
+                           "behörighet.")
+        if action == "open" and not self.rows:
+            return Refusal("Det finns inget ärende att öppna här.")
+        return None
+
+    def on_descendant_focus(self, event: object) -> None:
+        self._mark_search()
+
+    def on_descendant_blur(self, event: object) -> None:
+        self._mark_search()
+
+    def _mark_search(self) -> None:
+        """The focused search field says so in words too: a border shade alone is lost under
+        NO_COLOR."""
+        search = self.query_one("#search", Input)
+        search.border_title = "▶ Sök – Enter eller Esc går till listan" if search.has_focus else ""
 
     def _show_filter(self) -> None:
         f = FILTERS[self.filter_index]
@@ -166,7 +190,7 @@ class InboxScreen(AppScreen):
                      overflow="ellipsis"),
                 status,
                 Text(str(r.file_count) if r.file_count else "–"),
-                Text(r.todo + (f"\n⚠ {r.leftovers} kopia kvar" if r.leftovers else "")),
+                Text(r.todo + (f"\n⚠ {copies_left(r.leftovers)}" if r.leftovers else "")),
                 height=2, key=str(r.case_id),
             )
         if rows:

@@ -21,6 +21,7 @@ from tui_app.services import conversation, files
 from tui_app.services.files import StagedFile
 from tui_app.services.views import CaseView
 from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import UserBar, app_footer
 
 
@@ -127,7 +128,7 @@ def page_lines(view: CaseView) -> tuple[list[str], list[str]]:
     return head, template.reply_block()
 
 
-class PatientCaseScreen(AppScreen):
+class PatientCaseScreen(ExplainsKeys, AppScreen):
     """1177: Bifoga bild/fil till vården — the question and the reply form."""
 
     SHOW_RULES = False  # the patient is told what to do, not which rule of ours applies
@@ -271,10 +272,11 @@ class PatientCaseScreen(AppScreen):
         elif event.button.id == "attach":
             self.action_attach()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("send", "attach"):
-            return self.view.accepts_reply or None
-        return True
+    def why_not(self, action: str) -> Refusal | None:
+        if action in ("send", "attach") and not self.view.accepts_reply:
+            return Refusal("Ärendet är avslutat och tar inte emot fler svar; kontakta "
+                           "mottagningen.")
+        return None
 
     def action_attach(self) -> None:
         accepted = [f for f in self.staged if f.accepted]  # refused ones are removed before sending
