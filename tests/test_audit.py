@@ -272,7 +272,7 @@ async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full
         text = screen_text(app)
         lines = text.splitlines()
         assert all(len(line) <= 80 for line in lines)
-        assert "Enter Visa post" in lines[-1] and lines[-1].rstrip().endswith("f1 Hjälp")
+        assert "Enter Visa post" in lines[-1] and lines[-1].rstrip().endswith("F1 Hjälp")
         row = next(line for line in lines if "karjo7" in line)
         assert "✗ NEKAD öppna ärende" in row and "20000125-2386" in row
         assert "\x1b" not in text

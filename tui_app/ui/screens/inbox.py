@@ -119,7 +119,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
 
     def why_not(self, action: str) -> Refusal | None:
         """Why a key of the inbox cannot act now (see ui/keys.py)."""
-        actor = self.app.actor  # type: ignore[attr-defined]  # None once signed out
+        actor = self.actor  # the screen's own, kept after sign-out (never the app's, issue 9.1)
         if actor is None:
             return Refusal("Du är utloggad.")
         if action == "clock" and not self.ctx.demo:
