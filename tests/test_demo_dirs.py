@@ -21,7 +21,20 @@ import pytest
 
 from tests.conftest import ROOT
 
-DEADLINE = 120.0  # seconds a step may take on a loaded machine before the test gives up
+#: Seconds a step may take on a loaded machine before the test gives up (not a timing assert).
+DEADLINE = float(os.environ.get("PTY_TEST_DEADLINE", "120"))
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_app_left_running():  # type: ignore[no-untyped-def]
+    """A failed test must not leave a demo running (it would spin on a closed terminal)."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
 
 
 class PtyRun:
@@ -35,27 +48,29 @@ class PtyRun:
         self.proc = subprocess.Popen([sys.executable, "-m", "tui_app", *args], stdin=slave,
                                      stdout=slave, stderr=slave, cwd=ROOT, env=full,
                                      start_new_session=True, umask=umask)
+        _STARTED.append(self.proc)
         os.close(slave)
         self.master = master
         self.out = b""
 
-    def _read(self, timeout: float) -> bool:
+    def _read(self, timeout: float) -> str:
+        """Read what is there within timeout: "data", "idle" (nothing came) or "eof"."""
         ready, _, _ = select.select([self.master], [], [], timeout)
         if not ready:
-            return True
+            return "idle"
         try:
             chunk = os.read(self.master, 65536)
         except OSError:  # the child closed the terminal
-            return False
+            return "eof"
         self.out += chunk
-        return bool(chunk)
+        return "data" if chunk else "eof"
 
     def wait_for(self, text: str) -> None:
         """Read what the app draws until `text` appears (or the process ends: a failure)."""
         end = time.monotonic() + DEADLINE
         while text.encode() not in self.out:
-            alive = self._read(0.5)
-            if (not alive and self.proc.poll() is not None) or time.monotonic() > end:
+            got = self._read(0.5)
+            if (got == "eof" and self.proc.poll() is not None) or time.monotonic() > end:
                 raise AssertionError(f"{text!r} never shown; got: {self.text()[-1500:]}")
 
     def send(self, keys: bytes) -> None:
@@ -66,7 +81,7 @@ class PtyRun:
         end = time.monotonic() + DEADLINE
         while self.proc.poll() is None and time.monotonic() < end:
             self._read(0.5)
-        while self._read(0):
+        while self._read(0) == "data":
             pass
         os.close(self.master)
         return self.proc.wait(timeout=10)
