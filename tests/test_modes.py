@@ -135,3 +135,14 @@ def test_the_data_folder_and_database_are_made_exact_even_without_the_umask(
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "x.sqlite").stat().st_mode) == 0o600
+
+
+def test_a_demo_built_as_a_library_is_owner_only_under_umask_022(tmp_path: Path) -> None:
+    from tui_app.cli import make_demo_context
+
+    old = os.umask(0o022)  # the bench and the tests build demos without cli.main
+    try:
+        make_demo_context(tmp_path / "lib" / "demo").engine.dispose()
+    finally:
+        os.umask(old)
+    assert loose(tmp_path / "lib") == {}

@@ -101,7 +101,8 @@ def make_demo_context(data_dir: Path | None = None, *, fresh: bool = True,  # ty
         demo_dir = demodir.claim(data_dir, keep=not fresh)
     from tui_app.store import fsmode
 
-    for folder in (demo_dir.picsara, demo_dir.earkiv):
+    for folder in (demo_dir.picsara, demo_dir.earkiv, demo_dir.path / "files",
+                   demo_dir.path / "staging"):
         fsmode.make_dir(folder)
     existed = demo_dir.database.exists()
     ctx = open_context(sqlite_url(demo_dir.database), demo_dir.path, demo=True)
@@ -255,7 +256,8 @@ def prepare_data_dir(settings) -> None:  # type: ignore[no-untyped-def]
         raise UserError(f"Datamappen {folder} (data_dir) är en fil, inte en mapp. Ändra data_dir "
                         "i inställningarna eller flytta filen.")
     try:
-        fsmode.make_dir(folder)
+        for sub in (folder, folder / "files", folder / "staging"):  # exact modes from the start
+            fsmode.make_dir(sub)
     except OSError as exc:
         raise UserError(f"Datamappen {folder} (data_dir) kunde inte skapas: "
                         f"{exc.strerror or exc}. Ändra data_dir eller be IT om hjälp.") from exc
