@@ -16,13 +16,32 @@ ME = pwd.getpwuid(os.getuid()).pw_name
 
 
 def run(args: list[str], tmp_path: Path, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
+        user: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`tui-app ARGS` with data under tmp_path; `user`: act as that staff member (see become)."""
     cfg = tmp_path / "config.toml"
     if not cfg.exists():
         cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    if user is not None:
+        become(tmp_path, user)
     full = {**os.environ, "TUI_APP_CONFIG": str(cfg), **(env or {})}
     return subprocess.run([sys.executable, "-m", "tui_app", *args], capture_output=True,
                           text=True, cwd=ROOT, env=full, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def become(tmp_path: Path, login: str) -> None:
+    """Let the test's own OS login act as the staff member `login` in tmp_path/data: identity
+    is the real uid, never LOGNAME, so that member's row takes ME's login (and whichever row
+    had it before gets its own login back). No database yet: nothing to do (first set-up)."""
+    import sqlite3
+
+    db, state = tmp_path / "data" / "tui_app.sqlite", tmp_path / ".become"
+    if not db.exists():
+        return
+    with sqlite3.connect(db) as conn:
+        if state.exists():
+            conn.execute("UPDATE staff SET login = ? WHERE login = ?", (state.read_text(), ME))
+        conn.execute("UPDATE staff SET login = ? WHERE login = ?", (ME, login))
+    state.write_text(login)
 
 
 def me_as(tmp_path: Path, **flags: object) -> Path:
@@ -69,6 +88,15 @@ def test_only_an_administrator_may_load_staff_once_there_is_one(tmp_path: Path) 
     assert run(["load", str(DEMO)], tmp_path).returncode == 0  # empty database: first set-up
     out = run(["load", str(me_as(tmp_path, is_admin=True))], tmp_path)
     assert out.returncode == 1 and "Bara en administratör" in out.stderr and ME in out.stderr
+
+
+def test_become_lets_a_test_act_as_a_demo_person(tmp_path: Path) -> None:
+    assert run(["load", str(DEMO)], tmp_path).returncode == 0
+    dan = tmp_path / "dan.json"
+    dan.write_text(json.dumps({"staff": [json.loads(DEMO.read_text(encoding="utf-8"))["staff"][0]]}))
+    assert run(["load", str(dan)], tmp_path, user="lenjo54").returncode == 0  # the admin
+    out = run(["load", str(dan)], tmp_path, user="danan12")  # lenjo54 is lenjo54 again
+    assert out.returncode == 1 and "Bara en administratör" in out.stderr
 
 
 def test_an_administrator_by_os_login_may_load(tmp_path: Path) -> None:

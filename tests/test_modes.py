@@ -145,4 +145,7 @@ def test_a_demo_built_as_a_library_is_owner_only_under_umask_022(tmp_path: Path)
         make_demo_context(tmp_path / "lib" / "demo").engine.dispose()
     finally:
         os.umask(old)
-    assert loose(tmp_path / "lib") == {}
+    got = modes(tmp_path / "lib")
+    assert not [n for n, bits in got.items() if bits & 0o007], "nothing for others"
+    for name in (".", "demo", "demo/demo.sqlite", "demo/files", "demo/staging"):
+        assert got[name] in (0o700, 0o600), name
