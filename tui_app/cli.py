@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="starta appen som den inloggade personalen (standard)")
     _where(r, demo=False)
     d = sub.add_parser("demo", help="starta demoläget med en ny demodatabas")
-    d.add_argument("--data-dir", type=Path,
+    d.add_argument("--data-dir", type=Path, metavar="MAPP",
                    help="demons mapp (ny eller tom; annars en tidigare demos mapp)")
     d.add_argument("--keep", action="store_true",
                    help="behåll demon (databas, Picsara- och E-arkivmappar) till nästa gång")
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _where(p: argparse.ArgumentParser, *, demo: bool = True) -> None:
     """The same choice of data every command has: the deployment's, another folder, the demo's."""
-    p.add_argument("--data-dir", type=Path,
+    p.add_argument("--data-dir", type=Path, metavar="MAPP",
                    help="datamapp i stället för den i inställningarna (med --demo: demons mapp)")
     if demo:
         p.add_argument("--demo", action="store_true",
@@ -221,9 +221,10 @@ def _command_context(args: argparse.Namespace, settings):  # type: ignore[no-unt
         from tui_app.services import demodir
         from tui_app.store.db import sqlite_url
 
-        folder = args.data_dir or demodir.current_demo(settings.data_dir / "demo")
+        folder = (Path(args.data_dir).expanduser().absolute() if args.data_dir
+                  else demodir.current_demo(settings.data_dir / "demo"))
         if not demodir.is_demo_dir(folder) or not (folder / demodir.DEMO_DB).is_file():
-            raise UserError(f"{folder} är ingen demos mapp. Ange mappen som tui-app demo "
+            raise UserError(f"{_safe(folder)} är ingen demos mapp. Ange mappen som tui-app demo "
                             "--data-dir använde, eller utelämna --data-dir.")
         settings = replace(settings, data_dir=folder,
                            database_url=sqlite_url(folder / demodir.DEMO_DB),
@@ -253,13 +254,13 @@ def prepare_data_dir(settings) -> None:  # type: ignore[no-untyped-def]
 
     folder = settings.data_dir
     if folder.exists() and not folder.is_dir():
-        raise UserError(f"Datamappen {folder} (data_dir) är en fil, inte en mapp. Ändra data_dir "
+        raise UserError(f"Datamappen {_safe(folder)} (data_dir) är en fil, inte en mapp. Ändra data_dir "
                         "i inställningarna eller flytta filen.")
     try:
         for sub in (folder, folder / "files", folder / "staging"):  # exact modes from the start
             fsmode.make_dir(sub)
     except OSError as exc:
-        raise UserError(f"Datamappen {folder} (data_dir) kunde inte skapas: "
+        raise UserError(f"Datamappen {_safe(folder)} (data_dir) kunde inte skapas: "
                         f"{exc.strerror or exc}. Ändra data_dir eller be IT om hjälp.") from exc
 
 
@@ -278,10 +279,17 @@ def permission_warning(settings) -> str | None:  # type: ignore[no-untyped-def]
     if not loose:
         return None
     modes = fsmode.current()
-    shown = ", ".join(f"{p} ({bits:04o})" for p, bits in loose[:3])
+    shown = ", ".join(f"{_safe(p)} ({bits:04o})" for p, bits in loose[:3])
     more = f" och {len(loose) - 3} till" if len(loose) > 3 else ""
     return (f"Varning: andra användare kan komma åt patientdata: {shown}{more}. Rätta med chmod "
             f"{modes.dir:o} (mappar) och {modes.file:o} (filer), eller be IT om hjälp.")
+
+
+def _safe(value: object) -> str:
+    """A path or value for a message on the terminal, with no escapes that could act there."""
+    from tui_app.core.safetext import visible_text
+
+    return visible_text(str(value), max_len=200)
 
 
 def _run_app(cmd: str, args: argparse.Namespace, settings, probe) -> int:  # type: ignore[no-untyped-def]
