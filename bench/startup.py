@@ -1,8 +1,8 @@
 """Start-up time: process start to the inbox being usable, next to a bare Textual app (target ≤ 2×).
 
 Run: .venv/bin/python bench/startup.py [runs]
-Each run starts a fresh Python process on the staff path of `tui-app run` (the OS login is
-danan12 through LOGNAME, the database a demo one), so interpreter start, imports, the terminal
+Each run starts a fresh Python process on the staff path of `tui-app run` (the OS login, which
+the bench's demo database names as danan12's login), so interpreter start, imports, the terminal
 question, opening the database and reading the inbox all count. 'Usable' means the inbox table
 shows its rows and a key press (down) has been handled; the bare app (a table with two rows and a
 footer) is timed to the same moment. Also printed: when the data layer has loaded in its thread
@@ -51,8 +51,8 @@ Bare().run(headless=True, size=(80, 24))
 print("ready", USABLE)
 """
 
-# The staff start path itself (`tui-app run` as the OS login danan12; LOGNAME is set by the
-# bench), headless. Usable: the inbox shows its rows and a key press (down) has been handled.
+# The staff start path itself (`tui-app run` as the OS login, danan12's in the bench's
+# database), headless. Usable: the inbox shows its rows and a key press (down) has been handled.
 # Loaded: the data layer is in too and the inbox has been refreshed through it, so opening a
 # case no longer waits for anything.
 APP = """
@@ -113,10 +113,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "demo"
         make_demo_context(data).engine.dispose()
+        import pwd
+        import sqlite3
+
+        # Identity is the real uid's login (never LOGNAME): make that login danan12's.
+        with sqlite3.connect(data / "demo.sqlite") as db:
+            db.execute("UPDATE staff SET login = ? WHERE login = 'danan12'",
+                       (pwd.getpwuid(os.getuid()).pw_name,))
         config = Path(tmp) / "config.toml"
         config.write_text(f'data_dir = "{data}"\ndatabase_url = "sqlite:///{data}/demo.sqlite"\n',
                           encoding="utf-8")
-        env = {**os.environ, "TUI_APP_CONFIG": str(config), "LOGNAME": "danan12",
+        env = {**os.environ, "TUI_APP_CONFIG": str(config),
                "TUI_APP_GRAPHICS": "text"}
         timed(BARE)  # warm the OS file cache for both
         timed(APP, env)

@@ -2,27 +2,62 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import DEMO, ROOT
 
+#: The login of the uid running the tests: the only identity the CLI takes (issue 9 item 5).
+ME = pwd.getpwuid(os.getuid()).pw_name
 
-def run(args: list[str], tmp_path: Path, user: str = "nobody-here") -> subprocess.CompletedProcess[str]:
+
+def run(args: list[str], tmp_path: Path, env: dict[str, str] | None = None,
+        user: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`tui-app ARGS` with data under tmp_path; `user`: act as that staff member (see become)."""
     cfg = tmp_path / "config.toml"
-    cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n')
-    env = {**os.environ, "TUI_APP_CONFIG": str(cfg), "USER": user, "LOGNAME": user}
+    if not cfg.exists():
+        cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    if user is not None:
+        become(tmp_path, user)
+    full = {**os.environ, "TUI_APP_CONFIG": str(cfg), **(env or {})}
     return subprocess.run([sys.executable, "-m", "tui_app", *args], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=120, stdin=subprocess.DEVNULL)
+                          text=True, cwd=ROOT, env=full, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def become(tmp_path: Path, login: str) -> None:
+    """Let the test's own OS login act as the staff member `login` in tmp_path/data: identity
+    is the real uid, never LOGNAME, so that member's row takes ME's login (and whichever row
+    had it before gets its own login back). No database yet: nothing to do (first set-up)."""
+    import sqlite3
+
+    db, state = tmp_path / "data" / "tui_app.sqlite", tmp_path / ".become"
+    if not db.exists():
+        return
+    with sqlite3.connect(db) as conn:
+        if state.exists():
+            conn.execute("UPDATE staff SET login = ? WHERE login = ?", (state.read_text(), ME))
+        conn.execute("UPDATE staff SET login = ? WHERE login = ?", (ME, login))
+    state.write_text(login)
+
+
+def me_as(tmp_path: Path, **flags: object) -> Path:
+    """A staff file making the test's own login a member of Reumatologi, with these flags."""
+    f = tmp_path / "me.json"
+    reum = json.loads(DEMO.read_text(encoding="utf-8"))["units"][0]
+    f.write_text(json.dumps({"units": [reum], "staff": [{"login": ME, "first_name": "Test", "last_name": "Person",
+                                        "units": ["REUM-SKO"], **flags}]}), encoding="utf-8")
+    return f
 
 
 def test_unknown_os_login_is_refused_cleanly(tmp_path: Path) -> None:
-    out = run([], tmp_path)
+    out = run([], tmp_path, env={"LOGNAME": "nobody-here", "USER": "nobody-here"})
     assert out.returncode == 1
-    assert "inte registrerad som personal" in out.stderr and "nobody-here" in out.stderr
-    assert "Traceback" not in out.stderr
+    assert "inte registrerad som personal" in out.stderr and f"”{ME}”" in out.stderr
+    assert "nobody-here" not in out.stderr and "Traceback" not in out.stderr
 
 
 def test_load_then_sweep_from_cron(tmp_path: Path) -> None:
@@ -51,16 +86,44 @@ def test_audit_verify_command(tmp_path: Path) -> None:
 
 def test_only_an_administrator_may_load_staff_once_there_is_one(tmp_path: Path) -> None:
     assert run(["load", str(DEMO)], tmp_path).returncode == 0  # empty database: first set-up
-    out = run(["load", str(DEMO)], tmp_path, user="danan12")
+    out = run(["load", str(me_as(tmp_path, is_admin=True))], tmp_path)
+    assert out.returncode == 1 and "Bara en administratör" in out.stderr and ME in out.stderr
+
+
+def test_become_lets_a_test_act_as_a_demo_person(tmp_path: Path) -> None:
+    assert run(["load", str(DEMO)], tmp_path).returncode == 0
+    dan = tmp_path / "dan.json"
+    dan.write_text(json.dumps({"staff": [json.loads(DEMO.read_text(encoding="utf-8"))["staff"][0]]}))
+    assert run(["load", str(dan)], tmp_path, user="lenjo54").returncode == 0  # the admin
+    out = run(["load", str(dan)], tmp_path, user="danan12")  # lenjo54 is lenjo54 again
     assert out.returncode == 1 and "Bara en administratör" in out.stderr
-    assert run(["load", str(DEMO)], tmp_path, user="lenjo54").returncode == 0
 
 
-def test_demo_data_dir_keeps_foreign_files(tmp_path: Path) -> None:
+def test_an_administrator_by_os_login_may_load(tmp_path: Path) -> None:
+    assert run(["load", str(me_as(tmp_path, is_admin=True))], tmp_path).returncode == 0
+    out = run(["load", str(DEMO)], tmp_path)
+    assert out.returncode == 0, out.stderr
+
+
+def test_demo_data_dir_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
+    import pytest
+
     from tui_app.cli import make_demo_context
+    from tui_app.core.errors import UserError
 
     keep = tmp_path / "thesis.txt"
     keep.write_text("mitt arbete")
-    make_demo_context(tmp_path).engine.dispose()
-    make_demo_context(tmp_path).engine.dispose()  # a fresh demo again, in the same folder
+    with pytest.raises(UserError, match="innehåller annat än en demo"):
+        make_demo_context(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.txt"]
     assert keep.read_text() == "mitt arbete"
+
+
+def test_every_command_takes_the_data_dir_choice(tmp_path: Path) -> None:
+    other = tmp_path / "annan"
+    assert run(["load", str(DEMO), "--data-dir", str(other)], tmp_path).returncode == 0
+    assert (other / "tui_app.sqlite").is_file() and not (tmp_path / "data").exists()
+    for args in (["sweep"], ["leftovers"], ["audit", "verify"]):
+        out = run([*args, "--data-dir", str(other)], tmp_path)
+        assert out.returncode == 0, (args, out.stderr)
+    assert not (tmp_path / "data").exists()

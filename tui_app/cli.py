@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -31,29 +30,45 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=_SwedishHelp)
     p.add_argument("--config", type=Path, help="inställningsfil (TOML)")
     sub = p.add_subparsers(dest="command", title="kommandon", parser_class=_SubParser)
-    sub.add_parser("run", help="starta appen som den inloggade personalen (standard)")
+    r = sub.add_parser("run", help="starta appen som den inloggade personalen (standard)")
+    _where(r, demo=False)
     d = sub.add_parser("demo", help="starta demoläget med en ny demodatabas")
-    d.add_argument("--data-dir", type=Path, help="var demodatabasen skapas")
-    d.add_argument("--keep", action="store_true", help="behåll demodatabasen från förra gången")
-    sub.add_parser("sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)")
+    d.add_argument("--data-dir", type=Path, metavar="MAPP",
+                   help="demons mapp (ny eller tom; annars en tidigare demos mapp)")
+    d.add_argument("--keep", action="store_true",
+                   help="behåll demon (databas, Picsara- och E-arkivmappar) till nästa gång")
+    _where(sub.add_parser(
+        "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"))
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
     c.add_argument("--output", metavar="MAPP", help="skriv den rensade kopian som skulle sparas")
     c.add_argument("files", nargs="*")
     ld = sub.add_parser("load", help="läs in enheter, personal och patienter från en JSON-fil")
     ld.add_argument("file", type=Path)
+    _where(ld)
     lo = sub.add_parser("leftovers", help="sök kvarglömda kopior av patientfiler (R21)")
+    _where(lo)
     lo.add_argument("--delete", action="store_true", help="radera dem")
     lo.add_argument("--dir", type=Path, action="append", help="mapp att söka i (flera går)")
     au = sub.add_parser("audit", help="åtkomstloggen (R24)")
     ausub = au.add_subparsers(dest="audit_command", required=True)
-    ausub.add_parser("verify", help="kontrollera att loggkedjan är obruten")
+    _where(ausub.add_parser("verify", help="kontrollera att loggkedjan är obruten"))
     ex = ausub.add_parser("export", help="loggutdrag för en patient (PDL 8 kap.)")
     ex.add_argument("--patient", required=True)
     ex.add_argument("--output", type=Path)
+    _where(ex)
     for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
         _swedish(parser)
     return p
+
+
+def _where(p: argparse.ArgumentParser, *, demo: bool = True) -> None:
+    """The same choice of data every command has: the deployment's, another folder, the demo's."""
+    p.add_argument("--data-dir", type=Path, metavar="MAPP",
+                   help="datamapp i stället för den i inställningarna (med --demo: demons mapp)")
+    if demo:
+        p.add_argument("--demo", action="store_true",
+                       help="använd demons databas (den demo som körs, annars den sparade)")
 
 
 class _SubParser(argparse.ArgumentParser):
@@ -69,22 +84,39 @@ def demo_data_file() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "demo.json"
 
 
-def make_demo_context(data_dir: Path, *, fresh: bool = True):  # type: ignore[no-untyped-def]
-    """Create (or reuse) a demo database with the demo material loaded."""
+def make_demo_context(data_dir: Path | None = None, *, fresh: bool = True,  # type: ignore[no-untyped-def]
+                      settings=None, demo_dir=None):
+    """A demo database with the demo material loaded, in a folder of the demo's own (see
+    services.demodir): `data_dir` (new, empty, or an earlier demo's: emptied unless not
+    `fresh`), or the DemoDir given. Picsara and E-arkiv get working folders inside it."""
+    from dataclasses import replace
+
+    from tui_app.config import Settings
+    from tui_app.services import demodir
     from tui_app.services.context import open_context
     from tui_app.services.seed import load_file
     from tui_app.store.db import sqlite_url
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    db = data_dir / "demo.sqlite"
-    if fresh:
-        # Only what a demo made is removed: --data-dir may point at a folder with other files.
-        for name in ("demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm"):
-            (data_dir / name).unlink(missing_ok=True)
-        for name in ("files", "staging"):
-            shutil.rmtree(data_dir / name, ignore_errors=True)
-    existed = db.exists()
-    ctx = open_context(sqlite_url(db), data_dir, demo=True)
+    if demo_dir is None:
+        assert data_dir is not None
+        demo_dir = demodir.claim(data_dir, keep=not fresh)
+    from tui_app.store import fsmode
+
+    for folder in (demo_dir.picsara, demo_dir.earkiv, demo_dir.path / "files",
+                   demo_dir.path / "staging"):
+        fsmode.make_dir(folder)
+    existed = demo_dir.database.exists()
+    ctx = open_context(sqlite_url(demo_dir.database), demo_dir.path, demo=True)
+    # The demo's own Picsara and E-arkiv, always: demo images never reach a real import
+    # folder or printer, whatever the settings file says.
+    ctx.settings["config"] = replace(
+        settings or Settings(), data_dir=demo_dir.path, database_url=sqlite_url(demo_dir.database),
+        picsara_import_dir=demo_dir.picsara, earkiv_folder=demo_dir.earkiv, earkiv_printer=None)
+    ctx.settings["demo_dir"] = demo_dir
+    ctx.settings["notice"] = (
+        f"Demons mapp: {demo_dir.path} – Picsara-import: {demodir.PICSARA}/, E-arkiv: "
+        f"{demodir.EARKIV}/. " + ("Sparas (--keep)." if demo_dir.keep else
+                                  "Tas bort när demon avslutas (--keep sparar den)."))
     if not existed:
         from tui_app.services.anchor import forget
 
@@ -101,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     with the time and an error id for IT support, and the status is EXIT_CRASH (70).
     """
     from tui_app.crashlog import report_crash, setup_logging
+    from tui_app.store import fsmode
 
+    fsmode.apply()  # before anything is created: owner-only, whatever the umask
     setup_logging()  # once, first: every log call from here on goes to the private log file
     args = _parser().parse_args(argv)
     cmd = args.command or "run"
@@ -164,6 +198,7 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
     from tui_app.config import load_settings
 
     settings = load_settings(args.config)
+    _apply_settings(settings)
     if cmd in ("run", "demo"):
         from tui_app.ui.termcaps import Probe
 
@@ -175,11 +210,7 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
             # If the app never started (unknown login, Ctrl-C, an error), wait for the reply and
             # drop it, so it does not reach the shell as typed text; after a run, only restores.
             probe.finish(timeout=1.0, discard=True)
-    from tui_app.services.context import open_context
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ctx = open_context(settings.url, settings.data_dir)
-    ctx.settings["config"] = settings
+    ctx = _command_context(args, settings)
     if cmd == "sweep":
         from tui_app.services.files import collect_garbage
         from tui_app.services.sweep import close_expired, remove_expired
@@ -225,6 +256,97 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
     raise AssertionError(cmd)  # argparse only lets known commands through
 
 
+def _apply_settings(settings) -> None:  # type: ignore[no-untyped-def]
+    """What the settings decide for the whole process: file modes and whom sudo vouches for."""
+    from tui_app.services.actor import trust_sudo_for
+    from tui_app.store import fsmode
+
+    fsmode.apply(settings.group_access)
+    trust_sudo_for(settings.service_account)
+
+
+def _command_context(args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
+    """The context of a command other than the app: the deployment's data, another data
+    folder (--data-dir) or the demo's (--demo), as the app itself would use them."""
+    from dataclasses import replace
+
+    from tui_app.services.context import open_context
+
+    if getattr(args, "demo", False):
+        from tui_app.services import demodir
+        from tui_app.store.db import sqlite_url
+
+        folder = (Path(args.data_dir).expanduser().absolute() if args.data_dir
+                  else demodir.current_demo(settings.data_dir / "demo"))
+        if not demodir.is_demo_dir(folder) or not (folder / demodir.DEMO_DB).is_file():
+            raise UserError(f"{_safe(folder)} är ingen demos mapp. Ange mappen som tui-app demo "
+                            "--data-dir använde, eller utelämna --data-dir.")
+        settings = replace(settings, data_dir=folder,
+                           database_url=sqlite_url(folder / demodir.DEMO_DB),
+                           picsara_import_dir=folder / demodir.PICSARA,
+                           earkiv_folder=folder / demodir.EARKIV, earkiv_printer=None)
+        ctx = open_context(settings.url, folder, demo=True)
+    else:
+        settings = _with_data_dir(args, settings)
+        prepare_data_dir(settings)
+        ctx = open_context(settings.url, settings.data_dir)
+    ctx.settings["config"] = settings
+    return ctx
+
+
+def _with_data_dir(args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is None:
+        return settings
+    return replace(settings, data_dir=Path(data_dir).expanduser().absolute())
+
+
+def prepare_data_dir(settings) -> None:  # type: ignore[no-untyped-def]
+    """Create the data folder (owner-only, or for the group) or say clearly why it cannot be."""
+    from tui_app.store import fsmode
+
+    folder = settings.data_dir
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"Datamappen {_safe(folder)} (data_dir) är en fil, inte en mapp. Ändra data_dir "
+                        "i inställningarna eller flytta filen.")
+    try:
+        for sub in (folder, folder / "files", folder / "staging"):  # exact modes from the start
+            fsmode.make_dir(sub)
+    except OSError as exc:
+        raise UserError(f"Datamappen {_safe(folder)} (data_dir) kunde inte skapas: "
+                        f"{exc.strerror or exc}. Ändra data_dir eller be IT om hjälp.") from exc
+
+
+def permission_warning(settings) -> str | None:  # type: ignore[no-untyped-def]
+    """One Swedish line when the data folder, the database or the files folders let others
+    in more than they should; None when all is as it should be."""
+    from tui_app.store import fsmode
+    from tui_app.store.quick import sqlite_path
+
+    data = settings.data_dir
+    paths = [data, data / "files", data / "staging"]
+    db = sqlite_path(settings.url)
+    if db is not None:
+        paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+    loose = fsmode.looser(paths)
+    if not loose:
+        return None
+    modes = fsmode.current()
+    shown = ", ".join(f"{_safe(p)} ({bits:04o})" for p, bits in loose[:3])
+    more = f" och {len(loose) - 3} till" if len(loose) > 3 else ""
+    return (f"Varning: andra användare kan komma åt patientdata: {shown}{more}. Rätta med chmod "
+            f"{modes.dir:o} (mappar) och {modes.file:o} (filer), eller be IT om hjälp.")
+
+
+def _safe(value: object) -> str:
+    """A path or value for a message on the terminal, with no escapes that could act there."""
+    from tui_app.core.safetext import visible_text
+
+    return visible_text(str(value), max_len=200)
+
+
 def _run_app(cmd: str, args: argparse.Namespace, settings, probe) -> int:  # type: ignore[no-untyped-def]
     """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login).
 
@@ -257,13 +379,27 @@ def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-
     from tui_app.ui.app import build_app
 
     if cmd == "demo":
-        data_dir = args.data_dir or settings.data_dir / "demo"
-        ctx = make_demo_context(data_dir, fresh=not args.keep)
-        ctx.settings["config"] = settings
+        import atexit
+
+        from tui_app.services import demodir
+
+        base = settings.data_dir / "demo"
+        if args.data_dir is not None:
+            claimed = demodir.claim(Path(args.data_dir).expanduser().absolute(), keep=args.keep)
+        elif args.keep:
+            claimed = demodir.claim(base / demodir.KEPT, keep=True)
+        else:
+            claimed = demodir.new_run(base)
+        atexit.register(claimed.release)  # also after an error; a killed run is swept later
+        ctx = make_demo_context(settings=settings, demo_dir=claimed)
         if args.keep:
             resolve_in_background(ctx)  # settle sends a crash left in the kept demo
         return build_app(ctx)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = _with_data_dir(args, settings)
+    prepare_data_dir(settings)
+    warning = permission_warning(settings)
+    if warning:
+        print(f"tui-app: {warning}", file=sys.stderr)
     login = os_login()
     clock = SystemClock()
     from tui_app.services.quickstart import quick_start

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_app.core.errors import UserError
@@ -54,6 +54,14 @@ class Settings:
     """The access log's HMAC key (R24; 0600, never in the database); checkpoints lie next to it.
     Default: the app account's state directory, ~/.local/state/tui_app/audit/audit.key."""
 
+    group_access: bool = False
+    """True: the app's group may read and write what the app creates (folders 0770, files
+    0660); default owner-only (0700/0600)."""
+
+    service_account: str | None = None
+    """The account the app runs as through sudo (e.g. "tui_app"); only then is the person the
+    uid sudo recorded. Honoured only in a file owned by root that nobody else may write."""
+
     @property
     def url(self) -> str:
         """The database URL in force."""
@@ -71,8 +79,23 @@ def config_path() -> Path | None:
     return None
 
 
+#: The type of every setting, checked by hand (pydantic would cost start-up time).
+_PATH, _FILE, _TEXT, _KEYS, _BOOL = "path", "file", "text", "keys", "bool"
+_TYPES: dict[str, str] = {
+    "data_dir": _PATH, "database_url": _TEXT, "download_dir": _PATH, "picsara_import_dir": _PATH,
+    "earkiv_printer": _TEXT, "earkiv_folder": _PATH, "keys": _KEYS, "graphics": _TEXT,
+    "group_access": _BOOL, "service_account": _TEXT, "audit_key_file": _FILE,
+}
+_WHAT = {_PATH: "en sökväg till en mapp inom citattecken, t.ex. \"/var/lib/tui_app\"",
+         _FILE: "en sökväg till en fil inom citattecken, t.ex. \"/var/lib/tui_app/audit.key\"",
+         _TEXT: "en text inom citattecken", _BOOL: "true eller false",
+         _KEYS: "en tabell [keys] med id = \"tangent\""}
+_GRAPHICS = ("auto", "sixel", "kitty", "text")
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings; an unreadable or wrong file is a clear Swedish error."""
+    """Read settings; an unreadable file or a wrong value is a clear Swedish error naming the
+    setting and the file, before anything is created."""
     path = path or config_path()
     settings = Settings()
     if path is None:
@@ -80,17 +103,79 @@ def load_settings(path: Path | None = None) -> Settings:
     import tomllib  # only when there is a file to read (not on a plain start)
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"Inställningsfilen {path} kunde inte läsas: {exc}") from exc
-    known = {f.name for f in fields(Settings)}
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"Inställningsfilen {_show(path)} kunde inte läsas: "
+                        f"{exc.strerror or exc}.") from exc
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UserError(f"Inställningsfilen {_show(path)} är inte sparad som UTF-8 (fel vid byte "
+                        f"{exc.start}). Spara den som UTF-8 och försök igen.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"Inställningsfilen {_show(path)} är inte giltig TOML: "
+                        f"{_show(str(exc))}.") from None
     for key, value in raw.items():
-        if key not in known:
-            raise UserError(f"Okänd inställning ”{key}” i {path}. Tillåtna: {', '.join(sorted(known))}.")
-        if key == "graphics" and value not in ("auto", "sixel", "kitty", "text"):
-            raise UserError(f"Inställningen graphics i {path} måste vara auto, sixel, kitty eller "
-                            f"text, inte ”{value}”.")
-        if key.endswith("_dir") or key == "earkiv_folder":
-            value = Path(os.path.expanduser(str(value)))
-        setattr(settings, key, value)
+        kind = _TYPES.get(key)
+        if kind is None:
+            raise UserError(f"Okänd inställning ”{_show(key)}” i {_show(path)}. "
+                            f"Tillåtna: {', '.join(sorted(_TYPES))}.")
+        setattr(settings, key, _checked(key, kind, value, path))
+    if settings.service_account is not None:
+        _require_root_owned(path)
     return settings
+
+
+def _checked(key: str, kind: str, value: object, path: Path) -> object:
+    """The value of one setting as the app uses it; UserError when it has the wrong type."""
+    def wrong(why: str = "") -> UserError:
+        return UserError(f"Inställningen {key} i {_show(path)} måste vara {why or _WHAT[kind]}, "
+                         f"inte {_show(repr(value))}. Rätta filen och försök igen.")
+
+    if kind == _BOOL:
+        if not isinstance(value, bool):
+            raise wrong()
+        return value
+    if kind == _KEYS:
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
+            raise wrong()
+        return dict(value)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise wrong()
+    if key == "graphics" and value not in _GRAPHICS:
+        raise wrong("auto, sixel, kitty eller text")
+    if key == "database_url" and "://" not in value:
+        raise wrong("en databas-URL, t.ex. \"postgresql+psycopg://tui_app@dbhost/tui_app\"")
+    if kind not in (_PATH, _FILE):
+        return value
+    folder = Path(os.path.expanduser(value))
+    if not folder.is_absolute():
+        raise wrong("en fullständig sökväg (som börjar med / eller ~)")
+    if kind == _FILE:
+        if folder.is_dir():
+            raise UserError(f"Inställningen {key} i {_show(path)} pekar på mappen "
+                            f"{_show(str(folder))}; den ska peka på en fil.")
+        return folder
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"Inställningen {key} i {_show(path)} pekar på {_show(str(folder))}, som "
+                        "inte är en mapp. Ändra den så att den pekar på en mapp.")
+    return folder
+
+
+def _require_root_owned(path: Path) -> None:
+    """service_account makes the app believe sudo's record of who you are: only root may say so."""
+    import stat
+
+    st = path.stat()
+    if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise UserError(f"Inställningen service_account i {_show(path)} gäller bara i en fil som "
+                        "ägs av root och som ingen annan får skriva i (t.ex. /etc/tui_app/"
+                        "config.toml). Flytta den dit eller ta bort den.")
+
+
+def _show(text: object) -> str:
+    """A value from the file or the file system, safe to print (no terminal escapes)."""
+    from tui_app.core.safetext import visible_text
+
+    return visible_text(str(text), max_len=200)

@@ -76,6 +76,31 @@ def default_download_dir(home: Path | None = None, env: Mapping[str, str] = os.e
     return _user_dir(base / "user-dirs.dirs", _KEY, home) or home / "Downloads"
 
 
+def ensure_own_download_dir(path: Path, home: Path | None = None,
+                            env: Mapping[str, str] = os.environ) -> bool:
+    """Create the user's own Downloads (the XDG download folder under HOME) with mode 0700 when
+    it is missing, as on a fresh account; any other folder is left for the user to make.
+    True when it was created."""
+    home = home or Path(env.get("HOME") or Path.home())
+    if os.path.lexists(path) or not home.is_dir():
+        return False
+    own = default_download_dir(home, env)
+    if Path(path) != own or not own.is_relative_to(home) or own == home:
+        return False
+    missing = []
+    p = own
+    while not os.path.lexists(p) and p != home:
+        missing.append(p)
+        p = p.parent
+    try:
+        own.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for p in missing:
+            os.chmod(p, 0o700)
+    except OSError:
+        return False  # check_folder says what is wrong with it
+    return True
+
+
 def _user_dir(file: Path, key: str, home: Path) -> Path | None:
     """One entry of user-dirs.dirs (`KEY="$HOME/..."` or `KEY="/abs"`), or None if absent or unusable."""
     try:
@@ -131,6 +156,7 @@ def save_copy(
     """
     folder = downloads_folder(dest_dir)
     name = name or copy_name(stem_hint, suffix)
+    ensure_own_download_dir(dest_dir)
     check_folder(folder)  # the folder is the user's to fix: say so before anything else
     try:
         fh = open(src, "rb")  # noqa: SIM115 - closed below, after staging

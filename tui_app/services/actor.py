@@ -3,7 +3,8 @@ so the start-up path can use it before the data layer is loaded)."""
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,12 +78,46 @@ def staff_actor(
     )
 
 
+#: The service account whose sudo record (SUDO_UID) names the person; None: never trusted.
+#: Set once by the CLI from a root-owned settings file (config.service_account).
+_service_account: str | None = None
+
+
+def trust_sudo_for(service_account: str | None) -> None:
+    """The one hook for running as a service account through sudo: when the process runs as
+    exactly this account, the person is the uid sudo recorded; None (the default) turns it off."""
+    global _service_account
+    _service_account = service_account
+
+
 def os_login() -> str:
-    """The operating-system login of this process (as over SSH)."""
+    """The login of this process's real uid (as over SSH), never from the environment:
+    LOGNAME, USER, USERNAME and LNAME are the user's to set, so they prove nothing."""
+    uid = os.getuid()
+    if _service_account is not None:
+        uid = _sudo_uid(_service_account, uid)
     try:
-        return getpass.getuser()
-    except Exception as exc:  # no passwd entry and no LOGNAME: refuse rather than guess
-        raise UserError("Det gick inte att avgöra vem som är inloggad på datorn.") from exc
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no passwd entry: refuse rather than guess
+        raise UserError("Det gick inte att avgöra vem som är inloggad på datorn (användar-id "
+                        f"{uid} saknas i lösenordsfilen). Kontakta IT-support.") from None
 
 
-__all__ = ["Actor", "UnitInfo", "os_login", "staff_actor"]
+def _sudo_uid(service_account: str, uid: int) -> int:
+    """SUDO_UID, when this process runs as the service account (real and effective uid both,
+    as sudo sets them; nobody else can then have set the variable); else the real uid."""
+    if uid != os.geteuid():
+        return uid
+    try:
+        if pwd.getpwuid(uid).pw_name != service_account:
+            return uid
+    except KeyError:
+        return uid
+    recorded = os.environ.get("SUDO_UID", "")
+    if not recorded.isascii() or not recorded.isdigit():
+        raise UserError(f"Appen körs som tjänstekontot {service_account} men inte via sudo, så "
+                        "det går inte att avgöra vem du är. Starta den med sudo.")
+    return int(recorded)
+
+
+__all__ = ["Actor", "UnitInfo", "os_login", "staff_actor", "trust_sudo_for"]

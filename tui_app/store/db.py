@@ -44,6 +44,7 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
     if busy_timeout_ms is None:
         busy_timeout_ms = BUSY_TIMEOUT_MS
     if url.startswith("sqlite"):
+        _create_private(url)
         engine = _sqlite_engine(url, busy_timeout_ms, read_only=False)
         if engine.url.database in (None, "", ":memory:"):
             return engine  # a second engine would see another, empty, database
@@ -144,6 +145,17 @@ def _dispose_reader(engine: Engine) -> None:
         reader.dispose()
 
 
+def _create_private(url: str) -> None:
+    """Create a new SQLite file with the app's file mode (0600, or 0660 with group_access)
+    before SQLite does: SQLite gives its -wal and -shm files the database file's mode."""
+    from tui_app.store import fsmode
+    from tui_app.store.quick import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None and path.parent.is_dir():
+        fsmode.create_file(path)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at, or None for an empty database."""
     with engine.connect() as conn:
@@ -155,20 +167,41 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest revision; return True when anything was done."""
-    if current_revision(engine) == HEAD_REVISION:
+    """Bring the schema to the newest revision; return True when anything was done. A schema
+    this version does not know (a newer version's, or a foreign one) is a clear UserError and
+    the database is left as it is."""
+    at = current_revision(engine)
+    if at == HEAD_REVISION:
         return False  # the common case: no Alembic import on start
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    if at is not None and not _known(ScriptDirectory.from_config(cfg), at):
+        from tui_app.core.errors import UserError
+        from tui_app.core.safetext import visible_text
+
+        raise UserError(
+            f"Databasen har schemaversion ”{visible_text(at, max_len=40)}”, som den här "
+            f"versionen av tui_app inte känner till (den senaste den känner till är "
+            f"{HEAD_REVISION}); den är troligen skapad av en nyare version. Databasen har inte "
+            "ändrats. Uppdatera tui_app, eller kontrollera database_url/data_dir.")
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # two servers starting at once upgrade one at a time
             conn.execute(text("SELECT pg_advisory_xact_lock(1177)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return True
+
+
+def _known(script: Any, revision: str) -> bool:
+    """True when the migrations hold this revision."""
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # alembic's ResolutionError/CommandError for an unknown id
+        return False
 
 
 @contextmanager

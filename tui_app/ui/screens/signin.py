@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui_app.core.safetext import visible_text
 from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
 from tui_app.core.safetext import visible_text
 from tui_app.ui.base import AppScreen, StatusLine
@@ -56,6 +57,9 @@ class SignInScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.call_service("choices", sign_in_choices, self.ctx)
+        notice = self.ctx.settings.get("notice")  # where the demo's folders are
+        if isinstance(notice, str):
+            self.query_one(StatusLine).update(Text(visible_text(notice)))
 
     def on_screen_resume(self) -> None:
         self.query_one(OptionList).focus()
