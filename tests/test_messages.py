@@ -295,7 +295,10 @@ def test_cli_read_only_database_says_read_only(tmp_path) -> None:  # type: ignor
     def run(extra: str, user: str) -> subprocess.CompletedProcess[str]:
         cfg = tmp_path / "config.toml"
         cfg.write_text(f'data_dir = "{data}"\n{extra}')
-        env = {**os.environ, "TUI_APP_CONFIG": str(cfg), "USER": user, "LOGNAME": user}
+        from tests.test_cli import become
+
+        become(tmp_path, user)  # identity is the real uid: the test's login acts as `user`
+        env = {**os.environ, "TUI_APP_CONFIG": str(cfg)}
         return subprocess.run([sys.executable, "-m", "tui_app", "load", str(DEMO)],
                               capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
                               stdin=subprocess.DEVNULL)
