@@ -207,7 +207,8 @@ def test_not_null_violation_is_explained_as_a_constraint(ctx: Context) -> None:
             s.add(Unit(code="X", name=None))  # type: ignore[arg-type]
 
     exc = _failure(insert)
-    assert type(exc).__name__ == "IntegrityError" and "NOT NULL" in str(exc)
+    # SQLite says "NOT NULL constraint failed", PostgreSQL "violates not-null constraint".
+    assert type(exc).__name__ == "IntegrityError" and "not null" in str(exc).lower().replace("-", " ")
     assert explain(exc) == CONSTRAINT
     assert "låser" not in explain(exc)
 
@@ -311,6 +312,9 @@ def test_cli_read_only_database_says_read_only(tmp_path) -> None:  # type: ignor
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.skipif(__import__("tests.pg", fromlist=["pg"]).enabled(),
+                    reason="opens the test's SQLite file read-only; PostgreSQL's read-only "
+                    "error (a standby, SQLSTATE 25006) is test_postgres_read_only_is_explained")
 async def test_ui_read_only_database_says_read_only(ctx: Context, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
@@ -320,7 +324,8 @@ async def test_ui_read_only_database_says_read_only(ctx: Context, tmp_path) -> N
     from tui_app.ui.app import build_app
 
     path = tmp_path / "t.sqlite"
-    ro = Ctx(create_engine(f"sqlite:///file:{path}?mode=ro&uri=true"), ctx.clock, ctx.data_dir)
+    ro_engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    ro = Ctx(ro_engine, ctx.clock, ctx.data_dir)
     app = build_app(ro, staff(ctx, "lenjo54"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -331,6 +336,9 @@ async def test_ui_read_only_database_says_read_only(ctx: Context, tmp_path) -> N
     ro.engine.dispose()
 
 
+@pytest.mark.skipif(__import__("tests.pg", fromlist=["pg"]).enabled(),
+                    reason="SQLite only by design: a PostgreSQL timestamptz column cannot hold "
+                    "a garbage value, so the case cannot arise there")
 @pytest.mark.parametrize("column,value", [
     ("sent_at", "garbage"), ("deadline_at", "2026-13-45 99:99:99"), ("handled_at", "x"),
     ("sent_at", 12345),
@@ -368,3 +376,15 @@ def test_engine_that_cannot_be_opened_says_why(tmp_path) -> None:  # type: ignor
     with pytest.raises(UserError) as e:
         ctx.engine  # noqa: B018 - using it is what fails
     assert CANT_OPEN in e.value.message and "låser" not in e.value.message
+
+
+def test_postgres_read_only_is_explained() -> None:
+    """A write to a PostgreSQL standby (or a read-only transaction) says read-only, not locked."""
+    psycopg = pytest.importorskip("psycopg")
+    from sqlalchemy.exc import InternalError
+
+    from tui_app.services.errors import READ_ONLY, explain
+
+    err = psycopg.errors.ReadOnlySqlTransaction("cannot execute INSERT in a read-only transaction")
+    wrapped = InternalError("INSERT INTO unit ...", None, err)
+    assert explain(wrapped) == READ_ONLY and "låser" not in explain(wrapped)
