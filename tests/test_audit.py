@@ -240,14 +240,18 @@ def test_r24_r05_a_refused_load_through_the_cli_is_logged(
 
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'database_url = "{ctx.engine.url}"\ndata_dir = "{ctx.data_dir}"\n')
-    monkeypatch.setenv("LOGNAME", "marsv3")
-    monkeypatch.setenv("USER", "marsv3")
-    monkeypatch.setattr("getpass.getuser", lambda: "marsv3")
+    from sqlalchemy import text
+
+    from tests.test_cli import ME
+
+    # Identity is the real uid (never LOGNAME): the test's own login becomes Maria, a nurse.
+    with ctx.engine.begin() as c:
+        c.execute(text("UPDATE staff SET login = :me WHERE login = 'marsv3'"), {"me": ME})
     people = tmp_path / "people.json"
     people.write_text('{"units": [], "staff": []}')
     assert cli.main(["--config", str(cfg), "load", str(people)]) == 1
     e = _last(ctx)
-    assert (e.actor, e.action, e.outcome) == ("marsv3", "läsa in personal", "nekad")
+    assert (e.actor, e.action, e.outcome) == (ME, "läsa in personal", "nekad")
 
 
 async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full(
