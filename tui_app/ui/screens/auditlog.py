@@ -21,7 +21,8 @@ from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
 #: Columns at 80×24: time, who, patient, and what happened (unit and detail are in the entry
-#: view, Enter); the first starts with ▶ on the highlighted row. Widths are text cells; the table adds one cell of padding on each side.
+#: view, Enter); the first starts with ▶ on the highlighted row. Widths are text cells; the
+#: table adds one cell of padding on each side.
 COLUMNS = (("  Tid", 18), ("Vem", 8), ("Patient", 13))
 WHAT_WIDTH = 80 - sum(w + 2 for _, w in COLUMNS) - 2 - 2  # padding, scroll bar: fits 80 columns
 
