@@ -12,7 +12,6 @@ from textual.widgets.option_list import Option
 
 from tui_app.core.safetext import visible_text
 from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
-from tui_app.core.safetext import visible_text
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import MarkedOptionList, app_footer
 
