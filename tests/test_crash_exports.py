@@ -144,7 +144,7 @@ def test_r19_while_a_send_awaits_confirmation_the_case_says_so_and_nothing_can_c
         dan, maria = staff_by_login(ctx, "danan12"), staff_by_login(ctx, "marsv3")
         view = open_case(ctx, dan, 1)
         f = next(f for f in view.files if f.id == file_id)
-        assert f.status == "Picsara: väntar på bekräftelse" and f.pending
+        assert f.status == "Picsara väntar på bekräftelse" and f.pending
         assert not f.in_picsara
         with pytest.raises(UserError, match="väntar på bekräftelse"):
             handling.decide(ctx, maria, file_id, False, "fel bild", expected_version=f.version)
@@ -168,7 +168,7 @@ def test_r20_a_printed_claim_cannot_be_marked_scanned_before_it_is_confirmed(bas
     try:
         dan = staff_by_login(ctx, "danan12")
         f = next(f for f in open_case(ctx, dan, 1).files if f.id == file_id)
-        assert f.status == "E-arkiv: väntar på bekräftelse" and not f.printed
+        assert f.status == "E-arkiv väntar på bekräftelse" and not f.printed
         with pytest.raises(UserError, match="inte utskrivet"):
             handling.mark_scanned(ctx, dan, file_id)
         with pytest.raises(UserError, match="inte utskriven"):

@@ -146,9 +146,9 @@ def test_r20_earkiv_print_job_with_cover_sheet_then_scanned(ctx: Context, places
     assert "200001252386" in cover and "Elin" in cover and str(number) in cover
     assert "Reumatologi - testenhet för 1177, Skövde" in cover
     doc.close()
-    assert open_case(ctx, dan, number).files[1].status.startswith("Utskriven – väntar på skanning")
+    assert open_case(ctx, dan, number).files[1].status.startswith("Utskriven")
     handling.mark_scanned(ctx, dan, pdf)
-    assert open_case(ctx, dan, number).files[1].status.startswith("Skannad till E-arkiv")
+    assert open_case(ctx, dan, number).files[1].status.startswith("Skannad i E-arkiv")
 
 
 def test_r21_cleanup_removes_the_download_and_the_trash_copy(ctx: Context, places: Places) -> None:

@@ -133,7 +133,7 @@ async def test_r19_r20_r21_staff_walk_image_to_picsara_and_pdf_to_earkiv(
         scan = doc[0].render(scale=300 / 72).to_pil()  # as the scanning routine sees the sheet
         doc.close()
         assert [b.text for b in zxingcpp.read_barcodes(scan)] == [f"{ELIN}-{number}"]
-        assert app.screen.view.files[1].status == "Utskriven – väntar på skanning"
+        assert app.screen.view.files[1].status == "Utskriven, ej skannad"
         await pilot.press("m")
         await settle(pilot)
         await pilot.press("h", "j")  # j: yes, the patient may reply no more (issue 11.1)

@@ -273,26 +273,26 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
 
 
 def file_status(a: Attachment, copies: int) -> str:
-    """Where a file stands in the routine, in words."""
+    """Where a file stands in the routine, in words short enough for the case table's Status
+    column at 80 columns with the ' ⚠N' copies suffix (29 cells at most; tests/test_status_fit)."""
     pdf = a.mime == "application/pdf"
+    clean = " – rensa (r)" if copies else ""
     if a.decision is None:
         return "Ej beslutad"
     if a.decision == "journalförs inte":
-        return "Journalförs inte" + (" – rensa kopian" if copies else "")
+        return "Journalförs inte" + clean
     if a.pending_action:  # claimed, not confirmed: never shown as done (R19, R20)
         return ("Picsara" if a.pending_action == "picsara" else "E-arkiv") + \
-            ": väntar på bekräftelse"
+            " väntar på bekräftelse"
     if pdf and a.scanned_at:
-        done = "Skannad till E-arkiv"
-    elif pdf and a.printed_at:
-        done = "Utskriven – väntar på skanning"
-    elif not pdf and a.picsara_at:
-        done = "I Picsara"
-    elif copies:
-        return "Nedladdad – " + ("skriv ut (e)" if pdf else "spara i Picsara (s)")
-    else:
-        return "Journalförs – ladda ner (l)"
-    return done + (" – rensa (r)" if copies else "")
+        return "Skannad i E-arkiv" + clean
+    if pdf and a.printed_at:  # not scanned yet; with a copy left the copy comes first
+        return "Utskriven" + clean if copies else "Utskriven, ej skannad"
+    if not pdf and a.picsara_at:
+        return "I Picsara" + clean
+    if copies:
+        return "Nedladdad – " + ("skriv ut (e)" if pdf else "till Picsara (s)")
+    return "Journalförs – ladda ner (l)"
 
 
 def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:

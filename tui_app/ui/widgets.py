@@ -1,11 +1,13 @@
 """Small display widgets; they show what they are given and load nothing themselves."""
 
 from __future__ import annotations
+from typing import Any
+
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, OptionList, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
@@ -217,3 +219,58 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
         if key is not None:
             self.update_cell(key, column, self._first(self._firsts[key], True))
         self._marked = key
+
+
+class MarkedOptionList(OptionList):
+    """An option list whose highlighted option also starts with ▶, as MarkedTable does for
+    rows: under NO_COLOR a background alone is lost. Every enabled option's first line gets two
+    cells in front (▶ or blanks); disabled options (headings) are left as they are."""
+
+    MARK = "▶ "
+    NO_MARK = "  "
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self._plain: dict[int, Text] = {}  # option index -> its prompt without the marker
+        self._marked: int | None = None
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _prompt(self, text: Text, on: bool) -> Text:
+        out = Text(self.MARK if on else self.NO_MARK) + text
+        out.no_wrap, out.overflow = text.no_wrap, text.overflow
+        return out
+
+    def add_options(self, items: Any) -> MarkedOptionList:  # type: ignore[override]
+        start = self.option_count
+        super().add_options(items)
+        for i in range(start, self.option_count):
+            option = self.get_option_at_index(i)
+            if option.disabled:
+                continue
+            prompt = option.prompt
+            plain = prompt if isinstance(prompt, Text) else Text(str(prompt))
+            self._plain[i] = plain
+            self.replace_option_prompt_at_index(i, self._prompt(plain, False))
+        self._sync_mark()
+        return self
+
+    def clear_options(self) -> MarkedOptionList:
+        self._plain.clear()
+        self._marked = None
+        super().clear_options()
+        return self
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        self._sync_mark()
+
+    def _sync_mark(self) -> None:
+        """Put the marker on the highlighted option (and take it off the one that had it)."""
+        now = self.highlighted if self.highlighted in self._plain else None
+        if now == self._marked:
+            return
+        if self._marked in self._plain:
+            self.replace_option_prompt_at_index(
+                self._marked, self._prompt(self._plain[self._marked], False))  # type: ignore[index]
+        if now is not None:
+            self.replace_option_prompt_at_index(now, self._prompt(self._plain[now], True))
+        self._marked = now

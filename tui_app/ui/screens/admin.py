@@ -14,7 +14,7 @@ from tui_app.services.admin import StaffRow
 from tui_app.services.identity import UnitInfo
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.dialogs import AskDialog, ChooseDialog, ConfirmDialog
-from tui_app.ui.widgets import UserBar, app_footer
+from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
 
 def yes_no(value: bool) -> Text:
@@ -49,26 +49,26 @@ class AdminScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield UserBar()
         yield Static(Text("Enheter", style="bold"))
-        yield DataTable(id="units", cursor_type="row")
+        yield MarkedTable(id="units", cursor_type="row")  # ▶ on the highlighted row
         heading = Text("Personal", style="bold")
         heading.append("  (e enheter · d avaktivera/aktivera)", style="dim")
         yield Static(heading)
-        yield DataTable(id="staff", cursor_type="row")
+        yield MarkedTable(id="staff", cursor_type="row")
         yield StatusLine()
         yield app_footer()
 
     def on_mount(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         u = self.query_one("#units", DataTable)
-        u.add_column("Enhet", width=40)
+        u.add_column("  Enhet", width=42)  # ▶ and a blank in front
         u.add_column("1177", width=6)
         u.add_column("Mall", width=6)
         s = self.query_one("#staff", DataTable)
-        s.add_column("Namn", width=32)
+        s.add_column("  Namn", width=34)  # ▶ and a blank in front of the name
         s.add_column("Konto", width=10)
         s.add_column("Picsara", width=7)
         s.add_column("Aktiv", width=5)
-        s.add_column("Enheter", width=13)
+        s.add_column("Enheter", width=11)  # all of them: e
         self.unit_rows: list[UnitInfo] = []
         self.staff_list: list[StaffRow] = []
         self.reload()

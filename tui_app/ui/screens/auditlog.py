@@ -17,11 +17,13 @@ from tui_app.services import audit, auditlog
 from tui_app.services.auditlog import LogRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.dialogs import AskDialog
-from tui_app.ui.widgets import UserBar, app_footer
+from tui_app.ui.keys import ExplainsKeys, Refusal
+from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
 #: Columns at 80×24: time, who, patient, and what happened (unit and detail are in the entry
-#: view, Enter). Widths are text cells; the table adds one cell of padding on each side.
-COLUMNS = (("Tid", 16), ("Vem", 8), ("Patient", 13))
+#: view, Enter); the first starts with ▶ on the highlighted row. Widths are text cells; the
+#: table adds one cell of padding on each side.
+COLUMNS = (("  Tid", 18), ("Vem", 8), ("Patient", 13))
 WHAT_WIDTH = 80 - sum(w + 2 for _, w in COLUMNS) - 2 - 2  # padding, scroll bar: fits 80 columns
 
 
@@ -43,7 +45,7 @@ def entry_lines(r: LogRow) -> list[tuple[str, str]]:
         ("Utfall", outcome), ("Detalj", r.detail or "–"))]
 
 
-class LogTable(DataTable[Text]):
+class LogTable(MarkedTable):
     """The log's rows; Enter (shown in the footer) opens the highlighted entry."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Visa post", id="audit_entry",
@@ -81,7 +83,7 @@ class EntryScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class AuditScreen(AppScreen):
+class AuditScreen(ExplainsKeys, AppScreen):
     """Logguppföljning."""
 
     HELP_TITLE = "Logguppföljning – åtkomstloggen"
@@ -95,7 +97,18 @@ class AuditScreen(AppScreen):
         Binding("k", "verify", "Kontrollera kedjan", id="audit_verify"),
         Binding("g", "review", "Stickprov", id="audit_review"),
         Binding("escape", "back", "Tillbaka", id="back"),
+        Binding("q,x", "quit_here", "Avsluta", id="audit_quit", show=False),
     ]
+
+    def why_not(self, action: str) -> Refusal | None:
+        """q and x never act here: say where they do (see ui/keys.py)."""
+        if action == "quit_here":
+            return Refusal("Logga ut (x) och avsluta (q) gör du i administrationen: "
+                           "tryck Esc först.")
+        return None
+
+    def action_quit_here(self) -> None:
+        """Never runs: why_not always says how to quit (from the administration screen)."""
 
     def compose(self) -> ComposeResult:
         yield UserBar()

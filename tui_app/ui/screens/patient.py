@@ -22,7 +22,7 @@ from tui_app.services.files import StagedFile
 from tui_app.services.views import CaseView
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.keys import ExplainsKeys, Refusal
-from tui_app.ui.widgets import UserBar, app_footer
+from tui_app.ui.widgets import MarkedOptionList, UserBar, app_footer
 
 
 def picker_start(ctx: object) -> Path:
@@ -67,7 +67,7 @@ class PatientHomeScreen(AppScreen):
     def compose(self) -> ComposeResult:
         yield UserBar()
         yield Static(Text("1177 – Inkorg", style="bold"), classes="title")
-        yield OptionList(id="patient-cases")
+        yield MarkedOptionList(id="patient-cases")  # ▶ on the highlighted case
         yield StatusLine()
         yield app_footer()
 

@@ -12,9 +12,8 @@ from textual.widgets.option_list import Option
 
 from tui_app.core.safetext import visible_text
 from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
-from tui_app.core.safetext import visible_text
 from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.ui.widgets import app_footer
+from tui_app.ui.widgets import MarkedOptionList, app_footer
 
 KIND_HEAD = {"staff": "Personal", "admin": "Administration 1177 e-tjänster", "patient": "Patienter (1177)"}
 DETAIL_INDENT = "    "
@@ -27,7 +26,7 @@ def detail_lines(detail: str, width: int) -> list[str]:
                          subsequent_indent=DETAIL_INDENT, break_on_hyphens=False) or [""]
 
 
-class PeopleList(OptionList):
+class PeopleList(MarkedOptionList):
     """The people to sign in as; its own keys are shown in the footer (arrows move, Enter signs in)."""
 
     BINDINGS = [
@@ -75,7 +74,8 @@ class SignInScreen(AppScreen):
             if c.kind != last_kind:
                 ol.add_option(Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True))
                 last_kind = c.kind
-            t = Text(f"  {visible_text(c.label)}\n", no_wrap=True, overflow="ellipsis")
+            t = Text(f"{visible_text(c.label)}\n", no_wrap=True, overflow="ellipsis")
+            # the list puts ▶ or two blanks in front of the name line only (NO_COLOR, R11.15)
             t.append("\n".join(detail_lines(visible_text(c.detail), width)), style="dim")
             ol.add_option(Option(t, id=f"{c.kind}:{c.key}"))
         ol.focus()
