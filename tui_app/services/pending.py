@@ -144,23 +144,35 @@ def resolve_pending(ctx: Context, *, on_settled: Callable[[str], None] | None = 
     return lines
 
 
+def _pending_with_case(ctx: Context, table: Any, pending: Any) -> list[Any]:
+    """Pending rows of `table` (attachments or downloads) with their case, unit and patient.
+
+    Read in a snapshot: this runs at every app start, and must not take the write lock."""
+    from sqlmodel import col, select
+
+    from tui_app.store.db import read_scope
+    from tui_app.store.models import Case, Patient, Unit
+
+    with read_scope(ctx.engine) as s:
+        return list(s.exec(
+            select(table, Case, Unit, Patient)
+            .join(Case, col(Case.id) == col(table.case_id))
+            .join(Unit, col(Unit.id) == col(Case.unit_id))
+            .join(Patient, col(Patient.id) == col(Case.patient_id))
+            .where(pending)
+        ).all())
+
+
 def _resolve_sends(ctx: Context) -> list[str]:
     from sqlalchemy import update
-    from sqlmodel import col, select
+    from sqlmodel import col
 
     from tui_app.services import audit
     from tui_app.store.db import session_scope
-    from tui_app.store.models import Attachment, Case, Patient, Unit
+    from tui_app.store.models import Attachment
 
     now = ctx.now()
-    with session_scope(ctx.engine) as s:
-        rows = s.exec(
-            select(Attachment, Case, Unit, Patient)
-            .join(Case, col(Case.id) == col(Attachment.case_id))
-            .join(Unit, col(Unit.id) == col(Case.unit_id))
-            .join(Patient, col(Patient.id) == col(Case.patient_id))
-            .where(col(Attachment.pending_action).is_not(None))
-        ).all()
+    rows = _pending_with_case(ctx, Attachment, col(Attachment.pending_action).is_not(None))
     lines = []
     for a, case, unit, p in rows:
         if not may_settle(a.pending_owner, a.pending_at, now):
@@ -225,23 +237,16 @@ def _resolve_sends(ctx: Context) -> list[str]:
 
 def _resolve_downloads(ctx: Context) -> list[str]:
     from sqlalchemy import update
-    from sqlmodel import col, select
+    from sqlmodel import col
 
     from tui_app.adapters._fs import digest_regular_file
     from tui_app.adapters.handover import remove_temps
     from tui_app.services import audit
     from tui_app.store.db import session_scope
-    from tui_app.store.models import Case, Download, Patient, Unit
+    from tui_app.store.models import Download
 
     now = ctx.now()
-    with session_scope(ctx.engine) as s:
-        rows = s.exec(
-            select(Download, Case, Unit, Patient)
-            .join(Case, col(Case.id) == col(Download.case_id))
-            .join(Unit, col(Unit.id) == col(Case.unit_id))
-            .join(Patient, col(Patient.id) == col(Case.patient_id))
-            .where(col(Download.pending_owner).is_not(None))
-        ).all()
+    rows = _pending_with_case(ctx, Download, col(Download.pending_owner).is_not(None))
     lines = []
     for d, case, unit, p in rows:
         if not may_settle(d.pending_owner, d.downloaded_at, now):

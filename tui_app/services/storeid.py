@@ -94,9 +94,15 @@ def bind_store(ctx: Context) -> str:
     Called before a file is placed and before anything is deleted. Raises StoreMismatch when
     they name different stores, or when the folder holds files this database knows nothing of.
     """
+    from tui_app.store.db import read_scope
+
+    marker = _read_marker(ctx)
+    with read_scope(ctx.engine) as s:  # the common case (bound, both agree) writes nothing
+        db_id = _db_id(s)
+    if db_id is not None and marker == db_id:
+        return db_id
     with session_scope(ctx.engine) as s:
         db_id = _db_id(s)
-        marker = _read_marker(ctx)
         present = _stored_files(ctx)
         if db_id is not None and marker == db_id:
             return db_id
