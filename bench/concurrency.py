@@ -57,13 +57,21 @@ def _generate(db: Path, data_dir: Path, cases: int, log_entries: int) -> None:
         send_case(ctx, dan, d.unit_id, d.patient.id, d.text)
     with session_scope(ctx.engine) as s:
         for i in range(log_entries):
-            audit.append(s, at=ctx.now(), actor="danan12", action="öppna ärende",
-                         unit_code=UNIT, patient_pnr=PATIENTS[i % 3], case_id=1 + i % cases)
+            audit.append(
+                s,
+                at=ctx.now(),
+                actor="danan12",
+                action="öppna ärende",
+                unit_code=UNIT,
+                patient_pnr=PATIENTS[i % 3],
+                case_id=1 + i % cases,
+            )
     close_context(ctx)
 
 
-def _worker(role: str, index: int, db: str, data_dir: str, start: float, seconds: float,
-            out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _worker(
+    role: str, index: int, db: str, data_dir: str, start: float, seconds: float, out: mp.Queue
+) -> None:  # type: ignore[type-arg]
     """One process: loop over the role's operations until the time is up; report by queue."""
     from tui_app.core.clock import SystemClock
     from tui_app.services import admin, audit, auditlog
@@ -158,15 +166,20 @@ def main() -> int:
         t0 = time.perf_counter()
         _generate(db, data_dir, args.cases, args.log_entries)
         print(f"code: {Path(tui_app.__file__).parent}")
-        print(f"database: {args.cases} cases, {args.log_entries} log entries "
-              f"(generated in {time.perf_counter() - t0:.1f} s)")
+        print(
+            f"database: {args.cases} cases, {args.log_entries} log entries "
+            f"(generated in {time.perf_counter() - t0:.1f} s)"
+        )
         spawn = mp.get_context("spawn")
         out: mp.Queue = spawn.Queue()  # type: ignore[type-arg]
         start = time.time() + 10 + 0.3 * (args.readers + args.writers)  # all imported by then
-        procs = [spawn.Process(target=_worker, args=(role, i, str(db), str(data_dir), start,
-                                                     args.seconds, out))
-                 for role, n in (("reader", args.readers), ("writer", args.writers))
-                 for i in range(n)]
+        procs = [
+            spawn.Process(
+                target=_worker, args=(role, i, str(db), str(data_dir), start, args.seconds, out)
+            )
+            for role, n in (("reader", args.readers), ("writer", args.writers))
+            for i in range(n)
+        ]
         for p in procs:
             p.start()
         results = []
@@ -193,16 +206,22 @@ def main() -> int:
         total_ops += len(every)
         total_err += n_err
         tries = sum(len(v) for v in times.values())  # the operations and each process's start
-        print(f"\n{role}s: {len(every)} operations, {n_err} errors in {tries} tries "
-              f"({100 * n_err / max(1, tries):.2f} %), p95 {1000 * _pct(every, 0.95):.0f} ms")
+        print(
+            f"\n{role}s: {len(every)} operations, {n_err} errors in {tries} tries "
+            f"({100 * n_err / max(1, tries):.2f} %), p95 {1000 * _pct(every, 0.95):.0f} ms"
+        )
         for name in sorted(times):
             v = times[name]
-            print(f"  {name:<14} {len(v):>6}  median {1000 * statistics.median(v):>7.1f} ms  "
-                  f"p95 {1000 * _pct(v, 0.95):>7.1f} ms  max {1000 * max(v):>7.1f} ms")
+            print(
+                f"  {name:<14} {len(v):>6}  median {1000 * statistics.median(v):>7.1f} ms  "
+                f"p95 {1000 * _pct(v, 0.95):>7.1f} ms  max {1000 * max(v):>7.1f} ms"
+            )
         for kind, n in errors.most_common():
             print(f"  error {n:>5} × {kind}")
-    print(f"\ntotal: {total_ops} operations, {total_err} errors"
-          + (f"; {failed_procs} processes failed" if failed_procs else ""))
+    print(
+        f"\ntotal: {total_ops} operations, {total_err} errors"
+        + (f"; {failed_procs} processes failed" if failed_procs else "")
+    )
     return 0 if total_err == 0 and not failed_procs else 1
 
 

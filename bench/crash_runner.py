@@ -55,9 +55,16 @@ for name in sorted(os.listdir({spool!r})):
 
 def places(base: Path) -> dict[str, Path]:
     """The folders of one crash run under base."""
-    return {"db": base / "t.sqlite", "data": base / "data", "downloads": base / "home" / "Hämtade filer",
-            "picsara": base / "picsara", "earkiv": base / "earkiv", "bin": base / "bin",
-            "spool": base / "spool", "home": base / "home"}
+    return {
+        "db": base / "t.sqlite",
+        "data": base / "data",
+        "downloads": base / "home" / "Hämtade filer",
+        "picsara": base / "picsara",
+        "earkiv": base / "earkiv",
+        "bin": base / "bin",
+        "spool": base / "spool",
+        "home": base / "home",
+    }
 
 
 def context(base: Path, op: str):  # type: ignore[no-untyped-def]
@@ -74,9 +81,12 @@ def context(base: Path, op: str):  # type: ignore[no-untyped-def]
         os.environ["PATH"] = f"{p['bin']}{os.pathsep}{os.environ.get('PATH', '')}"
     ctx = open_context(sqlite_url(p["db"]), p["data"], clock=FixedClock(WHEN))
     ctx.settings["config"] = Settings(
-        data_dir=p["data"], download_dir=p["downloads"], picsara_import_dir=p["picsara"],
+        data_dir=p["data"],
+        download_dir=p["downloads"],
+        picsara_import_dir=p["picsara"],
         earkiv_folder=None if op == "lp" else p["earkiv"],
-        earkiv_printer=PRINTER if op == "lp" else None)
+        earkiv_printer=PRINTER if op == "lp" else None,
+    )
     return ctx
 
 
@@ -114,8 +124,9 @@ def setup(base: Path, op: str) -> int:
         pid = s.exec(select(Patient.id).where(Patient.pnr == ELIN)).one()
     patient_reply(ctx, patient_actor(ctx, pid), number, "Här är filerna.", staged)
     with Session(ctx.engine) as s:
-        img, pdf = s.exec(select(Attachment.id).where(Attachment.case_id == number)
-                          .order_by(col(Attachment.id))).all()
+        img, pdf = s.exec(
+            select(Attachment.id).where(Attachment.case_id == number).order_by(col(Attachment.id))
+        ).all()
     file_id = img if op in ("picsara", "download") else pdf
     assert file_id is not None
     if op != "download":
@@ -176,7 +187,8 @@ def inspect(base: Path, op: str, file_id: int) -> dict[str, object]:
         ).fetchall()
         log = con.execute(
             "SELECT action, outcome FROM audit_entry WHERE detail = ? OR detail LIKE ?",
-            (f"fil {file_id}", f"fil {file_id}:%")).fetchall()
+            (f"fil {file_id}", f"fil {file_id}:%"),
+        ).fetchall()
     finally:
         con.close()
 
@@ -184,19 +196,32 @@ def inspect(base: Path, op: str, file_id: int) -> dict[str, object]:
         names = sorted(os.listdir(folder)) if folder.is_dir() else []
         return [n for n in names if not n.startswith(".")], [n for n in names if n.startswith(".")]
 
-    folder = {"picsara": p["picsara"], "earkiv": p["earkiv"], "lp": p["spool"],
-              "download": p["downloads"]}[op]
+    folder = {
+        "picsara": p["picsara"],
+        "earkiv": p["earkiv"],
+        "lp": p["spool"],
+        "download": p["downloads"],
+    }[op]
     visible, hidden = files(folder)
     dl_visible, dl_hidden = files(p["downloads"])
-    done = {"picsara": picsara_at, "earkiv": printed_at, "lp": printed_at,
-            "download": None}[op] is not None
+    done = {"picsara": picsara_at, "earkiv": printed_at, "lp": printed_at, "download": None}[
+        op
+    ] is not None
     return {
-        "done": done, "pending": pending,
+        "done": done,
+        "pending": pending,
         "sent": [n for n in visible if not n.endswith(".held")],
-        "held": [n for n in visible if n.endswith(".held")], "temps": hidden,
-        "logged_ok": sum(1 for a, o in log if a == {"picsara": "picsara", "download": "ladda ner"}
-                         .get(op, "skriv ut") and o == "ok"),
-        "downloads": downloads, "copies": dl_visible, "download_temps": dl_hidden,
+        "held": [n for n in visible if n.endswith(".held")],
+        "temps": hidden,
+        "logged_ok": sum(
+            1
+            for a, o in log
+            if a == {"picsara": "picsara", "download": "ladda ner"}.get(op, "skriv ut")
+            and o == "ok"
+        ),
+        "downloads": downloads,
+        "copies": dl_visible,
+        "download_temps": dl_hidden,
         "home": str(p["downloads"]),
     }
 

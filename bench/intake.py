@@ -106,15 +106,20 @@ def measure(folder: Path) -> None:
         prepared = prepare_many(paths, folder / "work")
         prepare_s = time.perf_counter() - t
         assert all(p.verdict.accepted for p in prepared)
-        results[kind] = {"check": check_s, "prepare": prepare_s,
-                         "mb": sum(p.stat().st_size for p in paths) / 2**20}
+        results[kind] = {
+            "check": check_s,
+            "prepare": prepare_s,
+            "mb": sum(p.stat().st_size for p in paths) / 2**20,
+        }
     for kind, paths in batches.items():
         results[kind]["floor"] = floor(paths)
     print(f"{'batch':<12}{'MB':>7}{'check':>9}{'floor':>9}{'ratio':>7}{'prepare':>9}{'ratio':>7}")
     for kind, r in results.items():
-        print(f"{N} x {kind:<8}{r['mb']:>7.1f}{r['check']:>8.2f}s{r['floor']:>8.2f}s"
-              f"{r['check'] / r['floor']:>6.1f}x{r['prepare']:>8.2f}s"
-              f"{r['prepare'] / r['floor']:>6.1f}x")
+        print(
+            f"{N} x {kind:<8}{r['mb']:>7.1f}{r['check']:>8.2f}s{r['floor']:>8.2f}s"
+            f"{r['check'] / r['floor']:>6.1f}x{r['prepare']:>8.2f}s"
+            f"{r['prepare'] / r['floor']:>6.1f}x"
+        )
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: workers {children:.0f} MiB (upper bound), measuring process {own:.0f} MiB")
@@ -139,8 +144,9 @@ def make_scanned_pdf(path: Path, pages: int = 10) -> None:
             im.save(out, "JPEG", quality=q)
             if out.tell() <= per_page:
                 break
-        add_image_page(pdf, PageImage(out.getvalue(), w, h, "/DeviceRGB", "/DCTDecode"),
-                       595.28, 841.89)
+        add_image_page(
+            pdf, PageImage(out.getvalue(), w, h, "/DeviceRGB", "/DCTDecode"), 595.28, 841.89
+        )
     pdf.save(path)
     assert path.stat().st_size <= MAX_FILE_BYTES
 
@@ -152,8 +158,10 @@ def make_text_pdf(path: Path, pages: int = 50) -> None:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    words = ("remiss patient hudutslag underarm behandling kortison provsvar läkare mottagning "
-             "svullnad handled morgonstelhet blodprov sänka journal besök").split()
+    words = (
+        "remiss patient hudutslag underarm behandling kortison provsvar läkare mottagning "
+        "svullnad handled morgonstelhet blodprov sänka journal besök"
+    ).split()
     rnd = random.Random(1177)
     c = canvas.Canvas(str(path), pagesize=A4)
     for _ in range(pages):
@@ -199,19 +207,32 @@ def measure_pdf(path: Path) -> None:
     stored_mb = r.stored_path.stat().st_size / 2**20
     fl = pdf_floor(path)
     ocr = "med OCR" if tesseract() else "utan OCR (tesseract saknas)"
-    print(f"{path.name:<14}{path.stat().st_size / 2**20:>6.1f}{v.pages:>6}{check_s:>8.2f}s"
-          f"{fl:>8.2f}s{check_s / fl:>6.1f}x{prepare_s:>8.2f}s{stored_mb:>8.1f}"
-          f"{peak_check:>8.0f}  prepare {ocr}")
+    print(
+        f"{path.name:<14}{path.stat().st_size / 2**20:>6.1f}{v.pages:>6}{check_s:>8.2f}s"
+        f"{fl:>8.2f}s{check_s / fl:>6.1f}x{prepare_s:>8.2f}s{stored_mb:>8.1f}"
+        f"{peak_check:>8.0f}  prepare {ocr}"
+    )
 
 
 def load(folder: Path, patients: int = 20, per_patient: int = N) -> None:
     """20 app processes, each checking 5 large files at once; prints the figures."""
-    files = [folder / "noise0.jpg", folder / "noise1.jpg", folder / "noise0.png",
-             folder / "scan10.pdf", folder / "text50.pdf"][:per_patient]
+    files = [
+        folder / "noise0.jpg",
+        folder / "noise1.jpg",
+        folder / "noise0.png",
+        folder / "scan10.pdf",
+        folder / "text50.pdf",
+    ][:per_patient]
     slots = folder / "slots"
     t = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, __file__, "--patient", str(folder), str(i)],
-                              stdout=subprocess.PIPE, text=True) for i in range(patients)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--patient", str(folder), str(i)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(patients)
+    ]
     pids = {p.pid for p in procs}
     peak_rss = peak_workers = 0
     while any(p.poll() is None for p in procs):
@@ -224,11 +245,15 @@ def load(folder: Path, patients: int = 20, per_patient: int = N) -> None:
     last = max(float(ln.split()[1]) for ln in lines) if lines else 0.0
     from tui_app.intake.slots import default_bound
 
-    print(f"load: {patients} patients x {len(files)} files = {len(lines)} checks "
-          f"(bound {default_bound()} workers, slots in {slots})")
-    print(f"  last verdict after {last:.1f}s (all processes done {total:.1f}s); "
-          f"refused {len(refused)}; most workers at once {peak_workers}; "
-          f"peak memory of the workers together {peak_rss / 2**20:.0f} MiB")
+    print(
+        f"load: {patients} patients x {len(files)} files = {len(lines)} checks "
+        f"(bound {default_bound()} workers, slots in {slots})"
+    )
+    print(
+        f"  last verdict after {last:.1f}s (all processes done {total:.1f}s); "
+        f"refused {len(refused)}; most workers at once {peak_workers}; "
+        f"peak memory of the workers together {peak_rss / 2**20:.0f} MiB"
+    )
     for ln in refused[:5]:
         print("  refused:", ln)
 
@@ -262,8 +287,13 @@ def patient(folder: Path, index: int) -> None:
     from tui_app.intake import prepare
     from tui_app.intake.sandbox import SandboxConfig
 
-    files = [folder / "noise0.jpg", folder / "noise1.jpg", folder / "noise0.png",
-             folder / "scan10.pdf", folder / "text50.pdf"]
+    files = [
+        folder / "noise0.jpg",
+        folder / "noise1.jpg",
+        folder / "noise0.png",
+        folder / "scan10.pdf",
+        folder / "text50.pdf",
+    ]
     start = time.perf_counter()
     out: list[str] = []
     config = SandboxConfig(slots_dir=folder / "slots")
@@ -271,8 +301,9 @@ def patient(folder: Path, index: int) -> None:
     def one(p: Path, i: int) -> None:
         r = prepare(p, folder / "work" / f"p{index}-{i}", config)
         took = time.perf_counter() - start
-        out.append(f"{'OK' if r.verdict.accepted else 'NEJ'} {took:.2f} {p.name} "
-                   f"{r.verdict.reason or ''}")
+        out.append(
+            f"{'OK' if r.verdict.accepted else 'NEJ'} {took:.2f} {p.name} {r.verdict.reason or ''}"
+        )
 
     threads = [threading.Thread(target=one, args=(p, i)) for i, p in enumerate(files)]
     for th in threads:
@@ -311,13 +342,17 @@ def main() -> int:
     print(f"created {2 * N + 2} files in {folder} in {time.perf_counter() - t:.1f}s")
     try:
         code = subprocess.call([sys.executable, __file__, "--measure", str(folder)])
-        print(f"\n{'document':<14}{'MB':>6}{'pages':>6}{'check':>9}{'floor':>9}{'ratio':>7}"
-              f"{'prepare':>9}{'stored':>8}{'peak':>8}")
+        print(
+            f"\n{'document':<14}{'MB':>6}{'pages':>6}{'check':>9}{'floor':>9}{'ratio':>7}"
+            f"{'prepare':>9}{'stored':>8}{'peak':>8}"
+        )
         print(f"{'':<14}{'':>6}{'':>6}{'':>9}{'':>9}{'':>7}{'':>9}{'MB':>8}{'MiB':>8}")
         for doc in ("scan10.pdf", "text50.pdf"):
             code |= subprocess.call([sys.executable, __file__, "--measure-pdf", str(folder / doc)])
-        print("floor for documents: SHA-256 + one PDFium render of every page at the stored "
-              "resolution")
+        print(
+            "floor for documents: SHA-256 + one PDFium render of every page at the stored "
+            "resolution"
+        )
         if args.load:
             load(folder)
         return code

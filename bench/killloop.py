@@ -49,11 +49,17 @@ def _restore(template: Path, base: Path) -> None:
     shutil.copytree(template, base, symlinks=True)
 
 
-def _timed_run(code: Path, base: Path, op: str, file_id: int, kill_after: float | None
-               ) -> tuple[bool, float]:
+def _timed_run(
+    code: Path, base: Path, op: str, file_id: int, kill_after: float | None
+) -> tuple[bool, float]:
     """Run the step; kill it kill_after seconds after it said "go". (killed?, step seconds)."""
-    proc = subprocess.Popen(_runner("run", base, op, str(file_id)), env=_env(code),
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        _runner("run", base, op, str(file_id)),
+        env=_env(code),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     start = time.perf_counter()
@@ -79,8 +85,9 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
     """N random kills of one operation; counts of outcomes."""
     template, base = work / f"{op}-template", work / op
     shutil.rmtree(template, ignore_errors=True)
-    out = subprocess.run(_runner("setup", base, op), env=_env(code), capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        _runner("setup", base, op), env=_env(code), capture_output=True, text=True, check=True
+    )
     file_id = int(out.stdout.split()[-1])
     shutil.rmtree(template, ignore_errors=True)
     shutil.copytree(base, template, symlinks=True)
@@ -101,8 +108,9 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
         was_killed, _ = _timed_run(code, base, op, file_id, rng.uniform(0, span))
         killed += was_killed
         p1 = crash_runner.problems(crash_runner.inspect(base, op, file_id), op, settled=False)
-        said = subprocess.run(_runner("resolve", base, op), env=_env(code), capture_output=True,
-                              text=True, check=True).stdout
+        said = subprocess.run(
+            _runner("resolve", base, op), env=_env(code), capture_output=True, text=True, check=True
+        ).stdout
         settled += bool(said.strip())
         confirmed += "bekräftad" in said or "finns och följs upp" in said
         p2 = crash_runner.problems(crash_runner.inspect(base, op, file_id), op, settled=True)
@@ -111,8 +119,18 @@ def loop(code: Path, op: str, runs: int, work: Path, rng: random.Random) -> dict
         bad_before += bool(p1)
         bad_after += bool(p2)
     shutil.rmtree(template, ignore_errors=True)
-    return {"op": op, "runs": tries, "killed": killed, "step_s": span, "bad_before": bad_before,
-            "bad_after": bad_after, "settled": settled, "confirmed": confirmed, "kinds_before": dict(before), "kinds_after": dict(after)}
+    return {
+        "op": op,
+        "runs": tries,
+        "killed": killed,
+        "step_s": span,
+        "bad_before": bad_before,
+        "bad_after": bad_after,
+        "settled": settled,
+        "confirmed": confirmed,
+        "kinds_before": dict(before),
+        "kinds_after": dict(after),
+    }
 
 
 def main() -> int:
@@ -130,10 +148,12 @@ def main() -> int:
     try:
         for op in args.ops.split(","):
             r = loop(args.code.resolve(), op, args.runs, args.work, rng)
-            print(f"{op:9} killed {r['killed']:3}/{r['runs']}  (step ~{r['step_s']:.2f} s)  "
-                  f"bad before recovery {r['bad_before']:3}  bad after recovery "
-                  f"{r['bad_after']:3}  (recovery settled {r['settled']}: "
-                  f"{r['confirmed']} confirmed, {r['settled'] - r['confirmed']} released)")
+            print(
+                f"{op:9} killed {r['killed']:3}/{r['runs']}  (step ~{r['step_s']:.2f} s)  "
+                f"bad before recovery {r['bad_before']:3}  bad after recovery "
+                f"{r['bad_after']:3}  (recovery settled {r['settled']}: "
+                f"{r['confirmed']} confirmed, {r['settled'] - r['confirmed']} released)"
+            )
             for label in ("kinds_before", "kinds_after"):
                 for kind, n in sorted(r[label].items()):  # type: ignore[attr-defined]
                     print(f"    {label[6:]:6} {n:3} × {kind}")

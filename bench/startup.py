@@ -91,8 +91,9 @@ print("ready", STAMPS["usable"], STAMPS["loaded"])
 def timed(code: str, env: dict[str, str] | None = None) -> list[float]:
     """Seconds from spawning a Python process to each moment it reports, then to its exit."""
     t0 = time.time()  # wall clock: the child's stamps are compared with it
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=False, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False, env=env
+    )
     elapsed = time.time() - t0
     ready = [line.split() for line in out.stdout.splitlines() if line.startswith("ready ")]
     if not ready:
@@ -101,8 +102,10 @@ def timed(code: str, env: dict[str, str] | None = None) -> list[float]:
 
 
 def _line(label: str, times: list[float]) -> str:
-    return (f"{label}: {statistics.median(times) * 1000:7.0f} ms  "
-            f"({min(times) * 1000:.0f}–{max(times) * 1000:.0f})")
+    return (
+        f"{label}: {statistics.median(times) * 1000:7.0f} ms  "
+        f"({min(times) * 1000:.0f}–{max(times) * 1000:.0f})"
+    )
 
 
 def main() -> None:
@@ -118,13 +121,16 @@ def main() -> None:
 
         # Identity is the real uid's login (never LOGNAME): make that login danan12's.
         with sqlite3.connect(data / "demo.sqlite") as db:
-            db.execute("UPDATE staff SET login = ? WHERE login = 'danan12'",
-                       (pwd.getpwuid(os.getuid()).pw_name,))
+            db.execute(
+                "UPDATE staff SET login = ? WHERE login = 'danan12'",
+                (pwd.getpwuid(os.getuid()).pw_name,),
+            )
         config = Path(tmp) / "config.toml"
-        config.write_text(f'data_dir = "{data}"\ndatabase_url = "sqlite:///{data}/demo.sqlite"\n',
-                          encoding="utf-8")
-        env = {**os.environ, "TUI_APP_CONFIG": str(config),
-               "TUI_APP_GRAPHICS": "text"}
+        config.write_text(
+            f'data_dir = "{data}"\ndatabase_url = "sqlite:///{data}/demo.sqlite"\n',
+            encoding="utf-8",
+        )
+        env = {**os.environ, "TUI_APP_CONFIG": str(config), "TUI_APP_GRAPHICS": "text"}
         timed(BARE)  # warm the OS file cache for both
         timed(APP, env)
         bare, app = [], []
@@ -137,8 +143,10 @@ def main() -> None:
     a = [t[0] for t in app]
     print(_line("  bare Textual app ", b))
     print(_line("  tui-app inbox    ", a))
-    print(f"  ratio            : {statistics.median(a) / statistics.median(b):7.2f}×"
-          "  (target ≤ 2.00×)")
+    print(
+        f"  ratio            : {statistics.median(a) / statistics.median(b):7.2f}×"
+        "  (target ≤ 2.00×)"
+    )
     print("tui-app to loaded: data layer in, inbox refreshed through it (opening a case")
     print("no longer waits)")
     print(_line("  tui-app loaded   ", [t[1] for t in app]))

@@ -87,12 +87,20 @@ def places(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # ty
     from tui_app.config import Settings
 
     home = tmp_path / "home"
-    p = Places(home / "Hämtade filer", home / ".local/share/Trash", tmp_path / "picsara",
-               tmp_path / "earkiv")
+    p = Places(
+        home / "Hämtade filer",
+        home / ".local/share/Trash",
+        tmp_path / "picsara",
+        tmp_path / "earkiv",
+    )
     for d in (p.downloads, p.picsara, p.earkiv):
         d.mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    ctx.settings["config"] = Settings(data_dir=ctx.data_dir, download_dir=p.downloads,
-                                      picsara_import_dir=p.picsara, earkiv_folder=p.earkiv)
+    ctx.settings["config"] = Settings(
+        data_dir=ctx.data_dir,
+        download_dir=p.downloads,
+        picsara_import_dir=p.picsara,
+        earkiv_folder=p.earkiv,
+    )
     return p

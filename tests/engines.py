@@ -58,20 +58,40 @@ class Server:
 
     def start(self) -> None:
         """initdb and start; raises CalledProcessError with the server's log on failure."""
-        run = lambda *a: subprocess.run(_as_server_user([str(self.bindir / a[0]), *a[1:]]),  # noqa: E731
-                                        check=True, capture_output=True, text=True, timeout=300)
-        run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-            "--locale=C.UTF-8")
-        opts = (f"-k {self.root} -c listen_addresses='' -c fsync=off -c max_connections=300 "
-                "-c synchronous_commit=off -c full_page_writes=off")
-        run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w",
-            "start")
+        run = lambda *a: subprocess.run(
+            _as_server_user([str(self.bindir / a[0]), *a[1:]]),  # noqa: E731
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        opts = (
+            f"-k {self.root} -c listen_addresses='' -c fsync=off -c max_connections=300 "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w", "start")
 
     def stop(self) -> None:
         """Stop the server and remove its folder."""
-        subprocess.run(_as_server_user([str(self.bindir / "pg_ctl"), "-D", str(self.data),
-                                        "-m", "immediate", "-w", "stop"]),
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            _as_server_user(
+                [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]
+            ),
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -87,14 +107,19 @@ def main(argv: list[str]) -> int:
     ci = os.environ.get("CI", "").lower() == "true"
     bindir = pg_bindir()
     if bindir is None:
-        print("PostgreSQL testades inte: inga serverprogram (initdb) hittades; "
-              "installera postgresql för att köra sviten mot den också.", flush=True)
+        print(
+            "PostgreSQL testades inte: inga serverprogram (initdb) hittades; "
+            "installera postgresql för att köra sviten mot den också.",
+            flush=True,
+        )
         return rc_sqlite or (1 if ci else 0)
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        print("PostgreSQL testades inte: psycopg saknas (pip install -e '.[test,postgres]').",
-              flush=True)
+        print(
+            "PostgreSQL testades inte: psycopg saknas (pip install -e '.[test,postgres]').",
+            flush=True,
+        )
         return rc_sqlite or (1 if ci else 0)
     server = Server(bindir)
     try:

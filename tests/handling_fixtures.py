@@ -33,6 +33,7 @@ def case_with_files(ctx: Context, pnr: str = ELIN) -> tuple[int, int, int]:
     from tui_app.store.models import Attachment
 
     with Session(ctx.engine) as s:
-        ids = s.exec(select(Attachment.id).where(Attachment.case_id == number)
-                     .order_by(col(Attachment.id))).all()
+        ids = s.exec(
+            select(Attachment.id).where(Attachment.case_id == number).order_by(col(Attachment.id))
+        ).all()
     return number, ids[0], ids[1]  # type: ignore[return-value]

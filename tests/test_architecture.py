@@ -32,14 +32,23 @@ def all_imports(tree: ast.Module) -> set[str]:
 def test_non_ui_packages_never_import_textual_or_ui() -> None:
     for pkg in NON_UI:
         for f in (PKG / pkg).rglob("*.py"):
-            bad = {m for m in imports_of(f) if m.split(".")[0] == "textual" or m.startswith("tui_app.ui")}
+            bad = {
+                m
+                for m in imports_of(f)
+                if m.split(".")[0] == "textual" or m.startswith("tui_app.ui")
+            }
             assert not bad, f"{f.relative_to(ROOT)} imports {bad}"
 
 
 def test_core_imports_no_lower_layer() -> None:
     for f in (PKG / "core").rglob("*.py"):
-        bad = {m for m in imports_of(f) if m.startswith(("tui_app.store", "tui_app.services",
-                                                            "tui_app.adapters", "sqlmodel", "sqlalchemy"))}
+        bad = {
+            m
+            for m in imports_of(f)
+            if m.startswith(
+                ("tui_app.store", "tui_app.services", "tui_app.adapters", "sqlmodel", "sqlalchemy")
+            )
+        }
         assert not bad, f"{f.relative_to(ROOT)} imports {bad}"
 
 
@@ -50,7 +59,7 @@ from datetime import UTC, datetime
 from tui_app.cli import make_demo_context
 from tui_app.services.identity import staff_by_login
 from tui_app.services.cases import draft_message, send_case, inbox
-ctx = make_demo_context(__import__('pathlib').Path({str(tmp_path / 'demo')!r}))
+ctx = make_demo_context(__import__('pathlib').Path({str(tmp_path / "demo")!r}))
 dan = staff_by_login(ctx, 'danan12')
 reum = next(u.id for u in dan.units if u.code == 'REUM-SKO')
 d = draft_message(ctx, dan, reum, '200001252386')
@@ -65,9 +74,11 @@ print('HEAVY', heavy)
 
 
 def test_importing_the_app_defers_heavy_libraries() -> None:
-    script = ("import sys, tui_app.cli, tui_app.ui.app, tui_app.services.cases;"
-              "print([m for m in ('PIL','pikepdf','pypdfium2','pydicom','reportlab','alembic','magic')"
-              " if m in sys.modules])")
+    script = (
+        "import sys, tui_app.cli, tui_app.ui.app, tui_app.services.cases;"
+        "print([m for m in ('PIL','pikepdf','pypdfium2','pydicom','reportlab','alembic','magic')"
+        " if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -79,8 +90,11 @@ def test_head_revision_constant_names_the_newest_migration() -> None:
     revs = {}
     for f in (PKG / "store" / "migrations" / "versions").glob("*.py"):
         tree = ast.parse(f.read_text())
-        vals = {t.targets[0].id: t.value for t in tree.body
-                if isinstance(t, ast.Assign) and isinstance(t.targets[0], ast.Name)}
+        vals = {
+            t.targets[0].id: t.value
+            for t in tree.body
+            if isinstance(t, ast.Assign) and isinstance(t.targets[0], ast.Name)
+        }
         if "revision" in vals:
             revs[ast.literal_eval(vals["revision"])] = ast.literal_eval(vals["down_revision"])
     heads = set(revs) - set(revs.values())

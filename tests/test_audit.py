@@ -28,7 +28,9 @@ def entries(ctx: Context) -> list[AuditEntry]:
         return list(s.exec(select(AuditEntry).order_by(AuditEntry.seq)).all())
 
 
-def test_r24_every_access_is_logged_with_who_unit_patient_what(ctx: Context, places: Places) -> None:
+def test_r24_every_access_is_logged_with_who_unit_patient_what(
+    ctx: Context, places: Places
+) -> None:
     number, img, pdf = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     open_case(ctx, dan, number)
@@ -41,29 +43,44 @@ def test_r24_every_access_is_logged_with_who_unit_patient_what(ctx: Context, pla
         handling.download(ctx, staff(ctx, "reumgk"), img)
     with pytest.raises(NotFound):
         open_case(ctx, staff(ctx, "karjo7"), number)
-    log = [(e.actor, e.action, e.outcome, e.unit_code, e.patient_pnr, e.case_id)
-           for e in entries(ctx) if e.actor in ("danan12", "reumgk", "karjo7")]
+    log = [
+        (e.actor, e.action, e.outcome, e.unit_code, e.patient_pnr, e.case_id)
+        for e in entries(ctx)
+        if e.actor in ("danan12", "reumgk", "karjo7")
+    ]
     want = [
-        ("danan12", "skicka meddelande", "ok"), ("danan12", "öppna ärende", "ok"),
-        ("danan12", "förhandsvisa", "ok"), ("danan12", "beslut", "ok"),
-        ("danan12", "ladda ner", "ok"), ("danan12", "skriv ut", "ok"), ("danan12", "rensa", "ok"),
-        ("reumgk", "ladda ner", "nekad"), ("karjo7", "öppna ärende", "nekad"),
+        ("danan12", "skicka meddelande", "ok"),
+        ("danan12", "öppna ärende", "ok"),
+        ("danan12", "förhandsvisa", "ok"),
+        ("danan12", "beslut", "ok"),
+        ("danan12", "ladda ner", "ok"),
+        ("danan12", "skriv ut", "ok"),
+        ("danan12", "rensa", "ok"),
+        ("reumgk", "ladda ner", "nekad"),
+        ("karjo7", "öppna ärende", "nekad"),
     ]
     assert [row[:3] for row in log] == want
     assert all(row[3] == "REUM-SKO" and row[4] == ELIN and row[5] == number for row in log)
     assert audit.verify(ctx).ok
 
 
-@pytest.mark.parametrize("tamper,problem", [
-    ("UPDATE audit_entry SET detail = 'ingenting' WHERE seq = 3", "innehåll"),
-    ("UPDATE audit_entry SET actor = 'någon' WHERE seq = 2", "innehåll"),
-    ("DELETE FROM audit_entry WHERE seq = 2", "saknas"),
-    # Reorder: swap two entries' places in the chain.
-    ("UPDATE audit_entry SET seq = -1 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3;"
-     " UPDATE audit_entry SET seq = 3 WHERE seq = -1", ""),
-])
-def test_r24_tampering_with_the_log_is_detected(ctx: Context, places: Places, tamper: str,
-                                                problem: str) -> None:
+@pytest.mark.parametrize(
+    "tamper,problem",
+    [
+        ("UPDATE audit_entry SET detail = 'ingenting' WHERE seq = 3", "innehåll"),
+        ("UPDATE audit_entry SET actor = 'någon' WHERE seq = 2", "innehåll"),
+        ("DELETE FROM audit_entry WHERE seq = 2", "saknas"),
+        # Reorder: swap two entries' places in the chain.
+        (
+            "UPDATE audit_entry SET seq = -1 WHERE seq = 2; UPDATE audit_entry SET seq = 2 WHERE seq = 3;"
+            " UPDATE audit_entry SET seq = 3 WHERE seq = -1",
+            "",
+        ),
+    ],
+)
+def test_r24_tampering_with_the_log_is_detected(
+    ctx: Context, places: Places, tamper: str, problem: str
+) -> None:
     number, _, _ = case_with_files(ctx)
     open_case(ctx, staff(ctx, "danan12"), number)
     assert audit.verify(ctx).ok
@@ -109,8 +126,11 @@ def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeyp
     number, _, _ = case_with_files(ctx)
     monkeypatch.setattr(identity, "os_login", lambda: "danan12")
     with pytest.raises(UserError, match="administrationsgruppen"):
-        auditlog.run_audit_cli(ctx, argparse.Namespace(
-            audit_command="export", patient="20000125-2386", output=None), io.StringIO())
+        auditlog.run_audit_cli(
+            ctx,
+            argparse.Namespace(audit_command="export", patient="20000125-2386", output=None),
+            io.StringIO(),
+        )
     monkeypatch.setattr(identity, "os_login", lambda: "lenjo54")
     open_case(ctx, staff(ctx, "danan12"), number)
     out_file = tmp_path / "utdrag.csv"
@@ -171,8 +191,9 @@ def test_r24_staff_working_at_once_never_collide_in_the_log(ctx: Context, places
     assert audit.verify(ctx).ok
 
 
-def test_r24_log_review_filters_by_time_and_part_of_unit(ctx: Context, places: Places,
-                                                         clock: FixedClock) -> None:
+def test_r24_log_review_filters_by_time_and_part_of_unit(
+    ctx: Context, places: Places, clock: FixedClock
+) -> None:
     number, _, _ = case_with_files(ctx)
     clock.advance(timedelta(days=3))
     open_case(ctx, staff(ctx, "danan12"), number)
@@ -206,21 +227,25 @@ def test_r24_r05_a_refused_sample_check_is_logged(ctx: Context, places: Places) 
 
 
 def test_r24_r05_a_refused_log_extract_on_the_command_line_is_logged(
-        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tui_app.services.identity as identity
 
     for login in ("danan12", "okänd99"):  # a nurse, and a login that is no staff at all
         monkeypatch.setattr(identity, "os_login", lambda login=login: login)
         with pytest.raises(UserError):
-            auditlog.run_audit_cli(ctx, argparse.Namespace(
-                audit_command="export", patient="20000125-2386", output=None), io.StringIO())
+            auditlog.run_audit_cli(
+                ctx,
+                argparse.Namespace(audit_command="export", patient="20000125-2386", output=None),
+                io.StringIO(),
+            )
         e = _last(ctx)
-        assert (e.actor, e.action, e.outcome, e.patient_pnr) == (
-            login, "loggutdrag", "nekad", ELIN)
+        assert (e.actor, e.action, e.outcome, e.patient_pnr) == (login, "loggutdrag", "nekad", ELIN)
 
 
 def test_r24_r05_a_refused_load_on_the_command_line_is_logged(
-        ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tui_app.services.identity as identity
     from tui_app.services.seed import require_loader
 
@@ -235,7 +260,8 @@ def test_r24_r05_a_refused_load_on_the_command_line_is_logged(
 
 
 def test_r24_r05_a_refused_load_through_the_cli_is_logged(
-        ctx: Context, places: Places, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, places: Places, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_app import cli
 
     cfg = tmp_path / "config.toml"
@@ -255,7 +281,8 @@ def test_r24_r05_a_refused_load_through_the_cli_is_logged(
 
 
 async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full(
-        ctx: Context, places: Places) -> None:
+    ctx: Context, places: Places
+) -> None:
     from tests.test_snapshots import screen_text
     from tests.test_ui_flow import settle
     from tui_app.ui.app import build_app
@@ -264,9 +291,15 @@ async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full
     number, _, _ = case_with_files(ctx)
     with pytest.raises(NotFound):
         open_case(ctx, staff(ctx, "karjo7"), number)  # refused: the newest entry
-    audit.log_refusal(ctx, actor="danan12", action="ladda ner", unit_code="REUM-SKO",
-                      patient_pnr=ELIN, case_id=number,
-                      detail="R16: fil \x1b[31mröd\x1b[0m.jpg " + "lång förklaring " * 20)
+    audit.log_refusal(
+        ctx,
+        actor="danan12",
+        action="ladda ner",
+        unit_code="REUM-SKO",
+        patient_pnr=ELIN,
+        case_id=number,
+        detail="R16: fil \x1b[31mröd\x1b[0m.jpg " + "lång förklaring " * 20,
+    )
     app = build_app(ctx, staff(ctx, "lenjo54"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -284,9 +317,15 @@ async def test_r24_access_log_screen_fits_80_columns_and_shows_one_entry_in_full
         await settle(pilot)
         assert isinstance(app.screen, EntryScreen)
         shown = screen_text(app)
-        for want in ("Enhet:   REUM-SKO", "Patient: 20000125-2386", f"Ärende:  {number}",
-                     "Åtgärd:  ladda ner", "Utfall:  nekad (✗)", "Vem:     danan12",
-                     "\\x1b[31mröd\\x1b[0m.jpg"):
+        for want in (
+            "Enhet:   REUM-SKO",
+            "Patient: 20000125-2386",
+            f"Ärende:  {number}",
+            "Åtgärd:  ladda ner",
+            "Utfall:  nekad (✗)",
+            "Vem:     danan12",
+            "\\x1b[31mröd\\x1b[0m.jpg",
+        ):
             assert want in shown, want
         assert "\x1b" not in shown
         await pilot.press("escape")

@@ -42,15 +42,22 @@ def rehash_from(conn: sqlite3.Connection, seq: int) -> None:
     """Recompute every hash from `seq` on and fix the head, with the algorithm in the source."""
     prev = conn.execute("SELECT hash FROM audit_entry WHERE seq = ?", (seq - 1,)).fetchone()
     prev_hash = prev[0] if prev else "0" * 64
-    rows = conn.execute("SELECT seq, at, actor, unit_code, patient_pnr, case_id, action, outcome,"
-                        " detail FROM audit_entry WHERE seq >= ? ORDER BY seq", (seq,)).fetchall()
+    rows = conn.execute(
+        "SELECT seq, at, actor, unit_code, patient_pnr, case_id, action, outcome,"
+        " detail FROM audit_entry WHERE seq >= ? ORDER BY seq",
+        (seq,),
+    ).fetchall()
     for s, at, actor, unit, pnr, case_id, action, outcome, detail in rows:
         iso = at.replace(" ", "T").removesuffix(".000000") + "+00:00"
-        payload = json.dumps([s, iso, actor, unit, pnr, case_id, action, outcome, detail,
-                              prev_hash], ensure_ascii=False, separators=(",", ":"))
+        payload = json.dumps(
+            [s, iso, actor, unit, pnr, case_id, action, outcome, detail, prev_hash],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         h = hashlib.sha256(payload.encode()).hexdigest()
-        conn.execute("UPDATE audit_entry SET prev_hash = ?, hash = ? WHERE seq = ?",
-                     (prev_hash, h, s))
+        conn.execute(
+            "UPDATE audit_entry SET prev_hash = ?, hash = ? WHERE seq = ?", (prev_hash, h, s)
+        )
         prev_hash = h
     last = conn.execute("SELECT max(seq) FROM audit_entry").fetchone()[0] or 0
     conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last, prev_hash))
@@ -158,11 +165,19 @@ def test_r24_a_garbage_timestamp_is_broken_not_a_traceback(ctx: Context) -> None
     assert code == 1 and "BRUTEN vid post 2" in text and "Traceback" not in text
 
 
-@pytest.mark.parametrize("column,value", [("at", "X'00ff'"), ("at", "12345"),
-                                          ("detail", "X'00ff'"), ("unit_code", "NULL"),
-                                          ("case_id", "'sju'")])
-def test_r24_odd_values_in_an_entry_are_broken_not_a_traceback(ctx: Context, column: str,
-                                                               value: str) -> None:
+@pytest.mark.parametrize(
+    "column,value",
+    [
+        ("at", "X'00ff'"),
+        ("at", "12345"),
+        ("detail", "X'00ff'"),
+        ("unit_code", "NULL"),
+        ("case_id", "'sju'"),
+    ],
+)
+def test_r24_odd_values_in_an_entry_are_broken_not_a_traceback(
+    ctx: Context, column: str, value: str
+) -> None:
     busy_log(ctx)
     conn = attacker(ctx)
     conn.execute(f"UPDATE audit_entry SET {column} = {value} WHERE seq = 3")
@@ -177,8 +192,9 @@ def test_r24_a_corrupted_database_page_is_broken(ctx: Context) -> None:
     conn = attacker(ctx)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_audit_entry_actor'"
-                        ).fetchone()[0]
+    root = conn.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'ix_audit_entry_actor'"
+    ).fetchone()[0]
     conn.close()
     with db_file(ctx).open("r+b") as f:  # a bad sector, or an edit by hand: one index page
         f.seek((root - 1) * page_size + 8)
@@ -218,8 +234,9 @@ def test_r24_a_key_others_can_read_is_not_used(ctx: Context) -> None:
 def test_r24_the_key_file_can_be_configured(ctx: Context, tmp_path: Path) -> None:
     from tui_app.config import Settings
 
-    ctx.settings["config"] = Settings(data_dir=ctx.data_dir,
-                                      audit_key_file=tmp_path / "vault" / "logg.key")
+    ctx.settings["config"] = Settings(
+        data_dir=ctx.data_dir, audit_key_file=tmp_path / "vault" / "logg.key"
+    )
     busy_log(ctx)
     assert verify_cli(ctx)[0] == 0
     assert (tmp_path / "vault" / "logg.key").is_file()

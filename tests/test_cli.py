@@ -15,8 +15,9 @@ from tests.conftest import DEMO, ROOT
 ME = pwd.getpwuid(os.getuid()).pw_name
 
 
-def run(args: list[str], tmp_path: Path, env: dict[str, str] | None = None,
-        user: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], tmp_path: Path, env: dict[str, str] | None = None, user: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """`tui-app ARGS` with data under tmp_path; `user`: act as that staff member (see become)."""
     cfg = tmp_path / "config.toml"
     if not cfg.exists():
@@ -24,8 +25,15 @@ def run(args: list[str], tmp_path: Path, env: dict[str, str] | None = None,
     if user is not None:
         become(tmp_path, user)
     full = {**os.environ, "TUI_APP_CONFIG": str(cfg), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "tui_app", *args], capture_output=True,
-                          text=True, cwd=ROOT, env=full, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_app", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def become(tmp_path: Path, login: str) -> None:
@@ -48,8 +56,23 @@ def me_as(tmp_path: Path, **flags: object) -> Path:
     """A staff file making the test's own login a member of Reumatologi, with these flags."""
     f = tmp_path / "me.json"
     reum = json.loads(DEMO.read_text(encoding="utf-8"))["units"][0]
-    f.write_text(json.dumps({"units": [reum], "staff": [{"login": ME, "first_name": "Test", "last_name": "Person",
-                                        "units": ["REUM-SKO"], **flags}]}), encoding="utf-8")
+    f.write_text(
+        json.dumps(
+            {
+                "units": [reum],
+                "staff": [
+                    {
+                        "login": ME,
+                        "first_name": "Test",
+                        "last_name": "Person",
+                        "units": ["REUM-SKO"],
+                        **flags,
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return f
 
 
@@ -73,8 +96,14 @@ def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
     cfg.write_text("datadir = 'x'\n")
     env = {**os.environ, "TUI_APP_CONFIG": str(cfg)}
-    out = subprocess.run([sys.executable, "-m", "tui_app", "sweep"], capture_output=True,
-                         text=True, cwd=ROOT, env=env, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "tui_app", "sweep"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 1 and "Okänd inställning" in out.stderr
 
 
@@ -93,7 +122,9 @@ def test_only_an_administrator_may_load_staff_once_there_is_one(tmp_path: Path) 
 def test_become_lets_a_test_act_as_a_demo_person(tmp_path: Path) -> None:
     assert run(["load", str(DEMO)], tmp_path).returncode == 0
     dan = tmp_path / "dan.json"
-    dan.write_text(json.dumps({"staff": [json.loads(DEMO.read_text(encoding="utf-8"))["staff"][0]]}))
+    dan.write_text(
+        json.dumps({"staff": [json.loads(DEMO.read_text(encoding="utf-8"))["staff"][0]]})
+    )
     assert run(["load", str(dan)], tmp_path, user="lenjo54").returncode == 0  # the admin
     out = run(["load", str(dan)], tmp_path, user="danan12")  # lenjo54 is lenjo54 again
     assert out.returncode == 1 and "Bara en administratör" in out.stderr

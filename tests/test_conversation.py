@@ -38,12 +38,15 @@ def test_r06_sent_message_is_signed_dated_and_in_the_inbox(ctx: Context) -> None
     assert view.deadline - view.sent_at == timedelta(hours=48)
 
 
-@pytest.mark.parametrize("pnr,code,rule", [
-    (ANNA, "BARN-FAL", "R01"),  # unit not activated
-    (ANNA, "ORT-LID", "R02"),  # template not installed
-    (SARA, "REUM-SKO", "R03"),  # patient not activated on 1177
-    (JOHAN, "REUM-SKO", "R04"),  # no care relationship
-])
+@pytest.mark.parametrize(
+    "pnr,code,rule",
+    [
+        (ANNA, "BARN-FAL", "R01"),  # unit not activated
+        (ANNA, "ORT-LID", "R02"),  # template not installed
+        (SARA, "REUM-SKO", "R03"),  # patient not activated on 1177
+        (JOHAN, "REUM-SKO", "R04"),  # no care relationship
+    ],
+)
 def test_r01_to_r04_refusals_name_the_rule_and_are_logged(
     ctx: Context, pnr: str, code: str, rule: str
 ) -> None:
@@ -241,8 +244,12 @@ def test_older_database_is_upgraded_on_start_without_losing_data(tmp_path, clock
     with engine.begin() as conn:
         from sqlalchemy import text
 
-        conn.execute(text("INSERT INTO unit (code, name, activated_1177, template_installed) "
-                          "VALUES ('U1', 'Gammal enhet', 1, 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO unit (code, name, activated_1177, template_installed) "
+                "VALUES ('U1', 'Gammal enhet', 1, 1)"
+            )
+        )
     engine.dispose()
     c = open_context(url, tmp_path / "data", clock=clock)
     assert current_revision(c.engine) == HEAD_REVISION

@@ -10,22 +10,30 @@ from tui_app.core.clock import fmt_datetime, fmt_remaining, parse_offset
 from tui_app.core.errors import InvalidInput, RuleViolation
 from tui_app.core.pnr import parse_pnr
 from tui_app.core.rules import (
-    CaseState, case_state, check_eligibility, check_reply_open, check_staff_message, deadline_for,
+    CaseState,
+    case_state,
+    check_eligibility,
+    check_reply_open,
+    check_staff_message,
+    deadline_for,
 )
 from tui_app.core.template import DEFAULT_TEXT, LIMITS_SENTENCE
 
 TODAY = date(2026, 11, 25)
 
 
-@pytest.mark.parametrize("text,digits", [
-    ("199002222397", "199002222397"),
-    ("19900222-2397", "199002222397"),
-    ("900222-2397", "199002222397"),
-    ("200001252386", "200001252386"),
-    ("196109732393", "196109732393"),  # samordningsnummer: day 73 = 13 + 60
-    ("000125-2386", "200001252386"),
-    ("121212+1212", "191212121212"),  # '+' means a hundred years or older
-])
+@pytest.mark.parametrize(
+    "text,digits",
+    [
+        ("199002222397", "199002222397"),
+        ("19900222-2397", "199002222397"),
+        ("900222-2397", "199002222397"),
+        ("200001252386", "200001252386"),
+        ("196109732393", "196109732393"),  # samordningsnummer: day 73 = 13 + 60
+        ("000125-2386", "200001252386"),
+        ("121212+1212", "191212121212"),  # '+' means a hundred years or older
+    ],
+)
 def test_pnr_accepts_and_normalises_to_12_digits(text: str, digits: str) -> None:
     p = parse_pnr(text, TODAY)
     assert p.digits == digits
@@ -37,15 +45,18 @@ def test_pnr_samordningsnummer_is_recognised() -> None:
     assert not parse_pnr("199002222397", TODAY).is_coordination_number
 
 
-@pytest.mark.parametrize("text,word", [
-    ("199002222398", "kontrollsiffran"),
-    ("19900230-2397", "datumet finns inte"),
-    ("19901322-2397", "datumet finns inte"),
-    ("20991231-2399", "framtiden"),
-    ("abc", "inte ett personnummer"),
-    ("", "inte ett personnummer"),
-    ("1990022223971", "inte ett personnummer"),
-])
+@pytest.mark.parametrize(
+    "text,word",
+    [
+        ("199002222398", "kontrollsiffran"),
+        ("19900230-2397", "datumet finns inte"),
+        ("19901322-2397", "datumet finns inte"),
+        ("20991231-2399", "framtiden"),
+        ("abc", "inte ett personnummer"),
+        ("", "inte ett personnummer"),
+        ("1990022223971", "inte ett personnummer"),
+    ],
+)
 def test_pnr_refuses_impossible_numbers_in_swedish(text: str, word: str) -> None:
     with pytest.raises(InvalidInput) as e:
         parse_pnr(text, TODAY)
@@ -70,14 +81,24 @@ def test_demo_clock_steps_parse() -> None:
         parse_offset("i morgon")
 
 
-ELIGIBLE = dict(unit_name="U", unit_activated=True, template_installed=True,
-                patient_activated=True, care_relation=True)
+ELIGIBLE = dict(
+    unit_name="U",
+    unit_activated=True,
+    template_installed=True,
+    patient_activated=True,
+    care_relation=True,
+)
 
 
-@pytest.mark.parametrize("field,rule", [
-    ("unit_activated", "R01"), ("template_installed", "R02"),
-    ("patient_activated", "R03"), ("care_relation", "R04"),
-])
+@pytest.mark.parametrize(
+    "field,rule",
+    [
+        ("unit_activated", "R01"),
+        ("template_installed", "R02"),
+        ("patient_activated", "R03"),
+        ("care_relation", "R04"),
+    ],
+)
 def test_r01_r02_r03_r04_each_refusal_names_its_rule(field: str, rule: str) -> None:
     with pytest.raises(RuleViolation) as e:
         check_eligibility(**{**ELIGIBLE, field: False})
@@ -87,7 +108,7 @@ def test_r01_r02_r03_r04_each_refusal_names_its_rule(field: str, rule: str) -> N
 
 
 def test_r06_limits_sentence_may_not_be_removed() -> None:
-    assert check_staff_message(DEFAULT_TEXT + "\nExtra rad") .endswith("Extra rad")
+    assert check_staff_message(DEFAULT_TEXT + "\nExtra rad").endswith("Extra rad")
     with pytest.raises(RuleViolation) as e:
         check_staff_message(DEFAULT_TEXT.replace(LIMITS_SENTENCE, ""))
     assert e.value.rule == "R06"
@@ -134,20 +155,29 @@ def test_r06_patient_view_is_spec_verbatim() -> None:
         found = re.search(r"## What the patient sees.*?```\n(.*?)```", spec, re.S)
         assert found is not None and found.group(1) == block
     unit, text, name = "Reumatologi - testenhet för 1177, Skövde", DEFAULT_TEXT, "Daniel"
-    expected = (block.replace("{unit name}", unit).replace("{message text}", text)
-                .replace("{sender's first name}", name).replace("{date YYYY-MM-DD}", "2025-06-04")
-                .replace("{YYYY-MM-DD HH:MM}", "2025-06-04 09:48"))
-    assert render_patient_view(unit, text, name, "2025-06-04", "2025-06-04 09:48") + "\n" == expected
+    expected = (
+        block.replace("{unit name}", unit)
+        .replace("{message text}", text)
+        .replace("{sender's first name}", name)
+        .replace("{date YYYY-MM-DD}", "2025-06-04")
+        .replace("{YYYY-MM-DD HH:MM}", "2025-06-04 09:48")
+    )
+    assert (
+        render_patient_view(unit, text, name, "2025-06-04", "2025-06-04 09:48") + "\n" == expected
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "١٩٩٠٠٢٢٢٢٣٩٧",  # Arabic-Indic digits: the same person as 199002222397
-    "۱۹۹۰۰۲۲۲۲۳۹۷",  # Extended Arabic-Indic (Persian)
-    "１９９００２２２－２３９７",  # full-width, with a full-width hyphen
-    "１９９００２２２２３９７",
-    "19900222-٢٣٩٧",  # mixed
-    "१९९००२२२२३९७",  # Devanagari
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "١٩٩٠٠٢٢٢٢٣٩٧",  # Arabic-Indic digits: the same person as 199002222397
+        "۱۹۹۰۰۲۲۲۲۳۹۷",  # Extended Arabic-Indic (Persian)
+        "１９９００２２２－２３９７",  # full-width, with a full-width hyphen
+        "１９９００２２２２３９７",
+        "19900222-٢٣٩٧",  # mixed
+        "१९९००२२२२३९७",  # Devanagari
+    ],
+)
 def test_pnr_refuses_digits_other_than_0_to_9(text: str) -> None:
     with pytest.raises(InvalidInput) as e:
         parse_pnr(text, TODAY)

@@ -19,12 +19,15 @@ from tests.conftest import DEMO, ROOT
 from tests.pty_harness import PtyApp, app_env
 
 CSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]")
-CRASH_LINE = re.compile(r"Kontakta IT-support och uppge tid (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) "
-                        r"och felkod ([A-Z2-9]{6})\.")
+CRASH_LINE = re.compile(
+    r"Kontakta IT-support och uppge tid (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) "
+    r"och felkod ([A-Z2-9]{6})\."
+)
 
 
 def test_crash_in_the_app_exits_nonzero_with_one_swedish_line_and_a_private_log(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     env = app_env(tmp_path, TUI_APP_TEST_CRASH="1")
     app = PtyApp(["demo", "--data-dir", str(tmp_path / "demo")], env)
     try:
@@ -37,18 +40,28 @@ def test_crash_in_the_app_exits_nonzero_with_one_swedish_line_and_a_private_log(
     # The terminal is sane again: the same modes as before (echo, line editing), the app's
     # screen left, and the mouse and bracketed paste turned off again after the last time on.
     assert after == app.modes_before
-    for on, off in ((b"\x1b[?1049h", b"\x1b[?1049l"), (b"\x1b[?1000h", b"\x1b[?1000l"),
-                    (b"\x1b[?2004h", b"\x1b[?2004l")):
+    for on, off in (
+        (b"\x1b[?1049h", b"\x1b[?1049l"),
+        (b"\x1b[?1000h", b"\x1b[?1000l"),
+        (b"\x1b[?2004h", b"\x1b[?2004l"),
+    ):
         if on in app.out:
             assert app.out.rfind(off) > app.out.rfind(on), on
     # One Swedish line, after the app's screen is gone; no traceback, no local variables.
-    tail = app.out[app.out.rfind(b"\x1b[?1049l"):].decode("utf-8", "replace")
+    tail = app.out[app.out.rfind(b"\x1b[?1049l") :].decode("utf-8", "replace")
     tail = CSI.sub("", tail)  # the modes turned off on the way out
     lines = [ln for ln in tail.replace("\r", "").split("\n") if ln.strip()]
     assert len(lines) == 1 and CRASH_LINE.search(lines[0]), tail
     when, error_id = CRASH_LINE.search(lines[0]).groups()  # type: ignore[union-attr]
-    for leak in ("Traceback", "TESTKRASCH-LOKAL", "19121212", "RuntimeError", "locals",
-                 "patient_text", "File \""):
+    for leak in (
+        "Traceback",
+        "TESTKRASCH-LOKAL",
+        "19121212",
+        "RuntimeError",
+        "locals",
+        "patient_text",
+        'File "',
+    ):
         assert leak not in text, leak
     # The full traceback is in the log, under the id, readable by the account only.
     folder = tmp_path / "state" / "tui_app" / "log"
@@ -76,8 +89,9 @@ print(path)
     folder = tmp_path / "state" / "tui_app" / "log"
     folder.mkdir(parents=True, mode=0o755)
     folder.chmod(0o755)  # made loose before: tightened
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # logging.warning no longer falls through to the terminal
     files = sorted(folder.iterdir())
@@ -90,9 +104,15 @@ print(path)
 def test_app_refuses_to_start_without_a_terminal(tmp_path: Path) -> None:
     env = app_env(tmp_path)
     for args in (["demo", "--data-dir", str(tmp_path / "demo")], []):
-        out = subprocess.run([sys.executable, "-m", "tui_app", *args], env=env, cwd=ROOT,
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             timeout=120)  # a hang guard: the bug was spinning forever
+        out = subprocess.run(
+            [sys.executable, "-m", "tui_app", *args],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )  # a hang guard: the bug was spinning forever
         if args:
             assert out.returncode == 1, out
             assert "Appen behöver en terminal" in out.stderr and "ssh -t" in out.stderr
@@ -108,9 +128,14 @@ def test_app_refuses_a_terminal_on_stdin_but_not_stdout(tmp_path: Path) -> None:
     env = app_env(tmp_path)
     master, slave = pty.openpty()
     try:
-        out = subprocess.run([sys.executable, "-m", "tui_app", "demo", "--data-dir",
-                              str(tmp_path / "demo")], env=env, cwd=ROOT, stdin=slave,
-                             capture_output=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "tui_app", "demo", "--data-dir", str(tmp_path / "demo")],
+            env=env,
+            cwd=ROOT,
+            stdin=slave,
+            capture_output=True,
+            timeout=120,
+        )
     finally:
         os.close(slave)
         os.close(master)
@@ -130,7 +155,7 @@ def private_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignor
 
 
 def test_unexpected_keyerror_is_a_crash_not_an_unknown_code(
-        private_log: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    private_log: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tui_app import cli
     from tui_app.services import sweep
@@ -148,7 +173,8 @@ def test_unexpected_keyerror_is_a_crash_not_an_unknown_code(
 
 
 def test_load_file_with_an_unknown_unit_code_says_which(
-        private_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    private_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from tui_app import cli
@@ -175,8 +201,9 @@ logging.getLogger('tui_app.test').warning('nowhere to go')
 raise SystemExit(crashlog.report_crash(KeyError('x')))
 """
     env = {**os.environ, "XDG_STATE_HOME": str(blocker), "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 70
     assert CRASH_LINE.search(out.stderr) and "Felloggen kunde inte skrivas" in out.stderr
     assert "Traceback" not in out.stderr and "Logging error" not in out.stderr

@@ -29,17 +29,39 @@ runner = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(runner)
 
 KILLPOINTS = {
-    "picsara": ["picsara.claimed", "picsara.staged", "picsara.handing_over", "handover.linked",
-                "picsara.published", "picsara.confirmed"],
-    "earkiv": ["earkiv.claimed", "earkiv.staged", "earkiv.handing_over", "handover.linked",
-               "earkiv.published", "earkiv.confirmed"],
-    "lp": ["earkiv.claimed", "earkiv.staged", "earkiv.handing_over", "earkiv.published",
-           "earkiv.confirmed"],
+    "picsara": [
+        "picsara.claimed",
+        "picsara.staged",
+        "picsara.handing_over",
+        "handover.linked",
+        "picsara.published",
+        "picsara.confirmed",
+    ],
+    "earkiv": [
+        "earkiv.claimed",
+        "earkiv.staged",
+        "earkiv.handing_over",
+        "handover.linked",
+        "earkiv.published",
+        "earkiv.confirmed",
+    ],
+    "lp": [
+        "earkiv.claimed",
+        "earkiv.staged",
+        "earkiv.handing_over",
+        "earkiv.published",
+        "earkiv.confirmed",
+    ],
     "download": ["download.intent", "download.staged", "download.visible", "download.done"],
 }
 # Where the outside system has the file already: the settling must confirm, not release.
-SENT_BY = {"picsara.handing_over": False, "handover.linked": True, "picsara.published": True,
-           "earkiv.published": True, "download.visible": True}
+SENT_BY = {
+    "picsara.handing_over": False,
+    "handover.linked": True,
+    "picsara.published": True,
+    "earkiv.published": True,
+    "download.visible": True,
+}
 CASES = [(op, point) for op, points in KILLPOINTS.items() for point in points]
 
 
@@ -56,8 +78,19 @@ def _setup(base: Path, op: str) -> int:
 
 def _run_killed(base: Path, op: str, file_id: int, point: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TUI_APP_KILLPOINT": point}
-    return subprocess.run([sys.executable, str(ROOT / "bench" / "crash_runner.py"), "run",
-                           str(base), op, str(file_id)], env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "crash_runner.py"),
+            "run",
+            str(base),
+            op,
+            str(file_id),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def _settle(base: Path, op: str) -> list[str]:
@@ -189,12 +222,24 @@ def test_r19_a_claim_of_a_running_process_is_left_alone_until_the_bound(base: Pa
     file_id = _setup(base, "picsara")
     ctx = runner.context(base, "picsara")
     try:
-        ref = {"kind": "folder", "folder": str(runner.places(base)["picsara"]),
-               "names": ["x.dcm"], "step": "förbereds"}
+        ref = {
+            "kind": "folder",
+            "folder": str(runner.places(base)["picsara"]),
+            "names": ["x.dcm"],
+            "step": "förbereds",
+        }
         with Session(ctx.engine) as s:  # this very process claims it: alive
-            s.execute(update(Attachment).where(Attachment.id == file_id).values(  # type: ignore[arg-type]
-                pending_action="picsara", pending_by="danan12", pending_owner=process_owner(),
-                pending_at=ctx.now(), pending_ref=json.dumps(ref)))
+            s.execute(
+                update(Attachment)
+                .where(Attachment.id == file_id)
+                .values(  # type: ignore[arg-type]
+                    pending_action="picsara",
+                    pending_by="danan12",
+                    pending_owner=process_owner(),
+                    pending_at=ctx.now(),
+                    pending_ref=json.dumps(ref),
+                )
+            )
             s.commit()
         assert resolve_pending(ctx) == []
         ctx.clock.advance(PENDING_BOUND + timedelta(seconds=1))  # type: ignore[attr-defined]
@@ -207,8 +252,9 @@ def test_r19_a_claim_of_a_running_process_is_left_alone_until_the_bound(base: Pa
         close_context(ctx)
 
 
-def test_r21_sweep_settles_what_a_crash_left(base: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_r21_sweep_settles_what_a_crash_left(
+    base: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tui_app import cli
 
     file_id = _setup(base, "download")
@@ -232,11 +278,14 @@ def test_r19_settling_itself_killed_is_settled_by_the_next_start(
     file_id = _setup(base, "picsara")
     assert _run_killed(base, "picsara", file_id, crashed_at).returncode == -signal.SIGKILL
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TUI_APP_KILLPOINT": point}
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "crash_runner.py"), "resolve",
-                           str(base), "picsara"], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "crash_runner.py"), "resolve", str(base), "picsara"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert runner.problems(runner.inspect(base, "picsara", file_id), "picsara",
-                           settled=False) == []
+    assert runner.problems(runner.inspect(base, "picsara", file_id), "picsara", settled=False) == []
     _settle(base, "picsara")
     info = runner.inspect(base, "picsara", file_id)
     assert runner.problems(info, "picsara", settled=True) == []

@@ -43,11 +43,23 @@ class PtyRun:
     def __init__(self, args: list[str], env: dict[str, str], umask: int = 0o022) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        full = {**os.environ, "TERM": "xterm-256color", "NO_COLOR": "1",
-                "TUI_APP_GRAPHICS": "text", **env}
-        self.proc = subprocess.Popen([sys.executable, "-m", "tui_app", *args], stdin=slave,
-                                     stdout=slave, stderr=slave, cwd=ROOT, env=full,
-                                     start_new_session=True, umask=umask)
+        full = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "NO_COLOR": "1",
+            "TUI_APP_GRAPHICS": "text",
+            **env,
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tui_app", *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=ROOT,
+            env=full,
+            start_new_session=True,
+            umask=umask,
+        )
         _STARTED.append(self.proc)
         os.close(slave)
         self.master = master
@@ -102,8 +114,12 @@ def home(tmp_path: Path) -> dict[str, str]:
     h.mkdir()
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
-    return {"HOME": str(h), "TUI_APP_CONFIG": str(cfg), "XDG_CONFIG_HOME": str(h / ".config"),
-            "XDG_DATA_HOME": str(h / ".local/share")}
+    return {
+        "HOME": str(h),
+        "TUI_APP_CONFIG": str(cfg),
+        "XDG_CONFIG_HOME": str(h / ".config"),
+        "XDG_DATA_HOME": str(h / ".local/share"),
+    }
 
 
 def start_demo(env: dict[str, str], *args: str) -> PtyRun:
@@ -144,8 +160,9 @@ def test_two_demo_runs_never_clobber_each_other(tmp_path: Path, home: dict[str, 
     assert runs(base) == []
 
 
-def test_demo_data_dir_never_touches_a_production_data_dir(tmp_path: Path,
-                                                           home: dict[str, str]) -> None:
+def test_demo_data_dir_never_touches_a_production_data_dir(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
     prod = tmp_path / "prod"
     (prod / "files" / "ab").mkdir(parents=True)
     (prod / "staging" / "x").mkdir(parents=True)
@@ -159,8 +176,9 @@ def test_demo_data_dir_never_touches_a_production_data_dir(tmp_path: Path,
     assert (prod / "files" / "ab" / "patientbild.jpg").read_bytes() == b"\xff\xd8 patient"
 
 
-def test_a_demo_folder_in_use_is_not_emptied_by_a_second_run(tmp_path: Path,
-                                                             home: dict[str, str]) -> None:
+def test_a_demo_folder_in_use_is_not_emptied_by_a_second_run(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
     shared = tmp_path / "klassen"
     first = start_demo(home, "--data-dir", str(shared))
     stored = sorted((shared / "files").rglob("*.*"))
@@ -174,8 +192,9 @@ def test_a_demo_folder_in_use_is_not_emptied_by_a_second_run(tmp_path: Path,
     assert not shared.exists()  # made by the first run, removed by it at exit
 
 
-def test_a_killed_demo_leaves_a_folder_the_next_run_removes(tmp_path: Path,
-                                                            home: dict[str, str]) -> None:
+def test_a_killed_demo_leaves_a_folder_the_next_run_removes(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
     base = tmp_path / "data" / "demo"
     killed = start_demo(home)
     [left] = runs(base)
@@ -237,14 +256,18 @@ def _file(ctx, mime: str) -> int:  # type: ignore[no-untyped-def]
     from tui_app.store.models import Attachment, Case, Unit
 
     with Session(ctx.engine) as s:
-        stmt = (select(Attachment.id).join(Case, Case.id == Attachment.case_id)
-                .join(Unit, Unit.id == Case.unit_id)
-                .where(Attachment.mime == mime, Unit.code == "REUM-SKO"))
+        stmt = (
+            select(Attachment.id)
+            .join(Case, Case.id == Attachment.case_id)
+            .join(Unit, Unit.id == Case.unit_id)
+            .where(Attachment.mime == mime, Unit.code == "REUM-SKO")
+        )
         return int(s.exec(stmt).first())  # type: ignore[arg-type]
 
 
 def test_r18_demo_creates_a_missing_downloads_folder_owner_only(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_app.services.handling import decide, download
     from tui_app.services.identity import staff_by_login
 
@@ -278,7 +301,8 @@ def test_r18_only_the_users_own_downloads_is_created(tmp_path: Path) -> None:
 
 
 def test_r19_r20_demo_picsara_and_earkiv_work_without_a_config_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_app.services.handling import decide, download, print_earkiv, to_picsara
     from tui_app.services.identity import staff_by_login
 
@@ -303,8 +327,7 @@ def test_r19_r20_demo_picsara_and_earkiv_work_without_a_config_file(
     ctx.engine.dispose()
 
 
-def test_leftovers_and_audit_take_demo_like_the_app(tmp_path: Path,
-                                                    home: dict[str, str]) -> None:
+def test_leftovers_and_audit_take_demo_like_the_app(tmp_path: Path, home: dict[str, str]) -> None:
     env = {**os.environ, **home}
     script = (
         "import os; from pathlib import Path\n"
@@ -314,17 +337,30 @@ def test_leftovers_and_audit_take_demo_like_the_app(tmp_path: Path,
         "from tests.test_demo_dirs import _file\n"
         f"ctx = make_demo_context(Path({str(tmp_path / 'data' / 'demo' / 'kept')!r}), fresh=False)\n"
         "dan = staff_by_login(ctx, 'danan12')\n"
-        "f = _file(ctx, 'image/jpeg'); decide(ctx, dan, f, True); print(download(ctx, dan, f))\n")
-    made = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=DEADLINE)
+        "f = _file(ctx, 'image/jpeg'); decide(ctx, dan, f, True); print(download(ctx, dan, f))\n"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
     assert made.returncode == 0, made.stderr
     copy = Path(made.stdout.strip())
     assert copy.parent == Path(home["HOME"]) / "Downloads"
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tui_app", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=DEADLINE,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "tui_app", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE,
+            stdin=subprocess.DEVNULL,
+        )
 
     out = cli("leftovers")  # the deployment's (empty) database knows no patient file
     assert out.returncode == 0 and "Inga kopior" in out.stdout

@@ -76,7 +76,9 @@ def test_r17_there_is_no_download_all() -> None:
     assert "file_id" in handling.download.__code__.co_varnames  # one file id per call
 
 
-def test_r14_a_pdf_never_goes_to_picsara_nor_an_image_to_earkiv(ctx: Context, places: Places) -> None:
+def test_r14_a_pdf_never_goes_to_picsara_nor_an_image_to_earkiv(
+    ctx: Context, places: Places
+) -> None:
     _, img, pdf = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, pdf, True)
@@ -161,7 +163,8 @@ def test_r21_cleanup_removes_the_download_and_the_trash_copy(ctx: Context, place
     (places.trash / "info").mkdir(parents=True)
     (places.trash / "files" / "bild.jpg").write_bytes(path.read_bytes())
     (places.trash / "info" / "bild.jpg.trashinfo").write_text(
-        "[Trash Info]\nPath=/home/x/bild.jpg\nDeletionDate=2026-11-25T10:00:00\n")
+        "[Trash Info]\nPath=/home/x/bild.jpg\nDeletionDate=2026-11-25T10:00:00\n"
+    )
     handling.to_picsara(ctx, dan, img, "höger", "")
     assert open_case(ctx, dan, number).files[0].copies == 1
     report = handling.cleanup(ctx, dan, img)
@@ -209,7 +212,10 @@ def test_case_handled_only_when_everything_is_done(ctx: Context, places: Places)
 
 # Bad input: each ends in a clear message and a consistent database.
 
-def test_missing_download_folder_is_explained_and_nothing_recorded(ctx: Context, places: Places) -> None:
+
+def test_missing_download_folder_is_explained_and_nothing_recorded(
+    ctx: Context, places: Places
+) -> None:
     _, img, _ = case_with_files(ctx)
     places.downloads.rmdir()
     with pytest.raises(UserError) as e:
@@ -219,8 +225,9 @@ def test_missing_download_folder_is_explained_and_nothing_recorded(ctx: Context,
         assert s.exec(select(Download)).all() == []
 
 
-def test_full_disk_during_download_leaves_nothing(ctx: Context, places: Places,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_full_disk_during_download_leaves_nothing(
+    ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import errno
 
     _, img, _ = case_with_files(ctx)
@@ -241,7 +248,9 @@ def test_full_disk_during_download_leaves_nothing(ctx: Context, places: Places,
         assert s.exec(select(Download)).all() == []
 
 
-def test_vanished_picsara_folder_is_explained_and_not_recorded(ctx: Context, places: Places) -> None:
+def test_vanished_picsara_folder_is_explained_and_not_recorded(
+    ctx: Context, places: Places
+) -> None:
     number, img, _ = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, img, True)
@@ -252,8 +261,9 @@ def test_vanished_picsara_folder_is_explained_and_not_recorded(ctx: Context, pla
     assert not open_case(ctx, dan, number).files[0].in_picsara
 
 
-def test_missing_printer_is_explained_and_not_recorded(ctx: Context, places: Places,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_printer_is_explained_and_not_recorded(
+    ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
+) -> None:
     number, _, pdf = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, pdf, True)
@@ -304,7 +314,9 @@ def test_r13_two_staff_deciding_at_once_the_second_is_told_what_the_first_decide
     dan, maria = staff(ctx, "danan12"), staff(ctx, "marsv3")
     seen_dan = _seen_version(ctx, dan, number, img)  # both read ...
     seen_maria = _seen_version(ctx, maria, number, img)
-    handling.decide(ctx, maria, img, False, "fel bild", expected_version=seen_maria)  # ... both write
+    handling.decide(
+        ctx, maria, img, False, "fel bild", expected_version=seen_maria
+    )  # ... both write
     with pytest.raises(UserError) as e:
         handling.decide(ctx, dan, img, True, expected_version=seen_dan)
     msg = e.value.message
@@ -330,8 +342,9 @@ def test_r13_two_threads_deciding_at_once_exactly_one_wins(ctx: Context, places:
     def decide(i: int) -> None:
         start.wait()
         try:
-            handling.decide(ctx, people[i], img, i == 0, "" if i == 0 else "dubblett",
-                            expected_version=seen[i])
+            handling.decide(
+                ctx, people[i], img, i == 0, "" if i == 0 else "dubblett", expected_version=seen[i]
+            )
             outcome[people[i].login] = "ok"
         except UserError as exc:
             outcome[people[i].login] = exc.message
@@ -350,8 +363,9 @@ def test_r13_two_threads_deciding_at_once_exactly_one_wins(ctx: Context, places:
         assert a is not None and a.decided_by == winners[0] and a.version == seen[0] + 1
 
 
-def test_r13_two_processes_deciding_from_what_they_saw(ctx: Context, places: Places,
-                                                      tmp_path: Path) -> None:
+def test_r13_two_processes_deciding_from_what_they_saw(
+    ctx: Context, places: Places, tmp_path: Path
+) -> None:
     """Two separate processes (two app instances) that read the same version: the second loses."""
     import subprocess
     import sys
@@ -380,9 +394,23 @@ def test_r13_two_processes_deciding_from_what_they_saw(ctx: Context, places: Pla
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
     def run(login: str, journal: str) -> str:
-        out = subprocess.run([sys.executable, "-c", script, url, str(ctx.data_dir), login,
-                              str(img), str(seen), journal], capture_output=True, text=True,
-                             env=env, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                url,
+                str(ctx.data_dir),
+                login,
+                str(img),
+                str(seen),
+                journal,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         return out.stdout.strip()
 
     assert run("marsv3", "0") == "ok"

@@ -27,7 +27,8 @@ def sudo_policy():  # type: ignore[no-untyped-def]
 
 
 def test_r24_os_login_is_the_real_uid_whatever_the_environment(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tui_app.services.actor import os_login
 
     for name, value in SPOOF.items():
@@ -41,13 +42,15 @@ def _demo_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
     from tui_app.config import Settings
 
     ctx = make_demo_context(tmp_path / "demo")
-    settings = Settings(data_dir=tmp_path / "demo",
-                        database_url=f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite'}")
+    settings = Settings(
+        data_dir=tmp_path / "demo", database_url=f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite'}"
+    )
     return ctx, settings
 
 
-def test_r24_run_signs_in_the_real_login_not_logname(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r24_run_signs_in_the_real_login_not_logname(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_app.cli import _parser, start_app
     from tui_app.core.errors import NotFound
     from tui_app.services.seed import load_file
@@ -93,7 +96,8 @@ def test_r24_audit_export_by_the_real_administrator_is_logged_as_them(tmp_path: 
 
 
 def test_sudo_uid_is_trusted_only_when_running_as_the_configured_service_account(
-        sudo_policy, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    sudo_policy, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     from tui_app.core.errors import UserError
     from tui_app.services.actor import os_login
 

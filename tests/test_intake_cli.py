@@ -33,8 +33,10 @@ def test_r09_cli_exit_1_when_any_refused_with_swedish_reason(tmp_path: Path) -> 
     bad = fx.write(tmp_path, "bad.jpg", fx.pil_bytes("WEBP"))
     code, out, _ = _run([str(ok), str(bad)])
     assert code == 1
-    assert out.splitlines()[1] == ("NEJ bad.jpg  Filen är i formatet WebP, som inte kan skickas. "
-                                   "Spara bilden som JPEG och försök igen.")
+    assert out.splitlines()[1] == (
+        "NEJ bad.jpg  Filen är i formatet WebP, som inte kan skickas. "
+        "Spara bilden som JPEG och försök igen."
+    )
 
 
 def test_r09_cli_missing_file_is_a_refusal_not_a_usage_error(tmp_path: Path) -> None:
@@ -78,8 +80,13 @@ def test_r09_cli_double_dash_ends_options(tmp_path: Path) -> None:
 
 def test_r09_tui_app_check_command_end_to_end(tmp_path: Path) -> None:
     f = fx.write(tmp_path, "a.png", fx.png())
-    out = subprocess.run([sys.executable, "-m", "tui_app", "check", "--json", str(f)],
-                         capture_output=True, text=True, cwd=fx.ROOT, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "tui_app", "check", "--json", str(f)],
+        capture_output=True,
+        text=True,
+        cwd=fx.ROOT,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["accepted"] is True
 

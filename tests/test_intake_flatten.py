@@ -20,21 +20,38 @@ NO_OCR = SandboxConfig(extra_env={"TUI_APP_OCR": "off"})
 
 def _everything_hostile(p: pikepdf.Pdf) -> None:
     """JavaScript, a form with a value, an attachment, a link with an action, a sender's font."""
-    p.Root.OpenAction = p.make_indirect(pikepdf.Dictionary(
-        S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('hej')")))
-    p.attachments["faktura.exe"] = pikepdf.AttachedFileSpec(p, fx.MZ + fx.pe_image(),
-                                                            filename="faktura.exe")
-    field = p.make_indirect(pikepdf.Dictionary(
-        FT=pikepdf.Name.Tx, T=pikepdf.String("namn"), V=pikepdf.String("Anna"),
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, Rect=[72, 600, 300, 620],
-        P=p.pages[0].obj))
-    link = p.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 100, 100],
-        A=pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))))
+    p.Root.OpenAction = p.make_indirect(
+        pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('hej')"))
+    )
+    p.attachments["faktura.exe"] = pikepdf.AttachedFileSpec(
+        p, fx.MZ + fx.pe_image(), filename="faktura.exe"
+    )
+    field = p.make_indirect(
+        pikepdf.Dictionary(
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String("namn"),
+            V=pikepdf.String("Anna"),
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            Rect=[72, 600, 300, 620],
+            P=p.pages[0].obj,
+        )
+    )
+    link = p.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=[0, 0, 100, 100],
+            A=pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe")),
+        )
+    )
     p.pages[0].Annots = pikepdf.Array([field, link])
     p.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
-    font = p.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                                              BaseFont=pikepdf.Name.Helvetica))
+    font = p.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
     p.pages[0].Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
     p.pages[0].Contents = p.make_stream(b"BT /F1 24 Tf 72 720 Td (Remiss) Tj ET")
 
@@ -59,7 +76,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Prepared]:
     out: dict[str, Prepared] = {}
     names = list(FILES)
     for i in range(0, len(names), 5):
-        batch = names[i:i + 5]
+        batch = names[i : i + 5]
         paths = [fx.write(src, n, FILES[n]) for n in batch]
         out.update(zip(batch, prepare_many(paths, work, NO_OCR)))
     return out
@@ -73,7 +90,8 @@ def _body(r: Prepared) -> bytes:
 
 @pytest.mark.parametrize("name", list(fx.HOSTILE_PDFS))
 def test_r09_pdf_payload_in_a_stream_never_reaches_the_stored_file(
-        stored: dict[str, Prepared], name: str) -> None:
+    stored: dict[str, Prepared], name: str
+) -> None:
     body = _body(stored[name])
     payload = fx.HOSTILE_PDFS[name][1]
     assert payload not in body and payload[:64] not in body
@@ -89,7 +107,8 @@ def test_r09_stored_pdf_is_pixels_only(stored: dict[str, Prepared], name: str) -
 
 
 def test_r11_original_sha256_is_kept_and_the_stored_copy_is_new(
-        stored: dict[str, Prepared]) -> None:
+    stored: dict[str, Prepared],
+) -> None:
     r = stored["everything-hostile.pdf"]
     assert r.verdict.sha256 == hashlib.sha256(FILES["everything-hostile.pdf"]).hexdigest()
     assert r.stored_sha256 == hashlib.sha256(_body(r)).hexdigest() != r.verdict.sha256
@@ -106,7 +125,8 @@ def test_r09_flattened_pages_keep_size_count_and_rotation(stored: dict[str, Prep
 
 
 def test_r09_flattened_page_shows_the_text_and_form_value_as_pixels(
-        stored: dict[str, Prepared]) -> None:
+    stored: dict[str, Prepared],
+) -> None:
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(_body(stored["everything-hostile.pdf"]))
@@ -128,13 +148,16 @@ cat "$(dirname "$0")/layer.pdf"
 def _text_layer_pdf() -> bytes:
     """What tesseract's text-only PDF renderer writes: invisible text in GlyphLessFont."""
     font = b"<< /Type /Font /Subtype /Type1 /BaseFont /GlyphLessFont >>"
-    return fx.pdf_objects([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /f-0-0 5 0 R >> >> /Contents 4 0 R >>",
-        fx.stream(b"BT 3 Tr /f-0-0 12 Tf 72 720 Td (Remiss) Tj ET"),
-        font])
+    return fx.pdf_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /f-0-0 5 0 R >> >> /Contents 4 0 R >>",
+            fx.stream(b"BT 3 Tr /f-0-0 12 Tf 72 720 Td (Remiss) Tj ET"),
+            font,
+        ]
+    )
 
 
 def test_r09_ocr_text_layer_is_laid_over_the_pixels(tmp_path: Path) -> None:

@@ -41,7 +41,10 @@ DISGUISED = {
     "mz.jpg": (fx.MZ, "EXE"),
     "script.png": (b"#!/bin/sh\nrm -rf ~\n", "skript"),
     "notes.pdf": ("Hej, här är mina anteckningar.\n".encode(), "text"),
-    "movie.jpg": (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 64, "MP4"),
+    "movie.jpg": (
+        b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + b"\x00" * 64,
+        "MP4",
+    ),
     "rar.png": (b"Rar!\x1a\x07\x01\x00" + b"\x00" * 64, "RAR"),
 }
 
@@ -71,21 +74,24 @@ def test_r09_refuses_renamed_format_naming_it(verdicts: dict[str, Verdict], name
 def test_r09_refuses_webp_renamed_to_jpg(verdicts: dict[str, Verdict]) -> None:
     v = verdicts["webp.jpg"]
     assert not v.accepted and v.mime == "image/webp"
-    assert v.reason == ("Filen är i formatet WebP, som inte kan skickas. Spara bilden som JPEG och "
-                        "försök igen.")
+    assert v.reason == (
+        "Filen är i formatet WebP, som inte kan skickas. Spara bilden som JPEG och försök igen."
+    )
 
 
 def test_r09_refuses_heic_with_the_product_owners_wording(verdicts: dict[str, Verdict]) -> None:
-    assert verdicts["heic.jpg"].reason == ("Filen är i formatet HEIC, som inte kan skickas. "
-                                           "Spara bilden som JPEG och försök igen.")
+    assert verdicts["heic.jpg"].reason == (
+        "Filen är i formatet HEIC, som inte kan skickas. Spara bilden som JPEG och försök igen."
+    )
 
 
 def test_r09_refuses_unknown_bytes_with_the_list_of_allowed_formats(tmp_path: Path) -> None:
     v = check_path(fx.write(tmp_path, "x.jpg", bytes(range(256)) * 8))
     assert not v.accepted
     assert v.reason is not None
-    assert v.reason.startswith("Filen är inte en bild eller ett dokument i formatet PDF, GIF, JPEG "
-                               "eller PNG.")
+    assert v.reason.startswith(
+        "Filen är inte en bild eller ett dokument i formatet PDF, GIF, JPEG eller PNG."
+    )
 
 
 def test_r09_accepted_verdict_reports_size_and_dimensions(verdicts: dict[str, Verdict]) -> None:
@@ -97,7 +103,8 @@ def test_r09_accepted_verdict_reports_size_and_dimensions(verdicts: dict[str, Ve
 
 
 def test_r09_every_refusal_reason_is_swedish_and_says_what_to_do(
-        verdicts: dict[str, Verdict]) -> None:
+    verdicts: dict[str, Verdict],
+) -> None:
     for name in DISGUISED:
         reason = verdicts[name].reason or ""
         assert reason.startswith("Filen "), reason

@@ -26,12 +26,16 @@ def _named(folder: Path, raw_name: bytes, data: bytes) -> Path:
     return Path(os.fsdecode(path))
 
 
-@pytest.mark.parametrize("raw_name, shown", [
-    (b"bad\xff\xfe.jpg", "bad\ufffd\ufffd.jpg"),
-    ("été.jpg".encode("latin-1"), "\ufffdt\ufffd.jpg"),
-])
+@pytest.mark.parametrize(
+    "raw_name, shown",
+    [
+        (b"bad\xff\xfe.jpg", "bad\ufffd\ufffd.jpg"),
+        ("été.jpg".encode("latin-1"), "\ufffdt\ufffd.jpg"),
+    ],
+)
 def test_r11_file_name_that_is_not_utf8_is_stored_safely_and_sent(
-        ctx: Context, tmp_path: Path, raw_name: bytes, shown: str) -> None:
+    ctx: Context, tmp_path: Path, raw_name: bytes, shown: str
+) -> None:
     number = send(ctx)
     src = _named(tmp_path, raw_name, fx.jpeg())
     staged = files.stage_file(ctx, src)
@@ -46,7 +50,8 @@ def test_r11_file_name_that_is_not_utf8_is_stored_safely_and_sent(
 
 
 def test_r11_a_failed_send_can_be_retried_with_the_same_files(
-        ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     number = send(ctx)
     staged = files.stage_file(ctx, fx.write(tmp_path, "a.jpg", fx.jpeg()))
     real_add = Session.add
@@ -67,7 +72,8 @@ def test_r11_a_failed_send_can_be_retried_with_the_same_files(
 
 
 def test_r09_unreadable_file_is_told_about_its_permissions(
-        ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = fx.write(tmp_path, "låst.jpg", fx.jpeg())
     src.chmod(0)
     if os.access(src, os.R_OK):  # root reads anything: give the worker's open the same answer

@@ -10,12 +10,12 @@ import pytest
 from tests import intake_fixtures as fx
 from tui_app.core.limits import MAX_PDF_PAGES
 from tui_app.intake import Verdict
-from tui_app.intake import reasons as r
 
 
 def _annot(p: pikepdf.Pdf, action: pikepdf.Dictionary, subtype: str = "/Link") -> None:
-    annot = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name(subtype),
-                               Rect=[0, 0, 100, 100], A=action)
+    annot = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name(subtype), Rect=[0, 0, 100, 100], A=action
+    )
     p.pages[0].Annots = p.make_indirect(pikepdf.Array([p.make_indirect(annot)]))
 
 
@@ -30,7 +30,8 @@ def open_action_js(p: pikepdf.Pdf) -> None:
 def names_js(p: pikepdf.Pdf) -> None:
     js = p.make_indirect(_action("/JavaScript", JS=pikepdf.String("this.print()")))
     p.Root.Names = pikepdf.Dictionary(
-        JavaScript=pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("a"), js])))
+        JavaScript=pikepdf.Dictionary(Names=pikepdf.Array([pikepdf.String("a"), js]))
+    )
 
 
 def launch(p: pikepdf.Pdf) -> None:
@@ -46,8 +47,14 @@ def gotor(p: pikepdf.Pdf) -> None:
 
 
 def next_chain_js(p: pikepdf.Pdf) -> None:
-    _annot(p, _action("/URI", URI=pikepdf.String("https://1177.se"),
-                      Next=_action("/JavaScript", JS=pikepdf.String("1"))))
+    _annot(
+        p,
+        _action(
+            "/URI",
+            URI=pikepdf.String("https://1177.se"),
+            Next=_action("/JavaScript", JS=pikepdf.String("1")),
+        ),
+    )
 
 
 def page_aa(p: pikepdf.Pdf) -> None:
@@ -67,15 +74,24 @@ def xfa(p: pikepdf.Pdf) -> None:
 
 
 def rich_media(p: pikepdf.Pdf) -> None:
-    annot = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.RichMedia,
-                               Rect=[0, 0, 10, 10])
+    annot = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.RichMedia, Rect=[0, 0, 10, 10]
+    )
     p.pages[0].Annots = pikepdf.Array([p.make_indirect(annot)])
 
 
 def jbig2(p: pikepdf.Pdf) -> None:
-    img = pikepdf.Stream(p, b"\x00" * 16, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
-                         Width=8, Height=8, BitsPerComponent=1, ColorSpace=pikepdf.Name.DeviceGray,
-                         Filter=pikepdf.Name.JBIG2Decode)
+    img = pikepdf.Stream(
+        p,
+        b"\x00" * 16,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=8,
+        Height=8,
+        BitsPerComponent=1,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        Filter=pikepdf.Name.JBIG2Decode,
+    )
     p.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=img))
 
 
@@ -88,8 +104,9 @@ def goto_open(p: pikepdf.Pdf) -> None:
 
 
 def plain_form(p: pikepdf.Pdf) -> None:
-    field = p.make_indirect(pikepdf.Dictionary(FT=pikepdf.Name.Tx, T=pikepdf.String("namn"),
-                                               V=pikepdf.String("Anna")))
+    field = p.make_indirect(
+        pikepdf.Dictionary(FT=pikepdf.Name.Tx, T=pikepdf.String("namn"), V=pikepdf.String("Anna"))
+    )
     p.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
 
 
@@ -101,8 +118,10 @@ RAW = _raw_pdf()
 
 # Refused: only what cannot be rendered, with the real reason.
 REFUSED: dict[str, tuple[bytes, str]] = {
-    "encrypted.pdf": (fx.pdf(encryption=pikepdf.Encryption(owner="o", user="hemligt")),
-                      "lösenordsskyddad"),
+    "encrypted.pdf": (
+        fx.pdf(encryption=pikepdf.Encryption(owner="o", user="hemligt")),
+        "lösenordsskyddad",
+    ),
     "jbig2.pdf": (fx.pdf(build=jbig2), "JBIG2"),
     "junk-before.pdf": (b"<html>junk</html>\n" + fx.pdf(), "okänd data före"),
     "zero-pages.pdf": (fx.pdf(pages=0), "inga sidor"),
@@ -166,7 +185,8 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
 
 @pytest.mark.parametrize("name", REFUSED)
 def test_r09_refuses_pdf_that_cannot_be_rendered_with_the_real_reason(
-        verdicts: dict[str, Verdict], name: str) -> None:
+    verdicts: dict[str, Verdict], name: str
+) -> None:
     v = verdicts[name]
     assert not v.accepted
     assert REFUSED[name][1] in (v.reason or ""), v.reason
@@ -197,6 +217,8 @@ def test_r09_accepts_pdf_at_the_page_limit(tmp_path: Path) -> None:
     from tui_app.intake.sandbox import SandboxConfig
 
     # The limits of a loaded test machine are not what is tested here (bench/intake.py measures).
-    v = check_path(fx.write(tmp_path, "max.pdf", fx.pdf(pages=MAX_PDF_PAGES)),
-                   SandboxConfig(cpu_seconds=300, wall_seconds=1200))
+    v = check_path(
+        fx.write(tmp_path, "max.pdf", fx.pdf(pages=MAX_PDF_PAGES)),
+        SandboxConfig(cpu_seconds=300, wall_seconds=1200),
+    )
     assert v.accepted and v.pages == MAX_PDF_PAGES, v.reason

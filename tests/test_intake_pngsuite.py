@@ -32,7 +32,11 @@ def test_r09_accepts_every_pngsuite_image(corpus_verdicts, name: str) -> None:  
 
 
 def test_r09_pngsuite_images_can_be_cleaned(tmp_path: Path) -> None:
-    picks = [p for p in CORPUS if p.name in {"basn0g16.png", "basn3p01.png", "basn4a16.png",
-                                             "basn6a16.png", "ibasn2c16.png"}]
+    picks = [
+        p
+        for p in CORPUS
+        if p.name
+        in {"basn0g16.png", "basn3p01.png", "basn4a16.png", "basn6a16.png", "ibasn2c16.png"}
+    ]
     for r in prepare_many(picks, tmp_path):
         assert r.verdict.accepted and r.stored_path and r.thumbnail_path

@@ -30,8 +30,9 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Prepared]:
 
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     files = {
-        "gps-rotated.jpg": fx.jpeg(exif=fx.exif_gps_orientation(6),
-                                   comment=b"taken at home", icc_profile=icc),
+        "gps-rotated.jpg": fx.jpeg(
+            exif=fx.exif_gps_orientation(6), comment=b"taken at home", icc_profile=icc
+        ),
         "text.png": fx.png(pnginfo=_pnginfo()),
         "anim.gif": fx.gif(frames=3, comment=b"a comment"),
         "doc.pdf": fx.pdf(pages=2),
@@ -51,7 +52,8 @@ def _pnginfo():  # type: ignore[no-untyped-def]
 
 
 def test_r09_jpeg_with_gps_and_orientation_is_stored_upright_without_exif(
-        stored: dict[str, Prepared]) -> None:
+    stored: dict[str, Prepared],
+) -> None:
     r = stored["gps-rotated.jpg"]
     im = _open(r.stored_path)
     assert im.format == "JPEG" and r.stored_mime == "image/jpeg"
@@ -82,7 +84,8 @@ def test_r09_animated_gif_keeps_its_frames_but_not_its_comment(stored: dict[str,
 
 
 def test_r09_pdf_is_stored_flattened_with_a_first_page_thumbnail(
-        stored: dict[str, Prepared]) -> None:
+    stored: dict[str, Prepared],
+) -> None:
     r = stored["doc.pdf"]
     assert r.verdict.accepted and r.stored_mime == "application/pdf"
     assert r.stored_sha256 != r.verdict.sha256  # a new, pixels-only PDF; the original's hash kept
@@ -121,8 +124,10 @@ def test_r11_outputs_are_written_atomically_in_the_work_folder(stored: dict[str,
 
 
 def test_r11_discard_removes_what_a_reply_stored(tmp_path: Path) -> None:
-    results = prepare_many([fx.write(tmp_path, "a.png", fx.png()),
-                            fx.write(tmp_path, "b.png", b"not an image")], tmp_path / "work")
+    results = prepare_many(
+        [fx.write(tmp_path, "a.png", fx.png()), fx.write(tmp_path, "b.png", b"not an image")],
+        tmp_path / "work",
+    )
     assert [r.verdict.accepted for r in results] == [True, False]
     discard(results)
     assert not list((tmp_path / "work").iterdir())

@@ -33,13 +33,17 @@ async def _until(pilot, cond) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_r09_patient_sees_the_file_waiting_for_a_check_then_checked(
-        ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TUI_APP_INTAKE_WORKERS", "1")
     send(ctx, pnr=ELIN)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(ctx.data_dir / "intake-slots")], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+        [sys.executable, "-c", HOLDER, str(ctx.data_dir / "intake-slots")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     src = fx.write(tmp_path, "utslag.jpg", fx.jpeg())
     app = build_app(ctx, patient(ctx, ELIN))

@@ -14,29 +14,32 @@ from tui_app.core.safetext import (
 )
 
 
-@pytest.mark.parametrize("raw,shown", [
-    ("photo.jpg", "photo.jpg"),
-    ("\x1b[31mred\x1b[0m.png", "\\x1b[31mred\\x1b[0m.png"),
-    ("\x1b]0;pwned\x07.png", "\\x1b]0;pwned\\x07.png"),
-    ("photo\u202egpj.exe", "photo<U+202E>gpj.exe"),
-    ("a\u2066b\u2069\u200e\u200f.pdf", "a<U+2066>b<U+2069><U+200E><U+200F>.pdf"),
-    ("zero\u200bwidth\ufeff.png", "zero<U+200B>width<U+FEFF>.png"),
-    ("line\nbreak\r.png", "line\\x0abreak\\x0d.png"),
-    ("c1\x9bcontrol.png", "c1\\x9bcontrol.png"),
-    ("tab\there.png", "tab\\x09here.png"),
-    ("sep\u2028x.png", "sep<U+2028>x.png"),
-    ("bytes\udcff.png", "bytes\\xff.png"),  # os.fsdecode of an undecodable byte
-    ("[bold]varning[red].png", "[bold]varning[red].png"),
-    ("[bold]x[/bold].png", "bold].png"),  # "/" cannot be in a file name: it is a path
-    ("../../etc/passwd", "passwd"),
-    ("C:\\Users\\anna\\Bilder\\bild.jpg", "bild.jpg"),
-    ("/tmp/", "tmp"),
-    ("", NO_NAME),
-    ("..", NO_NAME),
-    ("   ", NO_NAME),
-    ("Åsa Öberg – utslag.jpg", "Åsa Öberg – utslag.jpg"),
-    ("A\u030asa.jpg", "Åsa.jpg"),  # macOS decomposed form shown composed
-])
+@pytest.mark.parametrize(
+    "raw,shown",
+    [
+        ("photo.jpg", "photo.jpg"),
+        ("\x1b[31mred\x1b[0m.png", "\\x1b[31mred\\x1b[0m.png"),
+        ("\x1b]0;pwned\x07.png", "\\x1b]0;pwned\\x07.png"),
+        ("photo\u202egpj.exe", "photo<U+202E>gpj.exe"),
+        ("a\u2066b\u2069\u200e\u200f.pdf", "a<U+2066>b<U+2069><U+200E><U+200F>.pdf"),
+        ("zero\u200bwidth\ufeff.png", "zero<U+200B>width<U+FEFF>.png"),
+        ("line\nbreak\r.png", "line\\x0abreak\\x0d.png"),
+        ("c1\x9bcontrol.png", "c1\\x9bcontrol.png"),
+        ("tab\there.png", "tab\\x09here.png"),
+        ("sep\u2028x.png", "sep<U+2028>x.png"),
+        ("bytes\udcff.png", "bytes\\xff.png"),  # os.fsdecode of an undecodable byte
+        ("[bold]varning[red].png", "[bold]varning[red].png"),
+        ("[bold]x[/bold].png", "bold].png"),  # "/" cannot be in a file name: it is a path
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\anna\\Bilder\\bild.jpg", "bild.jpg"),
+        ("/tmp/", "tmp"),
+        ("", NO_NAME),
+        ("..", NO_NAME),
+        ("   ", NO_NAME),
+        ("Åsa Öberg – utslag.jpg", "Åsa Öberg – utslag.jpg"),
+        ("A\u030asa.jpg", "Åsa.jpg"),  # macOS decomposed form shown composed
+    ],
+)
 def test_r09_safe_display_name(raw: str, shown: str) -> None:
     assert safe_display_name(raw) == shown
 

@@ -16,13 +16,17 @@ from tui_app.intake.worker import FAULT_ENV, FAULT_MARK
 
 
 def _batch(tmp_path: Path) -> list[Path]:
-    return [fx.write(tmp_path, "before.png", fx.png()),
-            fx.write(tmp_path, f"{FAULT_MARK}.png", fx.png()),
-            fx.write(tmp_path, "after.jpg", fx.jpeg())]
+    return [
+        fx.write(tmp_path, "before.png", fx.png()),
+        fx.write(tmp_path, f"{FAULT_MARK}.png", fx.png()),
+        fx.write(tmp_path, "after.jpg", fx.jpeg()),
+    ]
 
 
 @pytest.mark.parametrize("fault", ["memory", "crash", "garbage"])
-def test_r09_worker_failure_is_one_refusal_and_the_batch_goes_on(tmp_path: Path, fault: str) -> None:
+def test_r09_worker_failure_is_one_refusal_and_the_batch_goes_on(
+    tmp_path: Path, fault: str
+) -> None:
     config = SandboxConfig(extra_env={FAULT_ENV: fault})
     before, bad, after = check_paths(_batch(tmp_path), config)
     assert before.accepted and after.accepted
@@ -61,19 +65,23 @@ def test_r11_prepare_survives_a_crash_and_stores_only_checked_files(tmp_path: Pa
     assert results[1].stored_path is None
 
 
-def test_r09_fault_hook_is_off_without_the_test_environment(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r09_fault_hook_is_off_without_the_test_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(FAULT_ENV, "crash")  # the parent's environment is not passed on
     assert all(v.accepted for v in check_paths(_batch(tmp_path)))
 
 
 def test_intake_import_defers_heavy_libraries_and_never_imports_textual() -> None:
-    script = ("import sys, tui_app.intake, tui_app.intake.halfblock, tui_app.core.safetext;"
-              "from tui_app.intake import run_check_cli, SandboxConfig;"
-              "print(sorted(m for m in ('PIL','pikepdf','pypdfium2','magic','textual')"
-              " if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=fx.ROOT, check=True)
+    script = (
+        "import sys, tui_app.intake, tui_app.intake.halfblock, tui_app.core.safetext;"
+        "from tui_app.intake import run_check_cli, SandboxConfig;"
+        "print(sorted(m for m in ('PIL','pikepdf','pypdfium2','magic','textual')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=fx.ROOT, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -84,11 +92,18 @@ def test_r09_busy_worker_cpu_is_seen_across_its_session(tmp_path: Path) -> None:
 
     from tui_app.intake.sandbox import session_cpu
 
-    burn = ("import os, sys, time\n"
-            "while time.process_time() < 0.3: pass\n"
-            "print('burnt', flush=True)\nsys.stdin.read()\n")
-    p = subprocess.Popen([sys.executable, "-c", burn], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    burn = (
+        "import os, sys, time\n"
+        "while time.process_time() < 0.3: pass\n"
+        "print('burnt', flush=True)\nsys.stdin.read()\n"
+    )
+    p = subprocess.Popen(
+        [sys.executable, "-c", burn],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert p.stdout is not None and p.stdout.readline().strip() == "burnt"
         assert session_cpu(p.pid) >= 0.29

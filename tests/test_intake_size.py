@@ -15,10 +15,12 @@ from tui_app.intake import Verdict, check_paths
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdict]:
     folder = tmp_path_factory.mktemp("size")
     exact = fx.png_of_size(MAX_FILE_BYTES)
-    paths = [fx.write(folder, "exact.png", exact),
-             fx.write(folder, "plus-one.png", fx.png_of_size(MAX_FILE_BYTES + 1)),
-             fx.write(folder, "empty.jpg", b""),
-             fx.write(folder, "one-byte.jpg", b"\xff")]
+    paths = [
+        fx.write(folder, "exact.png", exact),
+        fx.write(folder, "plus-one.png", fx.png_of_size(MAX_FILE_BYTES + 1)),
+        fx.write(folder, "empty.jpg", b""),
+        fx.write(folder, "one-byte.jpg", b"\xff"),
+    ]
     sparse = folder / "huge-sparse.png"  # 4 GiB without using the disk: never read in full
     with open(sparse, "wb") as f:
         f.write(exact[:64])

@@ -26,15 +26,20 @@ with slot(Path(sys.argv[1]), 1):
 
 def _holder(folder: Path) -> subprocess.Popen[str]:
     """Another app process on the same server, holding the only slot."""
-    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    p = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
     assert p.stdout is not None and p.stdout.readline().strip() == "held"
     return p
 
 
 def test_r09_a_file_waits_for_a_worker_held_by_another_process_and_is_then_checked(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "slots"
     holder = _holder(folder)
     events: list[bool] = []
@@ -47,8 +52,13 @@ def test_r09_a_file_waits_for_a_worker_held_by_another_process_and_is_then_check
             queued.set()
 
     src = fx.write(tmp_path, "a.jpg", fx.jpeg())
-    t = threading.Thread(target=lambda: result.extend(prepare_many(
-        [src], tmp_path / "work", SandboxConfig(slots_dir=folder, max_workers=1), on_wait)))
+    t = threading.Thread(
+        target=lambda: result.extend(
+            prepare_many(
+                [src], tmp_path / "work", SandboxConfig(slots_dir=folder, max_workers=1), on_wait
+            )
+        )
+    )
     t.start()
     assert queued.wait(120)
     assert not result and events == [True]  # queued, not refused, while the slot is held
@@ -74,6 +84,7 @@ def test_r09_a_killed_process_never_keeps_its_worker_slot(tmp_path: Path) -> Non
 def test_r09_without_contention_nothing_is_queued(tmp_path: Path) -> None:
     events: list[bool] = []
     src = fx.write(tmp_path, "b.png", fx.png())
-    r = prepare_many([src], tmp_path / "w", SandboxConfig(slots_dir=tmp_path / "s", max_workers=2),
-                     events.append)[0]
+    r = prepare_many(
+        [src], tmp_path / "w", SandboxConfig(slots_dir=tmp_path / "s", max_workers=2), events.append
+    )[0]
     assert r.verdict.accepted and events == []

@@ -13,8 +13,9 @@ from tui_app.intake.reasons import DAMAGED
 
 
 def _small_idat(w: int, h: int, channels: int = 3) -> bytes:
-    return fx.chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + b"\x00" * w * channels
-                                                    for _ in range(h))))
+    return fx.chunk(
+        b"IDAT", zlib.compress(b"".join(b"\x00" + b"\x00" * w * channels for _ in range(h)))
+    )
 
 
 def _png_with(extra: bytes) -> bytes:
@@ -22,15 +23,16 @@ def _png_with(extra: bytes) -> bytes:
 
 
 def _flip_byte(data: bytes, pos: int) -> bytes:
-    return data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1:]
+    return data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1 :]
 
 
 def _mpo() -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", (40, 20), "red").save(out, "MPO", save_all=True,
-                                          append_images=[Image.new("RGB", (20, 10), "blue")])
+    Image.new("RGB", (40, 20), "red").save(
+        out, "MPO", save_all=True, append_images=[Image.new("RGB", (20, 10), "blue")]
+    )
     return out.getvalue()
 
 
@@ -75,8 +77,10 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     "bad-ihdr-crc.png": (_flip_byte(PNG, 29), DAMAGED),
     "truncated.gif": (GIF[:-5], DAMAGED),
     "unknown-critical-chunk.png": (_png_with(fx.chunk(b"EVIL", b"x")), DAMAGED),
-    "sof-only.jpg": (b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00\xff\xd9",
-                     DAMAGED),
+    "sof-only.jpg": (
+        b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00\xff\xd9",
+        DAMAGED,
+    ),
     # Data after the end.
     "after-iend.png": (PNG + b"hello", "extra data efter slutet av PNG"),
     "after-eoi.jpg": (JPEG + b"\x00" * 10 + b"junk", "extra data efter slutet av JPEG"),
@@ -92,45 +96,95 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
     "jpeg-app13-zip.jpg": (fx.photoshop_jpeg(fx.zip_bytes()), "dold ZIP-fil"),
     "jpeg-exif-elf.jpg": (fx.jpeg(exif=b"Exif\x00\x00" + fx.ELF), "dolt program"),
     # PNG chunk layouts the specification forbids (decoders disagree on what they show).
-    "two-plte.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4, 8, 3), fx.chunk(b"PLTE", b"\xff\x00\x00"), fx.chunk(b"PLTE", b"\x00\x00\xff"),
-        _small_idat(4, 4, 1), fx.chunk(b"IEND", b"")), "PLTE finns två gånger"),
-    "plte-after-idat.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4, 8, 2), _small_idat(4, 4), fx.chunk(b"PLTE", b"\xff\x00\x00"),
-        fx.chunk(b"IEND", b"")), "PLTE kommer efter bilddatan"),
-    "no-plte-palette-image.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4, 8, 3), _small_idat(4, 4, 1), fx.chunk(b"IEND", b"")), "PLTE) saknas"),
-    "plte-in-grey.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4, 8, 0), fx.chunk(b"PLTE", b"\xff\x00\x00"), _small_idat(4, 4, 1),
-        fx.chunk(b"IEND", b"")), "färgpalett (PLTE) i en bild av typen gråskala"),
-    "two-ihdr.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4), fx.ihdr(8, 8), _small_idat(4, 4), fx.chunk(b"IEND", b"")),
-        "IHDR finns två gånger"),
-    "split-idat.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4), *_split_idat(4, 4), fx.chunk(b"IEND", b"")), "uppdelad av andra block"),
-    "gama-after-plte.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4, 8, 3), fx.chunk(b"PLTE", b"\xff\x00\x00"),
-        fx.chunk(b"gAMA", (45455).to_bytes(4, "big")), _small_idat(4, 4, 1),
-        fx.chunk(b"IEND", b"")), "gAMA kommer efter färgpaletten"),
-    "two-gama.png": (_png_with(fx.chunk(b"gAMA", (45455).to_bytes(4, "big")) * 2),
-                     "gAMA finns två gånger"),
-    "trns-after-idat.png": (fx.png_from_chunks(
-        fx.ihdr(4, 4), _small_idat(4, 4), fx.chunk(b"tRNS", b"\x00\x00\x00\x00\x00\x00"),
-        fx.chunk(b"IEND", b"")), "tRNS kommer efter bilddatan"),
+    "two-plte.png": (
+        fx.png_from_chunks(
+            fx.ihdr(4, 4, 8, 3),
+            fx.chunk(b"PLTE", b"\xff\x00\x00"),
+            fx.chunk(b"PLTE", b"\x00\x00\xff"),
+            _small_idat(4, 4, 1),
+            fx.chunk(b"IEND", b""),
+        ),
+        "PLTE finns två gånger",
+    ),
+    "plte-after-idat.png": (
+        fx.png_from_chunks(
+            fx.ihdr(4, 4, 8, 2),
+            _small_idat(4, 4),
+            fx.chunk(b"PLTE", b"\xff\x00\x00"),
+            fx.chunk(b"IEND", b""),
+        ),
+        "PLTE kommer efter bilddatan",
+    ),
+    "no-plte-palette-image.png": (
+        fx.png_from_chunks(fx.ihdr(4, 4, 8, 3), _small_idat(4, 4, 1), fx.chunk(b"IEND", b"")),
+        "PLTE) saknas",
+    ),
+    "plte-in-grey.png": (
+        fx.png_from_chunks(
+            fx.ihdr(4, 4, 8, 0),
+            fx.chunk(b"PLTE", b"\xff\x00\x00"),
+            _small_idat(4, 4, 1),
+            fx.chunk(b"IEND", b""),
+        ),
+        "färgpalett (PLTE) i en bild av typen gråskala",
+    ),
+    "two-ihdr.png": (
+        fx.png_from_chunks(fx.ihdr(4, 4), fx.ihdr(8, 8), _small_idat(4, 4), fx.chunk(b"IEND", b"")),
+        "IHDR finns två gånger",
+    ),
+    "split-idat.png": (
+        fx.png_from_chunks(fx.ihdr(4, 4), *_split_idat(4, 4), fx.chunk(b"IEND", b"")),
+        "uppdelad av andra block",
+    ),
+    "gama-after-plte.png": (
+        fx.png_from_chunks(
+            fx.ihdr(4, 4, 8, 3),
+            fx.chunk(b"PLTE", b"\xff\x00\x00"),
+            fx.chunk(b"gAMA", (45455).to_bytes(4, "big")),
+            _small_idat(4, 4, 1),
+            fx.chunk(b"IEND", b""),
+        ),
+        "gAMA kommer efter färgpaletten",
+    ),
+    "two-gama.png": (
+        _png_with(fx.chunk(b"gAMA", (45455).to_bytes(4, "big")) * 2),
+        "gAMA finns två gånger",
+    ),
+    "trns-after-idat.png": (
+        fx.png_from_chunks(
+            fx.ihdr(4, 4),
+            _small_idat(4, 4),
+            fx.chunk(b"tRNS", b"\x00\x00\x00\x00\x00\x00"),
+            fx.chunk(b"IEND", b""),
+        ),
+        "tRNS kommer efter bilddatan",
+    ),
     # Animations with too many frames: refused from the structure, before any decoding.
     "gif-99999-frames.gif": (_gif_frames(99_999), "för många bildrutor (fler än 1\u00a0000)"),
     "gif-1001-frames.gif": (_gif_frames(1001), "för många bildrutor"),
-    "apng-many-frames.png": (_png_with(fx.chunk(b"acTL", (5000).to_bytes(4, "big") + b"\x00" * 4)),
-                             "för många bildrutor"),
+    "apng-many-frames.png": (
+        _png_with(fx.chunk(b"acTL", (5000).to_bytes(4, "big") + b"\x00" * 4)),
+        "för många bildrutor",
+    ),
     # Decompression bombs.
     "bomb.png": (fx.png_bomb(100_000), "för stor: 100\u00a0000 × 100\u00a0000"),
-    "bomb.jpg": ((b"\xff\xd8\xff\xc0\x00\x11\x08\xff\xff\xff\xff\x03\x01\x22\x00\x02\x11\x01"
-                  b"\x03\x11\x01\xff\xd9"), "för stor"),
-    "bomb.gif": (b"GIF89a\xff\xff\xff\xff\x00\x00\x00" + b"\x2c\x00\x00\x00\x00\xff\xff\xff\xff"
-                 b"\x00\x02\x02\x44\x01\x00\x3b", "för stor"),
+    "bomb.jpg": (
+        (
+            b"\xff\xd8\xff\xc0\x00\x11\x08\xff\xff\xff\xff\x03\x01\x22\x00\x02\x11\x01"
+            b"\x03\x11\x01\xff\xd9"
+        ),
+        "för stor",
+    ),
+    "bomb.gif": (
+        b"GIF89a\xff\xff\xff\xff\x00\x00\x00" + b"\x2c\x00\x00\x00\x00\xff\xff\xff\xff"
+        b"\x00\x02\x02\x44\x01\x00\x3b",
+        "för stor",
+    ),
     "frames-bomb.gif": (_gif_bomb(20), "rörliga bilden är för stor"),
-    "text-bomb.png": (_png_with(fx.chunk(b"zTXt", b"k\x00\x00" + zlib.compress(b"a" * 5_000_000))),
-                      DAMAGED),
+    "text-bomb.png": (
+        _png_with(fx.chunk(b"zTXt", b"k\x00\x00" + zlib.compress(b"a" * 5_000_000))),
+        DAMAGED,
+    ),
 }
 
 VALID: dict[str, bytes] = {
@@ -144,8 +198,9 @@ VALID: dict[str, bytes] = {
     "photoshop-cmyk-plist.jpg": fx.photoshop_jpeg(),
     "jpeg-comment-script.jpg": fx.jpeg(comment=b"<script>alert(1)</script>"),
     "png-text-php.png": _png_with(fx.chunk(b"tEXt", b"Comment\x00<?php system($_GET[1]); ?>")),
-    "png-ztxt-html.png": _png_with(fx.chunk(
-        b"zTXt", b"Comment\x00\x00" + zlib.compress(b"<html><script>x</script></html>"))),
+    "png-ztxt-html.png": _png_with(
+        fx.chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"<html><script>x</script></html>"))
+    ),
     "gif-comment-html.gif": fx.gif(comment=b"<html><body>hi</body></html>"),
     "xmp-doctype.jpg": fx.jpeg(xmp=b"<!DOCTYPE html><x:xmpmeta xmlns:x='adobe:ns:meta/'/>"),
 }
@@ -200,8 +255,13 @@ def test_r09_exif_orientation_decides_reported_size(verdicts: dict[str, Verdict]
 def test_r09_metadata_words_do_not_survive_in_the_stored_copy(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tui_app.intake import prepare_many
 
-    names = ["photoshop-cmyk-plist.jpg", "jpeg-comment-script.jpg", "png-text-php.png",
-             "png-ztxt-html.png", "gif-comment-html.gif"]
+    names = [
+        "photoshop-cmyk-plist.jpg",
+        "jpeg-comment-script.jpg",
+        "png-text-php.png",
+        "png-ztxt-html.png",
+        "gif-comment-html.gif",
+    ]
     paths = [fx.write(tmp_path, n, VALID[n]) for n in names]
     for name, r in zip(names, prepare_many(paths, tmp_path / "work")):
         assert r.verdict.accepted, (name, r.verdict.reason)

@@ -19,8 +19,9 @@ TABLES = ("unit", "staff", "membership", "patient", "care_relation", "cases", "a
 
 def snapshot(ctx: Context) -> dict[str, list[tuple[object, ...]]]:
     with ctx.engine.connect() as c:
-        return {t: [tuple(r) for r in c.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
-                for t in TABLES}
+        return {
+            t: [tuple(r) for r in c.execute(text(f"SELECT * FROM {t} ORDER BY 1"))] for t in TABLES
+        }
 
 
 def write(tmp_path: Path, data: object, name: str = "staff.json") -> Path:
@@ -41,33 +42,69 @@ def refused(ctx: Context, path: Path) -> list[str]:
 
 
 def person(**extra: object) -> dict[str, object]:
-    return {"login": "nypers1", "first_name": "Ny", "last_name": "Person", "units": ["REUM-SKO"],
-            **extra}
+    return {
+        "login": "nypers1",
+        "first_name": "Ny",
+        "last_name": "Person",
+        "units": ["REUM-SKO"],
+        **extra,
+    }
 
 
-@pytest.mark.parametrize("data,path,words", [
-    ({"staff": [person(is_admin="false")]}, "$.staff[0].is_admin", "true eller false"),
-    ({"staff": [person(shared_account="no")]}, "$.staff[0].shared_account", "true eller false"),
-    ({"staff": [person(picsara_permission=1)]}, "$.staff[0].picsara_permission", "true eller false"),
-    ({"units": [{"code": "X", "name": "X", "activated_1177": "false"}]},
-     "$.units[0].activated_1177", "true eller false"),
-    ({"patients": [{"pnr": "199002222397", "first_name": "A", "last_name": "B",
-                    "activated_1177": "false"}]}, "$.patients[0].activated_1177", "true eller false"),
-    ([{"login": "x"}], "$", "ska vara ett objekt"),
-    ({"units": "REUM-SKO"}, "$.units", "ska vara en lista"),
-    ({"patients": [{"pnr": 199002222397, "first_name": "A", "last_name": "B"}]},
-     "$.patients[0].pnr", "ska vara en text"),
-    ({"patients": [{"pnr": "١٩٩٠٠٢٢٢٢٣٩٧", "first_name": "A", "last_name": "B"}]},
-     "$.patients[0].pnr", "0–9"),
-    ({"patients": [{"pnr": "19900222-2398", "first_name": "A", "last_name": "B"}]},
-     "$.patients[0].pnr", "kontrollsiffran"),
-    ({"staff": [person(is_admn=True)]}, "$.staff[0].is_admn", "okänt fält"),
-    ({"staff": [{"login": "x", "first_name": "X"}]}, "$.staff[0].last_name", "saknas"),
-    ({"staff": [person(login="")]}, "$.staff[0].login", "får inte vara tom"),
-    ({"staff": [person(units=["FINNS-EJ"])]}, "$.staff[0].units[0]", "finns inte"),
-    ({"staff": [person(), person()]}, "$.staff[1].login", "finns redan i $.staff[0]"),
-    ({"units": [[[[[["x"]]]]]]}, "$.units[0]", "ska vara ett objekt"),
-])
+@pytest.mark.parametrize(
+    "data,path,words",
+    [
+        ({"staff": [person(is_admin="false")]}, "$.staff[0].is_admin", "true eller false"),
+        ({"staff": [person(shared_account="no")]}, "$.staff[0].shared_account", "true eller false"),
+        (
+            {"staff": [person(picsara_permission=1)]},
+            "$.staff[0].picsara_permission",
+            "true eller false",
+        ),
+        (
+            {"units": [{"code": "X", "name": "X", "activated_1177": "false"}]},
+            "$.units[0].activated_1177",
+            "true eller false",
+        ),
+        (
+            {
+                "patients": [
+                    {
+                        "pnr": "199002222397",
+                        "first_name": "A",
+                        "last_name": "B",
+                        "activated_1177": "false",
+                    }
+                ]
+            },
+            "$.patients[0].activated_1177",
+            "true eller false",
+        ),
+        ([{"login": "x"}], "$", "ska vara ett objekt"),
+        ({"units": "REUM-SKO"}, "$.units", "ska vara en lista"),
+        (
+            {"patients": [{"pnr": 199002222397, "first_name": "A", "last_name": "B"}]},
+            "$.patients[0].pnr",
+            "ska vara en text",
+        ),
+        (
+            {"patients": [{"pnr": "١٩٩٠٠٢٢٢٢٣٩٧", "first_name": "A", "last_name": "B"}]},
+            "$.patients[0].pnr",
+            "0–9",
+        ),
+        (
+            {"patients": [{"pnr": "19900222-2398", "first_name": "A", "last_name": "B"}]},
+            "$.patients[0].pnr",
+            "kontrollsiffran",
+        ),
+        ({"staff": [person(is_admn=True)]}, "$.staff[0].is_admn", "okänt fält"),
+        ({"staff": [{"login": "x", "first_name": "X"}]}, "$.staff[0].last_name", "saknas"),
+        ({"staff": [person(login="")]}, "$.staff[0].login", "får inte vara tom"),
+        ({"staff": [person(units=["FINNS-EJ"])]}, "$.staff[0].units[0]", "finns inte"),
+        ({"staff": [person(), person()]}, "$.staff[1].login", "finns redan i $.staff[0]"),
+        ({"units": [[[[[["x"]]]]]]}, "$.units[0]", "ska vara ett objekt"),
+    ],
+)
 def test_r05_bad_load_file_is_refused_with_its_path_and_nothing_changes(
     ctx: Context, tmp_path: Path, data: object, path: str, words: str
 ) -> None:
@@ -78,19 +115,27 @@ def test_r05_bad_load_file_is_refused_with_its_path_and_nothing_changes(
 def test_r05_every_error_is_reported_at_once(ctx: Context, tmp_path: Path) -> None:
     data = {
         "units": [{"code": "NY", "name": "Ny enhet"}],  # valid, and still not stored
-        "staff": [person(is_admin="false"), person(login="b", shared_account="no"),
-                  person(login="c", units=["SAKNAS"])],
+        "staff": [
+            person(is_admin="false"),
+            person(login="b", shared_account="no"),
+            person(login="c", units=["SAKNAS"]),
+        ],
         "patients": [{"pnr": 199002222397, "first_name": "A", "last_name": "B"}],
     }
     lines = refused(ctx, write(tmp_path, data))
     paths = [line.split(":")[0] for line in lines]
-    assert paths == ["$.staff[0].is_admin", "$.staff[1].shared_account", "$.staff[2].units[0]",
-                     "$.patients[0].pnr"]
+    assert paths == [
+        "$.staff[0].is_admin",
+        "$.staff[1].shared_account",
+        "$.staff[2].units[0]",
+        "$.patients[0].pnr",
+    ]
     # Fix the shape, and what is left is still found.
     data["staff"] = [person(), person(login="c", units=["SAKNAS"])]
     data["patients"] = []
     assert [line.split(":")[0] for line in refused(ctx, write(tmp_path, data))] == [
-        "$.staff[1].units[0]"]
+        "$.staff[1].units[0]"
+    ]
 
 
 def test_r05_deep_nesting_is_refused_in_swedish(ctx: Context, tmp_path: Path) -> None:
@@ -103,13 +148,17 @@ def test_r05_deep_nesting_is_refused_in_swedish(ctx: Context, tmp_path: Path) ->
     assert snapshot(ctx) == before
 
 
-@pytest.mark.parametrize("raw,words", [
-    (b'{"units": [}', "inte giltig JSON: rad 1"),
-    ('{"units": []}'.encode("utf-16"), "UTF-8"),
-    (b"\xff\xfe\x00garbage", "UTF-8"),
-])
-def test_unreadable_file_is_refused_in_swedish(ctx: Context, tmp_path: Path, raw: bytes,
-                                              words: str) -> None:
+@pytest.mark.parametrize(
+    "raw,words",
+    [
+        (b'{"units": [}', "inte giltig JSON: rad 1"),
+        ('{"units": []}'.encode("utf-16"), "UTF-8"),
+        (b"\xff\xfe\x00garbage", "UTF-8"),
+    ],
+)
+def test_unreadable_file_is_refused_in_swedish(
+    ctx: Context, tmp_path: Path, raw: bytes, words: str
+) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(raw)
     with pytest.raises(InvalidInput) as e:
@@ -123,7 +172,8 @@ def test_demo_file_with_comments_still_loads(ctx: Context) -> None:
     assert counts == {"units": 4, "staff": 5, "patients": 5, "cases": 0}
     after = snapshot(ctx)
     assert {t: v for t, v in after.items() if t != "audit_entry"} == {
-        t: v for t, v in before.items() if t != "audit_entry"}
+        t: v for t, v in before.items() if t != "audit_entry"
+    }
 
 
 def test_valid_booleans_are_stored_as_written(ctx: Context, tmp_path: Path) -> None:
@@ -137,8 +187,11 @@ def test_valid_booleans_are_stored_as_written(ctx: Context, tmp_path: Path) -> N
 def test_cli_load_lists_every_error_and_exits_1(tmp_path: Path) -> None:
     from tests.test_cli import run
 
-    bad = write(tmp_path, {"staff": [person(is_admin="false"), person(login="b", units="X")]},
-                name="bad.json")
+    bad = write(
+        tmp_path,
+        {"staff": [person(is_admin="false"), person(login="b", units="X")]},
+        name="bad.json",
+    )
     out = run(["load", str(bad)], tmp_path)
     assert out.returncode == 1
     assert "$.staff[0].is_admin" in out.stderr and "$.staff[1].units" in out.stderr

@@ -18,8 +18,13 @@ UNKNOWN = "19121212-1212"  # a valid number nobody registered
 
 def _refusals(ctx: Context) -> list[AuditEntry]:
     with Session(ctx.engine) as s:
-        return list(s.exec(select(AuditEntry).where(AuditEntry.outcome == audit.REFUSED)
-                           .order_by(AuditEntry.seq)).all())
+        return list(
+            s.exec(
+                select(AuditEntry)
+                .where(AuditEntry.outcome == audit.REFUSED)
+                .order_by(AuditEntry.seq)
+            ).all()
+        )
 
 
 def test_r04_unknown_number_and_other_units_patient_get_the_same_answer(ctx: Context) -> None:
@@ -44,8 +49,10 @@ def test_r24_both_refusals_are_logged_with_the_number_asked_for(ctx: Context) ->
     logged = _refusals(ctx)[-2:]
     assert [e.patient_pnr for e in logged] == ["191212121212", JOHAN]
     assert [e.detail for e in logged][0] == [e.detail for e in logged][1]
-    assert all(e.actor == "danan12" and e.unit_code == "REUM-SKO" and e.action == "nytt ärende"
-               for e in logged)
+    assert all(
+        e.actor == "danan12" and e.unit_code == "REUM-SKO" and e.action == "nytt ärende"
+        for e in logged
+    )
 
 
 def test_r04_unit_checks_come_first_for_an_unknown_number_too(ctx: Context) -> None:
@@ -99,6 +106,7 @@ async def test_r05_goto_dialog_refuses_other_digits_and_the_app_keeps_running(
 
 
 # --- explain(): one Swedish message per cause, from real failures ------------------------------
+
 
 def _full_db(tmp_path) -> str:  # type: ignore[no-untyped-def]
     """A real SQLITE_FULL: the database may not grow past the pages it has."""
@@ -182,6 +190,7 @@ def test_busy_database_is_explained_as_busy(tmp_path) -> None:  # type: ignore[n
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # a colleague's write in progress
     try:
+
         def write() -> None:
             other = sqlite3.connect(path, timeout=0, isolation_level=None)
             try:
@@ -208,7 +217,9 @@ def test_not_null_violation_is_explained_as_a_constraint(ctx: Context) -> None:
 
     exc = _failure(insert)
     # SQLite says "NOT NULL constraint failed", PostgreSQL "violates not-null constraint".
-    assert type(exc).__name__ == "IntegrityError" and "not null" in str(exc).lower().replace("-", " ")
+    assert type(exc).__name__ == "IntegrityError" and "not null" in str(exc).lower().replace(
+        "-", " "
+    )
     assert explain(exc) == CONSTRAINT
     assert "låser" not in explain(exc)
 
@@ -217,7 +228,11 @@ def test_os_errors_are_explained_by_errno() -> None:
     import errno
 
     from tui_app.services.errors import (
-        DISK_FULL, NO_PERMISSION, NOT_THERE, READ_ONLY, explain,
+        DISK_FULL,
+        NO_PERMISSION,
+        NOT_THERE,
+        READ_ONLY,
+        explain,
     )
 
     def dev_full() -> None:
@@ -262,8 +277,12 @@ def test_full_data_folder_while_staging_says_disk_full(ctx: Context, tmp_path) -
 
     staging = ctx.data_dir / "staging"
     staging.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(staging)],
-                             capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(staging)], capture_output=True
+        ).returncode
+        == 0
+    )
     if not mounted:
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
@@ -300,9 +319,15 @@ def test_cli_read_only_database_says_read_only(tmp_path) -> None:  # type: ignor
 
         become(tmp_path, user)  # identity is the real uid: the test's login acts as `user`
         env = {**os.environ, "TUI_APP_CONFIG": str(cfg)}
-        return subprocess.run([sys.executable, "-m", "tui_app", "load", str(DEMO)],
-                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [sys.executable, "-m", "tui_app", "load", str(DEMO)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
 
     assert run("", "nobody-here").returncode == 0
     ro = f'database_url = "sqlite:///file:{data / "tui_app.sqlite"}?mode=ro&uri=true"\n'
@@ -312,9 +337,11 @@ def test_cli_read_only_database_says_read_only(tmp_path) -> None:  # type: ignor
     assert "Traceback" not in out.stderr
 
 
-@pytest.mark.skipif(__import__("tests.pg", fromlist=["pg"]).enabled(),
-                    reason="opens the test's SQLite file read-only; PostgreSQL's read-only "
-                    "error (a standby, SQLSTATE 25006) is test_postgres_read_only_is_explained")
+@pytest.mark.skipif(
+    __import__("tests.pg", fromlist=["pg"]).enabled(),
+    reason="opens the test's SQLite file read-only; PostgreSQL's read-only "
+    "error (a standby, SQLSTATE 25006) is test_postgres_read_only_is_explained",
+)
 async def test_ui_read_only_database_says_read_only(ctx: Context, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine
 
@@ -336,13 +363,20 @@ async def test_ui_read_only_database_says_read_only(ctx: Context, tmp_path) -> N
     ro.engine.dispose()
 
 
-@pytest.mark.skipif(__import__("tests.pg", fromlist=["pg"]).enabled(),
-                    reason="SQLite only by design: a PostgreSQL timestamptz column cannot hold "
-                    "a garbage value, so the case cannot arise there")
-@pytest.mark.parametrize("column,value", [
-    ("sent_at", "garbage"), ("deadline_at", "2026-13-45 99:99:99"), ("handled_at", "x"),
-    ("sent_at", 12345),
-])
+@pytest.mark.skipif(
+    __import__("tests.pg", fromlist=["pg"]).enabled(),
+    reason="SQLite only by design: a PostgreSQL timestamptz column cannot hold "
+    "a garbage value, so the case cannot arise there",
+)
+@pytest.mark.parametrize(
+    "column,value",
+    [
+        ("sent_at", "garbage"),
+        ("deadline_at", "2026-13-45 99:99:99"),
+        ("handled_at", "x"),
+        ("sent_at", 12345),
+    ],
+)
 def test_r05_one_bad_timestamp_never_hides_the_other_cases(
     ctx: Context, column: str, value: object, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -39,13 +39,21 @@ def loose(top: Path, dirs: int = 0o700, files: int = 0o600) -> dict[str, str]:
 
 
 def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui_app", *args], cwd=ROOT,
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL, umask=0o022)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_app", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        umask=0o022,
+    )
 
 
 def test_r24_demo_creates_only_owner_only_files_under_umask_022(
-        tmp_path: Path, home: dict[str, str]) -> None:  # noqa: F811
+    tmp_path: Path, home: dict[str, str]
+) -> None:  # noqa: F811
     app = PtyRun(["demo"], home, umask=0o022)
     app.wait_for("Daniel Andersson")
     data = tmp_path / "data"
@@ -58,7 +66,8 @@ def test_r24_demo_creates_only_owner_only_files_under_umask_022(
 
 
 def test_r24_cli_database_and_log_extract_are_owner_only_under_umask_022(
-        tmp_path: Path, home: dict[str, str]) -> None:  # noqa: F811
+    tmp_path: Path, home: dict[str, str]
+) -> None:  # noqa: F811
     data = tmp_path / "data"
     assert cli(["load", str(me_as(tmp_path, is_admin=True))], home).returncode == 0
     assert cli(["load", str(DEMO)], home).returncode == 0
@@ -70,8 +79,7 @@ def test_r24_cli_database_and_log_extract_are_owner_only_under_umask_022(
     assert loose(data) == {}
 
 
-def test_group_access_gives_the_group_and_nobody_else(tmp_path: Path,
-                                                      home: dict[str, str]) -> None:  # noqa: F811
+def test_group_access_gives_the_group_and_nobody_else(tmp_path: Path, home: dict[str, str]) -> None:  # noqa: F811
     cfg = Path(home["TUI_APP_CONFIG"])
     cfg.write_text(cfg.read_text() + "group_access = true\n", encoding="utf-8")
     app = PtyRun(["demo"], home, umask=0o022)
@@ -86,9 +94,9 @@ def test_group_access_gives_the_group_and_nobody_else(tmp_path: Path,
     quit_demo(app)
 
 
-def test_r24_start_warns_about_a_world_readable_data_dir(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_r24_start_warns_about_a_world_readable_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tui_app.cli import _parser, permission_warning, start_app
     from tui_app.config import Settings
     from tui_app.core.errors import NotFound
@@ -117,8 +125,7 @@ def test_r24_start_warns_about_a_world_readable_data_dir(tmp_path: Path,
         os.umask(0o022)
 
 
-def test_the_data_folder_and_database_are_made_exact_even_without_the_umask(
-        tmp_path: Path) -> None:
+def test_the_data_folder_and_database_are_made_exact_even_without_the_umask(tmp_path: Path) -> None:
     from tui_app.store import fsmode
     from tui_app.store.db import make_engine
 

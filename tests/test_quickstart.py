@@ -54,17 +54,30 @@ def assert_same_as_orm(ctx: Context) -> None:
         assert quick.inbox == inbox(ctx, actor), login
 
 
-def add_case(ctx: Context, unit_code: str, pnr: str, *, hours_ago: float = 1,
-             handled: bool = False, messages: int = 0) -> int:
+def add_case(
+    ctx: Context,
+    unit_code: str,
+    pnr: str,
+    *,
+    hours_ago: float = 1,
+    handled: bool = False,
+    messages: int = 0,
+) -> int:
     """A case written straight into the tables (also for units whose rules refuse sending)."""
     with Session(ctx.engine) as s:
         unit = s.exec(select(Unit).where(Unit.code == unit_code)).one()
         p = s.exec(select(Patient).where(Patient.pnr == pnr)).one()
         creator = s.exec(select(Staff).where(Staff.login == "karjo7")).one()
         sent = ctx.now() - timedelta(hours=hours_ago)
-        case = Case(unit_id=unit.id, patient_id=p.id, created_by=creator.id, sent_at=sent,
-                    deadline_at=sent + timedelta(hours=48), patient_messages=messages,
-                    handled_at=ctx.now() if handled else None)
+        case = Case(
+            unit_id=unit.id,
+            patient_id=p.id,
+            created_by=creator.id,
+            sent_at=sent,
+            deadline_at=sent + timedelta(hours=48),
+            patient_messages=messages,
+            handled_at=ctx.now() if handled else None,
+        )
         s.add(case)
         s.commit()
         assert case.id is not None
@@ -141,8 +154,8 @@ import sys
 from pathlib import Path
 from tui_app.cli import _parser, start_app
 from tui_app.config import Settings
-settings = Settings(data_dir=Path({str(tmp_path / 'demo')!r}),
-                    database_url='sqlite:///' + {str(tmp_path / 'demo' / 'demo.sqlite')!r})
+settings = Settings(data_dir=Path({str(tmp_path / "demo")!r}),
+                    database_url='sqlite:///' + {str(tmp_path / "demo" / "demo.sqlite")!r})
 import tui_app.services.actor as actor
 actor.os_login = lambda: 'danan12'
 app = start_app('run', _parser().parse_args(['run']), settings)
@@ -150,8 +163,14 @@ print('HEAVY', sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in 
 print('ROWS', [r.case_id for r in app.first_inbox])
 print('LOADED', app.ctx.loaded)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
     from tui_app.services.context import open_context
@@ -258,14 +277,16 @@ async def test_a_data_layer_that_fails_to_load_is_explained_and_the_app_keeps_ru
         assert app.screen.query_one("#cases", DataTable).row_count == 1  # still shown
 
 
-def test_quick_start_through_the_cli_uses_the_os_login(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quick_start_through_the_cli_uses_the_os_login(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_app.cli import _parser, make_demo_context, start_app
     from tui_app.config import Settings
 
     make_demo_context(tmp_path / "demo").engine.dispose()
-    settings = Settings(data_dir=tmp_path / "demo",
-                        database_url=f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite'}")
+    settings = Settings(
+        data_dir=tmp_path / "demo", database_url=f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite'}"
+    )
     import tui_app.services.actor as actor_mod
 
     monkeypatch.setattr(actor_mod, "os_login", lambda: "marsv3")
@@ -320,18 +341,24 @@ def test_a_percent_encoded_url_opens_the_same_file_as_sqlalchemy(tmp_path: Path)
     assert quick is not None and quick.inbox
 
 
-def test_demo_and_admins_start_the_ordinary_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                ) -> None:
+def test_demo_and_admins_start_the_ordinary_way(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from tui_app.cli import _parser, make_demo_context, start_app
     from tui_app.config import Settings
 
-    app = start_app("demo", _parser().parse_args(["demo", "--data-dir", str(tmp_path / "d")]),
-                    Settings(data_dir=tmp_path))
+    app = start_app(
+        "demo",
+        _parser().parse_args(["demo", "--data-dir", str(tmp_path / "d")]),
+        Settings(data_dir=tmp_path),
+    )
     assert app.ctx.loaded and app.first_inbox is None and app.actor is None
     app.ctx.engine.dispose()
     make_demo_context(tmp_path / "demo").engine.dispose()
-    settings = Settings(data_dir=tmp_path / "demo",
-                        database_url=f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite'}")
+    settings = Settings(
+        data_dir=tmp_path / "demo", database_url=f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite'}"
+    )
     import tui_app.services.actor as actor_mod
 
     monkeypatch.setattr(actor_mod, "os_login", lambda: "lenjo54")
@@ -416,8 +443,8 @@ def held(url):
     release.wait(30)
     return original(url)
 context_mod._open_engine = held
-settings = Settings(data_dir=Path({str(tmp_path / 'demo')!r}),
-                    database_url="sqlite:///" + {str(tmp_path / 'demo' / 'demo.sqlite')!r})
+settings = Settings(data_dir=Path({str(tmp_path / "demo")!r}),
+                    database_url="sqlite:///" + {str(tmp_path / "demo" / "demo.sqlite")!r})
 app = start_app("run", _parser().parse_args(["run"]), settings)
 async def main():
     async with app.run_test(size=(80, 24)) as pilot:
@@ -438,8 +465,14 @@ async def main():
 asyncio.run(main())
 print("UI_THREAD_IMPORTS", seen)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, timeout=180, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=180,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "LOADED_DURING_KEYS False" in out.stdout
     assert "UI_THREAD_IMPORTS []" in out.stdout, out.stdout

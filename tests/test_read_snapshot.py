@@ -58,8 +58,9 @@ def test_r24_verify_runs_while_a_colleague_is_writing(ctx: Context) -> None:
 
 
 @sqlite_only
-def test_r24_verify_never_holds_the_write_lock(ctx: Context,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r24_verify_never_holds_the_write_lock(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for _ in range(3):
         send(ctx)
     wrote: list[int] = []
@@ -82,8 +83,9 @@ def test_r24_verify_never_holds_the_write_lock(ctx: Context,
     assert wrote == [1]
 
 
-def test_r24_verify_reads_plain_rows_in_batches(ctx: Context,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_r24_verify_reads_plain_rows_in_batches(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for _ in range(5):
         send(ctx)
     monkeypatch.setattr(audit, "BATCH", 2)  # several pages, each read and dropped
@@ -145,7 +147,8 @@ def busy_context(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
 
 @sqlite_only
 def test_r05_a_busy_database_is_a_clear_swedish_message_and_no_refusal(
-        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dan = staff(ctx, "danan12")
     d = draft_message(ctx, dan, unit_id(dan, "REUM-SKO"), ELIN)
     short = busy_context(ctx, monkeypatch)
@@ -163,7 +166,8 @@ def test_r05_a_busy_database_is_a_clear_swedish_message_and_no_refusal(
 
 @sqlite_only
 async def test_r05_the_nurse_sees_the_busy_message_not_an_operational_error(
-        ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tui_app.ui.app import build_app
     from tui_app.ui.base import StatusLine
 

@@ -41,11 +41,13 @@ def test_r05_deactivated_staff_is_refused_at_sign_in_and_in_a_running_session(
     with pytest.raises(RuleViolation, match="avaktiverat") as e:
         staff(ctx, "danan12")
     assert e.value.rule == "R05"
-    for action in (lambda: open_case(ctx, dan, number),
-                   lambda: handling.download(ctx, dan, img),
-                   lambda: handling.decide(ctx, dan, img, True),
-                   lambda: draft_message(ctx, dan, unit_id(dan, "REUM-SKO"), ELIN),
-                   lambda: inbox(ctx, dan)):
+    for action in (
+        lambda: open_case(ctx, dan, number),
+        lambda: handling.download(ctx, dan, img),
+        lambda: handling.decide(ctx, dan, img, True),
+        lambda: draft_message(ctx, dan, unit_id(dan, "REUM-SKO"), ELIN),
+        lambda: inbox(ctx, dan),
+    ):
         with pytest.raises(RuleViolation, match="avaktiverat"):
             action()
     refused = [e for e in log(ctx) if e.outcome == audit.REFUSED and e.actor == "danan12"]
@@ -70,8 +72,9 @@ def test_r05_removed_membership_hides_the_units_cases_at_once(ctx: Context) -> N
     changes = [(e.unit_code, e.detail) for e in log(ctx) if e.action == "behörighet"]
     assert changes == [("REUM-SKO", "danan12: enhet borttagen")]
     assert [u.code for u in staff(ctx, "danan12").units] == ["HUD-SKO"]
-    admin.set_memberships(ctx, staff(ctx, "lenjo54"), staff_id(ctx, "danan12"),
-                          {hud, unit_id(dan, "REUM-SKO")})
+    admin.set_memberships(
+        ctx, staff(ctx, "lenjo54"), staff_id(ctx, "danan12"), {hud, unit_id(dan, "REUM-SKO")}
+    )
     assert [r.case_id for r in inbox(ctx, dan)] == [number]
     assert log(ctx)[-1].detail == "danan12: enhet tillagd"
 
@@ -94,8 +97,9 @@ def test_r05_deactivated_administrator_can_no_longer_administer(ctx: Context) ->
     lena = staff(ctx, "lenjo54")
     load_file(ctx, _file(ctx.data_dir, {"staff": [_lena(active=False)]}))
     with pytest.raises(UserError):
-        admin.set_unit_flag(ctx, lena, unit_id(staff(ctx, "danan12"), "REUM-SKO"),
-                            "activated_1177", False)
+        admin.set_unit_flag(
+            ctx, lena, unit_id(staff(ctx, "danan12"), "REUM-SKO"), "activated_1177", False
+        )
     import tui_app.services.identity as identity
 
     original = identity.os_login
@@ -115,13 +119,25 @@ def _file(folder: Path, data: object) -> Path:
 
 
 def _lena(**extra: object) -> dict[str, object]:
-    return {"login": "lenjo54", "first_name": "Lena", "last_name": "Johansson Salomé",
-            "is_admin": True, "units": [], **extra}
+    return {
+        "login": "lenjo54",
+        "first_name": "Lena",
+        "last_name": "Johansson Salomé",
+        "is_admin": True,
+        "units": [],
+        **extra,
+    }
 
 
 def _dan(**extra: object) -> dict[str, object]:
-    return {"login": "danan12", "first_name": "Daniel", "last_name": "Andersson",
-            "picsara_permission": True, "units": ["REUM-SKO", "HUD-SKO"], **extra}
+    return {
+        "login": "danan12",
+        "first_name": "Daniel",
+        "last_name": "Andersson",
+        "picsara_permission": True,
+        "units": ["REUM-SKO", "HUD-SKO"],
+        **extra,
+    }
 
 
 def test_r05_load_replaces_the_units_and_deactivates(ctx: Context) -> None:
@@ -136,9 +152,11 @@ def test_r05_load_replaces_the_units_and_deactivates(ctx: Context) -> None:
     with pytest.raises(RuleViolation, match="avaktiverat"):
         staff(ctx, "danan12")
     details = [(e.unit_code, e.detail) for e in log(ctx) if e.action == "behörighet"]
-    assert details == [("REUM-SKO", "inläsning: danan12: enhet borttagen"),
-                       (None, "inläsning: danan12 avaktiverad"),
-                       ("REUM-SKO", "inläsning: danan12: enhet tillagd")]
+    assert details == [
+        ("REUM-SKO", "inläsning: danan12: enhet borttagen"),
+        (None, "inläsning: danan12 avaktiverad"),
+        ("REUM-SKO", "inläsning: danan12: enhet tillagd"),
+    ]
     # Staff the file does not mention are left as they are.
     assert [u.code for u in staff(ctx, "marsv3").units] == ["REUM-SKO"]
 

@@ -33,14 +33,21 @@ BAD = [
 
 def sweep(cfg: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TUI_APP_CONFIG": str(cfg)}
-    return subprocess.run([sys.executable, "-m", "tui_app", "sweep"], capture_output=True,
-                          text=True, cwd=cfg.parent, env=env, timeout=120,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_app", "sweep"],
+        capture_output=True,
+        text=True,
+        cwd=cfg.parent,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.parametrize(("line", "setting"), BAD)
-def test_a_wrongly_typed_setting_names_itself_and_the_file(tmp_path: Path, line: str,
-                                                           setting: str) -> None:
+def test_a_wrongly_typed_setting_names_itself_and_the_file(
+    tmp_path: Path, line: str, setting: str
+) -> None:
     from tui_app.config import load_settings
     from tui_app.core.errors import UserError
 
@@ -82,19 +89,30 @@ def test_good_settings_are_read_with_their_types(tmp_path: Path) -> None:
     from tui_app.config import load_settings
 
     cfg = tmp_path / "config.toml"
-    cfg.write_text('data_dir = "~/tui"\nearkiv_printer = "skanning-1"\ngroup_access = true\n'
-                   '[keys]\nnew_case = "f2"\n', encoding="utf-8")
+    cfg.write_text(
+        'data_dir = "~/tui"\nearkiv_printer = "skanning-1"\ngroup_access = true\n'
+        '[keys]\nnew_case = "f2"\n',
+        encoding="utf-8",
+    )
     s = load_settings(cfg)
     assert s.data_dir == Path("~/tui").expanduser() and s.earkiv_printer == "skanning-1"
     assert s.group_access is True and s.keys == {"new_case": "f2"}
 
 
 def test_config_import_stays_light() -> None:
-    code = ("import sys, tui_app.config as c; c.load_settings(None);"
-            "print([m for m in ('pydantic', 'sqlalchemy', 'tomllib', 'platformdirs')"
-            " if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "TUI_APP_CONFIG": ""}, timeout=60)
+    code = (
+        "import sys, tui_app.config as c; c.load_settings(None);"
+        "print([m for m in ('pydantic', 'sqlalchemy', 'tomllib', 'platformdirs')"
+        " if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TUI_APP_CONFIG": ""},
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert "pydantic" not in out.stdout and "sqlalchemy" not in out.stdout
 
@@ -110,8 +128,14 @@ def test_a_schema_newer_than_the_code_is_refused_clearly(tmp_path: Path, revisio
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'data_dir = "{data}"\n', encoding="utf-8")
     env = {**os.environ, "TUI_APP_CONFIG": str(cfg)}
-    load = subprocess.run([sys.executable, "-m", "tui_app", "load", str(DEMO)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    load = subprocess.run(
+        [sys.executable, "-m", "tui_app", "load", str(DEMO)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert load.returncode == 0, load.stderr
     db = data / "tui_app.sqlite"
     with sqlite3.connect(db) as conn:

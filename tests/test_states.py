@@ -24,8 +24,9 @@ from tui_app.store.models import AuditEntry, Download
 
 def entries(ctx: Context, actor: str) -> list[tuple[str, str, str]]:
     with Session(ctx.engine) as s:
-        rows = s.exec(select(AuditEntry).where(AuditEntry.actor == actor)
-                      .order_by(AuditEntry.seq)).all()
+        rows = s.exec(
+            select(AuditEntry).where(AuditEntry.actor == actor).order_by(AuditEntry.seq)
+        ).all()
         return [(e.action, e.outcome, e.detail) for e in rows]
 
 
@@ -42,8 +43,10 @@ def handle_all(ctx: Context, number: int, img: int, pdf: int) -> None:
 
 # 11.1: handled before the 48 hours have passed: both sides say the same true date.
 
+
 def test_r07_handled_early_closes_replies_at_the_handled_time(
-        ctx: Context, places: Places, clock: FixedClock) -> None:
+    ctx: Context, places: Places, clock: FixedClock
+) -> None:
     number, img, pdf = case_with_files(ctx)
     clock.advance(timedelta(hours=3))
     handled_at = ctx.now()
@@ -63,7 +66,8 @@ def test_r07_handled_early_closes_replies_at_the_handled_time(
 
 
 def test_r07_handled_after_the_deadline_keeps_the_deadline(
-        ctx: Context, places: Places, clock: FixedClock) -> None:
+    ctx: Context, places: Places, clock: FixedClock
+) -> None:
     number, img, pdf = case_with_files(ctx)
     deadline = open_case(ctx, staff(ctx, "danan12"), number).deadline
     clock.advance(timedelta(days=3))
@@ -73,7 +77,8 @@ def test_r07_handled_after_the_deadline_keeps_the_deadline(
 
 
 def test_r12_sweep_does_not_call_a_handled_case_expired(
-        ctx: Context, places: Places, clock: FixedClock) -> None:
+    ctx: Context, places: Places, clock: FixedClock
+) -> None:
     from tui_app.services.sweep import close_expired
 
     number, img, pdf = case_with_files(ctx)
@@ -84,13 +89,18 @@ def test_r12_sweep_does_not_call_a_handled_case_expired(
 
 # 11.2: a handled case takes no new downloads, decisions or exports unless reopened (logged).
 
-def test_r21_handled_case_takes_no_new_download_until_reopened(ctx: Context, places: Places) -> None:
+
+def test_r21_handled_case_takes_no_new_download_until_reopened(
+    ctx: Context, places: Places
+) -> None:
     number, img, pdf = case_with_files(ctx)
     handle_all(ctx, number, img, pdf)
     dan = staff(ctx, "danan12")
-    for call in (lambda: handling.download(ctx, dan, img),
-                 lambda: handling.decide(ctx, dan, pdf, True),
-                 lambda: handling.print_earkiv(ctx, dan, pdf)):
+    for call in (
+        lambda: handling.download(ctx, dan, img),
+        lambda: handling.decide(ctx, dan, pdf, True),
+        lambda: handling.print_earkiv(ctx, dan, pdf),
+    ):
         with pytest.raises(UserError, match="Återöppna"):
             call()
     assert list(places.downloads.iterdir()) == []
@@ -113,9 +123,16 @@ def test_inbox_never_says_klart_while_a_copy_is_left(ctx: Context, places: Place
     dan = staff(ctx, "danan12")
     assert inbox(ctx, dan)[0].todo == "Klart"
     with Session(ctx.engine) as s:  # a copy recorded by a colleague at the same moment
-        s.add(Download(attachment_id=img, case_id=number, staff_login="marsv3",
-                       path=str(places.downloads / "x.jpg"), sha256="0" * 64,
-                       downloaded_at=ctx.now()))
+        s.add(
+            Download(
+                attachment_id=img,
+                case_id=number,
+                staff_login="marsv3",
+                path=str(places.downloads / "x.jpg"),
+                sha256="0" * 64,
+                downloaded_at=ctx.now(),
+            )
+        )
         s.commit()
     row = inbox(ctx, dan)[0]
     assert row.todo != "Klart" and row.leftovers == 1
@@ -123,6 +140,7 @@ def test_inbox_never_says_klart_while_a_copy_is_left(ctx: Context, places: Place
 
 
 # 11.3: clean-up says where each copy was; plural of kopia.
+
 
 def test_copies_left_plural() -> None:
     assert copies_left(1) == "1 kopia kvar"
@@ -138,7 +156,8 @@ def _trash(places: Places, path: os.PathLike[str]) -> None:
     (places.trash / "info").mkdir(parents=True, exist_ok=True)
     p.rename(places.trash / "files" / p.name)
     (places.trash / "info" / f"{p.name}.trashinfo").write_text(
-        f"[Trash Info]\nPath={p}\nDeletionDate=2026-06-04T10:00:00\n")
+        f"[Trash Info]\nPath={p}\nDeletionDate=2026-06-04T10:00:00\n"
+    )
 
 
 def test_r21_cleanup_reports_a_copy_already_in_the_trash(ctx: Context, places: Places) -> None:
@@ -161,14 +180,17 @@ def test_r21_cleanup_reports_each_copy_where_it_was(ctx: Context, places: Places
     _trash(places, second)
     third.unlink()
     where = handling.cleanup(ctx, dan, img).where
-    assert sorted(where) == sorted([
-        f"{first.name}: låg i Hämtade filer – raderad",
-        f"{second.name}: låg redan i papperskorgen – raderad där",
-        f"{third.name}: fanns inte längre (redan raderad)",
-    ])
+    assert sorted(where) == sorted(
+        [
+            f"{first.name}: låg i Hämtade filer – raderad",
+            f"{second.name}: låg redan i papperskorgen – raderad där",
+            f"{third.name}: fanns inte längre (redan raderad)",
+        ]
+    )
 
 
 # 9.7: a GK account reads; it records no decision and sees no one else's copies.
+
 
 def test_r16_shared_account_cannot_record_a_decision(ctx: Context, places: Places) -> None:
     number, img, _ = case_with_files(ctx)
@@ -187,18 +209,26 @@ def test_r16_shared_account_cleanup_shows_no_one_elses_copies(ctx: Context, plac
     with pytest.raises(RuleViolation) as e:
         handling.cleanup(ctx, gk, img)
     assert str(path) not in e.value.message and path.exists()
-    for call in (lambda: handling.mark_handled(ctx, gk, number),
-                 lambda: handling.reopen(ctx, gk, number),
-                 lambda: handling.mark_scanned(ctx, gk, img)):
+    for call in (
+        lambda: handling.mark_handled(ctx, gk, number),
+        lambda: handling.reopen(ctx, gk, number),
+        lambda: handling.mark_scanned(ctx, gk, img),
+    ):
         with pytest.raises(RuleViolation, match="GK-konto"):
             call()
     log = entries(ctx, "reumgk")
     assert [(a, o) for a, o, _ in log] == [
-        ("rensa", "nekad"), ("hanterat", "nekad"), ("återöppna", "nekad"), ("skannad", "nekad")]
+        ("rensa", "nekad"),
+        ("hanterat", "nekad"),
+        ("återöppna", "nekad"),
+        ("skannad", "nekad"),
+    ]
     assert all(str(path) not in d for _, _, d in log)
 
 
-def test_r21_cleanup_counts_a_colleagues_copy_without_its_path(ctx: Context, places: Places) -> None:
+def test_r21_cleanup_counts_a_colleagues_copy_without_its_path(
+    ctx: Context, places: Places
+) -> None:
     _, img, _ = case_with_files(ctx)
     theirs = handling.download(ctx, staff(ctx, "danan12"), img)
     maria = staff(ctx, "marsv3")

@@ -30,12 +30,27 @@ def shown(status: str, copies: int) -> str:
 def every_status() -> set[str]:
     out = set()
     for decision, mime, printed, scanned, picsara, pending, copies in itertools.product(
-            (None, "journalförs", "journalförs inte"), ("image/jpeg", "application/pdf"),
-            (False, True), (False, True), (False, True), (None, "picsara", "e-arkiv"), COPIES):
-        a = Attachment(case_id=1, message_id=1, original_name="x", storage_key="k", mime=mime,
-                       size=1, decision=decision, printed_at=WHEN if printed else None,
-                       scanned_at=WHEN if scanned else None,
-                       picsara_at=WHEN if picsara else None, pending_action=pending)
+        (None, "journalförs", "journalförs inte"),
+        ("image/jpeg", "application/pdf"),
+        (False, True),
+        (False, True),
+        (False, True),
+        (None, "picsara", "e-arkiv"),
+        COPIES,
+    ):
+        a = Attachment(
+            case_id=1,
+            message_id=1,
+            original_name="x",
+            storage_key="k",
+            mime=mime,
+            size=1,
+            decision=decision,
+            printed_at=WHEN if printed else None,
+            scanned_at=WHEN if scanned else None,
+            picsara_at=WHEN if picsara else None,
+            pending_action=pending,
+        )
         out.add(shown(file_status(a, copies), copies))
     return out
 
@@ -52,8 +67,7 @@ async def status_width(ctx: Context) -> int:
         status = t.ordered_columns[2]
         assert str(status.label) == "Status"
         others = sum(c.get_render_width(t) for c in t.ordered_columns[:2])
-        width = (t.size.width - others - 2 * t.cell_padding
-                 - t.styles.scrollbar_size_vertical)
+        width = t.size.width - others - 2 * t.cell_padding - t.styles.scrollbar_size_vertical
         shown_now = shown(app.screen.view.files[0].status, app.screen.view.files[0].copies)
         assert shown_now in screen_text(app)  # the table really shows a status in full
         return width

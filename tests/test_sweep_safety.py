@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from tests.conftest import ELIN, ROOT, patient, send, staff
+from tests.conftest import ELIN, ROOT, staff
 from tests.handling_fixtures import SAMPLES, Places, case_with_files
 from tui_app.services import handling
 from tui_app.services.context import Context
@@ -30,7 +30,9 @@ def _stored(ctx: Context) -> list[Path]:
     return sorted(p for p in ctx.files_dir.glob("*/*"))
 
 
-def _sweep(data_dir: Path, tmp_path: Path, url: str | None = None) -> subprocess.CompletedProcess[str]:
+def _sweep(
+    data_dir: Path, tmp_path: Path, url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     cfg = tmp_path / "sweep.toml"
     text = f'data_dir = "{data_dir}"\n'
     if url:
@@ -38,8 +40,15 @@ def _sweep(data_dir: Path, tmp_path: Path, url: str | None = None) -> subprocess
     cfg.write_text(text)
     env = {**os.environ, "TUI_APP_CONFIG": str(cfg)}
     env.pop("TUI_APP_KILLPOINT", None)
-    return subprocess.run([sys.executable, "-m", "tui_app", "sweep"], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_app", "sweep"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _age_files(ctx: Context, seconds: float) -> None:
@@ -168,8 +177,14 @@ patient_reply(ctx, patient(ctx, {ELIN!r}), {number}, "En till.", staged)
 print("committed")
 """
     env = {**os.environ, "TUI_APP_KILLPOINT": "files.placed"}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, timeout=120,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert "committed" not in proc.stdout
     ctx = open_context(url, data)

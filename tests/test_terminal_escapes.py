@@ -53,16 +53,22 @@ def _forbidden(out: bytes) -> list[str]:
     bad = [repr(seq) for _, seq in HOSTILE.values() if seq in out]
     out = OWN_OSC.sub(b"", out)
     bad += [repr(b) for b in (b"\x1b[2JRAWMARK", b"\x07", "\u202e".encode(), b"\x1b]") if b in out]
-    c1 = [out[i:i + 2] for i in range(len(out) - 1)
-          if out[i] == 0xC2 and 0x80 <= out[i + 1] <= 0x9F]  # U+0080..U+009F in UTF-8
+    c1 = [
+        out[i : i + 2] for i in range(len(out) - 1) if out[i] == 0xC2 and 0x80 <= out[i + 1] <= 0x9F
+    ]  # U+0080..U+009F in UTF-8
     return bad + [f"C1 {c1[:3]!r}"] * bool(c1)
 
 
 def _pictures(name: str) -> str:
     """How the path box is expected to draw a name (safetext.visible_chars)."""
-    return "".join(chr(0x2400 + ord(c)) if ord(c) < 0x20 else
-                   "\ufffd" if 0x80 <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF
-                   or c == "\u202e" else c for c in name)
+    return "".join(
+        chr(0x2400 + ord(c))
+        if ord(c) < 0x20
+        else "\ufffd"
+        if 0x80 <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF or c == "\u202e"
+        else c
+        for c in name
+    )
 
 
 @pytest.fixture
@@ -95,7 +101,8 @@ def _close(app: PtyApp) -> bytes:
 
 
 def test_hostile_file_names_in_the_folder_view_and_the_tab_hint(
-        tmp_path: Path, hostile: Path) -> None:
+    tmp_path: Path, hostile: Path
+) -> None:
     app = _picker(tmp_path, hostile)
     # Tab with the folder in the path box: the hint lists every name (two spaces between).
     start = len(app.out)
@@ -114,7 +121,8 @@ def test_hostile_file_names_in_the_folder_view_and_the_tab_hint(
 
 @pytest.mark.parametrize("name", [*HOSTILE, os.fsdecode(RAW_NAME)])
 def test_hostile_file_name_in_the_path_box_after_tab(
-        tmp_path: Path, hostile: Path, name: str) -> None:
+    tmp_path: Path, hostile: Path, name: str
+) -> None:
     app = _picker(tmp_path, hostile)
     start = len(app.out)
     app.send(name[0].encode() + b"\t")  # Tab fills in the one name that starts so
@@ -128,8 +136,9 @@ def test_hostile_file_name_in_the_path_box_after_tab(
 def _screen_chars(app) -> str:  # type: ignore[no-untyped-def]
     """Every character the screen would write as text (the styles are not text)."""
     update = app.screen._compositor.render_update(full=True)
-    return "".join(seg.text for line in update.strips for strip in line for seg in strip
-                   if not seg.control)
+    return "".join(
+        seg.text for line in update.strips for strip in line for seg in strip if not seg.control
+    )
 
 
 async def test_patient_text_and_names_reach_the_screen_made_visible(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -148,8 +157,12 @@ async def test_patient_text_and_names_reach_the_screen_made_visible(ctx) -> None
         s.add(elin)
         s.commit()
     case_id = send(ctx, pnr=ELIN)
-    patient_reply(ctx, patient(ctx, ELIN), case_id,
-                  f"Hej{ESC}[2JBODYMARK{ESC}]52;c;UENMSVBNQVJL{BEL}\u202eRTLO\nrad två")
+    patient_reply(
+        ctx,
+        patient(ctx, ELIN),
+        case_id,
+        f"Hej{ESC}[2JBODYMARK{ESC}]52;c;UENMSVBNQVJL{BEL}\u202eRTLO\nrad två",
+    )
     app = build_app(ctx, staff(ctx, "danan12"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -233,8 +233,12 @@ async def test_r06_patient_sees_the_message_exactly_as_spec(ctx: Context) -> Non
             elif type(w).__name__ == "Button":
                 shown.append(f"[{w.label}]")
         expected = render_patient_view(
-            "Reumatologi - testenhet för 1177, Skövde", DEFAULT_TEXT, "Daniel",
-            "2026-06-04", "2026-06-04 09:48")
+            "Reumatologi - testenhet för 1177, Skövde",
+            DEFAULT_TEXT,
+            "Daniel",
+            "2026-06-04",
+            "2026-06-04 09:48",
+        )
         assert "\n\n".join(shown) == expected
 
 
@@ -271,7 +275,8 @@ async def test_a_double_f2_sends_one_case(ctx: Context) -> None:
         await pilot.press("n")
         await settle(pilot)
         app.screen.query_one("#unit").value = next(
-            u.id for u in app.actor.units if u.code == "REUM-SKO")
+            u.id for u in app.actor.units if u.code == "REUM-SKO"
+        )
         await pilot.press(*"20000125-2386", "enter")
         await settle(pilot)
         await pilot.press("f2", "f2", "j")

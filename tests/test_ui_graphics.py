@@ -27,11 +27,11 @@ from tui_app.ui.app import build_app
 def decode_sixel(seq: str) -> tuple[int, int, dict[tuple[int, int], tuple[int, int, int]]]:
     """An independent reader of the Sixel subset we write: (width, height, {(x, y): rgb%})."""
     assert seq.startswith("\x1bP") and seq.endswith("\x1b\\")
-    body = seq[seq.index("q") + 1:-2]
+    body = seq[seq.index("q") + 1 : -2]
     raster = re.match(r'"1;1;(\d+);(\d+)', body)
     assert raster, "raster attributes give the size"
     w, h = int(raster.group(1)), int(raster.group(2))
-    body = body[raster.end():]
+    body = body[raster.end() :]
     palette: dict[int, tuple[int, int, int]] = {}
     pixels: dict[tuple[int, int], tuple[int, int, int]] = {}
     colour, x, band, i = 0, 0, 0, 0
@@ -124,12 +124,15 @@ def test_kitty_sends_png_in_chunks_without_asking_for_a_reply() -> None:
     assert graphics.kitty_delete(4242) == "\x1b_Ga=d,d=I,i=4242,q=2\x1b\\"
 
 
-@pytest.mark.parametrize("reply, want", [
-    (b"\x1b[?63;1;2;4;6;9;15;22c", (True, False, None, True)),  # xterm -ti vt340
-    (b"\x1b_Gi=4711;OK\x1b\\\x1b[6;20;10t\x1b[?62;c", (False, True, (10, 20), True)),  # kitty
-    (b"\x1b[?1;2c", (False, False, None, True)),  # tmux 3.3: no sixel
-    (b"\x1b_Gi=4711;ENOTSUPPORTED\x1b\\", (False, False, None, False)),  # still waiting for DA1
-])
+@pytest.mark.parametrize(
+    "reply, want",
+    [
+        (b"\x1b[?63;1;2;4;6;9;15;22c", (True, False, None, True)),  # xterm -ti vt340
+        (b"\x1b_Gi=4711;OK\x1b\\\x1b[6;20;10t\x1b[?62;c", (False, True, (10, 20), True)),  # kitty
+        (b"\x1b[?1;2c", (False, False, None, True)),  # tmux 3.3: no sixel
+        (b"\x1b_Gi=4711;ENOTSUPPORTED\x1b\\", (False, False, None, False)),  # still waiting for DA1
+    ],
+)
 def test_the_terminal_reply_is_read_for_sixel_kitty_and_cell_size(reply: bytes, want) -> None:  # type: ignore[no-untyped-def]
     assert termcaps.parse(reply) == want
 
@@ -177,7 +180,9 @@ def test_probe_asks_a_sixel_terminal_and_restores_the_keyboard_mode(monkeypatch)
         assert not termios.tcgetattr(term.slave)[3] & termios.ECHO, "the reply is not echoed"
         t0 = time.monotonic()
         found = probe.finish(timeout=5)
-        assert time.monotonic() - t0 < 2, "reading stops at the device attributes, not at the timeout"
+        assert time.monotonic() - t0 < 2, (
+            "reading stops at the device attributes, not at the timeout"
+        )
         assert found.protocol == "sixel" and found.cell == (9, 18)
         assert termios.tcgetattr(term.slave) == before
         assert term.heard.endswith(b"\x1b[c"), "device attributes are asked last"
@@ -386,9 +391,17 @@ def test_sixel_terminal_end_to_end_gets_the_picture_once(tmp_path) -> None:  # t
         os.environ["TERM"] = "xterm-256color"
         os.environ.pop("TUI_APP_GRAPHICS", None)
         os.environ.pop("NO_COLOR", None)
-        os.execv(sys.executable, [sys.executable, "-c",
-                                  "import sys; from tui_app.cli import main; sys.exit(main())",
-                                  "demo", "--data-dir", str(tmp_path / "demo")])
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-c",
+                "import sys; from tui_app.cli import main; sys.exit(main())",
+                "demo",
+                "--data-dir",
+                str(tmp_path / "demo"),
+            ],
+        )
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 800, 480))  # 10 × 20 px cells
     out = b""
     answered = False

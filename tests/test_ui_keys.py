@@ -46,7 +46,14 @@ def check_footer(app, where: str, seen: dict[str, list[str]]) -> None:  # type: 
 
 def test_key_labels_are_swedish() -> None:
     assert [key_label(k) for k in ("escape", "slash", "f1", "enter", "pagedown", "up", "g")] == [
-        "Esc", "/", "F1", "Enter", "PgDn", "↑", "g"]
+        "Esc",
+        "/",
+        "F1",
+        "Enter",
+        "PgDn",
+        "↑",
+        "g",
+    ]
     assert key_label("shift+tab") == "Shift+Tab"
 
 
@@ -55,11 +62,13 @@ def test_footer_never_cuts_a_key() -> None:
     rows = footer_rows(items, 80)
     assert len(rows) > 1 and all(r.cell_len <= 80 for r in rows)
     assert " ".join(r.plain for r in rows).count("Beskrivning") == 12
-    assert footer_rows([("g", "Gå till", True), ("/", "Sök", True)], 80)[0].plain == \
-        "g Gå till  / Sök"
+    assert (
+        footer_rows([("g", "Gå till", True), ("/", "Sök", True)], 80)[0].plain == "g Gå till  / Sök"
+    )
 
 
 # 11.6: every footer fits 80 columns, for every screen and every kind of person.
+
 
 @pytest.mark.parametrize("login", ["danan12", "marsv3", "reumgk", "karjo7"])
 async def test_every_staff_footer_fits_80_columns(ctx: Context, places: Places, login: str) -> None:
@@ -168,17 +177,22 @@ async def test_patient_admin_and_signin_footers_fit(ctx: Context, clock: FixedCl
 
 # 11.4 and 9.7: the footer offers only what this person can do on this item.
 
+
 async def open_first_case(ctx: Context, login: str):  # type: ignore[no-untyped-def]
     app = build_app(ctx, staff(ctx, login))
     return app
 
 
-@pytest.mark.parametrize("login,never", [
-    ("reumgk", {"j", "i", "l", "s", "r", "h", "e"}),  # a GK account reads
-    ("marsv3", {"s"}),  # no Picsara permission
-])
+@pytest.mark.parametrize(
+    "login,never",
+    [
+        ("reumgk", {"j", "i", "l", "s", "r", "h", "e"}),  # a GK account reads
+        ("marsv3", {"s"}),  # no Picsara permission
+    ],
+)
 async def test_r15_r16_footer_offers_only_what_the_person_may_do(
-        ctx: Context, places: Places, login: str, never: set[str]) -> None:
+    ctx: Context, places: Places, login: str, never: set[str]
+) -> None:
     number, img, _ = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, img, True)
@@ -193,7 +207,9 @@ async def test_r15_r16_footer_offers_only_what_the_person_may_do(
         assert {"Esc", "p", "F1"} <= keys
 
 
-async def test_r16_gk_key_pressed_anyway_says_why_and_is_logged(ctx: Context, places: Places) -> None:
+async def test_r16_gk_key_pressed_anyway_says_why_and_is_logged(
+    ctx: Context, places: Places
+) -> None:
     number, img, _ = case_with_files(ctx)
     app = build_app(ctx, staff(ctx, "reumgk"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -204,8 +220,9 @@ async def test_r16_gk_key_pressed_anyway_says_why_and_is_logged(ctx: Context, pl
         await settle(pilot)
         assert "GK-konto" in status(app) and "(R16)" in status(app)
     with Session(ctx.engine) as s:
-        refused = s.exec(select(AuditEntry).where(AuditEntry.actor == "reumgk",
-                                                  AuditEntry.outcome == "nekad")).all()
+        refused = s.exec(
+            select(AuditEntry).where(AuditEntry.actor == "reumgk", AuditEntry.outcome == "nekad")
+        ).all()
     assert [(e.action, e.case_id, e.patient_pnr) for e in refused] == [("beslut", number, ELIN)]
     with Session(ctx.engine) as s:
         from tui_app.store.models import Attachment
@@ -213,15 +230,19 @@ async def test_r16_gk_key_pressed_anyway_says_why_and_is_logged(ctx: Context, pl
         assert s.get(Attachment, img).decision is None  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("setup,key,reason", [
-    ("none", "h", "saknar beslut"),  # h with undecided files
-    ("none", "q", "Esc"),  # q inside a case
-    ("none", "x", "Esc"),  # x (sign out) inside a case
-    ("pdf", "s", "PDF-dokument sparas aldrig i Picsara"),  # s on a PDF
-    ("none", "s", "Bestäm först"),  # s on an undecided image: greyed, says the step
-])
-async def test_a_key_that_cannot_act_says_why(ctx: Context, places: Places, setup: str, key: str,
-                                              reason: str) -> None:
+@pytest.mark.parametrize(
+    "setup,key,reason",
+    [
+        ("none", "h", "saknar beslut"),  # h with undecided files
+        ("none", "q", "Esc"),  # q inside a case
+        ("none", "x", "Esc"),  # x (sign out) inside a case
+        ("pdf", "s", "PDF-dokument sparas aldrig i Picsara"),  # s on a PDF
+        ("none", "s", "Bestäm först"),  # s on an undecided image: greyed, says the step
+    ],
+)
+async def test_a_key_that_cannot_act_says_why(
+    ctx: Context, places: Places, setup: str, key: str, reason: str
+) -> None:
     case_with_files(ctx)
     app = build_app(ctx, staff(ctx, "danan12"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -271,6 +292,7 @@ async def test_patient_f2_f3_on_a_closed_case_say_why(ctx: Context, clock: Fixed
 
 # 11.5: the status line says what was saved.
 
+
 async def test_saved_says_what_was_saved(ctx: Context, places: Places) -> None:
     case_with_files(ctx)
     app = build_app(ctx, staff(ctx, "danan12"))
@@ -288,8 +310,10 @@ async def test_saved_says_what_was_saved(ctx: Context, places: Places) -> None:
 
 # 11.1: h before the 48 hours: both views say the same true thing.
 
+
 async def test_r07_handled_early_both_views_show_the_handled_time(
-        ctx: Context, places: Places, clock: FixedClock) -> None:
+    ctx: Context, places: Places, clock: FixedClock
+) -> None:
     number, img, pdf = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, img, False, "fel bild")
@@ -345,7 +369,10 @@ async def test_handled_case_offers_reopen_and_it_is_logged(ctx: Context, places:
 
 # 11.15: never the background alone.
 
-async def test_highlighted_row_and_focused_field_have_a_marker(ctx: Context, places: Places) -> None:
+
+async def test_highlighted_row_and_focused_field_have_a_marker(
+    ctx: Context, places: Places
+) -> None:
     from textual.widgets import DataTable, Input
 
     from tests.conftest import send
@@ -395,19 +422,51 @@ def test_every_reason_fits_one_status_line() -> None:
     from tui_app.services.views import CaseView, FileView, MessageView, PatientInfo
     from tui_app.ui.screens.case import FILE_ACTIONS, CaseScreen
 
-    people = [Actor("danan12", "D", picsara_permission=True, staff_id=1),
-              Actor("marsv3", "M", staff_id=2), Actor("reumgk", "R", shared_account=True)]
-    files = [FileView(1, "ett-mycket-langt-filnamn-som-skars.jpg", mime, 1, decision=d,
-                      copies=c, printed=pr, scanned=sc, in_picsara=pi)
-             for mime, d, c, pr, sc, pi in itertools.product(
-                 ("image/jpeg", "application/pdf"), (None, "journalförs", "journalförs inte"),
-                 (0, 1), (False, True), (False, True), (False, True))]
+    people = [
+        Actor("danan12", "D", picsara_permission=True, staff_id=1),
+        Actor("marsv3", "M", staff_id=2),
+        Actor("reumgk", "R", shared_account=True),
+    ]
+    files = [
+        FileView(
+            1,
+            "ett-mycket-langt-filnamn-som-skars.jpg",
+            mime,
+            1,
+            decision=d,
+            copies=c,
+            printed=pr,
+            scanned=sc,
+            in_picsara=pi,
+        )
+        for mime, d, c, pr, sc, pi in itertools.product(
+            ("image/jpeg", "application/pdf"),
+            (None, "journalförs", "journalförs inte"),
+            (0, 1),
+            (False, True),
+            (False, True),
+            (False, True),
+        )
+    ]
     now = datetime(2026, 6, 4, tzinfo=UTC)
     reasons = set()
     for actor, state, f in itertools.product(people, CaseState, files):
         msgs = (MessageView(1, False, "D", "x", now), MessageView(2, True, "P", "y", now, (f,)))
-        view = CaseView(1, 1, "U", "Unit", PatientInfo(1, "1" * 12, "x", "P", True), state, now,
-                        now, "", False, None, "D", msgs)
+        view = CaseView(
+            1,
+            1,
+            "U",
+            "Unit",
+            PatientInfo(1, "1" * 12, "x", "P", True),
+            state,
+            now,
+            now,
+            "",
+            False,
+            None,
+            "D",
+            msgs,
+        )
 
         class Screen(CaseScreen):
             pass

@@ -217,7 +217,8 @@ async def test_terminal_graphics_preview_fills_120x40_and_zooms(
             assert f"a=t,f=100,i={zoomed.pic.image_id}," in out
         else:
             w, h, _ = __import__("tests.test_ui_graphics", fromlist=["decode_sixel"]).decode_sixel(
-                zoomed.pic.data)
+                zoomed.pic.data
+            )
             assert h <= 37 * 20 and w <= 120 * 10
 
 
@@ -250,8 +251,19 @@ def test_a_zoomed_pdf_view_is_that_part_of_the_page_at_the_shown_size(
     part = render_view(src, View(page=0, zoom=2.0, cx=0.4, cy=0.6), (420, 595))
     assert part.image.size == (420, 595)  # only the shown part, at the box's size
     left, top, right, bottom = part.window
-    assert (round(left, 2), round(top, 2), round(right, 2), round(bottom, 2)) == (0.15, 0.35, 0.65, 0.85)
-    expected = big.crop((round(left * big.width), round(top * big.height),
-                         round(right * big.width), round(bottom * big.height))).resize((420, 595))
+    assert (round(left, 2), round(top, 2), round(right, 2), round(bottom, 2)) == (
+        0.15,
+        0.35,
+        0.65,
+        0.85,
+    )
+    expected = big.crop(
+        (
+            round(left * big.width),
+            round(top * big.height),
+            round(right * big.width),
+            round(bottom * big.height),
+        )
+    ).resize((420, 595))
     diff = ImageStat.Stat(ImageChops.difference(part.image, expected).convert("L")).mean[0]
     assert diff < 1, diff  # the same pixels (a window flipped top-to-bottom differs by 3.3)

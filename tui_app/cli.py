@@ -26,19 +26,32 @@ def _swedish(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tui-app", description="Skicka in filer via 1177 e-tjänster",
-                                formatter_class=_SwedishHelp)
+    p = argparse.ArgumentParser(
+        prog="tui-app",
+        description="Skicka in filer via 1177 e-tjänster",
+        formatter_class=_SwedishHelp,
+    )
     p.add_argument("--config", type=Path, help="inställningsfil (TOML)")
     sub = p.add_subparsers(dest="command", title="kommandon", parser_class=_SubParser)
     r = sub.add_parser("run", help="starta appen som den inloggade personalen (standard)")
     _where(r, demo=False)
     d = sub.add_parser("demo", help="starta demoläget med en ny demodatabas")
-    d.add_argument("--data-dir", type=Path, metavar="MAPP",
-                   help="demons mapp (ny eller tom; annars en tidigare demos mapp)")
-    d.add_argument("--keep", action="store_true",
-                   help="behåll demon (databas, Picsara- och E-arkivmappar) till nästa gång")
-    _where(sub.add_parser(
-        "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"))
+    d.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="MAPP",
+        help="demons mapp (ny eller tom; annars en tidigare demos mapp)",
+    )
+    d.add_argument(
+        "--keep",
+        action="store_true",
+        help="behåll demon (databas, Picsara- och E-arkivmappar) till nästa gång",
+    )
+    _where(
+        sub.add_parser(
+            "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"
+        )
+    )
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
     c.add_argument("--output", metavar="MAPP", help="skriv den rensade kopian som skulle sparas")
@@ -64,11 +77,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _where(p: argparse.ArgumentParser, *, demo: bool = True) -> None:
     """The same choice of data every command has: the deployment's, another folder, the demo's."""
-    p.add_argument("--data-dir", type=Path, metavar="MAPP",
-                   help="datamapp i stället för den i inställningarna (med --demo: demons mapp)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="MAPP",
+        help="datamapp i stället för den i inställningarna (med --demo: demons mapp)",
+    )
     if demo:
-        p.add_argument("--demo", action="store_true",
-                       help="använd demons databas (den demo som körs, annars den sparade)")
+        p.add_argument(
+            "--demo",
+            action="store_true",
+            help="använd demons databas (den demo som körs, annars den sparade)",
+        )
 
 
 class _SubParser(argparse.ArgumentParser):
@@ -84,8 +104,13 @@ def demo_data_file() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "demo.json"
 
 
-def make_demo_context(data_dir: Path | None = None, *, fresh: bool = True,  # type: ignore[no-untyped-def]
-                      settings=None, demo_dir=None):
+def make_demo_context(
+    data_dir: Path | None = None,
+    *,
+    fresh: bool = True,  # type: ignore[no-untyped-def]
+    settings=None,
+    demo_dir=None,
+):
     """A demo database with the demo material loaded, in a folder of the demo's own (see
     services.demodir): `data_dir` (new, empty, or an earlier demo's: emptied unless not
     `fresh`), or the DemoDir given. Picsara and E-arkiv get working folders inside it."""
@@ -102,21 +127,35 @@ def make_demo_context(data_dir: Path | None = None, *, fresh: bool = True,  # ty
         demo_dir = demodir.claim(data_dir, keep=not fresh)
     from tui_app.store import fsmode
 
-    for folder in (demo_dir.picsara, demo_dir.earkiv, demo_dir.path / "files",
-                   demo_dir.path / "staging"):
+    for folder in (
+        demo_dir.picsara,
+        demo_dir.earkiv,
+        demo_dir.path / "files",
+        demo_dir.path / "staging",
+    ):
         fsmode.make_dir(folder)
     existed = demo_dir.database.exists()
     ctx = open_context(sqlite_url(demo_dir.database), demo_dir.path, demo=True)
     # The demo's own Picsara and E-arkiv, always: demo images never reach a real import
     # folder or printer, whatever the settings file says.
     ctx.settings["config"] = replace(
-        settings or Settings(), data_dir=demo_dir.path, database_url=sqlite_url(demo_dir.database),
-        picsara_import_dir=demo_dir.picsara, earkiv_folder=demo_dir.earkiv, earkiv_printer=None)
+        settings or Settings(),
+        data_dir=demo_dir.path,
+        database_url=sqlite_url(demo_dir.database),
+        picsara_import_dir=demo_dir.picsara,
+        earkiv_folder=demo_dir.earkiv,
+        earkiv_printer=None,
+    )
     ctx.settings["demo_dir"] = demo_dir
     ctx.settings["notice"] = (
         f"Demons mapp: {demo_dir.path} – Picsara-import: {demodir.PICSARA}/, E-arkiv: "
-        f"{demodir.EARKIV}/. " + ("Sparas (--keep)." if demo_dir.keep else
-                                  "Tas bort när demon avslutas (--keep sparar den)."))
+        f"{demodir.EARKIV}/. "
+        + (
+            "Sparas (--keep)."
+            if demo_dir.keep
+            else "Tas bort när demon avslutas (--keep sparar den)."
+        )
+    )
     if not existed:
         from tui_app.services.anchor import forget
 
@@ -143,9 +182,11 @@ def main(argv: list[str] | None = None) -> int:
         if cmd == "check":
             from tui_app.intake import run_check_cli
 
-            return run_check_cli((["--json"] if args.json else [])
-                                 + (["--output", args.output] if args.output else [])
-                                 + ["--", *args.files])
+            return run_check_cli(
+                (["--json"] if args.json else [])
+                + (["--output", args.output] if args.output else [])
+                + ["--", *args.files]
+            )
         return _dispatch(cmd, args)
     except UserError as exc:
         print(f"tui-app: {exc.message}", file=sys.stderr)
@@ -154,8 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except KeyError as exc:
         if cmd == "load" and _looked_up_in_load_file(exc):
-            print(f"tui-app: {args.file}: {exc} finns inte (en enhetskod, inloggning eller ett "
-                  "fält som fattas i filen). Rätta filen och försök igen.", file=sys.stderr)
+            print(
+                f"tui-app: {args.file}: {exc} finns inte (en enhetskod, inloggning eller ett "
+                "fält som fattas i filen). Rätta filen och försök igen.",
+                file=sys.stderr,
+            )
             return 1
         return report_crash(exc)
     except Exception as exc:
@@ -163,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
 
         sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the database was used at all
         known: tuple[type[BaseException], ...] = (sqlite3.Error, OSError) + (
-            (sa_exc.SQLAlchemyError,) if sa_exc is not None else ())
+            (sa_exc.SQLAlchemyError,) if sa_exc is not None else ()
+        )
         if isinstance(exc, known):  # an outage with a cause to name (disk, lock, permission)
             import logging
 
@@ -188,10 +233,13 @@ def _require_terminal() -> None:
     """The app draws on a terminal and reads keys from it: without one (`</dev/null`, `ssh`
     without -t under a ForceCommand) Textual would spin on end-of-input, so refuse instead.
     Textual draws on stderr, so that one is checked too."""
-    if not all(stream is not None and stream.isatty()
-               for stream in (sys.stdin, sys.stdout, sys.stderr)):
-        raise UserError("Appen behöver en terminal för tangentbord och skärm, men startades "
-                        "utan. Starta den i ett terminalfönster, eller över SSH med ssh -t.")
+    if not all(
+        stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)
+    ):
+        raise UserError(
+            "Appen behöver en terminal för tangentbord och skärm, men startades "
+            "utan. Starta den i ett terminalfönster, eller över SSH med ssh -t."
+        )
 
 
 def _dispatch(cmd: str, args: argparse.Namespace) -> int:
@@ -231,8 +279,10 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
         gc_report = collect_garbage(ctx)
         print(f"Städade rester efter avbrutna uppladdningar: {gc_report.removed}")
         if gc_report.unknown:
-            print(f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
-                  "kvar (raderas aldrig automatiskt).")
+            print(
+                f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
+                "kvar (raderas aldrig automatiskt)."
+            )
         from tui_app.services.pending import resolve_pending  # sends a crash left half-way
 
         settled = resolve_pending(ctx)
@@ -276,15 +326,24 @@ def _command_context(args: argparse.Namespace, settings):  # type: ignore[no-unt
         from tui_app.services import demodir
         from tui_app.store.db import sqlite_url
 
-        folder = (Path(args.data_dir).expanduser().absolute() if args.data_dir
-                  else demodir.current_demo(settings.data_dir / "demo"))
+        folder = (
+            Path(args.data_dir).expanduser().absolute()
+            if args.data_dir
+            else demodir.current_demo(settings.data_dir / "demo")
+        )
         if not demodir.is_demo_dir(folder) or not (folder / demodir.DEMO_DB).is_file():
-            raise UserError(f"{_safe(folder)} är ingen demos mapp. Ange mappen som tui-app demo "
-                            "--data-dir använde, eller utelämna --data-dir.")
-        settings = replace(settings, data_dir=folder,
-                           database_url=sqlite_url(folder / demodir.DEMO_DB),
-                           picsara_import_dir=folder / demodir.PICSARA,
-                           earkiv_folder=folder / demodir.EARKIV, earkiv_printer=None)
+            raise UserError(
+                f"{_safe(folder)} är ingen demos mapp. Ange mappen som tui-app demo "
+                "--data-dir använde, eller utelämna --data-dir."
+            )
+        settings = replace(
+            settings,
+            data_dir=folder,
+            database_url=sqlite_url(folder / demodir.DEMO_DB),
+            picsara_import_dir=folder / demodir.PICSARA,
+            earkiv_folder=folder / demodir.EARKIV,
+            earkiv_printer=None,
+        )
         ctx = open_context(settings.url, folder, demo=True)
     else:
         settings = _with_data_dir(args, settings)
@@ -309,14 +368,18 @@ def prepare_data_dir(settings) -> None:  # type: ignore[no-untyped-def]
 
     folder = settings.data_dir
     if folder.exists() and not folder.is_dir():
-        raise UserError(f"Datamappen {_safe(folder)} (data_dir) är en fil, inte en mapp. Ändra data_dir "
-                        "i inställningarna eller flytta filen.")
+        raise UserError(
+            f"Datamappen {_safe(folder)} (data_dir) är en fil, inte en mapp. Ändra data_dir "
+            "i inställningarna eller flytta filen."
+        )
     try:
         for sub in (folder, folder / "files", folder / "staging"):  # exact modes from the start
             fsmode.make_dir(sub)
     except OSError as exc:
-        raise UserError(f"Datamappen {_safe(folder)} (data_dir) kunde inte skapas: "
-                        f"{exc.strerror or exc}. Ändra data_dir eller be IT om hjälp.") from exc
+        raise UserError(
+            f"Datamappen {_safe(folder)} (data_dir) kunde inte skapas: "
+            f"{exc.strerror or exc}. Ändra data_dir eller be IT om hjälp."
+        ) from exc
 
 
 def permission_warning(settings) -> str | None:  # type: ignore[no-untyped-def]
@@ -336,8 +399,10 @@ def permission_warning(settings) -> str | None:  # type: ignore[no-untyped-def]
     modes = fsmode.current()
     shown = ", ".join(f"{_safe(p)} ({bits:04o})" for p, bits in loose[:3])
     more = f" och {len(loose) - 3} till" if len(loose) > 3 else ""
-    return (f"Varning: andra användare kan komma åt patientdata: {shown}{more}. Rätta med chmod "
-            f"{modes.dir:o} (mappar) och {modes.file:o} (filer), eller be IT om hjälp.")
+    return (
+        f"Varning: andra användare kan komma åt patientdata: {shown}{more}. Rätta med chmod "
+        f"{modes.dir:o} (mappar) och {modes.file:o} (filer), eller be IT om hjälp."
+    )
 
 
 def _safe(value: object) -> str:

@@ -82,14 +82,25 @@ def config_path() -> Path | None:
 #: The type of every setting, checked by hand (pydantic would cost start-up time).
 _PATH, _FILE, _TEXT, _KEYS, _BOOL = "path", "file", "text", "keys", "bool"
 _TYPES: dict[str, str] = {
-    "data_dir": _PATH, "database_url": _TEXT, "download_dir": _PATH, "picsara_import_dir": _PATH,
-    "earkiv_printer": _TEXT, "earkiv_folder": _PATH, "keys": _KEYS, "graphics": _TEXT,
-    "group_access": _BOOL, "service_account": _TEXT, "audit_key_file": _FILE,
+    "data_dir": _PATH,
+    "database_url": _TEXT,
+    "download_dir": _PATH,
+    "picsara_import_dir": _PATH,
+    "earkiv_printer": _TEXT,
+    "earkiv_folder": _PATH,
+    "keys": _KEYS,
+    "graphics": _TEXT,
+    "group_access": _BOOL,
+    "service_account": _TEXT,
+    "audit_key_file": _FILE,
 }
-_WHAT = {_PATH: "en sökväg till en mapp inom citattecken, t.ex. \"/var/lib/tui_app\"",
-         _FILE: "en sökväg till en fil inom citattecken, t.ex. \"/var/lib/tui_app/audit.key\"",
-         _TEXT: "en text inom citattecken", _BOOL: "true eller false",
-         _KEYS: "en tabell [keys] med id = \"tangent\""}
+_WHAT = {
+    _PATH: 'en sökväg till en mapp inom citattecken, t.ex. "/var/lib/tui_app"',
+    _FILE: 'en sökväg till en fil inom citattecken, t.ex. "/var/lib/tui_app/audit.key"',
+    _TEXT: "en text inom citattecken",
+    _BOOL: "true eller false",
+    _KEYS: 'en tabell [keys] med id = "tangent"',
+}
 _GRAPHICS = ("auto", "sixel", "kitty", "text")
 
 
@@ -105,21 +116,27 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UserError(f"Inställningsfilen {_show(path)} kunde inte läsas: "
-                        f"{exc.strerror or exc}.") from exc
+        raise UserError(
+            f"Inställningsfilen {_show(path)} kunde inte läsas: {exc.strerror or exc}."
+        ) from exc
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise UserError(f"Inställningsfilen {_show(path)} är inte sparad som UTF-8 (fel vid byte "
-                        f"{exc.start}). Spara den som UTF-8 och försök igen.") from None
+        raise UserError(
+            f"Inställningsfilen {_show(path)} är inte sparad som UTF-8 (fel vid byte "
+            f"{exc.start}). Spara den som UTF-8 och försök igen."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"Inställningsfilen {_show(path)} är inte giltig TOML: "
-                        f"{_show(str(exc))}.") from None
+        raise UserError(
+            f"Inställningsfilen {_show(path)} är inte giltig TOML: {_show(str(exc))}."
+        ) from None
     for key, value in raw.items():
         kind = _TYPES.get(key)
         if kind is None:
-            raise UserError(f"Okänd inställning ”{_show(key)}” i {_show(path)}. "
-                            f"Tillåtna: {', '.join(sorted(_TYPES))}.")
+            raise UserError(
+                f"Okänd inställning ”{_show(key)}” i {_show(path)}. "
+                f"Tillåtna: {', '.join(sorted(_TYPES))}."
+            )
         setattr(settings, key, _checked(key, kind, value, path))
     if settings.service_account is not None:
         _require_root_owned(path)
@@ -128,9 +145,12 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def _checked(key: str, kind: str, value: object, path: Path) -> object:
     """The value of one setting as the app uses it; UserError when it has the wrong type."""
+
     def wrong(why: str = "") -> UserError:
-        return UserError(f"Inställningen {key} i {_show(path)} måste vara {why or _WHAT[kind]}, "
-                         f"inte {_show(repr(value))}. Rätta filen och försök igen.")
+        return UserError(
+            f"Inställningen {key} i {_show(path)} måste vara {why or _WHAT[kind]}, "
+            f"inte {_show(repr(value))}. Rätta filen och försök igen."
+        )
 
     if kind == _BOOL:
         if not isinstance(value, bool):
@@ -138,7 +158,8 @@ def _checked(key: str, kind: str, value: object, path: Path) -> object:
         return value
     if kind == _KEYS:
         if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()):
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+        ):
             raise wrong()
         return dict(value)
     if not isinstance(value, str) or not value.strip() or "\x00" in value:
@@ -146,7 +167,7 @@ def _checked(key: str, kind: str, value: object, path: Path) -> object:
     if key == "graphics" and value not in _GRAPHICS:
         raise wrong("auto, sixel, kitty eller text")
     if key == "database_url" and "://" not in value:
-        raise wrong("en databas-URL, t.ex. \"postgresql+psycopg://tui_app@dbhost/tui_app\"")
+        raise wrong('en databas-URL, t.ex. "postgresql+psycopg://tui_app@dbhost/tui_app"')
     if kind not in (_PATH, _FILE):
         return value
     folder = Path(os.path.expanduser(value))
@@ -154,12 +175,16 @@ def _checked(key: str, kind: str, value: object, path: Path) -> object:
         raise wrong("en fullständig sökväg (som börjar med / eller ~)")
     if kind == _FILE:
         if folder.is_dir():
-            raise UserError(f"Inställningen {key} i {_show(path)} pekar på mappen "
-                            f"{_show(str(folder))}; den ska peka på en fil.")
+            raise UserError(
+                f"Inställningen {key} i {_show(path)} pekar på mappen "
+                f"{_show(str(folder))}; den ska peka på en fil."
+            )
         return folder
     if folder.exists() and not folder.is_dir():
-        raise UserError(f"Inställningen {key} i {_show(path)} pekar på {_show(str(folder))}, som "
-                        "inte är en mapp. Ändra den så att den pekar på en mapp.")
+        raise UserError(
+            f"Inställningen {key} i {_show(path)} pekar på {_show(str(folder))}, som "
+            "inte är en mapp. Ändra den så att den pekar på en mapp."
+        )
     return folder
 
 
@@ -169,9 +194,11 @@ def _require_root_owned(path: Path) -> None:
 
     st = path.stat()
     if st.st_uid != 0 or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise UserError(f"Inställningen service_account i {_show(path)} gäller bara i en fil som "
-                        "ägs av root och som ingen annan får skriva i (t.ex. /etc/tui_app/"
-                        "config.toml). Flytta den dit eller ta bort den.")
+        raise UserError(
+            f"Inställningen service_account i {_show(path)} gäller bara i en fil som "
+            "ägs av root och som ingen annan får skriva i (t.ex. /etc/tui_app/"
+            "config.toml). Flytta den dit eller ta bort den."
+        )
 
 
 def _show(text: object) -> str:

@@ -61,14 +61,16 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     (os.open with the mode, not the umask; also each file rotation makes)."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
-                         delay=True)  # nothing is created until something is logged
+        super().__init__(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )  # nothing is created until something is logged
 
     def _open(self):  # type: ignore[no-untyped-def]
         path = Path(self.baseFilename)
         _private_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0),
-                     0o600)
+        fd = os.open(
+            path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
         try:
             os.fchmod(fd, 0o600)  # an older file may have been made looser
         except OSError:
@@ -95,8 +97,9 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
 
 def _installed() -> PrivateRotatingFileHandler | None:
-    return next((h for h in logging.getLogger().handlers
-                 if isinstance(h, PrivateRotatingFileHandler)), None)
+    return next(
+        (h for h in logging.getLogger().handlers if isinstance(h, PrivateRotatingFileHandler)), None
+    )
 
 
 def setup_logging(folder: Path | None = None) -> Path:
@@ -134,8 +137,11 @@ def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
     """An exception that ends a thread goes to the log, never to the terminal."""
     if args.exc_type is SystemExit:
         return
-    log.error("uncaught exception in thread %s", getattr(args.thread, "name", "?"),
-              exc_info=(args.exc_type, args.exc_value, args.exc_traceback))  # type: ignore[arg-type]
+    log.error(
+        "uncaught exception in thread %s",
+        getattr(args.thread, "name", "?"),
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -157,9 +163,14 @@ def record_crash(error: BaseException, *, where: str = "app") -> Crash:
     error_id, at = new_error_id(), datetime.now().astimezone()
     logged = False
     try:
-        log.critical("unexpected error %s (%s) in %s: %s", error_id,
-                     at.isoformat(timespec="seconds"), where, type(error).__name__,
-                     exc_info=(type(error), error, error.__traceback__))
+        log.critical(
+            "unexpected error %s (%s) in %s: %s",
+            error_id,
+            at.isoformat(timespec="seconds"),
+            where,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__),
+        )
         handler = _installed()
         if handler is not None:
             handler.flush()
@@ -172,8 +183,10 @@ def record_crash(error: BaseException, *, where: str = "app") -> Crash:
 def crash_line(crash: Crash) -> str:
     """The one Swedish line shown after a crash: what to tell IT support."""
     when = crash.at.strftime("%Y-%m-%d %H:%M:%S")
-    line = (f"tui-app: Ett oväntat fel avslutade appen. Kontakta IT-support och uppge "
-            f"tid {when} och felkod {crash.error_id}.")
+    line = (
+        f"tui-app: Ett oväntat fel avslutade appen. Kontakta IT-support och uppge "
+        f"tid {when} och felkod {crash.error_id}."
+    )
     if not crash.logged:
         line += " (Felloggen kunde inte skrivas.)"
     return line
@@ -186,5 +199,13 @@ def report_crash(error: BaseException, *, where: str = "cli", stream: Any = None
     return EXIT_CRASH
 
 
-__all__ = ["EXIT_CRASH", "Crash", "crash_line", "log_dir", "record_crash", "report_crash",
-           "setup_logging", "teardown_logging"]
+__all__ = [
+    "EXIT_CRASH",
+    "Crash",
+    "crash_line",
+    "log_dir",
+    "record_crash",
+    "report_crash",
+    "setup_logging",
+    "teardown_logging",
+]

@@ -76,8 +76,9 @@ def default_download_dir(home: Path | None = None, env: Mapping[str, str] = os.e
     return _user_dir(base / "user-dirs.dirs", _KEY, home) or home / "Downloads"
 
 
-def ensure_own_download_dir(path: Path, home: Path | None = None,
-                            env: Mapping[str, str] = os.environ) -> bool:
+def ensure_own_download_dir(
+    path: Path, home: Path | None = None, env: Mapping[str, str] = os.environ
+) -> bool:
     """Create the user's own Downloads (the XDG download folder under HOME) with mode 0700 when
     it is missing, as on a fresh account; any other folder is left for the user to make.
     True when it was created."""

@@ -112,8 +112,9 @@ def build_print_pdf(job: PrintJob, out: Path) -> int:
 
 
 def _read_source(job: PrintJob) -> bytes:
-    return read_downloaded(job.source_pdf, job.sha256, noun="Dokumentet", it="det",
-                           not_done="skrevs inte ut")
+    return read_downloaded(
+        job.source_pdf, job.sha256, noun="Dokumentet", it="det", not_done="skrevs inte ut"
+    )
 
 
 def _folder(path: Path) -> Folder:
@@ -156,8 +157,9 @@ class LpPrinter:
             file = Path(tmp) / "e-arkiv.pdf"
             file.write_bytes(data)
             held = ["-H", "hold"] if hold else []
-            proc = self._lp(["-d", self.printer_name, "-t", _title(job), *self.options, *held,
-                             str(file)])
+            proc = self._lp(
+                ["-d", self.printer_name, "-t", _title(job), *self.options, *held, str(file)]
+            )
         found = re.search(r"request id is (\S+)", proc.stdout)
         job_id = found.group(1) if found else None
         if hold and job_id is None:
@@ -182,8 +184,9 @@ class LpPrinter:
             return False
         return any(line.split()[:1] == [job_id] for line in proc.stdout.splitlines())
 
-    def _lp(self, args: list[str], *, program: str | None = None
-            ) -> subprocess.CompletedProcess[str]:
+    def _lp(
+        self, args: list[str], *, program: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         name = self.printer_name
         argv = [program or self.lp, *args]
         try:

@@ -160,5 +160,6 @@ def _labels(study: PicsaraStudy, image: PicsaraImage) -> DicomLabels:
 
 def _read_verified(image: PicsaraImage) -> bytes:
     """The image file's bytes, if it still holds exactly what was downloaded."""
-    return read_downloaded(image.path, image.sha256, noun="Bilden", it="den",
-                           not_done="sparades inte i Picsara")
+    return read_downloaded(
+        image.path, image.sha256, noun="Bilden", it="den", not_done="sparades inte i Picsara"
+    )

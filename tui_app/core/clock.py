@@ -85,9 +85,16 @@ def parse_offset(text: str) -> timedelta:
 
     parts = text.strip().lstrip("+").split()
     units = {
-        "dag": 86400, "dagar": 86400, "d": 86400,
-        "timme": 3600, "timmar": 3600, "h": 3600, "tim": 3600,
-        "min": 60, "minut": 60, "minuter": 60,
+        "dag": 86400,
+        "dagar": 86400,
+        "d": 86400,
+        "timme": 3600,
+        "timmar": 3600,
+        "h": 3600,
+        "tim": 3600,
+        "min": 60,
+        "minut": 60,
+        "minuter": 60,
     }
     if len(parts) == 2 and parts[0].isdigit() and parts[1].lower() in units:
         return timedelta(seconds=int(parts[0]) * units[parts[1].lower()])

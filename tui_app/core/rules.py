@@ -74,7 +74,9 @@ def check_patient_text(text: str, *, has_files: bool) -> str:
     """Validate the text of a patient's reply; it may be empty only when files are attached."""
     body = text.strip()
     if not body and not has_files:
-        raise InvalidInput("Svaret är tomt. Skriv ett meddelande eller bifoga filer innan du skickar.")
+        raise InvalidInput(
+            "Svaret är tomt. Skriv ett meddelande eller bifoga filer innan du skickar."
+        )
     if len(body) > MAX_MESSAGE_CHARS:
         raise InvalidInput(
             f"Svaret är {len(body)} tecken långt; högst {MAX_MESSAGE_CHARS} tecken får skickas. "
@@ -92,8 +94,11 @@ def check_reply_open(deadline: datetime, now: datetime, closed_reason: str | Non
     """R07: refuse a patient message at or after the deadline (moved to the handled time when
     staff marked the case handled before its 48 hours had passed: closed_reason HANDLED_EARLY)."""
     if as_utc(now) >= as_utc(deadline):
-        why = ("av mottagningen när ärendet var färdigbehandlat"
-               if closed_reason == HANDLED_EARLY else "2 dagar efter att meddelandet skickades")
+        why = (
+            "av mottagningen när ärendet var färdigbehandlat"
+            if closed_reason == HANDLED_EARLY
+            else "2 dagar efter att meddelandet skickades"
+        )
         raise RuleViolation(
             "R07",
             f"Ärendet avslutades {fmt_datetime(deadline)}, {why}, och tar inte emot fler svar. "
@@ -131,5 +136,7 @@ def parse_case_number(text: str) -> int:
     """A case number typed by staff, or InvalidInput."""
     t = text.strip().lstrip("#Ää").strip("- ")
     if not is_ascii_digits(t) or len(t) > 12:
-        raise InvalidInput(f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffrorna 0–9.")
+        raise InvalidInput(
+            f"”{text.strip()[:20]}” är inte ett ärendenummer. Skriv bara siffrorna 0–9."
+        )
     return int(t)

@@ -122,7 +122,7 @@ def _shorten(stem: list[str], ext: list[str], max_len: int) -> str:
         used += len(t)
     tail: list[str] = []
     tail_budget = budget - used
-    for t in reversed(stem[len(head):]):
+    for t in reversed(stem[len(head) :]):
         if sum(len(x) for x in tail) + len(t) > tail_budget:
             break
         tail.insert(0, t)

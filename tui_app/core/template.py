@@ -43,7 +43,14 @@ def question_block(body: str, first_name: str, sent_date: str, sent_at: str) -> 
 def reply_block() -> list[str]:
     """The reply form's texts, in 1177's order."""
     return [
-        "Svara", "", REPLY_HELP, "", f"[{BUTTON_ATTACH}]", "", DEADLINE_WARNING, "",
+        "Svara",
+        "",
+        REPLY_HELP,
+        "",
+        f"[{BUTTON_ATTACH}]",
+        "",
+        DEADLINE_WARNING,
+        "",
         f"[{BUTTON_SEND}]",
     ]
 

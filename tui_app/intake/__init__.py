@@ -17,8 +17,17 @@ if TYPE_CHECKING:
     from tui_app.intake.cli import run_check_cli
     from tui_app.intake.sandbox import SandboxConfig
 
-__all__ = ["Prepared", "SandboxConfig", "Verdict", "check_path", "check_paths", "discard",
-           "prepare", "prepare_many", "run_check_cli"]
+__all__ = [
+    "Prepared",
+    "SandboxConfig",
+    "Verdict",
+    "check_path",
+    "check_paths",
+    "discard",
+    "prepare",
+    "prepare_many",
+    "run_check_cli",
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -44,8 +53,12 @@ def check_path(path: Path, config: SandboxConfig | None = None) -> Verdict:
     return check_paths([path], config)[0]
 
 
-def prepare_many(paths: Sequence[Path], work_dir: Path, config: SandboxConfig | None = None,
-                 on_wait: Callable[[bool], None] | None = None) -> list[Prepared]:
+def prepare_many(
+    paths: Sequence[Path],
+    work_dir: Path,
+    config: SandboxConfig | None = None,
+    on_wait: Callable[[bool], None] | None = None,
+) -> list[Prepared]:
     """Check and clean files in one worker; accepted files are written to work_dir (R08 enforced).
 
     The caller makes a reply all-or-nothing (R11): if any result is refused, it deletes the
@@ -58,9 +71,12 @@ def prepare_many(paths: Sequence[Path], work_dir: Path, config: SandboxConfig | 
     if len(paths) > MAX_FILES_PER_MESSAGE:
         from tui_app.core.errors import RuleViolation
 
-        raise RuleViolation("R08", f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per "
-                            f"meddelande. Ta bort {len(paths) - MAX_FILES_PER_MESSAGE} "
-                            "och försök igen.")
+        raise RuleViolation(
+            "R08",
+            f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per "
+            f"meddelande. Ta bort {len(paths) - MAX_FILES_PER_MESSAGE} "
+            "och försök igen.",
+        )
     return _run("prepare", paths, work_dir, config, on_wait)
 
 
@@ -77,9 +93,13 @@ def discard(results: Sequence[Prepared]) -> None:
                 p.unlink(missing_ok=True)
 
 
-def _run(op: str, paths: Sequence[Path], work_dir: Path | None,
-         config: SandboxConfig | None, on_wait: Callable[[bool], None] | None
-         ) -> list[Prepared]:
+def _run(
+    op: str,
+    paths: Sequence[Path],
+    work_dir: Path | None,
+    config: SandboxConfig | None,
+    on_wait: Callable[[bool], None] | None,
+) -> list[Prepared]:
     """Answer what can be answered without opening the file, send the rest to one worker."""
     from tui_app.intake import reasons
     from tui_app.intake.sandbox import parse_reply, run_batch
@@ -97,5 +117,7 @@ def _run(op: str, paths: Sequence[Path], work_dir: Path | None,
             req["work_dir"] = os.path.abspath(work_dir)
         requests.append(req)
     replies = iter(run_batch(requests, config, on_wait) if requests else [])
-    return [r if r is not None else parse_reply(next(replies), path, work_dir)
-            for r, path in zip(out, paths)]
+    return [
+        r if r is not None else parse_reply(next(replies), path, work_dir)
+        for r, path in zip(out, paths)
+    ]

@@ -71,8 +71,9 @@ def _check_format(data: bytes, fmt: Sniffed, ocr: bool) -> Checked:
         from tui_app.intake.pdf import check_pdf
 
         flat = check_pdf(data, ocr)
-        return Checked(Verdict(True, fmt.mime, None, len(data), pages=flat.pages), data, "pdf",
-                       flat=flat)
+        return Checked(
+            Verdict(True, fmt.mime, None, len(data), pages=flat.pages), data, "pdf", flat=flat
+        )
     # An image is re-encoded from its pixels, but a polyglot must not get past a viewer or a
     # browser that sniffs the first KiB, nor a ZIP reader looking at the end, before that.
     what = scan.head_hostile(data)
@@ -86,8 +87,12 @@ def _check_format(data: bytes, fmt: Sniffed, ocr: bool) -> Checked:
 
     im = decode(data, fmt.kind, structure)
     w, h = display_size(im)
-    return Checked(Verdict(True, fmt.mime, None, len(data), width=w, height=h,
-                           frames=structure.frames), data, fmt.kind, im)
+    return Checked(
+        Verdict(True, fmt.mime, None, len(data), width=w, height=h, frames=structure.frames),
+        data,
+        fmt.kind,
+        im,
+    )
 
 
 def _walk(data: bytes, kind: str) -> Structure:
@@ -112,6 +117,6 @@ def _magic_agrees(data: bytes, fmt: Sniffed) -> None:
     """libmagic, a second opinion on the format, must agree with our signature check."""
     import magic
 
-    found = magic.from_buffer(data[:1024 * 1024], mime=True)
+    found = magic.from_buffer(data[: 1024 * 1024], mime=True)
     if found not in _MAGIC_AGREES[fmt.kind]:
         raise Refused(reasons.UNSURE.format(fmt=fmt.name), fmt.mime)

@@ -41,8 +41,9 @@ def clean_image(im: PILImage.Image, kind: str) -> tuple[bytes, PILImage.Image]:
         _save_animation(im, kind, first, out)
     else:
         first = _savable(first, kind)
-        first.save(out, _SAVE_FORMAT[kind], **_SAVE_OPTIONS.get(kind, {}),
-                   **_transparency(im, first))
+        first.save(
+            out, _SAVE_FORMAT[kind], **_SAVE_OPTIONS.get(kind, {}), **_transparency(im, first)
+        )
     return out.getvalue(), first
 
 
@@ -66,10 +67,15 @@ def _upright_srgb(im: PILImage.Image) -> PILImage.Image:
 
     frame = _fresh(im)
     # The same table as ImageOps.exif_transpose, applied to the metadata-free copy.
-    method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-              4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-              6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-              8: Image.Transpose.ROTATE_90}.get(orientation(im))
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(orientation(im))
     if method is not None:
         frame = frame.transpose(method)
         frame.info.clear()
@@ -100,8 +106,10 @@ def _to_srgb(frame: PILImage.Image, icc: bytes | None) -> PILImage.Image:
 
 def _savable(frame: PILImage.Image, kind: str) -> PILImage.Image:
     """The frame in a mode the target format can store."""
-    ok = {"png": ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"), "gif": ("L", "P", "RGB",
-                                                                            "RGBA")}[kind]
+    ok = {
+        "png": ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"),
+        "gif": ("L", "P", "RGB", "RGBA"),
+    }[kind]
     return frame if frame.mode in ok else frame.convert("RGBA" if "A" in frame.mode else "RGB")
 
 
@@ -121,8 +129,12 @@ def _save_animation(im: PILImage.Image, kind: str, first: PILImage.Image, out: i
         frames.append(_savable(frame, kind))
         durations.append(int(im.info.get("duration", 100) or 0))
     im.seek(0)
-    options: dict[str, object] = {"save_all": True, "append_images": frames[1:],
-                                  "duration": durations, **_SAVE_OPTIONS.get(kind, {})}
+    options: dict[str, object] = {
+        "save_all": True,
+        "append_images": frames[1:],
+        "duration": durations,
+        **_SAVE_OPTIONS.get(kind, {}),
+    }
     loop = im.info.get("loop")
     if isinstance(loop, int):
         options["loop"] = loop

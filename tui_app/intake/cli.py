@@ -64,18 +64,35 @@ def run_check_cli(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.s
         try:
             verdicts, written = _write_cleaned(files, Path(output))
         except OSError as exc:
-            print(f"tui-app check: kan inte skriva i {safe_display_name(output)}: "
-                  f"{exc.strerror or exc}", file=err)
+            print(
+                f"tui-app check: kan inte skriva i {safe_display_name(output)}: "
+                f"{exc.strerror or exc}",
+                file=err,
+            )
             return 2
     for name, v, dest in zip(files, verdicts, written):
         shown = safe_display_name(name)
         if as_json:
-            print(json.dumps({"file": _json_safe(name), "name": shown, "accepted": v.accepted,
-                              "type": v.mime, "reason": v.reason, "size": v.size,
-                              "width": v.width, "height": v.height, "pages": v.pages,
-                              "frames": v.frames, "sha256": v.sha256,
-                              "output": _json_safe(str(dest)) if dest else None},
-                             ensure_ascii=False), file=out)
+            print(
+                json.dumps(
+                    {
+                        "file": _json_safe(name),
+                        "name": shown,
+                        "accepted": v.accepted,
+                        "type": v.mime,
+                        "reason": v.reason,
+                        "size": v.size,
+                        "width": v.width,
+                        "height": v.height,
+                        "pages": v.pages,
+                        "frames": v.frames,
+                        "sha256": v.sha256,
+                        "output": _json_safe(str(dest)) if dest else None,
+                    },
+                    ensure_ascii=False,
+                ),
+                file=out,
+            )
         elif v.accepted:
             line = f"OK  {shown}  {_summary(v.mime, v.size, v.width, v.height, v.pages, v.frames)}"
             if dest is not None:
@@ -101,7 +118,7 @@ def _write_cleaned(files: list[str], folder: Path) -> tuple[list[Verdict], list[
     work = Path(tempfile.mkdtemp(prefix=".tui-app-check-", dir=folder))
     try:
         for i in range(0, len(files), MAX_FILES_PER_MESSAGE):
-            batch = files[i:i + MAX_FILES_PER_MESSAGE]
+            batch = files[i : i + MAX_FILES_PER_MESSAGE]
             for name, r in zip(batch, prepare_many([Path(f) for f in batch], work)):
                 verdicts.append(r.verdict)
                 dest = None
@@ -134,11 +151,19 @@ def _json_safe(name: str) -> str:
     return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _summary(mime: str | None, size: int, width: int | None, height: int | None,
-             pages: int | None, frames: int | None) -> str:
+def _summary(
+    mime: str | None,
+    size: int,
+    width: int | None,
+    height: int | None,
+    pages: int | None,
+    frames: int | None,
+) -> str:
     """The facts of an accepted file on one line."""
-    parts = [mime or "", f"{size / 1024:.1f} kB" if size < 1024 * 1024
-             else f"{size / (1024 * 1024):.1f} MB"]
+    parts = [
+        mime or "",
+        f"{size / 1024:.1f} kB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB",
+    ]
     if width and height:
         parts.append(f"{width}×{height}")
     if frames and frames > 1:

@@ -81,8 +81,9 @@ def render_pages(doc: Any) -> Iterator[tuple[PILImage.Image, float, float]]:
             w, h = page.get_size()
             if not (w > 0 and h > 0):
                 raise ValueError("empty page")
-            bitmap = page.render(scale=page_scale(w, h), may_draw_forms=True,
-                                 fill_color=(255, 255, 255, 255))
+            bitmap = page.render(
+                scale=page_scale(w, h), may_draw_forms=True, fill_color=(255, 255, 255, 255)
+            )
             image = bitmap.to_pil().convert("RGB")
             page.close()
         except (Refused, MemoryError):
@@ -92,8 +93,11 @@ def render_pages(doc: Any) -> Iterator[tuple[PILImage.Image, float, float]]:
         yield image, w, h
 
 
-def flatten_pdf(data: bytes, ocr: Callable[[PILImage.Image, float], bytes | None] | None = None,
-                max_pages: int | None = None) -> Flattened:
+def flatten_pdf(
+    data: bytes,
+    ocr: Callable[[PILImage.Image, float], bytes | None] | None = None,
+    max_pages: int | None = None,
+) -> Flattened:
     """Render every page of data and build a pixels-only PDF; raise Refused when it cannot.
 
     `ocr(image, dpi)` returns a text-only PDF page for a rendered page, or None; the text layer
@@ -130,8 +134,12 @@ def flatten_pdf(data: bytes, ocr: Callable[[PILImage.Image, float], bytes | None
 
             keep.append(overlay_text(out, out.pages[-1], layers[i] or b""))
     buf = io.BytesIO()
-    out.save(buf, compress_streams=True, deterministic_id=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    out.save(
+        buf,
+        compress_streams=True,
+        deterministic_id=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+    )
     for src in keep:
         if src is not None:
             src.close()
@@ -163,7 +171,7 @@ def encode_page(image: PILImage.Image) -> PageImage:
     space = "/DeviceGray" if pixels.mode == "L" else "/DeviceRGB"
     raw = pixels.tobytes()
     strip = len(raw) // 16
-    if len(zlib.compress(raw[7 * strip:8 * strip], 1)) * 16 < jpeg.tell() * 1.2:
+    if len(zlib.compress(raw[7 * strip : 8 * strip], 1)) * 16 < jpeg.tell() * 1.2:
         flate = zlib.compress(raw, 6)
         if len(flate) < jpeg.tell():
             return PageImage(flate, pixels.width, pixels.height, space, "/FlateDecode")
@@ -178,7 +186,9 @@ def _is_grey(image: PILImage.Image) -> bool:
     from PIL import ImageChops
 
     r, g, b = image.reduce(2).split()
-    return all((ImageChops.difference(x, y).getextrema()[1] or 0) <= 12 for x, y in ((r, g), (g, b)))
+    return all(
+        (ImageChops.difference(x, y).getextrema()[1] or 0) <= 12 for x, y in ((r, g), (g, b))
+    )
 
 
 def add_image_page(pdf: Any, pixels: PageImage, w_pt: float, h_pt: float) -> None:

@@ -23,7 +23,7 @@ def walk_gif(data: bytes) -> Structure:
             raise damaged()  # truncated: no trailer
         block = data[pos]
         if block == 0x3B:  # trailer
-            _no_trailer(data[pos + 1:])
+            _no_trailer(data[pos + 1 :])
             break
         if block == 0x21:  # extension
             if pos + 2 > n:
@@ -36,8 +36,10 @@ def walk_gif(data: bytes) -> Structure:
         elif block == 0x2C:  # image descriptor
             if pos + 10 > n:
                 raise damaged()
-            left, top, w, h = (int.from_bytes(data[i:i + 2], "little") for i in
-                               (pos + 1, pos + 3, pos + 5, pos + 7))
+            left, top, w, h = (
+                int.from_bytes(data[i : i + 2], "little")
+                for i in (pos + 1, pos + 3, pos + 5, pos + 7)
+            )
             check_pixels(w, h)
             canvas_w, canvas_h = max(canvas_w, left + w), max(canvas_h, top + h)
             pos += 10 + _color_table(data[pos + 9])
@@ -73,7 +75,7 @@ def _sub_blocks(data: bytes, pos: int, keep: bool) -> tuple[int, bytes]:
         if pos + size > n:
             raise damaged()
         if keep:
-            parts.append(data[pos:pos + size])
+            parts.append(data[pos : pos + size])
         pos += size
 
 

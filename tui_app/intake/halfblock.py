@@ -47,12 +47,14 @@ def halfblock(image_path: Path, width: int, height: int) -> Text:
     for y in range(0, h, 2):
         for x in range(w):
             i = (y * w + x) * 3
-            top = px[i:i + 3]
-            bottom = px[i + w * 3:i + w * 3 + 3] if y + 1 < h else b""
+            top = px[i : i + 3]
+            bottom = px[i + w * 3 : i + w * 3 + 3] if y + 1 < h else b""
             key = (top, bottom)
             style = styles.get(key)
             if style is None:
-                style = styles[key] = Style(color=_rgb(top), bgcolor=_rgb(bottom) if bottom else None)
+                style = styles[key] = Style(
+                    color=_rgb(top), bgcolor=_rgb(bottom) if bottom else None
+                )
             text.append(UPPER_HALF, style)
         if y + 2 < h:
             text.append("\n")

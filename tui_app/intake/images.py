@@ -16,8 +16,17 @@ if TYPE_CHECKING:
     from PIL import Image as PILImage
 
 PIL_FORMATS = {"png": ["PNG"], "jpeg": ["JPEG"], "gif": ["GIF"]}
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError,
-                  struct.error, zlib.error)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    zlib.error,
+)
 # EXIF orientation values that swap width and height.
 _TRANSPOSING = {5, 6, 7, 8}
 

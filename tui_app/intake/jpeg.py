@@ -24,11 +24,12 @@ def walk_jpeg(data: bytes) -> Structure:
     end, width, height, mpf = _walk_one(data, 0)
     images = 1
     while end < len(data):
-        if not mpf or data[end:end + 3] != b"\xff\xd8\xff" or images >= _MAX_IMAGES:
+        if not mpf or data[end : end + 3] != b"\xff\xd8\xff" or images >= _MAX_IMAGES:
             trailer = data[end:]
             what = scan.trailing_what(trailer)
-            raise Refused(reasons.hidden(what, "JPEG") if what else
-                          reasons.TRAILING.format(fmt="JPEG"))
+            raise Refused(
+                reasons.hidden(what, "JPEG") if what else reasons.TRAILING.format(fmt="JPEG")
+            )
         end, w, h, _ = _walk_one(data, end)
         check_pixels(w, h)
         images += 1
@@ -39,7 +40,7 @@ def walk_jpeg(data: bytes) -> Structure:
 def _walk_one(data: bytes, start: int) -> tuple[int, int, int, bool]:
     """Walk one SOI..EOI stream from start; return (end, width, height, has MPF index)."""
     n = len(data)
-    if data[start:start + 2] != b"\xff\xd8":
+    if data[start : start + 2] != b"\xff\xd8":
         raise damaged()
     pos = start + 2
     width = height = 0
@@ -64,10 +65,10 @@ def _walk_one(data: bytes, start: int) -> tuple[int, int, int, bool]:
             raise damaged()  # stray RSTn/SOI outside a scan
         if pos + 2 > n:
             raise damaged()
-        length = int.from_bytes(data[pos:pos + 2], "big")
+        length = int.from_bytes(data[pos : pos + 2], "big")
         if length < 2 or pos + length > n:
             raise damaged()
-        seg = data[pos + 2:pos + length]
+        seg = data[pos + 2 : pos + length]
         pos += length
         if 0xE0 <= marker <= 0xEF or marker == 0xFE:  # APPn, COM: metadata
             what = scan.find_hostile(seg)

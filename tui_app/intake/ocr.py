@@ -59,12 +59,29 @@ class Budget:
         before = _children_cpu()
         try:
             done = subprocess.run(
-                [self.program, "stdin", "stdout", "-l", LANGUAGES, "--dpi", str(round(dpi)),
-                 "-c", "textonly_pdf=1", "pdf"],
-                input=png.getvalue(), capture_output=True, timeout=60 + 20 * self.left,
-                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1",
-                     "LC_ALL": "C.UTF-8"},
-                preexec_fn=_limit_cpu(self.left), check=False)
+                [
+                    self.program,
+                    "stdin",
+                    "stdout",
+                    "-l",
+                    LANGUAGES,
+                    "--dpi",
+                    str(round(dpi)),
+                    "-c",
+                    "textonly_pdf=1",
+                    "pdf",
+                ],
+                input=png.getvalue(),
+                capture_output=True,
+                timeout=60 + 20 * self.left,
+                env={
+                    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                    "OMP_THREAD_LIMIT": "1",
+                    "LC_ALL": "C.UTF-8",
+                },
+                preexec_fn=_limit_cpu(self.left),
+                check=False,
+            )
         except (OSError, subprocess.SubprocessError):
             self.exhausted = True
             return None
@@ -110,6 +127,11 @@ def overlay_text(pdf: Any, page: Any, text_pdf: bytes) -> Any:
     form = pdf.copy_foreign(src.as_form_xobject())
     page.obj.Resources.XObject.OCR = form
     sx, sy = (px1 - px0) / (lx1 - lx0), (py1 - py0) / (ly1 - ly0)
-    page.contents_add(pikepdf.Stream(pdf, b"q %.5f 0 0 %.5f %.4f %.4f cm /OCR Do Q\n"
-                                     % (sx, sy, px0 - lx0 * sx, py0 - ly0 * sy)), prepend=False)
+    page.contents_add(
+        pikepdf.Stream(
+            pdf,
+            b"q %.5f 0 0 %.5f %.4f %.4f cm /OCR Do Q\n" % (sx, sy, px0 - lx0 * sx, py0 - ly0 * sy),
+        ),
+        prepend=False,
+    )
     return layer

@@ -12,12 +12,38 @@ _CRITICAL = {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 _PIXEL_DATA = {b"IDAT", b"fdAT"}
 _MAX_TEXT = 1024 * 1024  # the same bound Pillow puts on a decompressed text chunk
 # Chunks the PNG specification (3rd edition, 5.6) allows at most once.
-_ONCE = {b"IHDR", b"PLTE", b"IEND", b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP",
-         b"mDCV", b"cLLI", b"bKGD", b"hIST", b"tRNS", b"eXIf", b"pHYs", b"tIME", b"acTL"}
+_ONCE = {
+    b"IHDR",
+    b"PLTE",
+    b"IEND",
+    b"cHRM",
+    b"gAMA",
+    b"iCCP",
+    b"sBIT",
+    b"sRGB",
+    b"cICP",
+    b"mDCV",
+    b"cLLI",
+    b"bKGD",
+    b"hIST",
+    b"tRNS",
+    b"eXIf",
+    b"pHYs",
+    b"tIME",
+    b"acTL",
+}
 # Chunks that must come before PLTE (and IDAT), and those that must come before IDAT.
 _BEFORE_PLTE = {b"cHRM", b"gAMA", b"iCCP", b"sBIT", b"sRGB", b"cICP", b"mDCV", b"cLLI"}
-_BEFORE_IDAT = _BEFORE_PLTE | {b"PLTE", b"bKGD", b"hIST", b"tRNS", b"pHYs", b"sPLT", b"eXIf",
-                               b"acTL"}
+_BEFORE_IDAT = _BEFORE_PLTE | {
+    b"PLTE",
+    b"bKGD",
+    b"hIST",
+    b"tRNS",
+    b"pHYs",
+    b"sPLT",
+    b"eXIf",
+    b"acTL",
+}
 _AFTER_PLTE = {b"bKGD", b"hIST", b"tRNS"}  # when there is a PLTE
 _COLOUR_TYPES = {0: "gråskala", 2: "RGB", 3: "palett", 4: "gråskala med alfa", 6: "RGBA"}
 
@@ -36,13 +62,13 @@ def walk_png(data: bytes) -> Structure:
     while True:
         if pos + 12 > n:
             raise damaged()  # truncated: no IEND
-        length = int.from_bytes(view[pos:pos + 4], "big")
-        ctype = bytes(view[pos + 4:pos + 8])
+        length = int.from_bytes(view[pos : pos + 4], "big")
+        ctype = bytes(view[pos + 4 : pos + 8])
         end = pos + 12 + length
         if length > 0x7FFFFFFF or end > n or not ctype.isalpha() or not ctype.isascii():
             raise damaged()
-        body = view[pos + 8:pos + 8 + length]
-        if zlib.crc32(body, zlib.crc32(ctype)) != int.from_bytes(view[end - 4:end], "big"):
+        body = view[pos + 8 : pos + 8 + length]
+        if zlib.crc32(body, zlib.crc32(ctype)) != int.from_bytes(view[end - 4 : end], "big"):
             raise damaged()
         if pos == len(SIGNATURE) and ctype != b"IHDR":
             raise damaged()
@@ -100,8 +126,10 @@ class _Layout:
         """Check one chunk against those before it."""
         name = ctype.decode("ascii")
         if ctype in _ONCE and ctype in self.seen:
-            raise _bad(f"blocket {name} finns två gånger" + (
-                " (två färgpaletter, som olika program visar olika)" if ctype == b"PLTE" else ""))
+            raise _bad(
+                f"blocket {name} finns två gånger"
+                + (" (två färgpaletter, som olika program visar olika)" if ctype == b"PLTE" else "")
+            )
         if ctype == b"IHDR" and len(ihdr) == 13:
             self.colour = ihdr[9]
         if ctype == b"IDAT":
@@ -139,7 +167,7 @@ def _bad(what: str) -> Refused:
 
 def _check_fctl(body: memoryview, width: int, height: int) -> None:
     """An APNG frame must lie within the canvas that IHDR declares."""
-    fw, fh, fx, fy = (int.from_bytes(body[i:i + 4], "big") for i in (4, 8, 12, 16))
+    fw, fh, fx, fy = (int.from_bytes(body[i : i + 4], "big") for i in (4, 8, 12, 16))
     if fw == 0 or fh == 0 or fx + fw > width or fy + fh > height:
         raise damaged()
 
@@ -159,11 +187,11 @@ def _text_of(ctype: bytes, body: bytes) -> bytes:
     if key_end < 0:
         raise damaged()
     if ctype == b"zTXt":
-        comp = body[key_end + 2:]
+        comp = body[key_end + 2 :]
     else:
-        if body[key_end + 1:key_end + 2] != b"\x01":
+        if body[key_end + 1 : key_end + 2] != b"\x01":
             return b""
-        rest = body[key_end + 3:]
+        rest = body[key_end + 3 :]
         parts = rest.split(b"\x00", 2)
         if len(parts) < 3:
             raise damaged()

@@ -53,17 +53,36 @@ class _Worker:
     """One worker process answering requests in order."""
 
     def __init__(self, config: SandboxConfig, files: int) -> None:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8",
-               "PYTHONPATH": _PKG_PARENT, "PYTHONDONTWRITEBYTECODE": "1", **config.extra_env}
-        cmd = [sys.executable, "-s", "-m", "tui_app.intake.worker",
-               "--memory", str(config.memory_bytes), "--cpu", str(config.cpu_seconds),
-               "--cpu-total", str(config.cpu_seconds * files + 10)]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C.UTF-8",
+            "PYTHONPATH": _PKG_PARENT,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **config.extra_env,
+        }
+        cmd = [
+            sys.executable,
+            "-s",
+            "-m",
+            "tui_app.intake.worker",
+            "--memory",
+            str(config.memory_bytes),
+            "--cpu",
+            str(config.cpu_seconds),
+            "--cpu-total",
+            str(config.cpu_seconds * files + 10),
+        ]
         self.config = config
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=None if os.environ.get("TUI_APP_INTAKE_DEBUG")
-                                     else subprocess.DEVNULL,
-                                     env=env, cwd=_PKG_PARENT, close_fds=True,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if os.environ.get("TUI_APP_INTAKE_DEBUG") else subprocess.DEVNULL,
+            env=env,
+            cwd=_PKG_PARENT,
+            close_fds=True,
+            start_new_session=True,
+        )
         self._buf = b""
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -152,8 +171,11 @@ def session_cpu(sid: int) -> float:
     return total / tick
 
 
-def run_batch(requests: list[dict[str, Any]], config: SandboxConfig | None = None,
-              on_wait: Callable[[bool], None] | None = None) -> list[dict[str, Any] | None]:
+def run_batch(
+    requests: list[dict[str, Any]],
+    config: SandboxConfig | None = None,
+    on_wait: Callable[[bool], None] | None = None,
+) -> list[dict[str, Any] | None]:
     """Run requests in one worker (once a server-wide slot is free), starting a new one after
     any failure; None marks a failure. The per-file limits start when the worker does."""
     from tui_app.intake.slots import slot
@@ -163,8 +185,9 @@ def run_batch(requests: list[dict[str, Any]], config: SandboxConfig | None = Non
         return _run_in_worker(requests, config)
 
 
-def _run_in_worker(requests: list[dict[str, Any]], config: SandboxConfig
-                   ) -> list[dict[str, Any] | None]:
+def _run_in_worker(
+    requests: list[dict[str, Any]], config: SandboxConfig
+) -> list[dict[str, Any] | None]:
     """Run requests in one worker, starting a new one after any failure."""
     results: list[dict[str, Any] | None] = []
     worker: _Worker | None = None
@@ -213,8 +236,9 @@ def parse_reply(reply: dict[str, Any] | None, path: Path, work_dir: Path | None)
     v = result.verdict
     if v.reason is not None:
         v = type(v)(**{**v.to_dict(), "reason": visible_text(v.reason, 1000)})
-        result = Prepared(v, result.stored_path, result.stored_sha256, result.stored_mime,
-                          result.thumbnail_path)
+        result = Prepared(
+            v, result.stored_path, result.stored_sha256, result.stored_mime, result.thumbnail_path
+        )
     if v.reason == reasons.SANDBOX and not v.sha256:
         return failure(path)
     if work_dir is not None and v.accepted and not _inside(result, work_dir):

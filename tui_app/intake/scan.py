@@ -63,7 +63,7 @@ def zip_in_tail(data: bytes) -> bool:
 
 def _plausible_eocd(data: bytes, pos: int) -> bool:
     """Whether the record at pos is one a ZIP reader would use (filters random matches)."""
-    rec = data[pos:pos + 22]
+    rec = data[pos : pos + 22]
     if len(rec) < 22:
         return False
     disk, cd_disk = int.from_bytes(rec[4:6], "little"), int.from_bytes(rec[6:8], "little")

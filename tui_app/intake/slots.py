@@ -47,8 +47,11 @@ def default_folder() -> Path:
 
 
 @contextmanager
-def slot(folder: Path | None = None, bound: int | None = None,
-         on_wait: Callable[[bool], None] | None = None) -> Iterator[int]:
+def slot(
+    folder: Path | None = None,
+    bound: int | None = None,
+    on_wait: Callable[[bool], None] | None = None,
+) -> Iterator[int]:
     """Hold one worker slot for the duration of the block; yields the slot number.
 
     `on_wait(True)` is called when the caller has to queue, `on_wait(False)` when it got a slot.

@@ -29,15 +29,21 @@ PDF_JUNK = Sniffed("pdf-junk", "PDF", "application/pdf")
 UNKNOWN = Sniffed("unknown", "okänt format")
 
 _ALLOWED: list[tuple[bytes, Sniffed]] = [
-    (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG), (b"GIF87a", GIF), (b"GIF89a", GIF),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xff\xd8\xff", JPEG),
+    (b"GIF87a", GIF),
+    (b"GIF89a", GIF),
     (b"%PDF-", PDF),
 ]
 
 # (prefix at offset 0, category, name, mime). Order matters only where prefixes overlap.
 _PREFIXES: list[tuple[bytes, str, str, str | None]] = [
-    (b"II*\x00", "image", "TIFF", "image/tiff"), (b"MM\x00*", "image", "TIFF", "image/tiff"),
-    (b"II+\x00", "image", "TIFF", "image/tiff"), (b"MM\x00+", "image", "TIFF", "image/tiff"),
-    (b"IIRO", "image", "RAW (ORF)", None), (b"IIU\x00", "image", "RAW (RW2)", None),
+    (b"II*\x00", "image", "TIFF", "image/tiff"),
+    (b"MM\x00*", "image", "TIFF", "image/tiff"),
+    (b"II+\x00", "image", "TIFF", "image/tiff"),
+    (b"MM\x00+", "image", "TIFF", "image/tiff"),
+    (b"IIRO", "image", "RAW (ORF)", None),
+    (b"IIU\x00", "image", "RAW (RW2)", None),
     (b"FUJIFILMCCD-RAW", "image", "RAW (RAF)", None),
     (b"8BPS", "image", "Photoshop (PSD)", "image/vnd.adobe.photoshop"),
     (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "image", "JPEG 2000", "image/jp2"),
@@ -45,20 +51,30 @@ _PREFIXES: list[tuple[bytes, str, str, str | None]] = [
     (b"\x00\x00\x00\x0cJXL \r\n\x87\n", "image", "JPEG XL", "image/jxl"),
     (b"\xff\x0a", "image", "JPEG XL", "image/jxl"),
     (b"\x00\x00\x01\x00", "image", "ICO", "image/vnd.microsoft.icon"),
-    (b"\x00\x00\x02\x00", "image", "CUR", None), (b"qoif", "image", "QOI", None),
-    (b"gimp xcf", "image", "GIMP (XCF)", None), (b"DDS ", "image", "DDS", None),
-    (b"\x76\x2f\x31\x01", "image", "OpenEXR", None), (b"#?RADIANCE", "image", "HDR", None),
+    (b"\x00\x00\x02\x00", "image", "CUR", None),
+    (b"qoif", "image", "QOI", None),
+    (b"gimp xcf", "image", "GIMP (XCF)", None),
+    (b"DDS ", "image", "DDS", None),
+    (b"\x76\x2f\x31\x01", "image", "OpenEXR", None),
+    (b"#?RADIANCE", "image", "HDR", None),
     (b"\xd7\xcd\xc6\x9a", "image", "WMF", None),
     (b"PK\x03\x04", "archive", "ZIP", "application/zip"),
     (b"PK\x05\x06", "archive", "ZIP", "application/zip"),
     (b"PK\x07\x08", "archive", "ZIP", "application/zip"),
     (b"7z\xbc\xaf\x27\x1c", "archive", "7z", "application/x-7z-compressed"),
     (b"Rar!\x1a\x07", "archive", "RAR", "application/vnd.rar"),
-    (b"\x1f\x8b", "archive", "gzip", "application/gzip"), (b"BZh", "archive", "bzip2", None),
-    (b"\xfd7zXZ\x00", "archive", "xz", None), (b"\x28\xb5\x2f\xfd", "archive", "zstd", None),
-    (b"MSCF", "archive", "CAB", None), (b"xar!", "archive", "XAR", None),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "document", "Microsoft Office, äldre format (DOC/XLS/PPT/MSG)",
-     None),
+    (b"\x1f\x8b", "archive", "gzip", "application/gzip"),
+    (b"BZh", "archive", "bzip2", None),
+    (b"\xfd7zXZ\x00", "archive", "xz", None),
+    (b"\x28\xb5\x2f\xfd", "archive", "zstd", None),
+    (b"MSCF", "archive", "CAB", None),
+    (b"xar!", "archive", "XAR", None),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "document",
+        "Microsoft Office, äldre format (DOC/XLS/PPT/MSG)",
+        None,
+    ),
     (b"{\\rtf", "document", "RTF", "application/rtf"),
     (b"%!PS", "document", "PostScript", "application/postscript"),
     (b"\xc5\xd0\xd3\xc6", "document", "EPS", "application/postscript"),
@@ -75,18 +91,23 @@ _PREFIXES: list[tuple[bytes, str, str, str | None]] = [
     (b"L\x00\x00\x00\x01\x14\x02\x00", "program", "Windows-genväg (LNK)", None),
     (b"#!", "program", "skript", None),
     (b"\x1a\x45\xdf\xa3", "video", "WebM/Matroska", "video/webm"),
-    (b"FLV\x01", "video", "FLV", None), (b"\x00\x00\x01\xba", "video", "MPEG", "video/mpeg"),
-    (b"ID3", "audio", "MP3", "audio/mpeg"), (b"OggS", "audio", "Ogg", "audio/ogg"),
-    (b"fLaC", "audio", "FLAC", "audio/flac"), (b"caff", "audio", "CAF", None),
+    (b"FLV\x01", "video", "FLV", None),
+    (b"\x00\x00\x01\xba", "video", "MPEG", "video/mpeg"),
+    (b"ID3", "audio", "MP3", "audio/mpeg"),
+    (b"OggS", "audio", "Ogg", "audio/ogg"),
+    (b"fLaC", "audio", "FLAC", "audio/flac"),
+    (b"caff", "audio", "CAF", None),
 ]
 
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 _ZIP_KINDS: list[tuple[bytes, str, str]] = [
-    (b"word/", "document", "Word (DOCX)"), (b"xl/", "document", "Excel (XLSX)"),
+    (b"word/", "document", "Word (DOCX)"),
+    (b"xl/", "document", "Excel (XLSX)"),
     (b"ppt/", "document", "PowerPoint (PPTX)"),
     (b"application/vnd.oasis.opendocument", "document", "OpenDocument (ODT/ODS)"),
-    (b"application/epub+zip", "document", "EPUB"), (b"Documents/1/", "document", "XPS"),
+    (b"application/epub+zip", "document", "EPUB"),
+    (b"Documents/1/", "document", "XPS"),
     (b"AndroidManifest.xml", "program", "Android-app (APK)"),
     (b"META-INF/MANIFEST.MF", "program", "Java-program (JAR)"),
 ]
@@ -128,7 +149,7 @@ def _iso_bmff(data: bytes) -> Sniffed | None:
         return None
     size = int.from_bytes(data[:4], "big")
     brands = {data[8:12]}
-    brands |= {data[i:i + 4] for i in range(16, min(size, 64, len(data)), 4)}
+    brands |= {data[i : i + 4] for i in range(16, min(size, 64, len(data)), 4)}
     if brands & _AVIF_BRANDS:
         return Sniffed("image", "AVIF", "image/avif")
     if brands & _HEIC_BRANDS:
@@ -169,7 +190,7 @@ def _text(data: bytes) -> Sniffed:
     head = data[:4096]
     for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
         if head.startswith(bom):
-            head = head[len(bom):].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
+            head = head[len(bom) :].replace(b"\x00", b"") if bom != b"\xef\xbb\xbf" else head[3:]
             break
     low = head.lower().lstrip()
     if b"<svg" in low:

@@ -44,15 +44,19 @@ def check_pixels(width: int, height: int, frames: int = 1) -> None:
     if width * height > MAX_PIXELS_PER_FRAME:
         raise Refused(reasons.TOO_MANY_PIXELS.format(w=_num(width), h=_num(height)))
     if width * height * frames > MAX_TOTAL_PIXELS:
-        raise Refused(reasons.TOO_MANY_FRAMES.format(frames=_num(frames), w=_num(width),
-                                                     h=_num(height)))
+        raise Refused(
+            reasons.TOO_MANY_FRAMES.format(frames=_num(frames), w=_num(width), h=_num(height))
+        )
 
 
 def check_frames(frames: int) -> None:
     """Refuse an animation with more than MAX_ANIMATION_FRAMES frames (before decoding it)."""
     if frames > MAX_ANIMATION_FRAMES:
-        raise Refused(reasons.TOO_MANY_ANIMATION_FRAMES.format(
-            frames=f"fler än {_num(MAX_ANIMATION_FRAMES)}", limit=_num(MAX_ANIMATION_FRAMES)))
+        raise Refused(
+            reasons.TOO_MANY_ANIMATION_FRAMES.format(
+                frames=f"fler än {_num(MAX_ANIMATION_FRAMES)}", limit=_num(MAX_ANIMATION_FRAMES)
+            )
+        )
 
 
 def _num(n: int) -> str:

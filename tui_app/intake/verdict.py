@@ -31,6 +31,7 @@ class Verdict:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
         """Rebuild a verdict from `to_dict` output, checking every field's type (the sender is untrusted)."""
+
         def opt_int(k: str) -> int | None:
             v = d.get(k)
             if v is None:
@@ -53,9 +54,17 @@ class Verdict:
         mime = opt_str("mime")
         if accepted and mime not in ALLOWED_MIMES:
             raise ValueError("accepted verdict with a format outside R09")
-        return cls(accepted=accepted, mime=mime, reason=opt_str("reason"), size=size,
-                   width=opt_int("width"), height=opt_int("height"), pages=opt_int("pages"),
-                   frames=opt_int("frames"), sha256=sha)
+        return cls(
+            accepted=accepted,
+            mime=mime,
+            reason=opt_str("reason"),
+            size=size,
+            width=opt_int("width"),
+            height=opt_int("height"),
+            pages=opt_int("pages"),
+            frames=opt_int("frames"),
+            sha256=sha,
+        )
 
 
 def refused(reason: str, size: int, mime: str | None = None, sha256: str = "") -> Verdict:
@@ -91,7 +100,10 @@ class Prepared:
             if v is not None and not isinstance(v, str):
                 raise ValueError(f"bad {k}")
             vals[k] = v
-        return cls(verdict=verdict,
-                   stored_path=Path(vals["stored_path"]) if vals["stored_path"] else None,
-                   stored_sha256=vals["stored_sha256"], stored_mime=vals["stored_mime"],
-                   thumbnail_path=Path(vals["thumbnail_path"]) if vals["thumbnail_path"] else None)
+        return cls(
+            verdict=verdict,
+            stored_path=Path(vals["stored_path"]) if vals["stored_path"] else None,
+            stored_sha256=vals["stored_sha256"],
+            stored_mime=vals["stored_mime"],
+            thumbnail_path=Path(vals["thumbnail_path"]) if vals["thumbnail_path"] else None,
+        )

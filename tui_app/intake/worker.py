@@ -105,7 +105,9 @@ def handle(req: dict[str, Any]) -> dict[str, Any]:
     except OSError as exc:
         return {"os_error": f"{type(exc).__name__}: {exc}", "errno": exc.errno}
     except (ValueError, TypeError, KeyError, IndexError):
-        return Prepared(refused(reasons.DAMAGED, verdict.size, verdict.mime, verdict.sha256)).to_dict()
+        return Prepared(
+            refused(reasons.DAMAGED, verdict.size, verdict.mime, verdict.sha256)
+        ).to_dict()
 
 
 def _maybe_fault(path: str) -> None:

@@ -64,17 +64,29 @@ class Actor:
 
 
 def staff_actor(
-    staff_id: int | None, login: str, first_name: str, last_name: str, shared_account: object,
-    picsara_permission: object, is_admin: object, units: Iterable[Sequence[Any]],
+    staff_id: int | None,
+    login: str,
+    first_name: str,
+    last_name: str,
+    shared_account: object,
+    picsara_permission: object,
+    is_admin: object,
+    units: Iterable[Sequence[Any]],
 ) -> Actor:
     """A staff member as an Actor, from stored values; units as (id, code, name, activated,
     template installed). The ORM path and the start-up read both build it here."""
     return Actor(
-        login=login, display_name=f"{first_name} {last_name}", first_name=first_name,
-        staff_id=staff_id, shared_account=bool(shared_account),
-        picsara_permission=bool(picsara_permission), is_admin=bool(is_admin),
-        units=tuple(UnitInfo(uid, code, name, bool(active), bool(template))
-                    for uid, code, name, active, template in units),
+        login=login,
+        display_name=f"{first_name} {last_name}",
+        first_name=first_name,
+        staff_id=staff_id,
+        shared_account=bool(shared_account),
+        picsara_permission=bool(picsara_permission),
+        is_admin=bool(is_admin),
+        units=tuple(
+            UnitInfo(uid, code, name, bool(active), bool(template))
+            for uid, code, name, active, template in units
+        ),
     )
 
 
@@ -99,8 +111,10 @@ def os_login() -> str:
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:  # no passwd entry: refuse rather than guess
-        raise UserError("Det gick inte att avgöra vem som är inloggad på datorn (användar-id "
-                        f"{uid} saknas i lösenordsfilen). Kontakta IT-support.") from None
+        raise UserError(
+            "Det gick inte att avgöra vem som är inloggad på datorn (användar-id "
+            f"{uid} saknas i lösenordsfilen). Kontakta IT-support."
+        ) from None
 
 
 def _sudo_uid(service_account: str, uid: int) -> int:
@@ -115,8 +129,10 @@ def _sudo_uid(service_account: str, uid: int) -> int:
         return uid
     recorded = os.environ.get("SUDO_UID", "")
     if not recorded.isascii() or not recorded.isdigit():
-        raise UserError(f"Appen körs som tjänstekontot {service_account} men inte via sudo, så "
-                        "det går inte att avgöra vem du är. Starta den med sudo.")
+        raise UserError(
+            f"Appen körs som tjänstekontot {service_account} men inte via sudo, så "
+            "det går inte att avgöra vem du är. Starta den med sudo."
+        )
     return int(recorded)
 
 

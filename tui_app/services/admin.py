@@ -33,8 +33,11 @@ class StaffRow:
 def units(ctx: Context) -> list[UnitInfo]:
     """All units."""
     with read_scope(ctx.engine) as s:
-        return [UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
-                for u in s.exec(select(Unit).order_by(Unit.name)).all() if u.id is not None]
+        return [
+            UnitInfo(u.id, u.code, u.name, u.activated_1177, u.template_installed)
+            for u in s.exec(select(Unit).order_by(Unit.name)).all()
+            if u.id is not None
+        ]
 
 
 def staff_rows(ctx: Context) -> list[StaffRow]:
@@ -43,11 +46,20 @@ def staff_rows(ctx: Context) -> list[StaffRow]:
         member: dict[int, list[int]] = {}
         for staff_id, unit_id in s.exec(select(Membership.staff_id, Membership.unit_id)).all():
             member.setdefault(staff_id, []).append(unit_id)
-        return [StaffRow(st.id, st.login, f"{st.first_name} {st.last_name}", st.shared_account,
-                         st.picsara_permission, st.is_admin, st.active,
-                         tuple(sorted(member.get(st.id, []))))
-                for st in s.exec(select(Staff).order_by(Staff.first_name)).all()
-                if st.id is not None]
+        return [
+            StaffRow(
+                st.id,
+                st.login,
+                f"{st.first_name} {st.last_name}",
+                st.shared_account,
+                st.picsara_permission,
+                st.is_admin,
+                st.active,
+                tuple(sorted(member.get(st.id, []))),
+            )
+            for st in s.exec(select(Staff).order_by(Staff.first_name)).all()
+            if st.id is not None
+        ]
 
 
 def set_unit_flag(ctx: Context, actor: Actor, unit_id: int, flag: str, value: bool) -> None:
@@ -61,10 +73,18 @@ def set_unit_flag(ctx: Context, actor: Actor, unit_id: int, flag: str, value: bo
             raise NotFound("Enheten finns inte.")
         setattr(unit, flag, value)
         s.add(unit)
-        what = {"activated_1177": ("aktiverad för 1177", "avaktiverad för 1177"),
-                "template_installed": ("mall upplagd", "mall borttagen")}[flag]
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="administrera enhet",
-                     unit_code=unit.code, detail=what[0] if value else what[1])
+        what = {
+            "activated_1177": ("aktiverad för 1177", "avaktiverad för 1177"),
+            "template_installed": ("mall upplagd", "mall borttagen"),
+        }[flag]
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=actor.audit_name,
+            action="administrera enhet",
+            unit_code=unit.code,
+            detail=what[0] if value else what[1],
+        )
 
 
 def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: bool) -> None:
@@ -75,13 +95,21 @@ def set_picsara_permission(ctx: Context, actor: Actor, staff_id: int, value: boo
         if st is None:
             raise NotFound("Personen finns inte.")
         if value and st.shared_account:
-            raise RuleViolation("R16", f"{st.login} är ett GK-konto (gemensamt konto) och får inte "
-                                "ladda ner filer, så Picsara-behörighet kan inte ges. Ge den till "
-                                "personens eget konto.")
+            raise RuleViolation(
+                "R16",
+                f"{st.login} är ett GK-konto (gemensamt konto) och får inte "
+                "ladda ner filer, så Picsara-behörighet kan inte ges. Ge den till "
+                "personens eget konto.",
+            )
         st.picsara_permission = value
         s.add(st)
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
-                     detail=f"Picsara {'given' if value else 'borttagen'} för {st.login}")
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=actor.audit_name,
+            action="behörighet",
+            detail=f"Picsara {'given' if value else 'borttagen'} för {st.login}",
+        )
 
 
 def set_active(ctx: Context, actor: Actor, staff_id: int, value: bool) -> None:
@@ -93,14 +121,20 @@ def set_active(ctx: Context, actor: Actor, staff_id: int, value: bool) -> None:
         if st is None:
             raise NotFound("Personen finns inte.")
         if not value and st.id == actor.staff_id:
-            raise InvalidInput("Du kan inte avaktivera ditt eget konto. Be en annan "
-                               "administratör göra det.")
+            raise InvalidInput(
+                "Du kan inte avaktivera ditt eget konto. Be en annan administratör göra det."
+            )
         if st.active == value:
             return
         st.active = value
         s.add(st)
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
-                     detail=f"{st.login} {'aktiverad' if value else 'avaktiverad'}")
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=actor.audit_name,
+            action="behörighet",
+            detail=f"{st.login} {'aktiverad' if value else 'avaktiverad'}",
+        )
 
 
 def set_memberships(ctx: Context, actor: Actor, staff_id: int, unit_ids: set[int]) -> int:
@@ -118,12 +152,24 @@ def set_memberships(ctx: Context, actor: Actor, staff_id: int, unit_ids: set[int
         have = set(s.exec(select(Membership.unit_id).where(Membership.staff_id == staff_id)).all())
         for uid in sorted(unit_ids - have):
             s.add(Membership(staff_id=staff_id, unit_id=uid))
-            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
-                         unit_code=units[uid].code, detail=f"{st.login}: enhet tillagd")
+            audit.append(
+                s,
+                at=ctx.now(),
+                actor=actor.audit_name,
+                action="behörighet",
+                unit_code=units[uid].code,
+                detail=f"{st.login}: enhet tillagd",
+            )
         for uid in sorted(have - unit_ids):
             s.delete(s.get(Membership, (staff_id, uid)))
-            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="behörighet",
-                         unit_code=units[uid].code, detail=f"{st.login}: enhet borttagen")
+            audit.append(
+                s,
+                at=ctx.now(),
+                actor=actor.audit_name,
+                action="behörighet",
+                unit_code=units[uid].code,
+                detail=f"{st.login}: enhet borttagen",
+            )
         return len(unit_ids ^ have)
 
 
@@ -143,10 +189,26 @@ def add_care_relation(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -
                 raise InvalidInput(f"{unit.name} har redan vårdrelation med {pnr.display}.")
             assert p.id is not None
             s.add(CareRelation(unit_id=unit_id, patient_id=p.id))
-            audit.append(s, at=ctx.now(), actor=actor.audit_name, action="vårdrelation",
-                         unit_code=unit.code, patient_pnr=p.pnr, detail="vårdrelation tillagd")
+            audit.append(
+                s,
+                at=ctx.now(),
+                actor=actor.audit_name,
+                action="vårdrelation",
+                unit_code=unit.code,
+                patient_pnr=p.pnr,
+                detail="vårdrelation tillagd",
+            )
             return f"{p.first_name} {p.last_name}"
 
 
-__all__ = ["RuleViolation", "StaffRow", "units", "staff_rows", "set_unit_flag",
-           "set_picsara_permission", "set_active", "set_memberships", "add_care_relation"]
+__all__ = [
+    "RuleViolation",
+    "StaffRow",
+    "units",
+    "staff_rows",
+    "set_unit_flag",
+    "set_picsara_permission",
+    "set_active",
+    "set_memberships",
+    "add_care_relation",
+]

@@ -96,8 +96,9 @@ def _read_key(path: Path, *, create: bool) -> bytes | None:
         except FileExistsError:  # another verify made it just now
             return _read_key(path, create=False)
         except OSError as exc:
-            raise AnchorUnavailable(f"nyckelfilen {path} kunde inte skapas ({exc.strerror})") \
-                from exc
+            raise AnchorUnavailable(
+                f"nyckelfilen {path} kunde inte skapas ({exc.strerror})"
+            ) from exc
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32) + "\n")
             f.flush()
@@ -108,7 +109,8 @@ def _read_key(path: Path, *, create: bool) -> bytes | None:
     if st.st_mode & 0o077:
         raise AnchorUnavailable(
             f"nyckelfilen {path} kan läsas av fler än appens konto (rättigheter "
-            f"{stat.S_IMODE(st.st_mode):04o}); kör chmod 600 {path}")
+            f"{stat.S_IMODE(st.st_mode):04o}); kör chmod 600 {path}"
+        )
     try:
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
     except OSError as exc:
@@ -151,11 +153,13 @@ def _scan(f: object, key: bytes, db: str) -> tuple[Checkpoint | None, str]:
         except (ValueError, KeyError, TypeError):
             raise AnchorTampered(f"rad {number} i kontrollpunktsfilen går inte att läsa") from None
         if not hmac.compare_digest(mac, _mac(key, fields)):
-            raise AnchorTampered(f"rad {number} i kontrollpunktsfilen är ändrad (signaturen "
-                                 "stämmer inte)")
+            raise AnchorTampered(
+                f"rad {number} i kontrollpunktsfilen är ändrad (signaturen stämmer inte)"
+            )
         if fields["prev"] != prev_mac:
-            raise AnchorTampered(f"kontrollpunkter före rad {number} i kontrollpunktsfilen "
-                                 "saknas eller har flyttats")
+            raise AnchorTampered(
+                f"kontrollpunkter före rad {number} i kontrollpunktsfilen saknas eller har flyttats"
+            )
         if fields["db"] != db:
             raise AnchorTampered(f"rad {number} i kontrollpunktsfilen gäller en annan databas")
         if newest is not None and seq < newest.seq:
@@ -171,8 +175,9 @@ def latest(ctx: Context) -> Checkpoint | None:
     key = _read_key(key_file(ctx), create=False)
     if key is None:
         if path.exists():
-            raise AnchorUnavailable(f"kontrollpunkter finns i {path.parent} men nyckelfilen "
-                                    f"{key_file(ctx)} saknas")
+            raise AnchorUnavailable(
+                f"kontrollpunkter finns i {path.parent} men nyckelfilen {key_file(ctx)} saknas"
+            )
         return None
     try:
         with _locked(path, "r") as f:
@@ -180,8 +185,9 @@ def latest(ctx: Context) -> Checkpoint | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise AnchorUnavailable(f"kontrollpunktsfilen {path} kan inte läsas ({exc.strerror})") \
-            from exc
+        raise AnchorUnavailable(
+            f"kontrollpunktsfilen {path} kan inte läsas ({exc.strerror})"
+        ) from exc
 
 
 def write(ctx: Context, seq: int, head_hash: str, first: str, at: str) -> Path:
@@ -197,16 +203,28 @@ def write(ctx: Context, seq: int, head_hash: str, first: str, at: str) -> Path:
                 # Nothing new since the last check, or a verify that started later has already
                 # signed a longer log (a line going back would read as tampering).
                 return path
-            fields: dict[str, object] = {"v": VERSION, "db": db, "first": first, "seq": seq,
-                                         "hash": head_hash, "at": at, "prev": prev_mac}
-            line = json.dumps({**fields, "mac": _mac(key, fields)}, sort_keys=True,
-                              ensure_ascii=False, separators=(",", ":"))
+            fields: dict[str, object] = {
+                "v": VERSION,
+                "db": db,
+                "first": first,
+                "seq": seq,
+                "hash": head_hash,
+                "at": at,
+                "prev": prev_mac,
+            }
+            line = json.dumps(
+                {**fields, "mac": _mac(key, fields)},
+                sort_keys=True,
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
             f.write(line + "\n")  # type: ignore[attr-defined]
             f.flush()  # type: ignore[attr-defined]
             os.fsync(f.fileno())  # type: ignore[attr-defined]
     except OSError as exc:
-        raise AnchorUnavailable(f"kontrollpunkten kunde inte skrivas i {path} ({exc.strerror})") \
-            from exc
+        raise AnchorUnavailable(
+            f"kontrollpunkten kunde inte skrivas i {path} ({exc.strerror})"
+        ) from exc
     return path
 
 

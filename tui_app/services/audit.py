@@ -23,8 +23,18 @@ REFUSED = "nekad"
 
 def entry_hash(prev_hash: str, e: AuditEntry) -> str:
     """The hash of an entry over its content and its predecessor's hash."""
-    return _hash(prev_hash, e.seq, e.at.isoformat(), e.actor, e.unit_code, e.patient_pnr,
-                 e.case_id, e.action, e.outcome, e.detail)
+    return _hash(
+        prev_hash,
+        e.seq,
+        e.at.isoformat(),
+        e.actor,
+        e.unit_code,
+        e.patient_pnr,
+        e.case_id,
+        e.action,
+        e.outcome,
+        e.detail,
+    )
 
 
 def _hash(prev_hash: str, *fields: object) -> str:
@@ -49,9 +59,17 @@ def append(
     # so concurrent writers append one after the other instead of colliding on seq.
     head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
     entry = AuditEntry(
-        seq=head.seq + 1, at=as_utc(at), actor=actor, unit_code=unit_code,
-        patient_pnr=patient_pnr, case_id=case_id, action=action, outcome=outcome,
-        detail=detail[:2000], prev_hash=head.hash, hash="",
+        seq=head.seq + 1,
+        at=as_utc(at),
+        actor=actor,
+        unit_code=unit_code,
+        patient_pnr=patient_pnr,
+        case_id=case_id,
+        action=action,
+        outcome=outcome,
+        detail=detail[:2000],
+        prev_hash=head.hash,
+        hash="",
     )
     entry.hash = entry_hash(head.hash, entry)
     head.seq, head.hash = entry.seq, entry.hash
@@ -81,8 +99,9 @@ class ChainReport:
 
 
 BATCH = 2000
-_COLUMNS = ("seq, at, actor, unit_code, patient_pnr, case_id, action, outcome, detail, "
-            "prev_hash, hash")
+_COLUMNS = (
+    "seq, at, actor, unit_code, patient_pnr, case_id, action, outcome, detail, prev_hash, hash"
+)
 
 
 def _at_text(value: object) -> str:
@@ -122,8 +141,12 @@ def verify(ctx: Context, *, checkpoint: bool = True) -> ChainReport:
     try:
         report, first = _walk(ctx, cp)
     except DatabaseError as exc:  # a damaged file can fail the walk before quick_check saw it
-        return ChainReport(False, 0, None, "databasen kan inte läsas, filen är skadad ("
-                           f"{' '.join(str(exc.orig).split()[:8])})")
+        return ChainReport(
+            False,
+            0,
+            None,
+            f"databasen kan inte läsas, filen är skadad ({' '.join(str(exc.orig).split()[:8])})",
+        )
     if not report.ok:
         return report
     note = anchor_note
@@ -131,15 +154,21 @@ def verify(ctx: Context, *, checkpoint: bool = True) -> ChainReport:
         note = f"stämmer med kontrollpunkten {cp.at[:16].replace('T', ' ')} UTC (post {cp.seq})"
     if checkpoint and report.entries:
         try:
-            path = anchor.write(ctx, report.head_seq, report.head_hash, first,
-                                datetime.now(UTC).isoformat(timespec="seconds"))
+            path = anchor.write(
+                ctx,
+                report.head_seq,
+                report.head_hash,
+                first,
+                datetime.now(UTC).isoformat(timespec="seconds"),
+            )
             note = (note + "; " if note else "") + f"kontrollpunkt sparad i {path}"
         except (anchor.AnchorUnavailable, anchor.AnchorTampered) as exc:
             note = (note + "; " if note else "") + f"ingen ny kontrollpunkt: {exc}"
     elif cp is None and not note:
         note = "ingen kontrollpunkt finns ännu"
-    return ChainReport(True, report.entries, head_seq=report.head_seq,
-                       head_hash=report.head_hash, anchor=note)
+    return ChainReport(
+        True, report.entries, head_seq=report.head_seq, head_hash=report.head_hash, anchor=note
+    )
 
 
 def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
@@ -158,27 +187,40 @@ def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
             return ChainReport(False, 0, None, f"databasfilen är skadad ({damage[:200]})"), first
         last: object = -(2**63)
         while True:
-            rows = conn.execute(text(  # keyset pages: each batch is read and dropped
-                f"SELECT {_COLUMNS} FROM audit_entry WHERE seq > :last ORDER BY seq LIMIT :n"),
-                {"last": last, "n": BATCH}).fetchall()
+            rows = conn.execute(
+                text(  # keyset pages: each batch is read and dropped
+                    f"SELECT {_COLUMNS} FROM audit_entry WHERE seq > :last ORDER BY seq LIMIT :n"
+                ),
+                {"last": last, "n": BATCH},
+            ).fetchall()
             if not rows:
                 break
             for seq, at, actor, unit, pnr, case_id, action, outcome, detail, prev_hash, h in rows:
                 count += 1
                 if seq != expected_seq:
-                    return ChainReport(False, count, _as_int(seq),
-                                       f"post {expected_seq} saknas (nästa är {seq})"), first
+                    return ChainReport(
+                        False, count, _as_int(seq), f"post {expected_seq} saknas (nästa är {seq})"
+                    ), first
                 if prev_hash != prev:
-                    return ChainReport(False, count, seq,
-                                       "länken till föregående post stämmer inte"), first
+                    return ChainReport(
+                        False, count, seq, "länken till föregående post stämmer inte"
+                    ), first
                 try:
                     at_text = _at_text(at)
                 except (ValueError, TypeError, OverflowError):
-                    return ChainReport(False, count, seq, "postens tidpunkt är ingen tid "
-                                       f"(”{str(at)[:30]}”): den har ändrats"), first
+                    return ChainReport(
+                        False,
+                        count,
+                        seq,
+                        f"postens tidpunkt är ingen tid (”{str(at)[:30]}”): den har ändrats",
+                    ), first
                 try:
-                    ok = _hash(prev, seq, at_text, actor, unit, pnr, case_id, action, outcome,
-                               detail) == h
+                    ok = (
+                        _hash(
+                            prev, seq, at_text, actor, unit, pnr, case_id, action, outcome, detail
+                        )
+                        == h
+                    )
                 except (TypeError, ValueError):
                     ok = False
                 if not ok:
@@ -193,19 +235,29 @@ def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
         head = conn.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).first()
     n = expected_seq - 1
     if head is None or (head[0], head[1]) != (n, prev):
-        return ChainReport(False, count, expected_seq,
-                           "loggens sista poster saknas (kedjans huvud stämmer inte)"), first
+        return ChainReport(
+            False, count, expected_seq, "loggens sista poster saknas (kedjans huvud stämmer inte)"
+        ), first
     if cp is not None:
         when = f"kontrollpunkten {cp.at[:16].replace('T', ' ')} UTC"
         if n and first != cp.first:
-            return ChainReport(False, count, 1, f"loggen har bytts ut: post 1 är inte den som "
-                               f"{when} gäller"), first
+            return ChainReport(
+                False, count, 1, f"loggen har bytts ut: post 1 är inte den som {when} gäller"
+            ), first
         if n < cp.seq:
-            return ChainReport(False, count, n + 1, f"loggen har kortats: {when} visade "
-                               f"{cp.seq} poster, nu finns {n}"), first
+            return ChainReport(
+                False,
+                count,
+                n + 1,
+                f"loggen har kortats: {when} visade {cp.seq} poster, nu finns {n}",
+            ), first
         if at_checkpoint != cp.hash:
-            return ChainReport(False, count, cp.seq, f"posterna till och med {cp.seq} har "
-                               f"ändrats och kedjan byggts om efter {when}"), first
+            return ChainReport(
+                False,
+                count,
+                cp.seq,
+                f"posterna till och med {cp.seq} har ändrats och kedjan byggts om efter {when}",
+            ), first
     return ChainReport(True, count, head_seq=n, head_hash=prev), first
 
 

@@ -50,22 +50,39 @@ def parse_day(text: str) -> datetime | None:
     try:
         d = date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"”{text.strip()[:20]}” är inget datum. Skriv ÅÅÅÅ-MM-DD, "
-                        "till exempel 2026-11-01.") from None
+        raise UserError(
+            f"”{text.strip()[:20]}” är inget datum. Skriv ÅÅÅÅ-MM-DD, till exempel 2026-11-01."
+        ) from None
     return datetime(d.year, d.month, d.day, tzinfo=SWEDISH_TZ)
 
 
-def search(ctx: Context, actor: Actor, *, staff: str = "", patient: str = "", unit: str = "",
-           since: datetime | None = None, until: datetime | None = None,
-           since_text: str = "") -> list[LogRow]:
+def search(
+    ctx: Context,
+    actor: Actor,
+    *,
+    staff: str = "",
+    patient: str = "",
+    unit: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    since_text: str = "",
+) -> list[LogRow]:
     """Log entries matching the filters, newest first; the review, or its refusal, is logged
     (R05, R24). The reading is a snapshot that never waits for staff at work."""
     with refusals_logged(ctx, actor, "logguppföljning"):
         return _search(ctx, actor, staff, patient, unit, since, until, since_text)
 
 
-def _search(ctx: Context, actor: Actor, staff: str, patient: str, unit: str,
-            since: datetime | None, until: datetime | None, since_text: str) -> list[LogRow]:
+def _search(
+    ctx: Context,
+    actor: Actor,
+    staff: str,
+    patient: str,
+    unit: str,
+    since: datetime | None,
+    until: datetime | None,
+    since_text: str,
+) -> list[LogRow]:
     pnr = parse_pnr(patient).digits if patient.strip() else ""
     since = since or parse_day(since_text)
     with read_scope(ctx.engine) as s:
@@ -76,24 +93,40 @@ def _search(ctx: Context, actor: Actor, staff: str, patient: str, unit: str,
         if pnr:
             stmt = stmt.where(AuditEntry.patient_pnr == pnr)
         if unit.strip():
-            stmt = stmt.where(col(AuditEntry.unit_code).contains(unit.strip().upper(),
-                                                                 autoescape=True))
+            stmt = stmt.where(
+                col(AuditEntry.unit_code).contains(unit.strip().upper(), autoescape=True)
+            )
         if since:
             stmt = stmt.where(col(AuditEntry.at) >= since)
         if until:
             stmt = stmt.where(col(AuditEntry.at) < until)
-        rows = [_row(e) for e in s.exec(stmt.order_by(col(AuditEntry.seq).desc())
-                                        .limit(PAGE)).all()]
+        rows = [
+            _row(e) for e in s.exec(stmt.order_by(col(AuditEntry.seq).desc()).limit(PAGE)).all()
+        ]
     with session_scope(ctx.engine) as s:  # shown only once the review is logged (R24)
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="logguppföljning",
-                     patient_pnr=pnr or None,
-                     detail=f"sökning personal={staff!r} patient={pnr!r} enhet={unit!r}")
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=actor.audit_name,
+            action="logguppföljning",
+            patient_pnr=pnr or None,
+            detail=f"sökning personal={staff!r} patient={pnr!r} enhet={unit!r}",
+        )
     return rows
 
 
 def _row(e: AuditEntry) -> LogRow:
-    return LogRow(e.seq, e.at, e.actor, e.unit_code or "", e.patient_pnr or "", e.case_id,
-                  e.action, e.outcome, e.detail)
+    return LogRow(
+        e.seq,
+        e.at,
+        e.actor,
+        e.unit_code or "",
+        e.patient_pnr or "",
+        e.case_id,
+        e.action,
+        e.outcome,
+        e.detail,
+    )
 
 
 def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:
@@ -102,10 +135,21 @@ def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:
         raise UserError("Skriv vad granskningen visade (till exempel 'inga avvikelser').")
     with refusals_logged(ctx, actor, "stickprov"), session_scope(ctx.engine) as s:
         require_admin(s, actor)
-        s.add(AuditReview(reviewer=actor.login, reviewed_at=ctx.now(), scope=scope[:300],
-                          finding=finding.strip()[:2000]))
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="stickprov",
-                     detail=f"{scope[:200]}: {finding.strip()[:200]}")
+        s.add(
+            AuditReview(
+                reviewer=actor.login,
+                reviewed_at=ctx.now(),
+                scope=scope[:300],
+                finding=finding.strip()[:2000],
+            )
+        )
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=actor.audit_name,
+            action="stickprov",
+            detail=f"{scope[:200]}: {finding.strip()[:200]}",
+        )
 
 
 def reviews(ctx: Context) -> list[AuditReview]:
@@ -118,8 +162,14 @@ def patient_extract(ctx: Context, pnr_text: str) -> list[LogRow]:
     """Every logged access to one patient's data (unit and time), oldest first (PDL 8 kap.)."""
     pnr = parse_pnr(pnr_text).digits
     with read_scope(ctx.engine) as s:
-        return [_row(e) for e in s.exec(select(AuditEntry).where(AuditEntry.patient_pnr == pnr)
-                                        .order_by(col(AuditEntry.seq))).all()]
+        return [
+            _row(e)
+            for e in s.exec(
+                select(AuditEntry)
+                .where(AuditEntry.patient_pnr == pnr)
+                .order_by(col(AuditEntry.seq))
+            ).all()
+        ]
 
 
 def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int:  # type: ignore[no-untyped-def]
@@ -134,8 +184,13 @@ def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int
         with read_scope(ctx.engine) as s:
             require_admin(s, me)  # a patient's log extract is not for everyone
     except UserError as exc:  # who tried to read whose log is itself logged (R05, R24)
-        audit.log_refusal(ctx, actor=login, action="loggutdrag", patient_pnr=_pnr_or_none(
-            args.patient), detail=f"tui-app audit export: {exc.message}")
+        audit.log_refusal(
+            ctx,
+            actor=login,
+            action="loggutdrag",
+            patient_pnr=_pnr_or_none(args.patient),
+            detail=f"tui-app audit export: {exc.message}",
+        )
         raise
     rows = patient_extract(ctx, args.patient)
     target = args.output.open("w", newline="", encoding="utf-8") if args.output else out
@@ -147,8 +202,14 @@ def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int
         target.close()
         print(f"Loggutdrag med {len(rows)} poster skrivet till {Path(args.output)}.", file=out)
     with session_scope(ctx.engine) as s:
-        audit.append(s, at=ctx.now(), actor=os_login(), action="loggutdrag",
-                     patient_pnr=parse_pnr(args.patient).digits, detail=f"{len(rows)} poster")
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=os_login(),
+            action="loggutdrag",
+            patient_pnr=parse_pnr(args.patient).digits,
+            detail=f"{len(rows)} poster",
+        )
     return 0
 
 
@@ -169,6 +230,9 @@ def _verify_cli(ctx: Context, out) -> int:  # type: ignore[no-untyped-def]
     print(f"Loggkedjan är obruten: {r.entries} poster.", file=out)
     print(f"Huvud: post {r.head_seq}, hash {r.head_hash}", file=out)
     print(f"Kontrollpunkter: {r.anchor}.", file=out)
-    print("Spara raden Huvud någon annanstans: en senare kontroll ska visa samma post och hash "
-          "eller en längre logg.", file=out)
+    print(
+        "Spara raden Huvud någon annanstans: en senare kontroll ska visa samma post och hash "
+        "eller en längre logg.",
+        file=out,
+    )
     return 0

@@ -18,7 +18,12 @@ from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor, deactivated
 from tui_app.services.views import (
-    CaseView, Draft, InboxRow, PatientInfo, broken_inbox_row, inbox_row,
+    CaseView,
+    Draft,
+    InboxRow,
+    PatientInfo,
+    broken_inbox_row,
+    inbox_row,
 )
 from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
@@ -29,8 +34,9 @@ log = logging.getLogger(__name__)
 def patient_info(p: Patient) -> PatientInfo:
     """The display form of a patient row."""
     assert p.id is not None
-    return PatientInfo(p.id, p.pnr, Pnr(p.pnr).display, f"{p.first_name} {p.last_name}",
-                       p.activated_1177)
+    return PatientInfo(
+        p.id, p.pnr, Pnr(p.pnr).display, f"{p.first_name} {p.last_name}", p.activated_1177
+    )
 
 
 def require_active(s: Session, actor: Actor) -> None:
@@ -78,11 +84,22 @@ def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Dr
             except RuleViolation as exc:
                 raise exc.concerning(unit_code=unit.code, patient_pnr=pnr.digits)
             assert p is not None  # no patient means no care relation: refused above
-            still_open = s.exec(select(Case.id).where(
-                Case.unit_id == unit_id, Case.patient_id == p.id,
-                col(Case.deadline_at) > ctx.now(), col(Case.handled_at).is_(None))).all()
-            return Draft(unit_id, unit.name, patient_info(p), DEFAULT_TEXT, actor.first_name,
-                         tuple(i for i in still_open if i is not None))
+            still_open = s.exec(
+                select(Case.id).where(
+                    Case.unit_id == unit_id,
+                    Case.patient_id == p.id,
+                    col(Case.deadline_at) > ctx.now(),
+                    col(Case.handled_at).is_(None),
+                )
+            ).all()
+            return Draft(
+                unit_id,
+                unit.name,
+                patient_info(p),
+                DEFAULT_TEXT,
+                actor.first_name,
+                tuple(i for i in still_open if i is not None),
+            )
 
 
 def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: str) -> int:
@@ -95,24 +112,46 @@ def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: s
             raise NotFound("Enheten eller patienten finns inte längre.")
         try:
             check_eligibility(
-                unit_name=unit.name, unit_activated=unit.activated_1177,
-                template_installed=unit.template_installed, patient_activated=p.activated_1177,
+                unit_name=unit.name,
+                unit_activated=unit.activated_1177,
+                template_installed=unit.template_installed,
+                patient_activated=p.activated_1177,
                 care_relation=s.get(CareRelation, (unit_id, patient_id)) is not None,
             )
             body = check_staff_message(text)
         except (RuleViolation, InvalidInput) as exc:
             raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr)
         now = ctx.now()
-        case = Case(unit_id=unit_id, patient_id=patient_id, created_by=actor.staff_id or 0,
-                    sent_at=now, deadline_at=deadline_for(now))
+        case = Case(
+            unit_id=unit_id,
+            patient_id=patient_id,
+            created_by=actor.staff_id or 0,
+            sent_at=now,
+            deadline_at=deadline_for(now),
+        )
         s.add(case)
         s.flush()
         assert case.id is not None
-        s.add(Message(case_id=case.id, from_patient=False, staff_id=actor.staff_id,
-                      signature=actor.first_name, body=body, sent_at=now))
-        audit.append(s, at=now, actor=actor.audit_name, action="skicka meddelande",
-                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id,
-                     detail="Bifoga bild/fil till vården")
+        s.add(
+            Message(
+                case_id=case.id,
+                from_patient=False,
+                staff_id=actor.staff_id,
+                signature=actor.first_name,
+                body=body,
+                sent_at=now,
+            )
+        )
+        audit.append(
+            s,
+            at=now,
+            actor=actor.audit_name,
+            action="skicka meddelande",
+            unit_code=unit.code,
+            patient_pnr=p.pnr,
+            case_id=case.id,
+            detail="Bifoga bild/fil till vården",
+        )
         return case.id
 
 
@@ -139,8 +178,11 @@ def inbox(
             select(Case, Patient, Unit)
             .join(Patient, col(Patient.id) == col(Case.patient_id))
             .join(Unit, col(Unit.id) == col(Case.unit_id))
-            .where(col(Case.unit_id).in_(
-                select(Membership.unit_id).where(Membership.staff_id == actor.staff_id)))
+            .where(
+                col(Case.unit_id).in_(
+                    select(Membership.unit_id).where(Membership.staff_id == actor.staff_id)
+                )
+            )
         )
         if state is not None:
             stmt = stmt.where(_state_filter(state, now))  # type: ignore[arg-type]
@@ -153,7 +195,8 @@ def inbox(
         except _UNREADABLE:  # a stored value that does not parse: read the rows one by one
             found = _one_by_one(s, stmt)
         undecided, copies = _file_counts(
-            s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count])
+            s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count]
+        )
         rows = []
         for f in found:
             row = None
@@ -161,17 +204,27 @@ def inbox(
                 case, p, unit = f
                 try:
                     row = inbox_row(
-                        now, case_id=case.id, sent_at=case.sent_at,  # type: ignore[arg-type]
-                        deadline_at=case.deadline_at, patient_messages=case.patient_messages,
-                        handled=case.handled_at is not None, file_count=case.file_count,
-                        pnr=p.pnr, first_name=p.first_name, last_name=p.last_name,
-                        unit_name=unit.name, unit_code=unit.code,
+                        now,
+                        case_id=case.id,
+                        sent_at=case.sent_at,  # type: ignore[arg-type]
+                        deadline_at=case.deadline_at,
+                        patient_messages=case.patient_messages,
+                        handled=case.handled_at is not None,
+                        file_count=case.file_count,
+                        pnr=p.pnr,
+                        first_name=p.first_name,
+                        last_name=p.last_name,
+                        unit_name=unit.name,
+                        unit_code=unit.code,
                         undecided=undecided.get(case.id, 0),  # type: ignore[arg-type]
                         copies=copies.get(case.id, 0),  # type: ignore[arg-type]
                     )
                 except _UNREADABLE:
-                    log.warning("inbox: case %s has a stored value that cannot be used",
-                                case.id, exc_info=True)
+                    log.warning(
+                        "inbox: case %s has a stored value that cannot be used",
+                        case.id,
+                        exc_info=True,
+                    )
                     f = case.id  # type: ignore[assignment]
             rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
         return rows
@@ -190,8 +243,11 @@ def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | i
         try:
             one = s.exec(stmt.where(col(Case.id) == case_id)).first()  # type: ignore[attr-defined]
         except _UNREADABLE:
-            log.warning("inbox: case %s cannot be read (a stored value does not parse)",
-                        case_id, exc_info=True)
+            log.warning(
+                "inbox: case %s cannot be read (a stored value does not parse)",
+                case_id,
+                exc_info=True,
+            )
             out.append(case_id)
             continue
         if one is not None:
@@ -201,14 +257,30 @@ def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | i
 
 def _broken_row(s: Session, case_id: int) -> InboxRow:
     """What can still be read of a case with a garbled stored value, marked broken."""
-    head = s.exec(select(Case.patient_messages, Case.file_count, Patient.pnr, Patient.first_name,
-                         Patient.last_name, Unit.name, Unit.code)
-                  .join(Patient, col(Patient.id) == col(Case.patient_id))
-                  .join(Unit, col(Unit.id) == col(Case.unit_id))
-                  .where(col(Case.id) == case_id)).first()
+    head = s.exec(
+        select(
+            Case.patient_messages,
+            Case.file_count,
+            Patient.pnr,
+            Patient.first_name,
+            Patient.last_name,
+            Unit.name,
+            Unit.code,
+        )
+        .join(Patient, col(Patient.id) == col(Case.patient_id))
+        .join(Unit, col(Unit.id) == col(Case.unit_id))
+        .where(col(Case.id) == case_id)
+    ).first()
     _, files, pnr, first, last, unit_name, unit_code = head if head else (0, 0, "", "", "", "", "")
-    return broken_inbox_row(case_id=case_id, pnr=pnr, first_name=first, last_name=last,
-                            unit_name=unit_name, unit_code=unit_code, file_count=files)
+    return broken_inbox_row(
+        case_id=case_id,
+        pnr=pnr,
+        first_name=first,
+        last_name=last,
+        unit_name=unit_name,
+        unit_code=unit_code,
+        file_count=files,
+    )
 
 
 def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int], dict[int, int]]:
@@ -217,14 +289,20 @@ def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int]
 
     if not case_ids:
         return {}, {}
-    undecided = dict(s.exec(
-        select(Attachment.case_id, func.count()).where(
-            col(Attachment.case_id).in_(case_ids), col(Attachment.decision).is_(None))
-        .group_by(Attachment.case_id)).all())
-    copies = dict(s.exec(
-        select(Download.case_id, func.count()).where(
-            col(Download.case_id).in_(case_ids), col(Download.cleaned_at).is_(None))
-        .group_by(Download.case_id)).all())
+    undecided = dict(
+        s.exec(
+            select(Attachment.case_id, func.count())
+            .where(col(Attachment.case_id).in_(case_ids), col(Attachment.decision).is_(None))
+            .group_by(Attachment.case_id)
+        ).all()
+    )
+    copies = dict(
+        s.exec(
+            select(Download.case_id, func.count())
+            .where(col(Download.case_id).in_(case_ids), col(Download.cleaned_at).is_(None))
+            .group_by(Download.case_id)
+        ).all()
+    )
     return undecided, copies
 
 
@@ -250,15 +328,17 @@ def load_case_for_staff(s: Session, actor: Actor, case_id: int) -> tuple[Case, U
     case = s.get(Case, case_id)
     if case is None or not member_of(s, actor, case.unit_id):
         exc = NotFound(
-            f"Ärende {case_id} finns inte bland dina enheters ärenden. "
-            "Kontrollera ärendenumret."
+            f"Ärende {case_id} finns inte bland dina enheters ärenden. Kontrollera ärendenumret."
         )
         exc.rule = "R05"
         if case is not None:
             unit = s.get(Unit, case.unit_id)
             p = s.get(Patient, case.patient_id)
-            exc.concerning(case_id=case_id, unit_code=unit.code if unit else None,
-                           patient_pnr=p.pnr if p else None)
+            exc.concerning(
+                case_id=case_id,
+                unit_code=unit.code if unit else None,
+                patient_pnr=p.pnr if p else None,
+            )
         raise exc
     unit = s.get(Unit, case.unit_id)
     p = s.get(Patient, case.patient_id)
@@ -277,6 +357,13 @@ def open_case(ctx: Context, actor: Actor, case_id: int, *, log_access: bool = Tr
             view = build_case_view(s, ctx.now(), case, unit, p)
         if log_access:  # then a short write; shown only once the access is logged (R24)
             with session_scope(ctx.engine) as s:
-                audit.append(s, at=ctx.now(), actor=actor.audit_name, action="öppna ärende",
-                             unit_code=unit.code, patient_pnr=p.pnr, case_id=case.id)
+                audit.append(
+                    s,
+                    at=ctx.now(),
+                    actor=actor.audit_name,
+                    action="öppna ärende",
+                    unit_code=unit.code,
+                    patient_pnr=p.pnr,
+                    case_id=case.id,
+                )
         return view

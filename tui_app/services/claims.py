@@ -25,8 +25,12 @@ class FolderHandover:
     def __init__(self, parcel: Any) -> None:
         self.parcel = parcel
         self.staged: list[Any] = []
-        self.ref: dict[str, object] = {"kind": "folder", "folder": str(parcel.folder.path),
-                                       "names": parcel.names, "step": PREPARING}
+        self.ref: dict[str, object] = {
+            "kind": "folder",
+            "folder": str(parcel.folder.path),
+            "names": parcel.names,
+            "step": PREPARING,
+        }
 
     def stage(self) -> dict[str, object]:
         """Write the hidden temp files; the step to record before publishing."""
@@ -55,8 +59,11 @@ class LpHandover:
         self.printer, self.job = printer, job
         self.job_id: str | None = None
         self.result: Any = None
-        self.ref: dict[str, object] = {"kind": "lp", "printer": printer.printer_name,
-                                       "step": PREPARING}
+        self.ref: dict[str, object] = {
+            "kind": "lp",
+            "printer": printer.printer_name,
+            "step": PREPARING,
+        }
 
     def stage(self) -> dict[str, object]:
         """Queue the job on hold; the job id to record before it may print."""
@@ -92,23 +99,38 @@ def _cas(ctx: Context, fc: FileContext, version: int, **values: object) -> int:
     from tui_app.store.models import Attachment
 
     with session_scope(ctx.engine) as s:
-        result = s.execute(update(Attachment)
-                           .where(col(Attachment.id) == fc.file.id,
-                                  col(Attachment.version) == version)
-                           .values(version=version + 1, **values))
+        result = s.execute(
+            update(Attachment)
+            .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == version)
+            .values(version=version + 1, **values)
+        )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och "
-                            "försök igen.").concerning(**_about(fc))
+            raise UserError(
+                "Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen."
+            ).concerning(**_about(fc))
     return version + 1
 
 
-_NO_CLAIM = {"pending_action": None, "pending_by": None, "pending_owner": None,
-             "pending_at": None, "pending_ref": None}
+_NO_CLAIM = {
+    "pending_action": None,
+    "pending_by": None,
+    "pending_owner": None,
+    "pending_at": None,
+    "pending_ref": None,
+}
 
 
-def send_claimed(ctx: Context, actor: Actor, fc: FileContext, action: str,
-                  handover: Handover, *, claim: dict[str, object], release: dict[str, object],
-                  detail: str) -> object:
+def send_claimed(
+    ctx: Context,
+    actor: Actor,
+    fc: FileContext,
+    action: str,
+    handover: Handover,
+    *,
+    claim: dict[str, object],
+    release: dict[str, object],
+    detail: str,
+) -> object:
     """Claim the file, hand it over step by step with no transaction open, then confirm.
 
     Every step is recorded before the next starts (see services/pending.py), so a crash at any
@@ -127,9 +149,17 @@ def send_claimed(ctx: Context, actor: Actor, fc: FileContext, action: str,
 
     kp = action.replace("-", "")
     ref = dict(handover.ref)
-    version = _cas(ctx, fc, fc.file.version, pending_action=action, pending_by=actor.login,
-                   pending_owner=process_owner(), pending_at=ctx.now(),
-                   pending_ref=json.dumps(ref), **claim)
+    version = _cas(
+        ctx,
+        fc,
+        fc.file.version,
+        pending_action=action,
+        pending_by=actor.login,
+        pending_owner=process_owner(),
+        pending_at=ctx.now(),
+        pending_ref=json.dumps(ref),
+        **claim,
+    )
     killpoint(f"{kp}.claimed")
     staged = False
     try:
@@ -154,17 +184,21 @@ def send_claimed(ctx: Context, actor: Actor, fc: FileContext, action: str,
             raise UserError(exc.message).concerning(**_about(fc)) from exc
         raise
     killpoint(f"{kp}.published")
-    done_at, done_by = ("picsara_at", "picsara_by") if action == "picsara" else \
-        ("printed_at", "printed_by")
+    done_at, done_by = (
+        ("picsara_at", "picsara_by") if action == "picsara" else ("printed_at", "printed_by")
+    )
     with session_scope(ctx.engine) as s:
-        r = s.execute(update(Attachment)
-                      .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == version)
-                      .values(version=version + 1, **_NO_CLAIM,
-                              **{done_at: ctx.now(), done_by: actor.login}))
+        r = s.execute(
+            update(Attachment)
+            .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == version)
+            .values(version=version + 1, **_NO_CLAIM, **{done_at: ctx.now(), done_by: actor.login})
+        )
         if r.rowcount != 1:  # type: ignore[attr-defined]
             # resolve_pending took it over (this process looked stuck) and logged the outcome
-            raise UserError("Överföringen tog så lång tid att den följdes upp automatiskt. "
-                            "Uppdatera ärendet (u) och se vad som gäller.").concerning(**_about(fc))
+            raise UserError(
+                "Överföringen tog så lång tid att den följdes upp automatiskt. "
+                "Uppdatera ärendet (u) och se vad som gäller."
+            ).concerning(**_about(fc))
         _log(s, ctx, actor, fc, LOG_ACTION[action], detail)
     killpoint(f"{kp}.confirmed")
     return result

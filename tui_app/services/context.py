@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The use cases the first actions on the inbox run (list, open a case, its files, the clock).
-_FIRST_NEEDED = ("tui_app.services.cases", "tui_app.services.handling",
-                 "tui_app.services.democlock")
+_FIRST_NEEDED = (
+    "tui_app.services.cases",
+    "tui_app.services.handling",
+    "tui_app.services.democlock",
+)
 
 
 class Context:
@@ -34,8 +37,14 @@ class Context:
     Whoever needs the engine before then waits for it; nothing else changes for them.
     """
 
-    def __init__(self, engine: Engine | None, clock: Clock, data_dir: Path, demo: bool = False,
-                 settings: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine | None,
+        clock: Clock,
+        data_dir: Path,
+        demo: bool = False,
+        settings: dict[str, object] | None = None,
+    ) -> None:
         self._engine = engine
         self._url: str | None = None  # set when the engine is loaded later
         self._ready = threading.Event()
@@ -66,8 +75,9 @@ class Context:
             from tui_app.services.errors import explain
 
             why = explain(self._failed) if self._failed is not None else ""
-            raise UserError(f"Databasen kunde inte öppnas. {why} Försök igen (u) eller starta "
-                            "om appen.") from self._failed
+            raise UserError(
+                f"Databasen kunde inte öppnas. {why} Försök igen (u) eller starta om appen."
+            ) from self._failed
         return self._engine
 
     @property
@@ -132,8 +142,9 @@ def open_context(
     url: str, data_dir: Path, *, demo: bool = False, clock: Clock | None = None
 ) -> Context:
     """Open the database (upgrading its schema) and return a ready context."""
-    ctx = Context(engine=_open_engine(url), clock=clock or SystemClock(), data_dir=data_dir,
-                  demo=demo)
+    ctx = Context(
+        engine=_open_engine(url), clock=clock or SystemClock(), data_dir=data_dir, demo=demo
+    )
     if demo and isinstance(ctx.clock, SystemClock):
         from tui_app.services.democlock import load_offset
 

@@ -22,8 +22,11 @@ from tui_app.store.models import Case, Message, Patient, Unit
 def build_case_view(s: Session, now: datetime, case: Case, unit: Unit, p: Patient) -> CaseView:
     """Assemble the whole case from its rows."""
     assert case.id is not None and unit.id is not None and p.id is not None
-    msgs = s.exec(select(Message).where(Message.case_id == case.id)
-                  .order_by(col(Message.sent_at), col(Message.id))).all()
+    msgs = s.exec(
+        select(Message)
+        .where(Message.case_id == case.id)
+        .order_by(col(Message.sent_at), col(Message.id))
+    ).all()
     from tui_app.services.files import file_views
 
     files = file_views(s, case.id)
@@ -32,22 +35,34 @@ def build_case_view(s: Session, now: datetime, case: Case, unit: Unit, p: Patien
     for m in msgs:
         assert m.id is not None
         author = patient_name if m.from_patient else (m.signature or "Vården")
-        views.append(MessageView(m.id, m.from_patient, author, m.body, m.sent_at,
-                                 tuple(files.get(m.id, ()))))
-    state = case_state(deadline=case.deadline_at, now=now,
-                       patient_messages=case.patient_messages, handled=case.handled_at is not None)
+        views.append(
+            MessageView(m.id, m.from_patient, author, m.body, m.sent_at, tuple(files.get(m.id, ())))
+        )
+    state = case_state(
+        deadline=case.deadline_at,
+        now=now,
+        patient_messages=case.patient_messages,
+        handled=case.handled_at is not None,
+    )
     from tui_app.core.pnr import Pnr
 
     return CaseView(
-        case_id=case.id, unit_id=unit.id, unit_code=unit.code, unit_name=unit.name,
+        case_id=case.id,
+        unit_id=unit.id,
+        unit_code=unit.code,
+        unit_name=unit.name,
         patient=PatientInfo(p.id, p.pnr, Pnr(p.pnr).display, patient_name, p.activated_1177),
-        state=state, sent_at=case.sent_at, deadline=case.deadline_at,
+        state=state,
+        sent_at=case.sent_at,
+        deadline=case.deadline_at,
         remaining=fmt_remaining(case.deadline_at - now),
         accepts_reply=as_utc(now) < as_utc(case.deadline_at) and case.handled_at is None,
         patient_read_at=case.patient_read_at,
         sender_first_name=views[0].author if views else "",
         messages=tuple(views),
-        handled_at=case.handled_at, handled_by=case.handled_by, closed_reason=case.closed_reason,
+        handled_at=case.handled_at,
+        handled_by=case.handled_by,
+        closed_reason=case.closed_reason,
     )
 
 
@@ -55,9 +70,12 @@ def patient_cases(ctx: Context, actor: Actor) -> list[CaseView]:
     """The demo patient's own cases, newest first (what 1177's inbox would list)."""
     with read_scope(ctx.engine) as s:
         out = []
-        rows = s.exec(select(Case, Unit).join(Unit, col(Unit.id) == col(Case.unit_id))
-                      .where(Case.patient_id == actor.patient_id)
-                      .order_by(col(Case.sent_at).desc())).all()
+        rows = s.exec(
+            select(Case, Unit)
+            .join(Unit, col(Unit.id) == col(Case.unit_id))
+            .where(Case.patient_id == actor.patient_id)
+            .order_by(col(Case.sent_at).desc())
+        ).all()
         p = s.get(Patient, actor.patient_id)
         assert p is not None
         for case, unit in rows:
@@ -102,8 +120,9 @@ def patient_reply(
             check_reply_open(case.deadline_at, ctx.now(), case.closed_reason)
             body = check_patient_text(text, has_files=bool(uploads))
             now = ctx.now()
-            msg = Message(case_id=case_id, from_patient=True, body=body, sent_at=now,
-                          signature=p.first_name)
+            msg = Message(
+                case_id=case_id, from_patient=True, body=body, sent_at=now, signature=p.first_name
+            )
             s.add(msg)
             s.flush()
             assert msg.id is not None
@@ -116,13 +135,25 @@ def patient_reply(
             raise exc.concerning(unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
         # Counted in SQL, so two messages at once never lose one; a reply reopens a handled case
         # so that nobody misses what came in after it was marked done.
-        s.execute(update(Case).where(col(Case.id) == case_id).values(
-            patient_messages=col(Case.patient_messages) + 1,
-            file_count=col(Case.file_count) + n_files,
-            handled_at=None, handled_by=None,
-            patient_read_at=func.coalesce(col(Case.patient_read_at), now),
-        ))
-        audit.append(s, at=now, actor=actor.audit_name, action="patientsvar",
-                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id,
-                     detail=f"{n_files} filer")
+        s.execute(
+            update(Case)
+            .where(col(Case.id) == case_id)
+            .values(
+                patient_messages=col(Case.patient_messages) + 1,
+                file_count=col(Case.file_count) + n_files,
+                handled_at=None,
+                handled_by=None,
+                patient_read_at=func.coalesce(col(Case.patient_read_at), now),
+            )
+        )
+        audit.append(
+            s,
+            at=now,
+            actor=actor.audit_name,
+            action="patientsvar",
+            unit_code=unit.code,
+            patient_pnr=p.pnr,
+            case_id=case_id,
+            detail=f"{n_files} filer",
+        )
         return msg.id

@@ -103,8 +103,9 @@ def claim(path: Path, *, keep: bool) -> DemoDir:
         fsmode.make_dir(path)
         return DemoDir(path, created=True, keep=keep, _fd=_mark(path))
     if not stat.S_ISDIR(st.st_mode):
-        raise UserError(f"{_show(path)} är ingen mapp. Välj en ny eller tom mapp för demon med "
-                        "--data-dir.")
+        raise UserError(
+            f"{_show(path)} är ingen mapp. Välj en ny eller tom mapp för demon med --data-dir."
+        )
     if is_demo_dir(path):
         fd = os.open(path / MARKER, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         if keep:
@@ -112,9 +113,11 @@ def claim(path: Path, *, keep: bool) -> DemoDir:
             return DemoDir(path, created=False, keep=True, _fd=fd)
         if not _try_lock(fd, fcntl.LOCK_EX):
             os.close(fd)
-            raise UserError(f"Demon i {_show(path)} används av en annan körning just nu och "
-                            "töms därför inte. Starta med --keep för att vara med i samma demo, "
-                            "eller välj en annan mapp med --data-dir.")
+            raise UserError(
+                f"Demon i {_show(path)} används av en annan körning just nu och "
+                "töms därför inte. Starta med --keep för att vara med i samma demo, "
+                "eller välj en annan mapp med --data-dir."
+            )
         _clear(path)
         fcntl.flock(fd, fcntl.LOCK_SH)
         return DemoDir(path, created=False, keep=False, _fd=fd)
@@ -126,7 +129,8 @@ def claim(path: Path, *, keep: bool) -> DemoDir:
         raise UserError(
             f"Mappen {_show(path)} innehåller annat än en demo (t.ex. {_show(foreign[0])}). "
             "Demon använder och raderar bara mappar den själv har skapat, så inget ändrades. "
-            "Välj en ny eller tom mapp med --data-dir.")
+            "Välj en ny eller tom mapp med --data-dir."
+        )
     os.chmod(path, fsmode.current().dir)
     return DemoDir(path, created=False, keep=keep, _fd=_mark(path))
 
@@ -166,8 +170,10 @@ def current_demo(base: Path) -> Path:
         if is_demo_dir(path) and (path / DEMO_DB).is_file():
             found.append((in_use(path), (path / MARKER).stat().st_mtime, path))
     if not found:
-        raise UserError(f"Det finns ingen demo i {_show(base)}. Starta en med tui-app demo "
-                        "(med --keep finns den kvar efteråt), eller ange mappen med --data-dir.")
+        raise UserError(
+            f"Det finns ingen demo i {_show(base)}. Starta en med tui-app demo "
+            "(med --keep finns den kvar efteråt), eller ange mappen med --data-dir."
+        )
     return max(found)[2]
 
 
@@ -187,8 +193,11 @@ def _mark(path: Path) -> int:
     """Write the marker under a temporary name, lock it, then give it its name: no other run
     ever sees a marked folder that is not locked."""
     temp = path / f"{MARKER}.{os.getpid()}.part"
-    fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 fsmode.current().file)
+    fd = os.open(
+        temp,
+        os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+        fsmode.current().file,
+    )
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         os.write(fd, MAGIC)

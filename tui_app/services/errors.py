@@ -21,32 +21,54 @@ SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM = 3, 5, 6, 7
 SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL = 8, 10, 11, 13
 SQLITE_CANTOPEN, SQLITE_CONSTRAINT, SQLITE_NOTADB = 14, 19, 26
 
-DISK_FULL = ("Disken är full där appens data ligger, så inget sparades. Frigör utrymme (eller be "
-             "IT om det) och försök igen.")
-READ_ONLY = ("Databasen går bara att läsa, inte skriva i (skrivskyddad fil eller disk), så inget "
-             "sparades. Be IT kontrollera behörigheten på data_dir/database_url.")
-BUSY = ("Databasen är upptagen av en annan användare just nu, så inget sparades. Vänta en "
-        "stund och försök igen.")
-CONSTRAINT = ("Uppgifterna kunde inte sparas: de bryter mot databasens regler (ett värde saknas "
-              "eller finns redan). Inget sparades. Kontakta IT-support och ange tiden.")
-IO_ERROR = ("Disken där appens data ligger svarar med ett läs- eller skrivfel, så inget sparades. "
-            "Be IT kontrollera disken och försök igen.")
-CORRUPT = ("Databasfilen är skadad eller är ingen databas. Inget ändrades. Kontakta IT-support: "
-           "databasen behöver återställas från säkerhetskopia.")
-CANT_OPEN = ("Databasen kunde inte öppnas: filen eller mappen finns inte eller får inte läsas. "
-             "Kontrollera data_dir/database_url i inställningarna.")
+DISK_FULL = (
+    "Disken är full där appens data ligger, så inget sparades. Frigör utrymme (eller be "
+    "IT om det) och försök igen."
+)
+READ_ONLY = (
+    "Databasen går bara att läsa, inte skriva i (skrivskyddad fil eller disk), så inget "
+    "sparades. Be IT kontrollera behörigheten på data_dir/database_url."
+)
+BUSY = (
+    "Databasen är upptagen av en annan användare just nu, så inget sparades. Vänta en "
+    "stund och försök igen."
+)
+CONSTRAINT = (
+    "Uppgifterna kunde inte sparas: de bryter mot databasens regler (ett värde saknas "
+    "eller finns redan). Inget sparades. Kontakta IT-support och ange tiden."
+)
+IO_ERROR = (
+    "Disken där appens data ligger svarar med ett läs- eller skrivfel, så inget sparades. "
+    "Be IT kontrollera disken och försök igen."
+)
+CORRUPT = (
+    "Databasfilen är skadad eller är ingen databas. Inget ändrades. Kontakta IT-support: "
+    "databasen behöver återställas från säkerhetskopia."
+)
+CANT_OPEN = (
+    "Databasen kunde inte öppnas: filen eller mappen finns inte eller får inte läsas. "
+    "Kontrollera data_dir/database_url i inställningarna."
+)
 NO_MEMORY = "Datorn har slut på minne. Stäng något annat program och försök igen."
-NO_PERMISSION = ("Appen saknar behörighet till en fil eller mapp den behöver. Be IT kontrollera "
-                 "behörigheten på data_dir.")
-NOT_THERE = ("En fil eller mapp som appen behöver finns inte (längre). Kontrollera att disken är "
-             "monterad och att data_dir stämmer, och försök igen.")
-CONNECTION = ("Kontakten med databasen bröts eller gick inte att få. Försök igen om en stund; om "
-              "felet kvarstår, kontakta IT-support.")
+NO_PERMISSION = (
+    "Appen saknar behörighet till en fil eller mapp den behöver. Be IT kontrollera "
+    "behörigheten på data_dir."
+)
+NOT_THERE = (
+    "En fil eller mapp som appen behöver finns inte (längre). Kontrollera att disken är "
+    "monterad och att data_dir stämmer, och försök igen."
+)
+CONNECTION = (
+    "Kontakten med databasen bröts eller gick inte att få. Försök igen om en stund; om "
+    "felet kvarstår, kontakta IT-support."
+)
 
 
 def _generic(exc: BaseException) -> str:
-    return (f"Något gick fel ({type(exc).__name__}). Försök igen; om felet kvarstår, kontakta "
-            "IT-support och ange tiden.")
+    return (
+        f"Något gick fel ({type(exc).__name__}). Försök igen; om felet kvarstår, kontakta "
+        "IT-support och ange tiden."
+    )
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -71,18 +93,31 @@ def _sqlite(e: sqlite3.Error) -> str | None:
     if not isinstance(code, int):
         # An error raised without a code (older drivers): its text is SQLite's fixed wording.
         text = str(e).lower()
-        for words, message in (("disk is full", DISK_FULL), ("readonly", READ_ONLY),
-                               ("locked", BUSY), ("not a database", CORRUPT),
-                               ("malformed", CORRUPT), ("unable to open", CANT_OPEN),
-                               ("disk i/o", IO_ERROR), ("constraint", CONSTRAINT)):
+        for words, message in (
+            ("disk is full", DISK_FULL),
+            ("readonly", READ_ONLY),
+            ("locked", BUSY),
+            ("not a database", CORRUPT),
+            ("malformed", CORRUPT),
+            ("unable to open", CANT_OPEN),
+            ("disk i/o", IO_ERROR),
+            ("constraint", CONSTRAINT),
+        ):
             if words in text:
                 return message
         return None
     return {
-        SQLITE_FULL: DISK_FULL, SQLITE_READONLY: READ_ONLY, SQLITE_BUSY: BUSY,
-        SQLITE_LOCKED: BUSY, SQLITE_CONSTRAINT: CONSTRAINT, SQLITE_IOERR: IO_ERROR,
-        SQLITE_CORRUPT: CORRUPT, SQLITE_NOTADB: CORRUPT, SQLITE_CANTOPEN: CANT_OPEN,
-        SQLITE_NOMEM: NO_MEMORY, SQLITE_PERM: NO_PERMISSION,
+        SQLITE_FULL: DISK_FULL,
+        SQLITE_READONLY: READ_ONLY,
+        SQLITE_BUSY: BUSY,
+        SQLITE_LOCKED: BUSY,
+        SQLITE_CONSTRAINT: CONSTRAINT,
+        SQLITE_IOERR: IO_ERROR,
+        SQLITE_CORRUPT: CORRUPT,
+        SQLITE_NOTADB: CORRUPT,
+        SQLITE_CANTOPEN: CANT_OPEN,
+        SQLITE_NOMEM: NO_MEMORY,
+        SQLITE_PERM: NO_PERMISSION,
     }.get(code & 0xFF)
 
 

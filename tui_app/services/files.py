@@ -79,8 +79,9 @@ def _sandbox(ctx: Context) -> SandboxConfig:
     return SandboxConfig(slots_dir=ctx.data_dir / "intake-slots")
 
 
-def stage_files(ctx: Context, sources: list[Path],
-                on_wait: Callable[[bool], None] | None = None) -> list[StagedFile]:
+def stage_files(
+    ctx: Context, sources: list[Path], on_wait: Callable[[bool], None] | None = None
+) -> list[StagedFile]:
     """Check and clean files the patient chose, in one sandboxed worker (R09, R10).
 
     A refusal is a StagedFile too; its reason says what is wrong and what to do. `on_wait(True)`
@@ -98,18 +99,29 @@ def stage_files(ctx: Context, sources: list[Path],
     out = []
     for src, p in zip(sources, results):
         v = p.verdict
-        out.append(StagedFile(
-            token=uuid.uuid4().hex, original_name=_storable_name(src), accepted=v.accepted,
-            reason=v.reason,
-            mime=p.stored_mime or v.mime, original_size=v.size, sha256_original=v.sha256,
-            stored_path=p.stored_path, stored_sha256=p.stored_sha256, thumb_path=p.thumbnail_path,
-            width=v.width, height=v.height, pages=v.pages,
-        ))
+        out.append(
+            StagedFile(
+                token=uuid.uuid4().hex,
+                original_name=_storable_name(src),
+                accepted=v.accepted,
+                reason=v.reason,
+                mime=p.stored_mime or v.mime,
+                original_size=v.size,
+                sha256_original=v.sha256,
+                stored_path=p.stored_path,
+                stored_sha256=p.stored_sha256,
+                thumb_path=p.thumbnail_path,
+                width=v.width,
+                height=v.height,
+                pages=v.pages,
+            )
+        )
     return out
 
 
-def stage_file(ctx: Context, source: Path,
-               on_wait: Callable[[bool], None] | None = None) -> StagedFile:
+def stage_file(
+    ctx: Context, source: Path, on_wait: Callable[[bool], None] | None = None
+) -> StagedFile:
     """Check and clean one chosen file (see stage_files)."""
     return stage_files(ctx, [source], on_wait)[0]
 
@@ -133,16 +145,20 @@ def check_reply_files(files: list[StagedFile]) -> None:
     """R08 and R11: at most five files, and every one accepted, or the whole reply is refused."""
     if len(files) > MAX_FILES_PER_MESSAGE:
         raise RuleViolation(
-            "R08", f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. "
-            f"Ta bort {len(files) - MAX_FILES_PER_MESSAGE} och försök igen.")
+            "R08",
+            f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. "
+            f"Ta bort {len(files) - MAX_FILES_PER_MESSAGE} och försök igen.",
+        )
     refused = [f for f in files if not f.accepted]
     if refused:
         one = len(refused) == 1
         names = ", ".join(f.display_name for f in refused)
         raise RuleViolation(
-            "R11", f"Svaret skickades inte: {'filen' if one else 'filerna'} {names} kan inte "
+            "R11",
+            f"Svaret skickades inte: {'filen' if one else 'filerna'} {names} kan inte "
             f"skickas (se skälet i listan). Ta bort {'den' if one else 'dem'} (markera och tryck "
-            "d) eller byt ut och skicka igen. Din text finns kvar.")
+            "d) eller byt ut och skicka igen. Din text finns kvar.",
+        )
 
 
 def _sha256(path: Path) -> str:
@@ -213,8 +229,14 @@ def _place(ctx: Context, src: Path, key: str) -> str:
     return key
 
 
-def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files: list[object],
-                   reserved: dict[str, Reserved]) -> int:
+def attach_uploads(
+    ctx: Context,
+    s: Session,
+    case: Case,
+    message_id: int,
+    files: list[object],
+    reserved: dict[str, Reserved],
+) -> int:
     """Store the reply's files and their rows in the caller's transaction; all or nothing (R11).
 
     `reserved` comes from reserve_storage, called before the caller's transaction began; the
@@ -230,8 +252,10 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
             if f.stored_path is None or f.stored_sha256 is None or f.mime is None:
                 raise UserError("En fil saknas i förberedelsen. Välj filen igen.")
             if not f.stored_path.is_file() or _sha256(f.stored_path) != f.stored_sha256:
-                raise UserError(f"Filen {f.display_name} har ändrats sedan den kontrollerades. "
-                                "Ta bort den och välj den igen.")
+                raise UserError(
+                    f"Filen {f.display_name} har ändrats sedan den kontrollerades. "
+                    "Ta bort den och välj den igen."
+                )
             r = reserved.get(f.token)
             if r is None:
                 raise UserError("En fil saknas i förberedelsen. Välj filen igen.")
@@ -247,13 +271,24 @@ def attach_uploads(ctx: Context, s: Session, case: Case, message_id: int, files:
                 moved.append((ctx.files_dir / thumb_key, f.thumb_path))
             if r.thumb_key and (intent := s.get(UploadIntent, r.thumb_key)) is not None:
                 s.delete(intent)
-            s.add(Attachment(
-                case_id=case.id, message_id=message_id, original_name=f.original_name[:255],  # type: ignore[arg-type]
-                mime=f.mime, size=(ctx.files_dir / key).stat().st_size, original_size=f.original_size,
-                width=f.width, height=f.height, pages=f.pages, sha256_original=f.sha256_original,
-                sha256_stored=f.stored_sha256, storage_key=key, thumb_key=thumb_key,
-                received_at=ctx.now(),
-            ))
+            s.add(
+                Attachment(
+                    case_id=case.id,
+                    message_id=message_id,
+                    original_name=f.original_name[:255],  # type: ignore[arg-type]
+                    mime=f.mime,
+                    size=(ctx.files_dir / key).stat().st_size,
+                    original_size=f.original_size,
+                    width=f.width,
+                    height=f.height,
+                    pages=f.pages,
+                    sha256_original=f.sha256_original,
+                    sha256_stored=f.stored_sha256,
+                    storage_key=key,
+                    thumb_key=thumb_key,
+                    received_at=ctx.now(),
+                )
+            )
         s.flush()
     except BaseException:
         # The transaction rolls back: take the files back out, to staging, so that sending
@@ -282,8 +317,9 @@ def file_status(a: Attachment, copies: int) -> str:
     if a.decision == "journalförs inte":
         return "Journalförs inte" + clean
     if a.pending_action:  # claimed, not confirmed: never shown as done (R19, R20)
-        return ("Picsara" if a.pending_action == "picsara" else "E-arkiv") + \
-            " väntar på bekräftelse"
+        return (
+            "Picsara" if a.pending_action == "picsara" else "E-arkiv"
+        ) + " väntar på bekräftelse"
     if pdf and a.scanned_at:
         return "Skannad i E-arkiv" + clean
     if pdf and a.printed_at:  # not scanned yet; with a copy left the copy comes first
@@ -302,23 +338,40 @@ def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:
     from tui_app.store.models import Download
 
     out: dict[int, list[FileView]] = {}
-    rows = s.exec(select(Attachment).where(Attachment.case_id == case_id)
-                  .order_by(col(Attachment.id))).all()
-    copies = dict(s.exec(
-        select(Download.attachment_id, func.count()).where(
-            Download.case_id == case_id, col(Download.cleaned_at).is_(None))
-        .group_by(Download.attachment_id)).all())
+    rows = s.exec(
+        select(Attachment).where(Attachment.case_id == case_id).order_by(col(Attachment.id))
+    ).all()
+    copies = dict(
+        s.exec(
+            select(Download.attachment_id, func.count())
+            .where(Download.case_id == case_id, col(Download.cleaned_at).is_(None))
+            .group_by(Download.attachment_id)
+        ).all()
+    )
     for a in rows:
         assert a.id is not None
         n = copies.get(a.id, 0)
-        out.setdefault(a.message_id, []).append(FileView(
-            id=a.id, display_name=safe_display_name(a.original_name), mime=a.mime, size=a.size,
-            width=a.width, height=a.height, pages=a.pages, has_thumbnail=a.thumb_key is not None,
-            decision=a.decision, decision_reason=a.decision_reason, status=file_status(a, n),
-            copies=n, printed=a.printed_at is not None, scanned=a.scanned_at is not None,
-            in_picsara=a.picsara_at is not None, version=a.version,
-            pending=a.pending_action is not None,
-        ))
+        out.setdefault(a.message_id, []).append(
+            FileView(
+                id=a.id,
+                display_name=safe_display_name(a.original_name),
+                mime=a.mime,
+                size=a.size,
+                width=a.width,
+                height=a.height,
+                pages=a.pages,
+                has_thumbnail=a.thumb_key is not None,
+                decision=a.decision,
+                decision_reason=a.decision_reason,
+                status=file_status(a, n),
+                copies=n,
+                printed=a.printed_at is not None,
+                scanned=a.scanned_at is not None,
+                in_picsara=a.picsara_at is not None,
+                version=a.version,
+                pending=a.pending_action is not None,
+            )
+        )
     return out
 
 
@@ -366,9 +419,11 @@ def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
         stale = s.exec(select(UploadIntent).where(col(UploadIntent.created_at) < cutoff)).all()
         for intent in stale:
             key = intent.storage_key
-            taken = s.exec(select(Attachment.id).where(
-                (col(Attachment.storage_key) == key) | (col(Attachment.thumb_key) == key))
-                .limit(1)).first()
+            taken = s.exec(
+                select(Attachment.id)
+                .where((col(Attachment.storage_key) == key) | (col(Attachment.thumb_key) == key))
+                .limit(1)
+            ).first()
             if taken is None:
                 p = stored_path(ctx, key)
                 if p.is_file():
@@ -389,12 +444,23 @@ def _count_unknown(ctx: Context) -> int:
 
     def flush() -> int:
         with session_scope(ctx.engine) as s:
-            known = set(s.exec(select(Attachment.storage_key)
-                               .where(col(Attachment.storage_key).in_(batch))).all())
-            known |= {k for k in s.exec(select(Attachment.thumb_key)
-                                        .where(col(Attachment.thumb_key).in_(batch))).all() if k}
-            known |= set(s.exec(select(UploadIntent.storage_key)
-                                .where(col(UploadIntent.storage_key).in_(batch))).all())
+            known = set(
+                s.exec(
+                    select(Attachment.storage_key).where(col(Attachment.storage_key).in_(batch))
+                ).all()
+            )
+            known |= {
+                k
+                for k in s.exec(
+                    select(Attachment.thumb_key).where(col(Attachment.thumb_key).in_(batch))
+                ).all()
+                if k
+            }
+            known |= set(
+                s.exec(
+                    select(UploadIntent.storage_key).where(col(UploadIntent.storage_key).in_(batch))
+                ).all()
+            )
         return sum(1 for k in batch if k not in known)
 
     for p in ctx.files_dir.glob("*/*"):
@@ -415,5 +481,6 @@ def attach_demo_files(ctx: Context, case_id: int, message_id: int, paths: list[P
         case = s.get(Case, case_id)
         assert case is not None
         n = attach_uploads(ctx, s, case, message_id, list(staged), reserved)
-        s.execute(update(Case).where(col(Case.id) == case_id)
-                  .values(file_count=col(Case.file_count) + n))
+        s.execute(
+            update(Case).where(col(Case.id) == case_id).values(file_count=col(Case.file_count) + n)
+        )

@@ -20,8 +20,12 @@ def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
         about = exc.about
         detail = f"{exc.rule}: {exc.message}" if exc.rule else exc.message
         log_refusal(
-            ctx, actor=actor.audit_name, action=action, detail=detail,
-            unit_code=about.get("unit_code"), patient_pnr=about.get("patient_pnr"),
+            ctx,
+            actor=actor.audit_name,
+            action=action,
+            detail=detail,
+            unit_code=about.get("unit_code"),
+            patient_pnr=about.get("patient_pnr"),
             case_id=about.get("case_id"),
         )
         raise

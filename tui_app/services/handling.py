@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case, Download, Patient, Staff, Unit
 
 if TYPE_CHECKING:
-    from tui_app.services.claims import FolderHandover, LpHandover, send_claimed
+    from tui_app.services.claims import FolderHandover, LpHandover
 
     Handover = FolderHandover | LpHandover
 
@@ -57,9 +56,16 @@ def _about(fc: FileContext) -> dict[str, object]:
 
 
 def _log(s: Session, ctx: Context, actor: Actor, fc: FileContext, action: str, detail: str) -> None:
-    audit.append(s, at=ctx.now(), actor=actor.audit_name, action=action, unit_code=fc.unit.code,
-                 patient_pnr=fc.patient.pnr, case_id=fc.case.id,
-                 detail=f"fil {fc.file.id}: {detail}" if detail else f"fil {fc.file.id}")
+    audit.append(
+        s,
+        at=ctx.now(),
+        actor=actor.audit_name,
+        action=action,
+        unit_code=fc.unit.code,
+        patient_pnr=fc.patient.pnr,
+        case_id=fc.case.id,
+        detail=f"fil {fc.file.id}: {detail}" if detail else f"fil {fc.file.id}",
+    )
 
 
 def _bump(s: Session, fc: FileContext, **values: object) -> None:
@@ -70,11 +76,20 @@ def _bump(s: Session, fc: FileContext, **values: object) -> None:
         .values(version=fc.file.version + 1, **values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise UserError("Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen.")
+        raise UserError(
+            "Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen."
+        )
 
 
-def _refuse_shared_account(ctx: Context, actor: Actor, action: str, doing: str, *,
-                           file_id: int | None = None, case_id: int | None = None) -> None:
+def _refuse_shared_account(
+    ctx: Context,
+    actor: Actor,
+    action: str,
+    doing: str,
+    *,
+    file_id: int | None = None,
+    case_id: int | None = None,
+) -> None:
     """A GK account reads: it records nothing a person must answer for, and touches no one's
     copies (R16); the refusal is logged with the patient it concerned (R24)."""
     with refusals_logged(ctx, actor, action), session_scope(ctx.engine) as s:
@@ -86,20 +101,30 @@ def _refuse_shared_account(ctx: Context, actor: Actor, action: str, doing: str, 
             case, unit, p = load_case_for_staff(s, actor, case_id or 0)
             about = {"unit_code": unit.code, "patient_pnr": p.pnr, "case_id": case.id}
         raise RuleViolation(
-            "R16", f"Du är inloggad med ett GK-konto (gemensamt konto), som bara får läsa. Att "
-            f"{doing} måste kunna spåras till en person: logga in med ditt eget VGR-ID."
+            "R16",
+            f"Du är inloggad med ett GK-konto (gemensamt konto), som bara får läsa. Att "
+            f"{doing} måste kunna spåras till en person: logga in med ditt eget VGR-ID.",
         ).concerning(**about)
 
 
 def _open_for_work(fc: FileContext) -> None:
     """A handled case takes no new decision, download or export until it is reopened (o)."""
     if fc.case.handled_at is not None:
-        raise UserError("Ärendet är markerat som hanterat. Återöppna det (o) om något behöver "
-                        "göras om; det loggas.").concerning(**_about(fc))
+        raise UserError(
+            "Ärendet är markerat som hanterat. Återöppna det (o) om något behöver "
+            "göras om; det loggas."
+        ).concerning(**_about(fc))
 
 
-def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str = "", *,
-           expected_version: int | None = None) -> None:
+def decide(
+    ctx: Context,
+    actor: Actor,
+    file_id: int,
+    journal: bool,
+    reason: str = "",
+    *,
+    expected_version: int | None = None,
+) -> None:
     """Record the staff member's decision: journaled or not (R13, R22); never automatic.
 
     `expected_version` is the file's version as the staff member's screen showed it: when a
@@ -114,10 +139,13 @@ def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str 
             _open_for_work(fc)
             reason = reason.strip()
             if not journal and not reason:
-                raise InvalidInput("Skriv en kort anledning till att filen inte journalförs."
-                                   ).concerning(**_about(fc))
+                raise InvalidInput(
+                    "Skriv en kort anledning till att filen inte journalförs."
+                ).concerning(**_about(fc))
             if len(reason) > 300:
-                raise InvalidInput("Anledningen får vara högst 300 tecken.").concerning(**_about(fc))
+                raise InvalidInput("Anledningen får vara högst 300 tecken.").concerning(
+                    **_about(fc)
+                )
             _refuse_if_sent(s, fc, "beslutet kan inte ändras nu")
             seen = fc.file.version if expected_version is None else expected_version
             if fc.file.version != seen:
@@ -126,11 +154,21 @@ def decide(ctx: Context, actor: Actor, file_id: int, journal: bool, reason: str 
         with session_scope(ctx.engine) as s:
             done = s.execute(
                 update(Attachment)
-                .where(col(Attachment.id) == file_id, col(Attachment.version) == seen,
-                       col(Attachment.pending_action).is_(None),
-                       col(Attachment.picsara_at).is_(None), col(Attachment.printed_at).is_(None))
-                .values(version=seen + 1, decision=decision, decision_reason=reason,
-                        decided_by=actor.login, decided_at=ctx.now()))
+                .where(
+                    col(Attachment.id) == file_id,
+                    col(Attachment.version) == seen,
+                    col(Attachment.pending_action).is_(None),
+                    col(Attachment.picsara_at).is_(None),
+                    col(Attachment.printed_at).is_(None),
+                )
+                .values(
+                    version=seen + 1,
+                    decision=decision,
+                    decision_reason=reason,
+                    decided_by=actor.login,
+                    decided_at=ctx.now(),
+                )
+            )
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 fresh = load_file(s, actor, file_id)
                 _refuse_if_sent(s, fresh, "beslutet kan inte ändras nu")
@@ -152,14 +190,18 @@ def _decided_first(s: Session, fc: FileContext) -> UserError:
 
     f = fc.file
     if f.decision is None:
-        msg = ("Filen har ändrats sedan du öppnade ärendet. Ditt beslut sparades inte. "
-               "Uppdatera ärendet (u) och försök igen.")
+        msg = (
+            "Filen har ändrats sedan du öppnade ärendet. Ditt beslut sparades inte. "
+            "Uppdatera ärendet (u) och försök igen."
+        )
     else:
         when = f" kl. {local(f.decided_at):%H:%M}" if f.decided_at else ""
         why = f" ({f.decision_reason})" if f.decision_reason else ""
-        msg = (f"{_who(s, f.decided_by)} hann före: filen är redan beslutad som ”{f.decision}”"
-               f"{why}{when}. Ditt beslut sparades inte. Uppdatera ärendet (u) och ändra "
-               "beslutet bara om det behövs.")
+        msg = (
+            f"{_who(s, f.decided_by)} hann före: filen är redan beslutad som ”{f.decision}”"
+            f"{why}{when}. Ditt beslut sparades inte. Uppdatera ärendet (u) och ändra "
+            "beslutet bara om det behövs."
+        )
     return UserError(msg).concerning(**_about(fc))
 
 
@@ -167,8 +209,9 @@ def _refuse_if_sent(s: Session, fc: FileContext, what: str) -> None:
     """Refuse while the file is on its way to Picsara or E-arkiv, or once it got there."""
     _refuse_if_pending(s, fc, what)
     if fc.file.picsara_at or fc.file.printed_at:
-        raise UserError("Filen har redan sparats i Picsara eller skrivits ut; beslutet kan inte "
-                        "ändras här.").concerning(**_about(fc))
+        raise UserError(
+            "Filen har redan sparats i Picsara eller skrivits ut; beslutet kan inte ändras här."
+        ).concerning(**_about(fc))
 
 
 def _refuse_if_pending(s: Session, fc: FileContext, what: str) -> None:
@@ -179,9 +222,10 @@ def _refuse_if_pending(s: Session, fc: FileContext, what: str) -> None:
     if f.pending_action:
         since = f" sedan kl. {local(f.pending_at):%H:%M}" if f.pending_at else ""
         where = "sparas i Picsara" if f.pending_action == "picsara" else "skrivs ut för E-arkiv"
-        raise UserError(f"Filen {where} av {_who(s, f.pending_by)}{since} och väntar på "
-                        f"bekräftelse; {what}. Uppdatera ärendet (u) om en stund."
-                        ).concerning(**_about(fc))
+        raise UserError(
+            f"Filen {where} av {_who(s, f.pending_by)}{since} och väntar på "
+            f"bekräftelse; {what}. Uppdatera ärendet (u) om en stund."
+        ).concerning(**_about(fc))
 
 
 def download(ctx: Context, actor: Actor, file_id: int) -> Path:
@@ -204,27 +248,41 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
             _open_for_work(fc)
             if actor.shared_account or _require_staff_flag(s, actor, "shared_account"):
                 raise RuleViolation(
-                    "R16", "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
+                    "R16",
+                    "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
                     "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med "
-                    "ditt eget konto.").concerning(**about)
+                    "ditt eget konto.",
+                ).concerning(**about)
             src = stored_path(ctx, fc.file.storage_key)
             if not src.is_file():
-                raise UserError("Filen saknas i lagringen. Kontakta IT-support."
-                                ).concerning(**about)
+                raise UserError("Filen saknas i lagringen. Kontakta IT-support.").concerning(
+                    **about
+                )
             dest_dir = Path(ctx.config.download_dir or default_download_dir())
             suffix = fc.file.storage_key.rsplit(".", 1)[-1]
             stem = f"arende{fc.case.id}-fil{file_id}"
             target = dest_dir / copy_name(stem, suffix)
             owner = process_owner()
-            row = Download(attachment_id=file_id, case_id=fc.case.id,  # type: ignore[arg-type]
-                           staff_login=actor.login, path=str(target),
-                           sha256=fc.file.sha256_stored, downloaded_at=ctx.now(),
-                           pending_owner=owner)
+            row = Download(
+                attachment_id=file_id,
+                case_id=fc.case.id,  # type: ignore[arg-type]
+                staff_login=actor.login,
+                path=str(target),
+                sha256=fc.file.sha256_stored,
+                downloaded_at=ctx.now(),
+                pending_owner=owner,
+            )
             s.add(row)
         killpoint("download.intent")
         try:
-            saved = save_copy(src, dest_dir, stem_hint=stem, suffix=suffix,
-                              expected_sha256=fc.file.sha256_stored, name=target.name)
+            saved = save_copy(
+                src,
+                dest_dir,
+                stem_hint=stem,
+                suffix=suffix,
+                expected_sha256=fc.file.sha256_stored,
+                name=target.name,
+            )
         except BaseException as exc:
             with session_scope(ctx.engine) as s:  # nothing was made: the intent goes again
                 s.execute(delete(Download).where(col(Download.id) == row.id))
@@ -232,8 +290,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
                 raise UserError(exc.message).concerning(**about) from exc
             raise
         with session_scope(ctx.engine) as s:
-            s.execute(update(Download).where(col(Download.id) == row.id)
-                      .values(pending_owner=None))
+            s.execute(update(Download).where(col(Download.id) == row.id).values(pending_owner=None))
             _log(s, ctx, actor, fc, "ladda ner", str(saved.path))
         killpoint("download.done")
     return saved.path
@@ -241,8 +298,9 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
 
 def live_copies(s: Session, file_id: int, login: str | None = None) -> list[Download]:
     """Downloaded copies of a file not yet cleaned up (optionally by one staff member)."""
-    stmt = select(Download).where(Download.attachment_id == file_id,
-                                  col(Download.cleaned_at).is_(None))
+    stmt = select(Download).where(
+        Download.attachment_id == file_id, col(Download.cleaned_at).is_(None)
+    )
     if login:
         stmt = stmt.where(Download.staff_login == login)
     return list(s.exec(stmt).all())
@@ -257,8 +315,9 @@ def _my_copy(s: Session, actor: Actor, fc: FileContext) -> Path:
         digest = digest_regular_file(p)
         if digest is not None and digest.sha256 == d.sha256:
             return p
-    raise UserError("Ladda ner filen först (l). Den hämtade kopian används och raderas sedan."
-                    ).concerning(**_about(fc))
+    raise UserError(
+        "Ladda ner filen först (l). Den hämtade kopian används och raderas sedan."
+    ).concerning(**_about(fc))
 
 
 def _require_staff_flag(s: Session, actor: Actor, flag: str) -> bool:
@@ -275,8 +334,9 @@ def case_study_uid(case: Case) -> str:
     return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, name).int}"
 
 
-def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
-               body_site: str | None) -> list[Path]:
+def to_picsara(
+    ctx: Context, actor: Actor, file_id: int, laterality: str | None, body_site: str | None
+) -> list[Path]:
     """Import a journaled image into the case's Picsara study for the patient (R14, R15, R19)."""
     from tui_app.adapters.dicom import person_name
     from tui_app.adapters.errors import AdapterError
@@ -290,43 +350,64 @@ def to_picsara(ctx: Context, actor: Actor, file_id: int, laterality: str | None,
             about = _about(fc)
             _open_for_work(fc)
             if fc.file.mime == "application/pdf":
-                raise RuleViolation("R14", "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
-                                    "skrivs ut för skanning till E-arkiv.").concerning(**about)
+                raise RuleViolation(
+                    "R14",
+                    "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
+                    "skrivs ut för skanning till E-arkiv.",
+                ).concerning(**about)
             if fc.file.decision != JOURNAL:
-                raise RuleViolation("R13", "Bestäm först att bilden ska journalföras (j)."
-                                    ).concerning(**about)
+                raise RuleViolation(
+                    "R13", "Bestäm först att bilden ska journalföras (j)."
+                ).concerning(**about)
             if not _require_staff_flag(s, actor, "picsara_permission"):
-                raise RuleViolation("R15", "Du har inte behörighet till Picsara. Be administrations"
-                                    "gruppen om behörighet, eller be en kollega som har den."
-                                    ).concerning(**about)
+                raise RuleViolation(
+                    "R15",
+                    "Du har inte behörighet till Picsara. Be administrations"
+                    "gruppen om behörighet, eller be en kollega som har den.",
+                ).concerning(**about)
             folder = ctx.config.picsara_import_dir
             if not folder:
-                raise RuleViolation("R15", "Picsara är inte konfigurerat på den här servern "
-                                    "(picsara_import_dir). Kontakta IT-support.").concerning(**about)
+                raise RuleViolation(
+                    "R15",
+                    "Picsara är inte konfigurerat på den här servern "
+                    "(picsara_import_dir). Kontakta IT-support.",
+                ).concerning(**about)
             if fc.file.picsara_at:
-                raise UserError(f"Bilden sparades redan i Picsara av {fc.file.picsara_by}."
-                                ).concerning(**about)
+                raise UserError(
+                    f"Bilden sparades redan i Picsara av {fc.file.picsara_by}."
+                ).concerning(**about)
             _refuse_if_pending(s, fc, "spara den inte igen nu")
             if laterality and laterality not in LATERALITIES:
-                raise InvalidInput(f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}."
-                                   ).concerning(**about)
+                raise InvalidInput(
+                    f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}."
+                ).concerning(**about)
             copy = _my_copy(s, actor, fc)
         p = fc.patient
         study = PicsaraStudy(
-            patient_pnr12=p.pnr, patient_name=person_name(p.last_name, p.first_name),
-            unit_name=fc.unit.name, case_number=str(fc.case.id),
-            study_uid=case_study_uid(fc.case), accession=str(fc.case.id))
-        image = PicsaraImage(path=copy, laterality=laterality or None, body_site=site,
-                             sha256=fc.file.sha256_stored)
+            patient_pnr12=p.pnr,
+            patient_name=person_name(p.last_name, p.first_name),
+            unit_name=fc.unit.name,
+            case_number=str(fc.case.id),
+            study_uid=case_study_uid(fc.case),
+            accession=str(fc.case.id),
+        )
+        image = PicsaraImage(
+            path=copy, laterality=laterality or None, body_site=site, sha256=fc.file.sha256_stored
+        )
         try:
             parcel = FolderPicsara(Path(folder)).prepare(study, [image])  # type: ignore[arg-type]
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
         return send_claimed(  # type: ignore[return-value]
-            ctx, actor, fc, "picsara", FolderHandover(parcel),
+            ctx,
+            actor,
+            fc,
+            "picsara",
+            FolderHandover(parcel),
             claim={"laterality": laterality or None, "body_site": site},
             release={"laterality": None, "body_site": None},
-            detail=f"{laterality or 'ingen sida'}; {site or ''}".strip("; "))
+            detail=f"{laterality or 'ingen sida'}; {site or ''}".strip("; "),
+        )
 
 
 def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
@@ -348,21 +429,30 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
             about = _about(fc)
             _open_for_work(fc)
             if fc.file.mime != "application/pdf":
-                raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(**about)
+                raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(
+                    **about
+                )
             if fc.file.decision != JOURNAL:
-                raise RuleViolation("R13", "Bestäm först att dokumentet ska journalföras (j)."
-                                    ).concerning(**about)
+                raise RuleViolation(
+                    "R13", "Bestäm först att dokumentet ska journalföras (j)."
+                ).concerning(**about)
             if fc.file.printed_at:
-                raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}."
-                                ).concerning(**about)
+                raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}.").concerning(
+                    **about
+                )
             _refuse_if_pending(s, fc, "skriv inte ut det igen nu")
             copy = _my_copy(s, actor, fc)
         p = fc.patient
-        job = PrintJob(pnr12=p.pnr, patient_name=f"{p.first_name} {p.last_name}",
-                       unit_name=fc.unit.name, case_number=str(fc.case.id),
-                       document_type="Inskickat dokument från patient via 1177",
-                       date=local(ctx.now()).date(), source_pdf=copy,
-                       sha256=fc.file.sha256_stored)
+        job = PrintJob(
+            pnr12=p.pnr,
+            patient_name=f"{p.first_name} {p.last_name}",
+            unit_name=fc.unit.name,
+            case_number=str(fc.case.id),
+            document_type="Inskickat dokument från patient via 1177",
+            date=local(ctx.now()).date(),
+            source_pdf=copy,
+            sha256=fc.file.sha256_stored,
+        )
         handover: Handover
         try:
             adapter = make_earkiv_adapter(ctx.config.earkiv_printer, ctx.config.earkiv_folder)
@@ -375,8 +465,9 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
                 handover, where, pages = LpHandover(adapter, job), "", 0
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
-        result = send_claimed(ctx, actor, fc, "e-arkiv", handover, claim={}, release={},
-                              detail="E-arkiv")
+        result = send_claimed(
+            ctx, actor, fc, "e-arkiv", handover, claim={}, release={}, detail="E-arkiv"
+        )
         if isinstance(handover, LpHandover):
             where, pages = result.destination_sv, result.pages  # type: ignore[attr-defined]
         return f"{where} ({pages} sidor med försättsbladet)"
@@ -384,8 +475,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
 
 def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:
     """The printed document has been scanned into E-arkiv (R20)."""
-    _refuse_shared_account(ctx, actor, "skannad", "markera dokument som skannade",
-                           file_id=file_id)
+    _refuse_shared_account(ctx, actor, "skannad", "markera dokument som skannade", file_id=file_id)
     with refusals_logged(ctx, actor, "skannad"), session_scope(ctx.engine) as s:
         fc = load_file(s, actor, file_id)
         if not fc.file.printed_at:
@@ -454,8 +544,15 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
                 d.clean_note = "raderad"
                 where.append(f"{name}: låg i Hämtade filer – raderad")
             else:
-                moved = next((i for i in in_trash if i.path not in claimed and (
-                    i.original_path == d.path or i.sha256 == d.sha256)), None)
+                moved = next(
+                    (
+                        i
+                        for i in in_trash
+                        if i.path not in claimed
+                        and (i.original_path == d.path or i.sha256 == d.sha256)
+                    ),
+                    None,
+                )
                 if moved is not None:
                     claimed[moved.path] = len(where)
                     d.clean_note = "flyttad till papperskorgen"
@@ -485,9 +582,15 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
         remaining = [p for p in found if p not in theirs] + [str(p) for p in report.unreadable]
         for p in remaining:
             where.append(f"{Path(p).name}: finns kvar i {Path(p).parent}")
-        _log(s, ctx, actor, fc, "rensa",
-             f"{len(deleted)} kopior, {len(trashed)} i papperskorgen, kvar {len(remaining)}"
-             + (f", {len(others)} hos kollegor" if others else ""))
+        _log(
+            s,
+            ctx,
+            actor,
+            fc,
+            "rensa",
+            f"{len(deleted)} kopior, {len(trashed)} i papperskorgen, kvar {len(remaining)}"
+            + (f", {len(others)} hos kollegor" if others else ""),
+        )
         return CleanupReport(deleted, trashed, remaining, notes, where, len(others))
 
 
@@ -516,20 +619,22 @@ def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:
     arriving after staff are done would lie unseen under "Klart". The deadline becomes the
     handled time, so staff and patient both see the true date it closed (closed_reason says why).
     """
-    _refuse_shared_account(ctx, actor, "hanterat", "markera ärenden som hanterade",
-                           case_id=case_id)
+    _refuse_shared_account(ctx, actor, "hanterat", "markera ärenden som hanterade", case_id=case_id)
     with refusals_logged(ctx, actor, "hanterat"), session_scope(ctx.engine) as s:
         case, unit, p = load_case_for_staff(s, actor, case_id)
         about = {"unit_code": unit.code, "patient_pnr": p.pnr, "case_id": case_id}
         if case.handled_at:
             raise UserError("Ärendet är redan markerat som hanterat.").concerning(**about)
         if case.patient_messages == 0:
-            raise UserError("Patienten har inte svarat; ett ärende utan svar avslutas automatiskt "
-                            "efter 2 dagar och behöver inte markeras.").concerning(**about)
+            raise UserError(
+                "Patienten har inte svarat; ett ärende utan svar avslutas automatiskt "
+                "efter 2 dagar och behöver inte markeras."
+            ).concerning(**about)
         missing = missing_for_handled(s, case_id)
         if missing:
-            raise UserError("Ärendet kan inte markeras som hanterat än: " + "; ".join(missing) + "."
-                            ).concerning(**about)
+            raise UserError(
+                "Ärendet kan inte markeras som hanterat än: " + "; ".join(missing) + "."
+            ).concerning(**about)
         now = ctx.now()
         case.handled_at, case.handled_by = now, actor.login
         detail = ""
@@ -538,8 +643,16 @@ def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:
             case.closed_at, case.closed_reason = now, HANDLED_EARLY
             detail = "tar inte emot fler svar"
         s.add(case)
-        audit.append(s, at=now, actor=actor.audit_name, action="hanterat",
-                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id, detail=detail)
+        audit.append(
+            s,
+            at=now,
+            actor=actor.audit_name,
+            action="hanterat",
+            unit_code=unit.code,
+            patient_pnr=p.pnr,
+            case_id=case_id,
+            detail=detail,
+        )
 
 
 def reopen(ctx: Context, actor: Actor, case_id: int) -> None:
@@ -552,11 +665,19 @@ def reopen(ctx: Context, actor: Actor, case_id: int) -> None:
         case, unit, p = load_case_for_staff(s, actor, case_id)
         if not case.handled_at:
             raise UserError("Ärendet är inte markerat som hanterat.").concerning(
-                unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
+                unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id
+            )
         case.handled_at, case.handled_by = None, None
         s.add(case)
-        audit.append(s, at=ctx.now(), actor=actor.audit_name, action="återöppna",
-                     unit_code=unit.code, patient_pnr=p.pnr, case_id=case_id)
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=actor.audit_name,
+            action="återöppna",
+            unit_code=unit.code,
+            patient_pnr=p.pnr,
+            case_id=case_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -586,5 +707,10 @@ def preview(ctx: Context, actor: Actor, file_id: int) -> Preview:
             facts += f", {f.pages} sid{'or' if f.pages != 1 else 'a'}"
         _log(s, ctx, actor, fc, "förhandsvisa", "")
         thumb = stored_path(ctx, f.thumb_key) if f.thumb_key else None
-        return Preview(file_id, safe_display_name(f.original_name), f.mime,
-                       thumb if thumb and thumb.is_file() else None, facts)
+        return Preview(
+            file_id,
+            safe_display_name(f.original_name),
+            f.mime,
+            thumb if thumb and thumb.is_file() else None,
+            facts,
+        )

@@ -17,14 +17,24 @@ from tui_app.store.models import Membership, Patient, Staff, Unit
 def _staff_actor(s: object, staff: Staff) -> Actor:
     session = s  # a Session; typed loosely to keep the helper small
     units = session.exec(  # type: ignore[attr-defined]
-        select(Unit).join(Membership, col(Membership.unit_id) == col(Unit.id))
-        .where(Membership.staff_id == staff.id).order_by(Unit.name)
+        select(Unit)
+        .join(Membership, col(Membership.unit_id) == col(Unit.id))
+        .where(Membership.staff_id == staff.id)
+        .order_by(Unit.name)
     ).all()
     return staff_actor(
-        staff.id, staff.login, staff.first_name, staff.last_name, staff.shared_account,
-        staff.picsara_permission, staff.is_admin,
-        [(u.id, u.code, u.name, u.activated_1177, u.template_installed)
-         for u in units if u.id is not None],
+        staff.id,
+        staff.login,
+        staff.first_name,
+        staff.last_name,
+        staff.shared_account,
+        staff.picsara_permission,
+        staff.is_admin,
+        [
+            (u.id, u.code, u.name, u.activated_1177, u.template_installed)
+            for u in units
+            if u.id is not None
+        ],
     )
 
 
@@ -91,18 +101,25 @@ def sign_in_choices(ctx: Context) -> list[SignInChoice]:
             out.append(SignInChoice(kind, st.login, label, detail))
         for p in s.exec(select(Patient).order_by(Patient.last_name)).all():
             notes = [] if p.activated_1177 else ["ej aktiverad på 1177"]
-            out.append(SignInChoice(
-                "patient", str(p.id), f"Patient: {p.first_name} {p.last_name}",
-                Pnr(p.pnr).display + (" · " + ", ".join(notes) if notes else ""),
-            ))
+            out.append(
+                SignInChoice(
+                    "patient",
+                    str(p.id),
+                    f"Patient: {p.first_name} {p.last_name}",
+                    Pnr(p.pnr).display + (" · " + ", ".join(notes) if notes else ""),
+                )
+            )
     return out
 
 
 def deactivated(login: str) -> RuleViolation:
     """The refusal for an account an administrator has deactivated (R05)."""
-    return RuleViolation("R05", f"Kontot ”{login}” är avaktiverat och har inte längre åtkomst "
-                         "till tui_app. Kontakta administrationsgruppen 1177 e-tjänster om det "
-                         "är fel.")
+    return RuleViolation(
+        "R05",
+        f"Kontot ”{login}” är avaktiverat och har inte längre åtkomst "
+        "till tui_app. Kontakta administrationsgruppen 1177 e-tjänster om det "
+        "är fel.",
+    )
 
 
 def require_admin(s: object, actor: Actor) -> None:

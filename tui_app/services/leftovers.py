@@ -20,7 +20,8 @@ def known_checksums(ctx: Context) -> tuple[set[str], set[int]]:
         sums |= set(s.exec(select(Attachment.sha256_original)).all())
         sums |= set(s.exec(select(Download.sha256)).all())
         sizes = set(s.exec(select(Attachment.size)).all()) | set(
-            s.exec(select(Attachment.original_size)).all())
+            s.exec(select(Attachment.original_size)).all()
+        )
         # Copies of files whose case retention removed (R23) keep their size on the row.
         sizes |= {n for n in s.exec(select(Download.size)).all() if n is not None}
     return sums, sizes
@@ -54,10 +55,17 @@ def run_leftovers(ctx: Context, dirs: list[Path] | None, delete: bool, out=sys.s
         return 1
     results = delete_items(found)
     with session_scope(ctx.engine) as s:
-        audit.append(s, at=ctx.now(), actor=os_login(), action="rensa kvarglömda",
-                     detail=f"{len(found)} kopior raderade med tui-app leftovers")
-        mine = select(Download).where(Download.cleaned_at.is_(None),  # type: ignore[union-attr]
-                                      Download.staff_login == os_login())
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=os_login(),
+            action="rensa kvarglömda",
+            detail=f"{len(found)} kopior raderade med tui-app leftovers",
+        )
+        mine = select(Download).where(
+            Download.cleaned_at.is_(None),  # type: ignore[union-attr]
+            Download.staff_login == os_login(),
+        )
         for d in s.exec(mine).all():
             if not Path(d.path).exists():
                 d.cleaned_at, d.cleaned_by, d.clean_note = ctx.now(), os_login(), "leftovers"

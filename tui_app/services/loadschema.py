@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
     model_validator,
 )
 
@@ -138,7 +143,7 @@ def swedish(error: dict[str, Any]) -> str:
         "missing": "saknas (måste anges)",
         "extra_forbidden": "okänt fält; kontrollera stavningen (kommentarer börjar med _)",
         "bool_type": f"ska vara true eller false utan citattecken, inte {_shown(value)} "
-                     f"({json_kind(value)})",
+        f"({json_kind(value)})",
         "string_type": f"ska vara en text inom citattecken, inte {json_kind(value)}",
         "list_type": f"ska vara en lista [...], inte {json_kind(value)}",
         "model_type": f"ska vara ett objekt {{...}}, inte {json_kind(value)}",
@@ -166,8 +171,11 @@ def validate(data: object) -> tuple[LoadFile | None, list[str]]:
 
 def _entries(data: object, key: str) -> list[tuple[int, dict[str, Any]]]:
     items = data.get(key) if isinstance(data, dict) else None
-    return [(i, e) for i, e in enumerate(items) if isinstance(e, dict)] \
-        if isinstance(items, list) else []
+    return (
+        [(i, e) for i, e in enumerate(items) if isinstance(e, dict)]
+        if isinstance(items, list)
+        else []
+    )
 
 
 def _text(entry: dict[str, Any], key: str) -> str | None:
@@ -183,8 +191,14 @@ def _pnr(entry: dict[str, Any], key: str) -> str | None:
         return None
 
 
-def cross_check(data: object, *, known_units: set[str], known_logins: set[str],
-                known_pnrs: set[str], with_cases: bool) -> list[str]:
+def cross_check(
+    data: object,
+    *,
+    known_units: set[str],
+    known_logins: set[str],
+    known_pnrs: set[str],
+    with_cases: bool,
+) -> list[str]:
     """Errors a schema cannot see: duplicates in the file, references to units, staff or patients
     that neither the file nor the database has. Runs on the raw data, over whatever parts have
     the right shape, so these errors are listed together with the schema's."""
@@ -197,8 +211,10 @@ def cross_check(data: object, *, known_units: set[str], known_logins: set[str],
             if item is None:
                 continue
             if item in seen:
-                errors.append(f"$.{where}[{i}].{key}: {what} ”{entry[key]}” finns redan i "
-                              f"$.{where}[{seen[item]}]")
+                errors.append(
+                    f"$.{where}[{i}].{key}: {what} ”{entry[key]}” finns redan i "
+                    f"$.{where}[{seen[item]}]"
+                )
             seen.setdefault(item, i)
         return set(seen)
 
@@ -207,8 +223,10 @@ def cross_check(data: object, *, known_units: set[str], known_logins: set[str],
             codes = entry.get(key)
             for j, code in enumerate(codes if isinstance(codes, list) else []):
                 if isinstance(code, str) and code.strip() not in units:
-                    errors.append(f"$.{where}[{i}].{key}[{j}]: enheten ”{code}” finns inte "
-                                  "(varken i filen eller i databasen)")
+                    errors.append(
+                        f"$.{where}[{i}].{key}[{j}]: enheten ”{code}” finns inte "
+                        "(varken i filen eller i databasen)"
+                    )
 
     units = once("units", "code", "enhetskoden", _text) | known_units
     logins = once("staff", "login", "inloggningen", _text) | known_logins
@@ -247,6 +265,8 @@ def by_path(errors: list[str]) -> list[str]:
 def refuse(where: str, errors: list[str]) -> InvalidInput:
     """One refusal listing every error; nothing was stored."""
     n = len(errors)
-    head = (f"{where} innehåller {'ett fel' if n == 1 else f'{n} fel'}; inget har lästs in. "
-            "Rätta filen och försök igen:")
+    head = (
+        f"{where} innehåller {'ett fel' if n == 1 else f'{n} fel'}; inget har lästs in. "
+        "Rätta filen och försök igen:"
+    )
     return InvalidInput("\n".join([head, *(f"  {e}" for e in errors)]))

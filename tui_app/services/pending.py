@@ -49,6 +49,7 @@ RELEASE = {
 
 # --- who holds a claim ---------------------------------------------------------------------
 
+
 def _start_ticks(pid: int) -> str:
     """The process's start time in clock ticks since boot (tells a reused pid apart), or ""."""
     try:
@@ -97,6 +98,7 @@ def may_settle(owner: str | None, since: datetime | None, now: datetime) -> bool
 
 # --- what the outside system holds ----------------------------------------------------------
 
+
 def _look(ref: dict[str, Any]) -> tuple[str, str]:
     """("sent" | "not_sent" | "unknown", what was seen, in Swedish) for a recorded claim."""
     if ref.get("kind") == "folder":
@@ -116,8 +118,10 @@ def _look(ref: dict[str, Any]) -> tuple[str, str]:
         if ref.get("step") == PREPARING:
             return "not_sent", f"skickades aldrig till skrivaren {printer}"
         if not job_id:  # held (never prints) if lp got as far as queuing it
-            return "not_sent", (f"inget jobb-id från skrivaren {printer}; ett pausat jobb kan "
-                                "ligga kvar i kön men skrivs inte ut")
+            return "not_sent", (
+                f"inget jobb-id från skrivaren {printer}; ett pausat jobb kan "
+                "ligga kvar i kön men skrivs inte ut"
+            )
         from tui_app.adapters.earkiv import LpPrinter
         from tui_app.adapters.errors import AdapterError
 
@@ -134,6 +138,7 @@ def _look(ref: dict[str, Any]) -> tuple[str, str]:
 
 
 # --- settling ---------------------------------------------------------------------------------
+
 
 def resolve_pending(ctx: Context, *, on_settled: Callable[[str], None] | None = None) -> list[str]:
     """Settle every claim a dead (or long-stuck) process left; one Swedish line per outcome."""
@@ -154,13 +159,15 @@ def _pending_with_case(ctx: Context, table: Any, pending: Any) -> list[Any]:
     from tui_app.store.models import Case, Patient, Unit
 
     with read_scope(ctx.engine) as s:
-        return list(s.exec(
-            select(table, Case, Unit, Patient)
-            .join(Case, col(Case.id) == col(table.case_id))
-            .join(Unit, col(Unit.id) == col(Case.unit_id))
-            .join(Patient, col(Patient.id) == col(Case.patient_id))
-            .where(pending)
-        ).all())
+        return list(
+            s.exec(
+                select(table, Case, Unit, Patient)
+                .join(Case, col(Case.id) == col(table.case_id))
+                .join(Unit, col(Unit.id) == col(Case.unit_id))
+                .join(Patient, col(Patient.id) == col(Case.patient_id))
+                .where(pending)
+            ).all()
+        )
 
 
 def _resolve_sends(ctx: Context) -> list[str]:
@@ -187,8 +194,14 @@ def _resolve_sends(ctx: Context) -> list[str]:
         if outcome == "unknown" and not expired:
             continue
         done_at, done_by = DONE_FIELDS.get(action, ("picsara_at", "picsara_by"))
-        base = {"pending_action": None, "pending_by": None, "pending_owner": None,
-                "pending_at": None, "pending_ref": None, "version": a.version + 1}
+        base = {
+            "pending_action": None,
+            "pending_by": None,
+            "pending_owner": None,
+            "pending_at": None,
+            "pending_ref": None,
+            "version": a.version + 1,
+        }
         if outcome == "sent":
             values = {**base, done_at: a.pending_at or now, done_by: a.pending_by}
             log_action, actor = LOG_ACTION.get(action, action), a.pending_by or "system"
@@ -198,12 +211,16 @@ def _resolve_sends(ctx: Context) -> list[str]:
             values = {**base, **RELEASE.get(action, {})}
             log_action, actor = LOG_ACTION.get(action, action) + " avbruten", "system"
             if outcome == "unknown":
-                detail = (f"fil {a.id}: kunde inte bekräftas inom {PENDING_BOUND} ({seen}); "
-                          "frisläppt – se efter i det andra systemet innan den skickas igen")
+                detail = (
+                    f"fil {a.id}: kunde inte bekräftas inom {PENDING_BOUND} ({seen}); "
+                    "frisläppt – se efter i det andra systemet innan den skickas igen"
+                )
             else:
                 detail = f"fil {a.id}: avbröts, inget skickades ({seen}); frisläppt"
-            line = (f"Fil {a.id} (ärende {case.id}) till {WHAT.get(action, action)}: "
-                    f"{detail.split(': ', 1)[1]}.")
+            line = (
+                f"Fil {a.id} (ärende {case.id}) till {WHAT.get(action, action)}: "
+                f"{detail.split(': ', 1)[1]}."
+            )
         version = a.version
         if ref.get("kind") == "folder":  # a temp left behind is litter, sent or not
             from tui_app.adapters.handover import remove_temps
@@ -211,10 +228,11 @@ def _resolve_sends(ctx: Context) -> list[str]:
             if outcome != "sent":  # first record that it is being withdrawn: a temp that is
                 ref["step"] = WITHDRAWING  # gone then no longer reads as "published"
                 with session_scope(ctx.engine) as s:
-                    r = s.execute(update(Attachment)
-                                  .where(col(Attachment.id) == a.id,
-                                         col(Attachment.version) == version)
-                                  .values(version=version + 1, pending_ref=json.dumps(ref)))
+                    r = s.execute(
+                        update(Attachment)
+                        .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
+                        .values(version=version + 1, pending_ref=json.dumps(ref))
+                    )
                     if r.rowcount != 1:  # type: ignore[attr-defined]
                         continue  # settled by someone else meanwhile
                 version += 1
@@ -222,14 +240,23 @@ def _resolve_sends(ctx: Context) -> list[str]:
                 killpoint("pending.withdrawing")
             remove_temps(Path(str(ref.get("folder"))), [str(n) for n in ref.get("names") or []])
         with session_scope(ctx.engine) as s:
-            result = s.execute(update(Attachment)
-                               .where(col(Attachment.id) == a.id,
-                                      col(Attachment.version) == version)
-                               .values(**values))
+            result = s.execute(
+                update(Attachment)
+                .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
+                .values(**values)
+            )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 continue  # settled by someone else meanwhile
-            audit.append(s, at=now, actor=actor, action=log_action, unit_code=unit.code,
-                         patient_pnr=p.pnr, case_id=case.id, detail=detail)
+            audit.append(
+                s,
+                at=now,
+                actor=actor,
+                action=log_action,
+                unit_code=unit.code,
+                patient_pnr=p.pnr,
+                case_id=case.id,
+                detail=detail,
+            )
         killpoint("pending.settled")
         lines.append(line)
     return lines
@@ -264,20 +291,33 @@ def _resolve_downloads(ctx: Context) -> list[str]:
             detail = f"fil {d.attachment_id}: bekräftad efter avbrott: {path}"
             line = f"Nedladdad kopia av fil {d.attachment_id} finns och följs upp: {path}."
         else:
-            values = {"pending_owner": None, "cleaned_at": now, "cleaned_by": "system",
-                      "clean_note": "hämtningen avbröts; ingen kopia skrevs"}
+            values = {
+                "pending_owner": None,
+                "cleaned_at": now,
+                "cleaned_by": "system",
+                "clean_note": "hämtningen avbröts; ingen kopia skrevs",
+            }
             actor, action = "system", "ladda ner avbruten"
             detail = f"fil {d.attachment_id}: avbröts, ingen kopia i {path.parent}"
             line = f"Nedladdningen av fil {d.attachment_id} avbröts; ingen kopia finns ({path})."
         with session_scope(ctx.engine) as s:
-            result = s.execute(update(Download)
-                               .where(col(Download.id) == d.id,
-                                      col(Download.pending_owner) == d.pending_owner)
-                               .values(**values))
+            result = s.execute(
+                update(Download)
+                .where(col(Download.id) == d.id, col(Download.pending_owner) == d.pending_owner)
+                .values(**values)
+            )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 continue
-            audit.append(s, at=now, actor=actor, action=action, unit_code=unit.code,
-                         patient_pnr=p.pnr, case_id=case.id, detail=detail)
+            audit.append(
+                s,
+                at=now,
+                actor=actor,
+                action=action,
+                unit_code=unit.code,
+                patient_pnr=p.pnr,
+                case_id=case.id,
+                detail=detail,
+            )
         remove_temps(path.parent, [path.name])
         lines.append(line)
     return lines

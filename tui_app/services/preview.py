@@ -69,8 +69,11 @@ class View:
     def panned(self, dx: int, dy: int) -> View:
         """Moved by a quarter of what is visible, per step (the renderer keeps it on the page)."""
         step = 0.25 / self.zoom
-        return replace(self, cx=min(max(self.cx + dx * step, 0.0), 1.0),
-                       cy=min(max(self.cy + dy * step, 0.0), 1.0))
+        return replace(
+            self,
+            cx=min(max(self.cx + dx * step, 0.0), 1.0),
+            cy=min(max(self.cy + dy * step, 0.0), 1.0),
+        )
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ def render_view(source: PreviewSource, view: View, box: tuple[int, int]) -> Rend
     if source.is_pdf:
         with _pdfium_lock:  # PDFium is not thread-safe: one document at a time
             image, (w, h), (shown, left, top, vw, vh) = _pdf_window(
-                source.path, page, (bw, bh), zoom, view.cx, view.cy)
+                source.path, page, (bw, bh), zoom, view.cx, view.cy
+            )
     else:
         base = _picture(source.path, source.mime)
         w, h = base.size
@@ -115,12 +119,17 @@ def render_view(source: PreviewSource, view: View, box: tuple[int, int]) -> Rend
 
         image = image.resize(size, PILImage.Resampling.LANCZOS)
     centre = View(page, zoom, (left + vw / 2) / w, (top + vh / 2) / h)
-    return Rendered(image, centre if zoom != 1.0 else View(page), source.pages,
-                    (left / w, top / h, (left + vw) / w, (top + vh) / h))
+    return Rendered(
+        image,
+        centre if zoom != 1.0 else View(page),
+        source.pages,
+        (left / w, top / h, (left + vw) / w, (top + vh) / h),
+    )
 
 
-def _window(size: tuple[float, float], box: tuple[int, int], zoom: float, cx: float, cy: float
-            ) -> tuple[float, float, float, float, float]:
+def _window(
+    size: tuple[float, float], box: tuple[int, int], zoom: float, cx: float, cy: float
+) -> tuple[float, float, float, float, float]:
     """(display pixels per unit, left, top, width, height) of the part of size that is shown.
 
     At zoom 1 the whole of size fits box; zooming keeps the centre (cx, cy) where it can, and
@@ -134,8 +143,9 @@ def _window(size: tuple[float, float], box: tuple[int, int], zoom: float, cx: fl
     return shown, left, top, vw, vh
 
 
-def _pdf_window(path: Path, page: int, box: tuple[int, int], zoom: float, cx: float, cy: float
-                ) -> tuple[Image, tuple[float, float], tuple[float, float, float, float, float]]:
+def _pdf_window(
+    path: Path, page: int, box: tuple[int, int], zoom: float, cx: float, cy: float
+) -> tuple[Image, tuple[float, float], tuple[float, float, float, float, float]]:
     """Render only the shown part of a PDF page, at the size it is shown (memory ~ the box)."""
     import pypdfium2 as pdfium
 
@@ -154,8 +164,9 @@ def _pdf_window(path: Path, page: int, box: tuple[int, int], zoom: float, cx: fl
                 scale = min(shown, MAX_RENDER_SIDE / max(pw, ph))
                 whole = pdf_page.render(scale=scale, may_draw_forms=False).to_pil()
                 k = whole.width / pw
-                image = whole.crop((round(left * k), round(top * k), round((left + vw) * k),
-                                    round((top + vh) * k)))
+                image = whole.crop(
+                    (round(left * k), round(top * k), round((left + vw) * k), round((top + vh) * k))
+                )
             else:  # crop = what to cut off each side, in points: left, bottom, right, top
                 crop = (left, ph - top - vh, pw - left - vw, top)
                 image = pdf_page.render(scale=shown, crop=crop, may_draw_forms=False).to_pil()

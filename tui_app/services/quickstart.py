@@ -46,12 +46,34 @@ def _views(read: StartRead, now: datetime) -> QuickStart | None:
     if actor.is_admin:
         return None  # their start screen is the administration, which needs the data layer
     rows = [
-        inbox_row(now, case_id=case_id, sent_at=sent, deadline_at=deadline,
-                  patient_messages=messages, handled=handled is not None, file_count=files,
-                  pnr=pnr, first_name=p_first, last_name=p_last, unit_name=unit_name,
-                  unit_code=unit_code, undecided=read.undecided.get(case_id, 0),
-                  copies=read.copies.get(case_id, 0))
-        for (case_id, sent, deadline, messages, handled, files, pnr, p_first, p_last,
-             unit_name, unit_code) in read.cases
+        inbox_row(
+            now,
+            case_id=case_id,
+            sent_at=sent,
+            deadline_at=deadline,
+            patient_messages=messages,
+            handled=handled is not None,
+            file_count=files,
+            pnr=pnr,
+            first_name=p_first,
+            last_name=p_last,
+            unit_name=unit_name,
+            unit_code=unit_code,
+            undecided=read.undecided.get(case_id, 0),
+            copies=read.copies.get(case_id, 0),
+        )
+        for (
+            case_id,
+            sent,
+            deadline,
+            messages,
+            handled,
+            files,
+            pnr,
+            p_first,
+            p_last,
+            unit_name,
+            unit_code,
+        ) in read.cases
     ]
     return QuickStart(actor, rows)

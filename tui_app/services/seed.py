@@ -42,9 +42,14 @@ def require_loader(ctx: Context) -> None:
     if admins and login not in {a.login for a in admins if a.active}:
         exc = InvalidInput(
             f"Bara en administratör får läsa in personal och enheter; ”{login}” är inte "
-            "administratör. Be administrationsgruppen 1177 e-tjänster.")
-        log_refusal(ctx, actor=login, action="läsa in personal",  # R05, R24
-                    detail=f"tui-app load: {exc.message}")
+            "administratör. Be administrationsgruppen 1177 e-tjänster."
+        )
+        log_refusal(
+            ctx,
+            actor=login,
+            action="läsa in personal",  # R05, R24
+            detail=f"tui-app load: {exc.message}",
+        )
         raise exc
 
 
@@ -53,8 +58,10 @@ def load_file(ctx: Context, path: Path, *, with_cases: bool = False) -> dict[str
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"Filen {path} är inte sparad som UTF-8 (byte {exc.start}). Spara "
-                           "den som UTF-8 och försök igen.") from exc
+        raise InvalidInput(
+            f"Filen {path} är inte sparad som UTF-8 (byte {exc.start}). Spara "
+            "den som UTF-8 och försök igen."
+        ) from exc
     except OSError as exc:
         from tui_app.services.errors import explain
 
@@ -62,16 +69,20 @@ def load_file(ctx: Context, path: Path, *, with_cases: bool = False) -> dict[str
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"Filen {path} är inte giltig JSON: rad {exc.lineno}, kolumn "
-                           f"{exc.colno}. Rätta filen och försök igen.") from exc
+        raise InvalidInput(
+            f"Filen {path} är inte giltig JSON: rad {exc.lineno}, kolumn "
+            f"{exc.colno}. Rätta filen och försök igen."
+        ) from exc
     except RecursionError:
-        raise InvalidInput(f"Filen {path} är för djupt nästlad för att kunna läsas; inget har "
-                           "lästs in.") from None
+        raise InvalidInput(
+            f"Filen {path} är för djupt nästlad för att kunna läsas; inget har lästs in."
+        ) from None
     return load(ctx, data, base_dir=path.parent, with_cases=with_cases, where=f"Filen {path}")
 
 
-def load(ctx: Context, data: Any, *, base_dir: Path, with_cases: bool,
-         where: str = "Filen") -> dict[str, int]:
+def load(
+    ctx: Context, data: Any, *, base_dir: Path, with_cases: bool, where: str = "Filen"
+) -> dict[str, int]:
     """Add the units, staff, patients and optionally cases described by data, in one
     transaction, after checking all of it (InvalidInput lists every error; nothing stored)."""
     from tui_app.services import loadschema
@@ -81,14 +92,21 @@ def load(ctx: Context, data: Any, *, base_dir: Path, with_cases: bool,
     log_changes = not with_cases  # a deployment's staff list changes access: logged (R24)
     with session_scope(ctx.engine) as s:
         errors += loadschema.cross_check(
-            data, known_units=set(s.exec(select(Unit.code)).all()),
+            data,
+            known_units=set(s.exec(select(Unit.code)).all()),
             known_logins=set(s.exec(select(Staff.login)).all()),
-            known_pnrs=set(s.exec(select(Patient.pnr)).all()), with_cases=with_cases)
+            known_pnrs=set(s.exec(select(Patient.pnr)).all()),
+            with_cases=with_cases,
+        )
         if errors or f is None:
             raise loadschema.refuse(where, loadschema.by_path(errors))
         changes = _store(s, f)
-        counts = {"units": len(f.units), "staff": len(f.staff), "patients": len(f.patients),
-                  "cases": 0}
+        counts = {
+            "units": len(f.units),
+            "staff": len(f.staff),
+            "patients": len(f.patients),
+            "cases": 0,
+        }
         if with_cases:
             counts["cases"] = _store_cases(ctx, s, f, base_dir, pending_files)
         if log_changes:
@@ -140,7 +158,8 @@ def _store(s: Session, f: LoadFile) -> list[tuple[str | None, str]]:
             changes.append((by_id[uid].code, f"{st.login}: enhet borttagen"))
     for p in f.patients:
         row = s.exec(select(Patient).where(Patient.pnr == p.pnr)).first() or Patient(
-            pnr=p.pnr, first_name="", last_name="", search_name="")
+            pnr=p.pnr, first_name="", last_name="", search_name=""
+        )
         row.first_name, row.last_name = p.first_name, p.last_name
         row.search_name = f"{row.first_name} {row.last_name}".casefold()
         row.activated_1177 = p.activated_1177
@@ -153,27 +172,54 @@ def _store(s: Session, f: LoadFile) -> list[tuple[str | None, str]]:
     return changes
 
 
-def _store_cases(ctx: Context, s: Session, f: LoadFile, base_dir: Path,
-                 pending_files: list[tuple[int, int, list[Path]]]) -> int:
+def _store_cases(
+    ctx: Context,
+    s: Session,
+    f: LoadFile,
+    base_dir: Path,
+    pending_files: list[tuple[int, int, list[Path]]],
+) -> int:
     now = ctx.now()
     units = {u.code: u for u in s.exec(select(Unit)).all()}
     staff = {st.login: st for st in s.exec(select(Staff)).all()}
-    patients = {p.pnr: p for p in s.exec(select(Patient).where(
-        col(Patient.pnr).in_({c.patient for c in f.cases}))).all()}
+    patients = {
+        p.pnr: p
+        for p in s.exec(
+            select(Patient).where(col(Patient.pnr).in_({c.patient for c in f.cases}))
+        ).all()
+    }
     for c in f.cases:
         sender, p = staff[c.sender], patients[c.patient]
         sent = now - timedelta(hours=c.sent_hours_ago)
-        case = Case(unit_id=units[c.unit].id, patient_id=p.id, created_by=sender.id,  # type: ignore[arg-type]
-                    sent_at=sent, deadline_at=deadline_for(sent))
+        case = Case(
+            unit_id=units[c.unit].id,
+            patient_id=p.id,
+            created_by=sender.id,  # type: ignore[arg-type]
+            sent_at=sent,
+            deadline_at=deadline_for(sent),
+        )
         if c.read_hours_ago is not None:
             case.patient_read_at = now - timedelta(hours=c.read_hours_ago)
         s.add(case)
         s.flush()
-        s.add(Message(case_id=case.id, from_patient=False, staff_id=sender.id,  # type: ignore[arg-type]
-                      signature=sender.first_name, body=DEFAULT_TEXT, sent_at=sent))
+        s.add(
+            Message(
+                case_id=case.id,
+                from_patient=False,
+                staff_id=sender.id,  # type: ignore[arg-type]
+                signature=sender.first_name,
+                body=DEFAULT_TEXT,
+                sent_at=sent,
+            )
+        )
         for r in c.replies:
-            msg = Message(case_id=case.id, from_patient=True, signature=p.first_name,  # type: ignore[arg-type]
-                          body=r.text, sent_at=now - timedelta(hours=r.hours_ago))
+            msg = Message(
+                case_id=case.id,
+                from_patient=True,
+                signature=p.first_name,  # type: ignore[arg-type]
+                body=r.text,
+                sent_at=now - timedelta(hours=r.hours_ago),
+            )
             s.add(msg)
             s.flush()
             case.patient_messages += 1
@@ -183,15 +229,27 @@ def _store_cases(ctx: Context, s: Session, f: LoadFile, base_dir: Path,
     return len(f.cases)
 
 
-def _log(ctx: Context, s: Session, counts: dict[str, int],
-         changes: list[tuple[str | None, str]]) -> None:
+def _log(
+    ctx: Context, s: Session, counts: dict[str, int], changes: list[tuple[str | None, str]]
+) -> None:
     """The load itself, and each change of access, in the same transaction as the changes."""
     from tui_app.services import audit
     from tui_app.services.identity import os_login
 
     who = os_login()
     for unit_code, detail in changes:
-        audit.append(s, at=ctx.now(), actor=who, action="behörighet", unit_code=unit_code,
-                     detail=f"inläsning: {detail}")
-    audit.append(s, at=ctx.now(), actor=who, action="läs in personal",
-                 detail=", ".join(f"{k}: {v}" for k, v in counts.items()))
+        audit.append(
+            s,
+            at=ctx.now(),
+            actor=who,
+            action="behörighet",
+            unit_code=unit_code,
+            detail=f"inläsning: {detail}",
+        )
+    audit.append(
+        s,
+        at=ctx.now(),
+        actor=who,
+        action="läs in personal",
+        detail=", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )

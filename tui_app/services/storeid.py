@@ -40,7 +40,8 @@ def _read_marker(ctx: Context) -> str | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise StoreMismatch(
             f"Mappen {ctx.files_dir} har en märkfil ({MARKER}) som inte kan läsas ({exc}). "
-            "Kontrollera mappens behörigheter.") from exc
+            "Kontrollera mappens behörigheter."
+        ) from exc
 
 
 def _write_marker(ctx: Context, store_id: str) -> None:
@@ -75,15 +76,18 @@ def _mismatch(ctx: Context, why: str) -> StoreMismatch:
     return StoreMismatch(
         f"Mappen med mottagna filer ({ctx.files_dir}) hör inte till den här databasen: {why} "
         "Kontrollera data_dir och database_url (rätt databas för mappen) och "
-        "kontakta IT-support om du är osäker.")
+        "kontakta IT-support om du är osäker."
+    )
 
 
 def _owns_some(s: Session, ctx: Context, present: list[Path]) -> bool:
     """True when the database refers to at least one of the files present (an older install
     from before the id existed: adopt the folder only when the two evidently belong together)."""
     keys = [f"{p.parent.name}/{p.name}" for p in present]
-    hit = s.exec(select(Attachment.id).where(
-        col(Attachment.storage_key).in_(keys) | col(Attachment.thumb_key).in_(keys)).limit(1)
+    hit = s.exec(
+        select(Attachment.id)
+        .where(col(Attachment.storage_key).in_(keys) | col(Attachment.thumb_key).in_(keys))
+        .limit(1)
     ).first()
     return hit is not None
 
@@ -115,11 +119,15 @@ def bind_store(ctx: Context) -> str:
             return db_id
         # The database has no id yet: a new database, or one from before ids existed.
         if marker is not None and present and not _owns_some(s, ctx, present):
-            raise _mismatch(ctx, f"mappen är märkt {marker} och databasen känner inte till "
-                            "filerna i den (är databasen ny eller tömd?).")
+            raise _mismatch(
+                ctx,
+                f"mappen är märkt {marker} och databasen känner inte till "
+                "filerna i den (är databasen ny eller tömd?).",
+            )
         if marker is None and present and not _owns_some(s, ctx, present):
-            raise _mismatch(ctx, "databasen känner inte till filerna i mappen (är databasen "
-                            "ny eller tömd?).")
+            raise _mismatch(
+                ctx, "databasen känner inte till filerna i mappen (är databasen ny eller tömd?)."
+            )
         store_id = marker or uuid.uuid4().hex
         if marker is None:
             _write_marker(ctx, store_id)

@@ -34,7 +34,8 @@ def close_expired(ctx: Context) -> SweepReport:
                 .join(Unit, col(Unit.id) == col(Case.unit_id))
                 .join(Patient, col(Patient.id) == col(Case.patient_id))
                 .where(col(Case.closed_at).is_(None), col(Case.deadline_at) <= now)
-                .order_by(col(Case.id)).limit(BATCH)
+                .order_by(col(Case.id))
+                .limit(BATCH)
             ).all()
             for case, unit, p in rows:
                 case.closed_at = case.deadline_at
@@ -45,9 +46,15 @@ def close_expired(ctx: Context) -> SweepReport:
                 else:
                     answered += 1
                 audit.append(
-                    s, at=now, actor="system", action="avsluta ärende", unit_code=unit.code,
-                    patient_pnr=p.pnr, case_id=case.id,
-                    detail="avslutat automatiskt (inget svar)" if case.patient_messages == 0
+                    s,
+                    at=now,
+                    actor="system",
+                    action="avsluta ärende",
+                    unit_code=unit.code,
+                    patient_pnr=p.pnr,
+                    case_id=case.id,
+                    detail="avslutat automatiskt (inget svar)"
+                    if case.patient_messages == 0
                     else "avslutat (svarstiden slut)",
                 )
         if len(rows) < BATCH:
@@ -79,12 +86,17 @@ def remove_expired(ctx: Context) -> RetentionReport:
                 select(Case, Unit, Patient)
                 .join(Unit, col(Unit.id) == col(Case.unit_id))
                 .join(Patient, col(Patient.id) == col(Case.patient_id))
-                .where(col(Case.sent_at) < cutoff).order_by(col(Case.id)).limit(BATCH)
+                .where(col(Case.sent_at) < cutoff)
+                .order_by(col(Case.id))
+                .limit(BATCH)
             ).all()
             for case, unit, p in rows:
                 atts = s.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
-                live = s.exec(select(Download).where(Download.case_id == case.id,
-                                                     col(Download.cleaned_at).is_(None))).all()
+                live = s.exec(
+                    select(Download).where(
+                        Download.case_id == case.id, col(Download.cleaned_at).is_(None)
+                    )
+                ).all()
                 sizes = {a.id: a.size for a in atts}
                 for d in live:
                     reported.append(f"ärende {case.id}: {d.path} ({d.staff_login})")
@@ -96,8 +108,11 @@ def remove_expired(ctx: Context) -> RetentionReport:
                     d.case_id = None
                     d.clean_note = f"ärende {case.id} gallrat {now:%Y-%m-%d}; kopian fanns kvar"
                     s.add(d)
-                for d in s.exec(select(Download).where(Download.case_id == case.id,
-                                                       col(Download.cleaned_at).is_not(None))).all():
+                for d in s.exec(
+                    select(Download).where(
+                        Download.case_id == case.id, col(Download.cleaned_at).is_not(None)
+                    )
+                ).all():
                     s.delete(d)
                 s.flush()  # no relationships are mapped: delete children before parents
                 for a in atts:
@@ -111,8 +126,13 @@ def remove_expired(ctx: Context) -> RetentionReport:
                 s.flush()
                 s.delete(case)
                 audit.append(
-                    s, at=ctx.now(), actor="system", action="gallring", unit_code=unit.code,
-                    patient_pnr=p.pnr, case_id=case.id,
+                    s,
+                    at=ctx.now(),
+                    actor="system",
+                    action="gallring",
+                    unit_code=unit.code,
+                    patient_pnr=p.pnr,
+                    case_id=case.id,
                     detail=f"ärendet och {len(atts)} filer gallrade efter 2 år"
                     + (f"; {len(live)} nedladdade kopior fanns kvar" if live else ""),
                 )

@@ -102,19 +102,40 @@ def todo_for(state: CaseState, file_count: int, undecided: int = -1, copies: int
 
 
 def inbox_row(
-    now: datetime, *, case_id: int, sent_at: datetime, deadline_at: datetime,
-    patient_messages: int, handled: bool, file_count: int, pnr: str, first_name: str,
-    last_name: str, unit_name: str, unit_code: str, undecided: int, copies: int,
+    now: datetime,
+    *,
+    case_id: int,
+    sent_at: datetime,
+    deadline_at: datetime,
+    patient_messages: int,
+    handled: bool,
+    file_count: int,
+    pnr: str,
+    first_name: str,
+    last_name: str,
+    unit_name: str,
+    unit_code: str,
+    undecided: int,
+    copies: int,
 ) -> InboxRow:
     """One inbox row from the stored values: the one place the state, countdown and to-do are
     worked out, for the ORM query and the start-up reader alike."""
-    st = case_state(deadline=deadline_at, now=now, patient_messages=patient_messages,
-                    handled=handled)
+    st = case_state(
+        deadline=deadline_at, now=now, patient_messages=patient_messages, handled=handled
+    )
     return InboxRow(
-        case_id=case_id, unit_name=unit_name, patient_pnr_display=Pnr(pnr).display,
-        patient_name=f"{first_name} {last_name}", state=st, sent_at=sent_at,
-        deadline=deadline_at, remaining=fmt_remaining(deadline_at - now), file_count=file_count,
-        todo=todo_for(st, file_count, undecided, copies), leftovers=copies, unit_code=unit_code,
+        case_id=case_id,
+        unit_name=unit_name,
+        patient_pnr_display=Pnr(pnr).display,
+        patient_name=f"{first_name} {last_name}",
+        state=st,
+        sent_at=sent_at,
+        deadline=deadline_at,
+        remaining=fmt_remaining(deadline_at - now),
+        file_count=file_count,
+        todo=todo_for(st, file_count, undecided, copies),
+        leftovers=copies,
+        unit_code=unit_code,
     )
 
 
@@ -122,7 +143,13 @@ BROKEN_TODO = "⚠ Trasig rad: kan inte läsas – kontakta IT"
 
 
 def broken_inbox_row(
-    *, case_id: int, pnr: str, first_name: str, last_name: str, unit_name: str, unit_code: str,
+    *,
+    case_id: int,
+    pnr: str,
+    first_name: str,
+    last_name: str,
+    unit_name: str,
+    unit_code: str,
     file_count: int,
 ) -> InboxRow:
     """A case whose stored times cannot be read: listed, marked broken, so it is neither hidden
@@ -130,10 +157,18 @@ def broken_inbox_row(
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     display = Pnr(pnr).display if len(pnr) == 12 else pnr
     return InboxRow(
-        case_id=case_id, unit_name=unit_name, patient_pnr_display=display,
-        patient_name=f"{first_name} {last_name}".strip() or "?", state=CaseState.CLOSED,
-        sent_at=epoch, deadline=epoch, remaining="–", file_count=file_count, todo=BROKEN_TODO,
-        unit_code=unit_code, broken=True,
+        case_id=case_id,
+        unit_name=unit_name,
+        patient_pnr_display=display,
+        patient_name=f"{first_name} {last_name}".strip() or "?",
+        state=CaseState.CLOSED,
+        sent_at=epoch,
+        deadline=epoch,
+        remaining="–",
+        file_count=file_count,
+        todo=BROKEN_TODO,
+        unit_code=unit_code,
+        broken=True,
     )
 
 

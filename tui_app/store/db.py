@@ -110,13 +110,13 @@ def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
                 return
             except sqlite3.Error as exc:
                 busy = isinstance(exc, sqlite3.OperationalError) and (
-                    "locked" in str(exc) or "busy" in str(exc))
+                    "locked" in str(exc) or "busy" in str(exc)
+                )
                 if not busy or time.monotonic() >= deadline:
                     from sqlalchemy.exc import DBAPIError
 
                     # As SQLAlchemy itself would raise it (OperationalError for a busy one).
-                    raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) \
-                        from exc
+                    raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
                 time.sleep(random.uniform(0.001, 0.005))
     finally:
         raw.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
@@ -131,8 +131,7 @@ def _reader(engine: Engine) -> Engine:
     """The engine reads go through: a read-only twin for SQLite, a read-only snapshot elsewhere."""
     if engine.dialect.name != "sqlite":
         # PostgreSQL: one snapshot for the whole read, and no writes through it.
-        return engine.execution_options(isolation_level="REPEATABLE READ",
-                                         postgresql_readonly=True)
+        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     with _READERS_LOCK:
         return _READERS.get(engine, engine)  # an engine not made by make_engine reads as it writes
 
@@ -187,7 +186,8 @@ def upgrade(engine: Engine) -> bool:
             f"Databasen har schemaversion ”{visible_text(at, max_len=40)}”, som den här "
             f"versionen av tui_app inte känner till (den senaste den känner till är "
             f"{HEAD_REVISION}); den är troligen skapad av en nyare version. Databasen har inte "
-            "ändrats. Uppdatera tui_app, eller kontrollera database_url/data_dir.")
+            "ändrats. Uppdatera tui_app, eller kontrollera database_url/data_dir."
+        )
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # two servers starting at once upgrade one at a time
             conn.execute(text("SELECT pg_advisory_xact_lock(1177)"))

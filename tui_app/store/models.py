@@ -189,7 +189,9 @@ class Attachment(_Table, table=True):
     # A send to Picsara or E-arkiv under way (R19, R20): claimed before the outside system is
     # touched, cleared when it is confirmed or released. A crash leaves it set; pending.py
     # resolves it by looking in the outside system, so nothing is ever recorded as done unseen.
-    pending_action: str | None = Field(default=None, max_length=20, index=True)  # "picsara" | "e-arkiv"
+    pending_action: str | None = Field(
+        default=None, max_length=20, index=True
+    )  # "picsara" | "e-arkiv"
     pending_by: str | None = Field(default=None, max_length=64)  # the staff member's login
     pending_owner: str | None = Field(default=None, max_length=200)  # host:pid:start of the process
     pending_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -72,7 +72,7 @@ def sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or "?" in url:
         return None
-    rest = unquote(url[len(prefix):])
+    rest = unquote(url[len(prefix) :])
     return Path(rest) if rest and rest != ":memory:" else None
 
 
@@ -91,9 +91,13 @@ def read_start(path: Path, login: str, limit: int) -> StartRead | None:
         if not path.is_file():
             return None
         # mode=rw: never create a database here; query_only: this path cannot write.
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
-                               timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                               check_same_thread=True)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=rw",
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=True,
+        )
     except (OSError, sqlite3.Error, ValueError):  # e.g. a folder we may not read
         return None
     try:
@@ -106,9 +110,12 @@ def read_start(path: Path, login: str, limit: int) -> StartRead | None:
         if staff is None:
             return None  # the ordinary path refuses, in its words
         units = conn.execute(UNITS_SQL, (staff[0],)).fetchall()
-        cases = [(case_id, utc(sent), utc(deadline), messages, utc(handled), *rest)
-                 for case_id, sent, deadline, messages, handled, *rest
-                 in conn.execute(INBOX_SQL, (staff[0], limit))]
+        cases = [
+            (case_id, utc(sent), utc(deadline), messages, utc(handled), *rest)
+            for case_id, sent, deadline, messages, handled, *rest in conn.execute(
+                INBOX_SQL, (staff[0], limit)
+            )
+        ]
         with_files = [row[0] for row in cases if row[5]]
         undecided: dict[int, int] = {}
         copies: dict[int, int] = {}

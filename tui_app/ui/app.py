@@ -37,8 +37,14 @@ class TuiApp(App[None]):
         Binding("f10", "command_palette", "Kommandon", id="palette", show=False),
     ]
 
-    def __init__(self, ctx: Context, actor: Actor | None, *,
-                 first_inbox: list[InboxRow] | None = None, load_url: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        actor: Actor | None,
+        *,
+        first_inbox: list[InboxRow] | None = None,
+        load_url: str | None = None,
+    ) -> None:
         """`first_inbox` is the inbox read at start-up (services.quickstart); with it comes
         `load_url`, the database the data layer opens in a thread once the inbox is painted."""
         super().__init__()
@@ -123,8 +129,11 @@ class TuiApp(App[None]):
         from textual.command import CommandPalette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="Sök bland kommandon för skärmen …",
-                                            id="--command-palette"))
+            self.push_screen(
+                CommandPalette(
+                    placeholder="Sök bland kommandon för skärmen …", id="--command-palette"
+                )
+            )
 
     def action_help(self) -> None:
         from tui_app.ui.widgets import key_label
@@ -133,7 +142,9 @@ class TuiApp(App[None]):
         keys = []
         for key, active in screen.active_bindings.items():
             if own_binding(active.binding) and active.enabled and key not in ("f1", "f10"):
-                keys.append((key_label(key, active.binding.key_display), active.binding.description))
+                keys.append(
+                    (key_label(key, active.binding.key_display), active.binding.description)
+                )
         title = getattr(screen, "HELP_TITLE", "") or self.TITLE
         from tui_app.ui.dialogs import HelpScreen
 
@@ -162,7 +173,12 @@ def home_screen(actor: Actor) -> Any:
     return InboxScreen()
 
 
-def build_app(ctx: Context, actor: Actor | None = None, *,
-              first_inbox: list[InboxRow] | None = None, load_url: str | None = None) -> TuiApp:
+def build_app(
+    ctx: Context,
+    actor: Actor | None = None,
+    *,
+    first_inbox: list[InboxRow] | None = None,
+    load_url: str | None = None,
+) -> TuiApp:
     """The one factory: the CLI and the tests build the app the same way."""
     return TuiApp(ctx, actor, first_inbox=first_inbox, load_url=load_url)

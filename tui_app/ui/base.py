@@ -65,9 +65,21 @@ class ServiceMixin:
     HELP: ClassVar[str] = ""
 
     #: Tags of actions that change something: a second press while one runs is ignored.
-    ONCE: ClassVar[frozenset[str]] = frozenset({
-        "send", "reply", "draft", "downloaded", "archived", "changed", "cleaned", "relation",
-        "clock", "reviewed", "newcase"})
+    ONCE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "send",
+            "reply",
+            "draft",
+            "downloaded",
+            "archived",
+            "changed",
+            "cleaned",
+            "relation",
+            "clock",
+            "reviewed",
+            "newcase",
+        }
+    )
     #: Tags of lists reloaded as the user types: only the newest answer is shown.
     LATEST: ClassVar[frozenset[str]] = frozenset({"inbox", "rows", "cases", "choices"})
 
@@ -105,8 +117,9 @@ class ServiceMixin:
                 return
             screen.post_message(ServiceDone(tag, value, seq))
 
-        screen.run_worker(job, thread=True, exclusive=False, group=tag, exit_on_error=False,
-                          name=f"svc:{tag}")
+        screen.run_worker(
+            job, thread=True, exclusive=False, group=tag, exit_on_error=False, name=f"svc:{tag}"
+        )
 
     def _current(self, message: ServiceDone | ServiceFailed) -> bool:
         """Mark the tag idle, and say whether this answer should be shown: never on a screen

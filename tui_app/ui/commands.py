@@ -29,12 +29,18 @@ class ScreenActions(Provider):
 
     async def discover(self) -> Hits:
         for desc, action, key in self._actions():
-            yield DiscoveryHit(desc, partial(self.screen.run_action, action), help=f"Tangent: {key}")
+            yield DiscoveryHit(
+                desc, partial(self.screen.run_action, action), help=f"Tangent: {key}"
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for desc, action, key in self._actions():
             score = matcher.match(desc)
             if score > 0:
-                yield Hit(score, matcher.highlight(desc), partial(self.screen.run_action, action),
-                          help=f"Tangent: {key}")
+                yield Hit(
+                    score,
+                    matcher.highlight(desc),
+                    partial(self.screen.run_action, action),
+                    help=f"Tangent: {key}",
+                )

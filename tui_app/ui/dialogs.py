@@ -23,10 +23,22 @@ class AskDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Avbryt", id="dialog_cancel")]
 
-    def __init__(self, title: str, prompt: str, *, placeholder: str = "", value: str = "",
-                 check: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        check: Callable[[str], object] | None = None,
+    ) -> None:
         super().__init__()
-        self.title_text, self.prompt, self.placeholder, self.value = title, prompt, placeholder, value
+        self.title_text, self.prompt, self.placeholder, self.value = (
+            title,
+            prompt,
+            placeholder,
+            value,
+        )
         self.check = check
 
     def compose(self) -> ComposeResult:
@@ -47,8 +59,9 @@ class AskDialog(ModalScreen[str | None]):
                 return
             except Exception:  # a check that fails on odd input must not end the app
                 log.exception("dialog check failed on %r", event.value[:40])
-                self.query_one("#dialog-error", Static).update(Text(
-                    "✗ Det du skrev kunde inte tolkas. Kontrollera det och försök igen."))
+                self.query_one("#dialog-error", Static).update(
+                    Text("✗ Det du skrev kunde inte tolkas. Kontrollera det och försök igen.")
+                )
                 return
         self.dismiss(event.value)
 
@@ -79,10 +92,11 @@ class ChooseDialog(ModalScreen["set[int] | None"]):
         with Vertical(classes="dialog"):
             yield Static(Text(self.title_text, style="bold"))
             yield Static(Text(self.prompt))
-            yield OptionList(*[Option(self._line(label, value), id=str(value))
-                               for label, value in self.labels], id="choices")
-            yield Static(Text("Mellanslag = välj/ta bort · F2 = Spara · Esc = Avbryt",
-                              style="dim"))
+            yield OptionList(
+                *[Option(self._line(label, value), id=str(value)) for label, value in self.labels],
+                id="choices",
+            )
+            yield Static(Text("Mellanslag = välj/ta bort · F2 = Spara · Esc = Avbryt", style="dim"))
 
     def on_mount(self) -> None:
         choices = self.query_one("#choices", OptionList)

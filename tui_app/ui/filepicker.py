@@ -28,7 +28,9 @@ def complete(text: str) -> tuple[str, list[str]]:
     folder, prefix = os.path.split(expanded)
     base = Path(folder or ".")
     try:
-        names = sorted(n for n in os.listdir(base) if n.startswith(prefix) and not n.startswith("."))
+        names = sorted(
+            n for n in os.listdir(base) if n.startswith(prefix) and not n.startswith(".")
+        )
     except OSError:
         return text, []
     if not names:
@@ -97,13 +99,15 @@ class FilePickerScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("Bifoga fil – skriv sökväg (Tab kompletterar) eller välj nedan",
-                              style="bold"))
+            yield Static(
+                Text("Bifoga fil – skriv sökväg (Tab kompletterar) eller välj nedan", style="bold")
+            )
             yield PathInput(value=str(self.start) + "/", id="path")
             yield Static("", id="picker-hint")
             yield SafeDirectoryTree(self.start, id="tree")
-            yield Static(Text("Enter väljer · F4 byter mellan sökväg och mappar · Esc avbryter",
-                              style="dim"))
+            yield Static(
+                Text("Enter väljer · F4 byter mellan sökväg och mappar · Esc avbryter", style="dim")
+            )
 
     def on_mount(self) -> None:
         inp = self.query_one("#path", PathInput)
@@ -133,8 +137,9 @@ class FilePickerScreen(ModalScreen[Path | None]):
             self._hint("Det är en mapp. Välj en fil i den.")
             return
         if not path.exists():
-            self._hint(f"✗ Filen {visible_text(str(path), max_len=120)} finns inte. "
-                       "Kontrollera sökvägen.")
+            self._hint(
+                f"✗ Filen {visible_text(str(path), max_len=120)} finns inte. Kontrollera sökvägen."
+            )
             return
         self.dismiss(path)
 

@@ -49,22 +49,25 @@ def sixel(image: Image, colours: int = SIXEL_COLOURS) -> str:
     from PIL import Image as PILImage
 
     rgb = flatten(image)
-    pal_image = rgb.quantize(colors=max(2, min(colours, 256)), method=PILImage.Quantize.MEDIANCUT,
-                             dither=PILImage.Dither.NONE)
+    pal_image = rgb.quantize(
+        colors=max(2, min(colours, 256)),
+        method=PILImage.Quantize.MEDIANCUT,
+        dither=PILImage.Dither.NONE,
+    )
     w, h = pal_image.size
     data = pal_image.tobytes()
     palette = pal_image.getpalette() or []
     used = sorted(set(data))
     out = [f'\x1bP0;1;0q"1;1;{w};{h}']  # 1:1 pixel aspect; pixels not set stay transparent
     for i in used:
-        r, g, b = palette[3 * i:3 * i + 3]
+        r, g, b = palette[3 * i : 3 * i + 3]
         out.append(f"#{i};2;{r * 100 // 255};{g * 100 // 255};{b * 100 // 255}")
     for top in range(0, h, 6):
         masks: dict[int, bytearray] = {}
         for dy in range(min(6, h - top)):
             bit = 1 << dy
             start = (top + dy) * w
-            row = data[start:start + w]
+            row = data[start : start + w]
             for x, c in enumerate(row):
                 m = masks.get(c)
                 if m is None:
@@ -72,8 +75,10 @@ def sixel(image: Image, colours: int = SIXEL_COLOURS) -> str:
                 m[x] |= bit
         parts = []
         for c, m in masks.items():
-            line = _RUN.sub(lambda r: b"!%d%c" % (len(r.group(0)), r.group(1)[0]),
-                            bytes(m).translate(_SIXEL_TABLE).rstrip(b"?"))
+            line = _RUN.sub(
+                lambda r: b"!%d%c" % (len(r.group(0)), r.group(1)[0]),
+                bytes(m).translate(_SIXEL_TABLE).rstrip(b"?"),
+            )
             parts.append(f"#{c}" + line.decode("ascii"))
         out.append("$".join(parts) + ("-" if top + 6 < h else ""))
     out.append("\x1b\\")  # no '-' after the last band: it would move below the picture
@@ -92,7 +97,7 @@ def kitty_transmit(image: Image, image_id: int) -> str:
     buf = io.BytesIO()
     flatten(image).save(buf, "PNG")
     payload = base64.standard_b64encode(buf.getvalue()).decode("ascii")
-    chunks = [payload[i:i + KITTY_CHUNK] for i in range(0, len(payload), KITTY_CHUNK)] or [""]
+    chunks = [payload[i : i + KITTY_CHUNK] for i in range(0, len(payload), KITTY_CHUNK)] or [""]
     out = []
     for n, chunk in enumerate(chunks):
         more = 1 if n < len(chunks) - 1 else 0
@@ -128,12 +133,13 @@ def halfblock_text(image: Image) -> Text:
     for y in range(0, h, 2):
         for x in range(w):
             i = (y * w + x) * 3
-            top = px[i:i + 3]
-            bottom = px[i + w * 3:i + w * 3 + 3] if y + 1 < h else b""
+            top = px[i : i + 3]
+            bottom = px[i + w * 3 : i + w * 3 + 3] if y + 1 < h else b""
             style = styles.get((top, bottom))
             if style is None:
                 style = styles[(top, bottom)] = Style(
-                    color="#" + top.hex(), bgcolor="#" + bottom.hex() if bottom else None)
+                    color="#" + top.hex(), bgcolor="#" + bottom.hex() if bottom else None
+                )
             text.append("▀", style)
         if y + 2 < h:
             text.append("\n")
@@ -157,6 +163,7 @@ def shade_text(image: Image) -> Text:
     rows = max(1, (h + 1) // 2)
     px = grey.resize((w, rows), PILImage.Resampling.BOX).tobytes()
     top = len(SHADES) - 1
-    lines = ["".join(SHADES[(255 - px[y * w + x]) * top // 255] for x in range(w))
-             for y in range(rows)]
+    lines = [
+        "".join(SHADES[(255 - px[y * w + x]) * top // 255] for x in range(w)) for y in range(rows)
+    ]
     return Text("\n".join(lines), no_wrap=True, overflow="crop")

@@ -75,8 +75,14 @@ def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, Pre
         return pv, Text(exc.message)
 
 
-def draw(source: PreviewSource, view: View, cols: int, rows: int,
-         graphics: termcaps.Graphics, no_color: bool) -> tuple[Rendered, Text | Picture]:
+def draw(
+    source: PreviewSource,
+    view: View,
+    cols: int,
+    rows: int,
+    graphics: termcaps.Graphics,
+    no_color: bool,
+) -> tuple[Rendered, Text | Picture]:
     """Render a view to fill cols × rows cells and encode it for this terminal (in a worker)."""
     from tui_app.ui import graphics as gfx
 
@@ -88,8 +94,9 @@ def draw(source: PreviewSource, view: View, cols: int, rows: int,
         used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
         if graphics.protocol == "kitty":
             image_id = random.randint(1, 2**31 - 1)
-            return rendered, Picture("kitty", gfx.kitty_transmit(image, image_id), used_cols,
-                                     used_rows, image_id)
+            return rendered, Picture(
+                "kitty", gfx.kitty_transmit(image, image_id), used_cols, used_rows, image_id
+            )
         return rendered, Picture("sixel", gfx.sixel(image), used_cols, used_rows)
     rendered = render_view(source, view, (cols, rows * 2))  # a cell shows two pixels
     if no_color:  # colour blocks would show nothing: use light and shade
@@ -138,14 +145,21 @@ class TerminalPicture(Widget):
         lines = [blank] * crop.height
         region = self.content_region
         whole = crop == Region(0, 0, region.width, region.height)
-        if not (self._armed and whole and self.screen.is_active
-                and region.bottom < self.app.size.height):
+        if not (
+            self._armed and whole and self.screen.is_active and region.bottom < self.app.size.height
+        ):
             return lines
         x, y = region.x, region.y
-        draw = (f"\x1b[{y + 1};{x + 1}H{self.pic.draw}"
-                f"\x1b[{y + region.height};{x + region.width + 1}H")
-        lines[-1] = Strip([Segment(" " * width, style),
-                           Segment(draw, Style(), [(ControlType.CURSOR_FORWARD, 0)])], width)
+        draw = (
+            f"\x1b[{y + 1};{x + 1}H{self.pic.draw}\x1b[{y + region.height};{x + region.width + 1}H"
+        )
+        lines[-1] = Strip(
+            [
+                Segment(" " * width, style),
+                Segment(draw, Style(), [(ControlType.CURSOR_FORWARD, 0)]),
+            ],
+            width,
+        )
         return lines
 
     def on_unmount(self) -> None:
@@ -169,9 +183,11 @@ class PreviewScreen(AppModal):
     """Förhandsvisning, över hela skärmen."""
 
     HELP_TITLE = "Förhandsvisning"
-    HELP = ("Filen visas så stor som terminalen tillåter. PgDn/PgUp (eller n/b) bläddrar i ett "
-            "dokument, + och - zoomar, piltangenterna flyttar det inzoomade utsnittet, 0 visar "
-            "hela sidan igen. Esc stänger.")
+    HELP = (
+        "Filen visas så stor som terminalen tillåter. PgDn/PgUp (eller n/b) bläddrar i ett "
+        "dokument, + och - zoomar, piltangenterna flyttar det inzoomade utsnittet, 0 visar "
+        "hela sidan igen. Esc stänger."
+    )
     BINDINGS = [
         Binding("escape,p,q", "close", "Stäng", key_display="Esc", id="preview_close"),
         Binding("pagedown,n", "page(1)", "Nästa", key_display="PgDn", id="preview_next_page"),
@@ -252,8 +268,17 @@ class PreviewScreen(AppModal):
         assert self.source is not None and self._want is not None
         self._busy = True
         view, cols, rows = self._want
-        self.call_service("render", self._draw, self._want, self.source, view, cols, rows,
-                          termcaps.current(), bool(os.environ.get("NO_COLOR")))
+        self.call_service(
+            "render",
+            self._draw,
+            self._want,
+            self.source,
+            view,
+            cols,
+            rows,
+            termcaps.current(),
+            bool(os.environ.get("NO_COLOR")),
+        )
 
     @staticmethod
     def _draw(want: object, *args: object) -> tuple[object, Rendered, Text | Picture]:
@@ -272,7 +297,9 @@ class PreviewScreen(AppModal):
         box = self.query_one("#image", Container)
         await box.remove_children()
         if isinstance(image, Picture):
-            await box.mount(TerminalPicture(image, settle=SETTLE / 3 if self._drawn_once else SETTLE))
+            await box.mount(
+                TerminalPicture(image, settle=SETTLE / 3 if self._drawn_once else SETTLE)
+            )
         else:
             await box.mount(Static(image))
         self._drawn_once = True

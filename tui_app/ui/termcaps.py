@@ -166,8 +166,9 @@ class Probe:
             import termios
 
             try:
-                termios.tcsetattr(self.fd_in, termios.TCSAFLUSH if discard else termios.TCSANOW,
-                                  self._saved)
+                termios.tcsetattr(
+                    self.fd_in, termios.TCSAFLUSH if discard else termios.TCSANOW, self._saved
+                )
             except (OSError, _TermiosError):  # the terminal is gone (an SSH drop): nothing to do
                 pass
             self._saved = None
@@ -176,11 +177,14 @@ class Probe:
 def _multiplexed() -> bool:
     """Inside tmux or GNU screen (which answer device attributes themselves)."""
     term = os.environ.get("TERM", "")
-    return bool(os.environ.get("TMUX") or os.environ.get("STY")) or term.startswith(("tmux", "screen"))
+    return bool(os.environ.get("TMUX") or os.environ.get("STY")) or term.startswith(
+        ("tmux", "screen")
+    )
 
 
 try:
     from termios import error as _TermiosError
 except ImportError:  # not a POSIX system: the probe never starts there
+
     class _TermiosError(Exception):  # type: ignore[no-redef]
         """Stands in for termios.error."""

@@ -54,11 +54,30 @@ class UserBar(Static):
 
 #: Key names as a Swedish keyboard user reads them (Textual's own are English: escape, slash).
 KEY_NAMES = {
-    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Mellanslag", "backspace": "Backsteg",
-    "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp",
-    "pagedown": "PgDn", "up": "↑", "down": "↓", "left": "←", "right": "→", "slash": "/",
-    "question_mark": "?", "plus": "+", "minus": "-", "full_stop": ".", "comma": ",",
-    "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt",
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "space": "Mellanslag",
+    "backspace": "Backsteg",
+    "delete": "Del",
+    "insert": "Ins",
+    "home": "Home",
+    "end": "End",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "slash": "/",
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "full_stop": ".",
+    "comma": ",",
+    "ctrl": "Ctrl",
+    "shift": "Shift",
+    "alt": "Alt",
 }
 
 
@@ -181,8 +200,12 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
 
     def _first(self, text: Text, on: bool) -> Text:
         lines = text.split("\n", allow_blank=True)
-        out = Text("\n").join([Text(self.MARK if on and i == 0 else self.NO_MARK) + line
-                               for i, line in enumerate(lines)])
+        out = Text("\n").join(
+            [
+                Text(self.MARK if on and i == 0 else self.NO_MARK) + line
+                for i, line in enumerate(lines)
+            ]
+        )
         out.no_wrap, out.overflow = text.no_wrap, text.overflow
         return out
 
@@ -214,8 +237,11 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
             return
         column = self.ordered_columns[0].key
         if self._marked in self._firsts:
-            self.update_cell(self._marked, column,  # type: ignore[arg-type]
-                             self._first(self._firsts[self._marked], False))
+            self.update_cell(
+                self._marked,
+                column,  # type: ignore[arg-type]
+                self._first(self._firsts[self._marked], False),
+            )
         if key is not None:
             self.update_cell(key, column, self._first(self._firsts[key], True))
         self._marked = key
@@ -270,7 +296,8 @@ class MarkedOptionList(OptionList):
             return
         if self._marked in self._plain:
             self.replace_option_prompt_at_index(
-                self._marked, self._prompt(self._plain[self._marked], False))  # type: ignore[index]
+                self._marked, self._prompt(self._plain[self._marked], False)
+            )  # type: ignore[index]
         if now is not None:
             self.replace_option_prompt_at_index(now, self._prompt(self._plain[now], True))
         self._marked = now

@@ -26,12 +26,14 @@ class AdminScreen(AppScreen):
     """Administration 1177 e-tjänster."""
 
     HELP_TITLE = "Administration 1177 e-tjänster"
-    HELP = ("Enheter: a aktiverar/avaktiverar enheten för 1177 (R01), m lägger upp/tar bort "
-            "mallen (R02), v lägger till en vårdrelation (R04). Personal: p ger/tar Picsara-"
-            "behörighet (R15), e väljer personens enheter (en enhet som tas bort syns inte "
-            "längre för personen, genast; R05), d avaktiverar/aktiverar kontot (avaktiverad "
-            "personal nekas vid inloggning och vid nästa åtgärd). Allt loggas. l öppnar "
-            "åtkomstloggen (logguppföljning). Tab byter tabell.")
+    HELP = (
+        "Enheter: a aktiverar/avaktiverar enheten för 1177 (R01), m lägger upp/tar bort "
+        "mallen (R02), v lägger till en vårdrelation (R04). Personal: p ger/tar Picsara-"
+        "behörighet (R15), e väljer personens enheter (en enhet som tas bort syns inte "
+        "längre för personen, genast; R05), d avaktiverar/aktiverar kontot (avaktiverad "
+        "personal nekas vid inloggning och vid nästa åtgärd). Allt loggas. l öppnar "
+        "åtkomstloggen (logguppföljning). Tab byter tabell."
+    )
     BINDINGS = [
         Binding("a", "toggle_unit('activated_1177')", "1177 på/av", id="admin_activate"),
         Binding("m", "toggle_unit('template_installed')", "Mall", id="admin_template"),
@@ -39,8 +41,7 @@ class AdminScreen(AppScreen):
         Binding("p", "toggle_picsara", "Picsara", id="admin_picsara"),
         # Not in the footer (80 columns are full); the heading, F1 and F10 show them.
         Binding("e", "memberships", "Personens enheter", id="admin_memberships", show=False),
-        Binding("d", "toggle_active", "Aktivera/avaktivera konto", id="admin_active",
-                show=False),
+        Binding("d", "toggle_active", "Aktivera/avaktivera konto", id="admin_active", show=False),
         Binding("l", "audit", "Logg", id="admin_audit"),
         Binding("x", "sign_out", "Logga ut", id="sign_out"),
         Binding("q", "app.quit", "Avsluta", id="quit"),
@@ -84,7 +85,9 @@ class AdminScreen(AppScreen):
         keep = t.cursor_row
         t.clear()
         for r in rows:
-            t.add_row(Text(visible_text(r.name)), yes_no(r.activated_1177), yes_no(r.template_installed))
+            t.add_row(
+                Text(visible_text(r.name)), yes_no(r.activated_1177), yes_no(r.template_installed)
+            )
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
         if self.staff_list:  # the staff table names units by code: redraw with these
@@ -99,10 +102,13 @@ class AdminScreen(AppScreen):
         for r in rows:
             kind = "GK-konto" if r.shared_account else ("Admin" if r.is_admin else "Personligt")
             units = ", ".join(codes.get(i, "?") for i in r.unit_ids) or "–"
-            t.add_row(Text(visible_text(f"{r.name} ({r.login})"), no_wrap=True,
-                           overflow="ellipsis"),
-                      Text(kind), yes_no(r.picsara_permission), yes_no(r.active),
-                      Text(visible_text(units), no_wrap=True, overflow="ellipsis"))
+            t.add_row(
+                Text(visible_text(f"{r.name} ({r.login})"), no_wrap=True, overflow="ellipsis"),
+                Text(kind),
+                yes_no(r.picsara_permission),
+                yes_no(r.active),
+                Text(visible_text(units), no_wrap=True, overflow="ellipsis"),
+            )
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
 
@@ -113,15 +119,28 @@ class AdminScreen(AppScreen):
     def action_toggle_unit(self, flag: str) -> None:
         unit = self._unit()
         if unit is not None:
-            self.call_service("changed", admin.set_unit_flag, self.ctx, self.actor, unit.id, flag,
-                              not getattr(unit, flag))
+            self.call_service(
+                "changed",
+                admin.set_unit_flag,
+                self.ctx,
+                self.actor,
+                unit.id,
+                flag,
+                not getattr(unit, flag),
+            )
 
     def action_toggle_picsara(self) -> None:
         t = self.query_one("#staff", DataTable)
         if self.staff_list:
             r = self.staff_list[t.cursor_row]
-            self.call_service("changed", admin.set_picsara_permission, self.ctx, self.actor, r.id,
-                              not r.picsara_permission)
+            self.call_service(
+                "changed",
+                admin.set_picsara_permission,
+                self.ctx,
+                self.actor,
+                r.id,
+                not r.picsara_permission,
+            )
 
     def _staff(self) -> StaffRow | None:
         t = self.query_one("#staff", DataTable)
@@ -139,9 +158,13 @@ class AdminScreen(AppScreen):
             if yes:
                 self.call_service("changed", admin.set_active, self.ctx, self.actor, r.id, False)
 
-        self.app.push_screen(ConfirmDialog(
-            f"Avaktivera {r.name} ({r.login})? Personen kan inte längre logga in, och en "
-            "pågående session nekas vid nästa åtgärd."), answer)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Avaktivera {r.name} ({r.login})? Personen kan inte längre logga in, och en "
+                "pågående session nekas vid nästa åtgärd."
+            ),
+            answer,
+        )
 
     def action_memberships(self) -> None:
         r = self._staff()
@@ -151,13 +174,16 @@ class AdminScreen(AppScreen):
 
         def chosen(ids: set[int] | None) -> None:
             if ids is not None:
-                self.call_service("changed", admin.set_memberships, self.ctx, self.actor, r.id,
-                                  ids)
+                self.call_service("changed", admin.set_memberships, self.ctx, self.actor, r.id, ids)
 
-        self.app.push_screen(ChooseDialog(
-            f"Enheter för {r.name} ({r.login})",
-            "Personen ser och arbetar med ärenden på de valda enheterna (R05):",
-            [(u.name, u.id, u.id in mine) for u in self.unit_rows]), chosen)
+        self.app.push_screen(
+            ChooseDialog(
+                f"Enheter för {r.name} ({r.login})",
+                "Personen ser och arbetar med ärenden på de valda enheterna (R05):",
+                [(u.name, u.id, u.id in mine) for u in self.unit_rows],
+            ),
+            chosen,
+        )
 
     def done_changed(self, _value: object) -> None:
         self.say("Ändringen är sparad och loggad.")
@@ -170,12 +196,19 @@ class AdminScreen(AppScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.call_service("relation", admin.add_care_relation, self.ctx, self.actor,
-                                  unit.id, text)
+                self.call_service(
+                    "relation", admin.add_care_relation, self.ctx, self.actor, unit.id, text
+                )
 
-        self.app.push_screen(AskDialog(
-            "Lägg till vårdrelation", f"Personnummer för patient med vårdrelation till {unit.name}:",
-            placeholder="ÅÅÅÅMMDD-NNNN", check=parse_pnr), chosen)
+        self.app.push_screen(
+            AskDialog(
+                "Lägg till vårdrelation",
+                f"Personnummer för patient med vårdrelation till {unit.name}:",
+                placeholder="ÅÅÅÅMMDD-NNNN",
+                check=parse_pnr,
+            ),
+            chosen,
+        )
 
     def done_relation(self, name: str) -> None:
         self.say(f"Vårdrelation tillagd för {name}.")

@@ -38,18 +38,28 @@ def _what(r: LogRow) -> str:
 def entry_lines(r: LogRow) -> list[tuple[str, str]]:
     """One entry as (label, value) pairs, every value made safe to show."""
     outcome = "nekad (✗)" if r.outcome == audit.REFUSED else r.outcome
-    return [(label, visible_text(str(value))) for label, value in (
-        ("Post", r.seq), ("Tid", fmt_datetime(r.at)), ("Vem", r.actor),
-        ("Enhet", r.unit_code or "–"), ("Patient", _pnr(r.patient_pnr) or "–"),
-        ("Ärende", r.case_id if r.case_id is not None else "–"), ("Åtgärd", r.action),
-        ("Utfall", outcome), ("Detalj", r.detail or "–"))]
+    return [
+        (label, visible_text(str(value)))
+        for label, value in (
+            ("Post", r.seq),
+            ("Tid", fmt_datetime(r.at)),
+            ("Vem", r.actor),
+            ("Enhet", r.unit_code or "–"),
+            ("Patient", _pnr(r.patient_pnr) or "–"),
+            ("Ärende", r.case_id if r.case_id is not None else "–"),
+            ("Åtgärd", r.action),
+            ("Utfall", outcome),
+            ("Detalj", r.detail or "–"),
+        )
+    ]
 
 
 class LogTable(MarkedTable):
     """The log's rows; Enter (shown in the footer) opens the highlighted entry."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Visa post", id="audit_entry",
-                        key_display="Enter")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Visa post", id="audit_entry", key_display="Enter")
+    ]
 
 
 class EntryScreen(ModalScreen[None]):
@@ -87,12 +97,14 @@ class AuditScreen(ExplainsKeys, AppScreen):
     """Logguppföljning."""
 
     HELP_TITLE = "Logguppföljning – åtkomstloggen"
-    HELP = ("Varje åtkomst till patientuppgifter och varje nekad åtgärd loggas (vem, enhet, "
-            "patient, vad, när). Filtrera på personal (inloggning), patient (personnummer), "
-            "enhet (kod eller del av koden) och från-datum; Tab flyttar mellan fälten, Enter "
-            "söker. "
-            "Enter på en rad visar hela posten (enhet, ärende, detalj). k kontrollerar att "
-            "loggkedjan är obruten. g registrerar ett stickprov med granskare, datum och resultat.")
+    HELP = (
+        "Varje åtkomst till patientuppgifter och varje nekad åtgärd loggas (vem, enhet, "
+        "patient, vad, när). Filtrera på personal (inloggning), patient (personnummer), "
+        "enhet (kod eller del av koden) och från-datum; Tab flyttar mellan fälten, Enter "
+        "söker. "
+        "Enter på en rad visar hela posten (enhet, ärende, detalj). k kontrollerar att "
+        "loggkedjan är obruten. g registrerar ett stickprov med granskare, datum och resultat."
+    )
     BINDINGS = [
         Binding("k", "verify", "Kontrollera kedjan", id="audit_verify"),
         Binding("g", "review", "Stickprov", id="audit_review"),
@@ -103,8 +115,9 @@ class AuditScreen(ExplainsKeys, AppScreen):
     def why_not(self, action: str) -> Refusal | None:
         """q and x never act here: say where they do (see ui/keys.py)."""
         if action == "quit_here":
-            return Refusal("Logga ut (x) och avsluta (q) gör du i administrationen: "
-                           "tryck Esc först.")
+            return Refusal(
+                "Logga ut (x) och avsluta (q) gör du i administrationen: tryck Esc först."
+            )
         return None
 
     def action_quit_here(self) -> None:
@@ -132,11 +145,16 @@ class AuditScreen(ExplainsKeys, AppScreen):
         t.focus()
 
     def search(self) -> None:
-        self.call_service("rows", auditlog.search, self.ctx, self.actor,
-                          staff=self.query_one("#f-staff", Input).value,
-                          patient=self.query_one("#f-patient", Input).value,
-                          unit=self.query_one("#f-unit", Input).value,
-                          since_text=self.query_one("#f-since", Input).value)
+        self.call_service(
+            "rows",
+            auditlog.search,
+            self.ctx,
+            self.actor,
+            staff=self.query_one("#f-staff", Input).value,
+            patient=self.query_one("#f-patient", Input).value,
+            unit=self.query_one("#f-unit", Input).value,
+            since_text=self.query_one("#f-since", Input).value,
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -147,11 +165,16 @@ class AuditScreen(ExplainsKeys, AppScreen):
         t.clear()
         self.rows = {str(r.seq): r for r in rows}
         for r in rows:
-            t.add_row(Text(fmt_datetime(r.at)), Text(visible_text(r.actor), overflow="ellipsis"),
-                      Text(visible_text(_pnr(r.patient_pnr))),
-                      Text(visible_text(_what(r)), overflow="ellipsis"), key=str(r.seq))
-        self.say(f"{len(rows)} poster (högst {auditlog.PAGE}, nyaste först). "
-                 "Enter visar hela posten.")
+            t.add_row(
+                Text(fmt_datetime(r.at)),
+                Text(visible_text(r.actor), overflow="ellipsis"),
+                Text(visible_text(_pnr(r.patient_pnr))),
+                Text(visible_text(_what(r)), overflow="ellipsis"),
+                key=str(r.seq),
+            )
+        self.say(
+            f"{len(rows)} poster (högst {auditlog.PAGE}, nyaste först). Enter visar hela posten."
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -169,25 +192,43 @@ class AuditScreen(ExplainsKeys, AppScreen):
 
     def done_verified(self, r: audit.ChainReport) -> None:
         if r.ok:
-            self.say(f"Loggkedjan är obruten: {r.entries} poster; huvud {r.head_hash[:16]}… "
-                     f"Kontrollpunkter: {r.anchor}.")
+            self.say(
+                f"Loggkedjan är obruten: {r.entries} poster; huvud {r.head_hash[:16]}… "
+                f"Kontrollpunkter: {r.anchor}."
+            )
         else:
             where = f" vid post {r.broken_at}" if r.broken_at is not None else ""
             self.query_one(StatusLine).show(
-                visible_text(f"Loggkedjan är BRUTEN{where}: {r.problem}."), error=True)
+                visible_text(f"Loggkedjan är BRUTEN{where}: {r.problem}."), error=True
+            )
 
     def action_review(self) -> None:
         labels = {"staff": "personal", "patient": "patient", "unit": "enhet", "since": "från"}
-        scope = ", ".join(f"{labels[k]} {self.query_one(f'#f-{k}', Input).value}" for k in
-                          labels if self.query_one(f"#f-{k}", Input).value)
+        scope = ", ".join(
+            f"{labels[k]} {self.query_one(f'#f-{k}', Input).value}"
+            for k in labels
+            if self.query_one(f"#f-{k}", Input).value
+        )
 
         def chosen(finding: str | None) -> None:
             if finding is not None:
-                self.call_service("reviewed", auditlog.record_review, self.ctx, self.actor,
-                                  scope or "hela loggen", finding)
+                self.call_service(
+                    "reviewed",
+                    auditlog.record_review,
+                    self.ctx,
+                    self.actor,
+                    scope or "hela loggen",
+                    finding,
+                )
 
-        self.app.push_screen(AskDialog("Registrera stickprov", f"Granskat: {scope or 'hela loggen'}. "
-                                       "Resultat:", placeholder="t.ex. inga avvikelser"), chosen)
+        self.app.push_screen(
+            AskDialog(
+                "Registrera stickprov",
+                f"Granskat: {scope or 'hela loggen'}. Resultat:",
+                placeholder="t.ex. inga avvikelser",
+            ),
+            chosen,
+        )
 
     def done_reviewed(self, _v: object) -> None:
         self.say("Stickprovet är registrerat med granskare och datum.")

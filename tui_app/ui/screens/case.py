@@ -20,15 +20,33 @@ from tui_app.ui.dialogs import AskDialog, ConfirmDialog
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
-FILE_ACTIONS = {"preview", "journal", "not_journal", "download", "picsara", "earkiv", "scanned",
-                "cleanup"}
+FILE_ACTIONS = {
+    "preview",
+    "journal",
+    "not_journal",
+    "download",
+    "picsara",
+    "earkiv",
+    "scanned",
+    "cleanup",
+}
 GK = "GK-konto: bara läsa. Logga in med eget VGR-ID för att {what}. (R16)"
 HANDLED = "Ärendet är hanterat. Återöppna det (o) om något behöver göras om."
 
 
-SIDES = {"h": "höger", "hoger": "höger", "höger": "höger", "v": "vänster", "vanster": "vänster",
-         "vänster": "vänster", "b": "bilateralt", "bilateralt": "bilateralt", "e": "ej parad",
-         "ej parad": "ej parad", "": ""}
+SIDES = {
+    "h": "höger",
+    "hoger": "höger",
+    "höger": "höger",
+    "v": "vänster",
+    "vanster": "vänster",
+    "vänster": "vänster",
+    "b": "bilateralt",
+    "bilateralt": "bilateralt",
+    "e": "ej parad",
+    "ej parad": "ej parad",
+    "": "",
+}
 
 
 def laterality_of(text: str) -> str | None:
@@ -43,17 +61,20 @@ def _short(name: str, width: int = 24) -> str:
 
 def _saying(fn: Callable[..., object], message: str) -> Callable[..., str]:
     """Run a use case, then give back what the status line says was saved."""
+
     def run(*args: object, **kwargs: object) -> str:
         fn(*args, **kwargs)
         return message
+
     return run
 
 
 def file_facts(f: FileView) -> str:
     """Type, size, and pixel size or page count."""
     kind = f.mime.split("/")[-1].upper()
-    extra = f"{f.width}×{f.height}" if f.width and f.height else (
-        f"{f.pages} s." if f.pages else "")
+    extra = (
+        f"{f.width}×{f.height}" if f.width and f.height else (f"{f.pages} s." if f.pages else "")
+    )
     return f"{kind} {fmt_size(f.size)} {extra}".strip()
 
 
@@ -117,9 +138,12 @@ class CaseScreen(ExplainsKeys, AppScreen):
         t.clear()
         for f in view.files:
             mark = "▣" if f.kind == "bild" else "▤"
-            t.add_row(Text(f"{mark} {f.display_name}", no_wrap=True, overflow="ellipsis"),
-                      Text(file_facts(f)), Text(f.status + (f" ⚠{f.copies}" if f.copies else "")),
-                      key=str(f.id))
+            t.add_row(
+                Text(f"{mark} {f.display_name}", no_wrap=True, overflow="ellipsis"),
+                Text(file_facts(f)),
+                Text(f.status + (f" ⚠{f.copies}" if f.copies else "")),
+                key=str(f.id),
+            )
         t.display = bool(view.files)
         if view.files:
             t.move_cursor(row=min(keep, len(view.files) - 1))
@@ -152,8 +176,9 @@ class CaseScreen(ExplainsKeys, AppScreen):
         if action == "reopen":
             if v.state is not CaseState.HANDLED:
                 return Refusal("Bara ett hanterat ärende kan återöppnas.")
-            return Refusal(GK.format(what="återöppna"), log="återöppna") \
-                if a.shared_account else None
+            return (
+                Refusal(GK.format(what="återöppna"), log="återöppna") if a.shared_account else None
+            )
         if action not in FILE_ACTIONS:
             return None
         f = self.current()
@@ -166,25 +191,29 @@ class CaseScreen(ExplainsKeys, AppScreen):
     def _why_not_handled(self) -> Refusal | None:
         v = self.view
         if self.actor.shared_account:
-            return Refusal(GK.format(what="avsluta ärendet"),
-                           log="hanterat")
+            return Refusal(GK.format(what="avsluta ärendet"), log="hanterat")
         if v.state is CaseState.HANDLED:
             return Refusal("Ärendet är redan markerat som hanterat.")
         if v.state in (CaseState.WAITING, CaseState.CLOSED_AUTO):
             return Refusal("Patienten har inte svarat; ärendet avslutas av sig självt.")
         undecided = sum(1 for f in v.files if not f.decision)
         if undecided:
-            return Refusal(f"{undecided} fil{'er' if undecided != 1 else ''} saknar beslut: "
-                           "tryck j eller i på varje fil.", later=True)
+            return Refusal(
+                f"{undecided} fil{'er' if undecided != 1 else ''} saknar beslut: "
+                "tryck j eller i på varje fil.",
+                later=True,
+            )
         for f in v.files:
             if f.decision == handling.JOURNAL and not (f.in_picsara or f.printed):
-                step = "skriv ut för E-arkiv (e)" if f.kind == "dokument" else \
-                    "spara i Picsara (s)"
-                return Refusal(f"{_short(f.display_name)} ska journalföras: {step} först.",
-                               later=True)
+                step = "skriv ut för E-arkiv (e)" if f.kind == "dokument" else "spara i Picsara (s)"
+                return Refusal(
+                    f"{_short(f.display_name)} ska journalföras: {step} först.", later=True
+                )
             if f.copies:
-                return Refusal(f"{_short(f.display_name)} har en nedladdad kopia kvar: rensa den (r) "
-                               "först.", later=True)
+                return Refusal(
+                    f"{_short(f.display_name)} har en nedladdad kopia kvar: rensa den (r) först.",
+                    later=True,
+                )
         return None
 
     def _why_not_file(self, action: str, f: FileView) -> Refusal | None:
@@ -195,8 +224,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
         handled = self.view.state is CaseState.HANDLED
         if action in ("journal", "not_journal"):
             if a.shared_account:
-                return Refusal(GK.format(what="besluta"),
-                               log="beslut")
+                return Refusal(GK.format(what="besluta"), log="beslut")
             if done:
                 return Refusal("Filen är redan sparad eller utskriven; beslutet kan inte ändras.")
             if handled:
@@ -217,11 +245,13 @@ class CaseScreen(ExplainsKeys, AppScreen):
             return None
         if action == "picsara":
             if pdf:
-                return Refusal("PDF-dokument sparas aldrig i Picsara; skriv ut för E-arkiv (e). "
-                               "(R14)")
+                return Refusal(
+                    "PDF-dokument sparas aldrig i Picsara; skriv ut för E-arkiv (e). (R14)"
+                )
             if a.shared_account or not a.picsara_permission:
-                return Refusal("Du saknar behörighet till Picsara; be en kollega som har den. "
-                               "(R15)")
+                return Refusal(
+                    "Du saknar behörighet till Picsara; be en kollega som har den. (R15)"
+                )
             if f.in_picsara:
                 return Refusal("Bilden är redan sparad i Picsara.")
             return self._why_not_export(f, handled, "bilden")
@@ -236,12 +266,12 @@ class CaseScreen(ExplainsKeys, AppScreen):
         if action == "scanned":
             if not pdf or not f.printed or f.scanned:
                 return Refusal("Bara ett utskrivet, ej skannat dokument kan markeras skannat.")
-            return Refusal(GK.format(what="markera skannat")) \
-                if a.shared_account else None
+            return Refusal(GK.format(what="markera skannat")) if a.shared_account else None
         if action == "cleanup":
             if a.shared_account:
-                return Refusal("GK-kontot laddar inte ner och har inga kopior att rensa. (R16)",
-                               log="rensa")
+                return Refusal(
+                    "GK-kontot laddar inte ner och har inga kopior att rensa. (R16)", log="rensa"
+                )
             if not f.copies:
                 return Refusal("Det finns ingen nedladdad kopia av filen att rensa.")
             return None
@@ -268,9 +298,17 @@ class CaseScreen(ExplainsKeys, AppScreen):
         detail = ("R16: " if "(R16)" in refusal.reason else "") + refusal.reason
         if f is not None and refusal.log in ("ladda ner", "beslut", "rensa"):
             detail = f"fil {f.id}: {detail}"
-        self.call_service("refusal", log_refusal, self.ctx, actor=self.actor.audit_name,
-                          action=refusal.log, detail=detail, unit_code=v.unit_code,
-                          patient_pnr=v.patient.pnr, case_id=v.case_id)
+        self.call_service(
+            "refusal",
+            log_refusal,
+            self.ctx,
+            actor=self.actor.audit_name,
+            action=refusal.log,
+            detail=detail,
+            unit_code=v.unit_code,
+            patient_pnr=v.patient.pnr,
+            case_id=v.case_id,
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()
@@ -303,8 +341,16 @@ class CaseScreen(ExplainsKeys, AppScreen):
             return
         step = "E-arkiv (e)" if f.kind == "dokument" else "Picsara (s)"
         said = f"Journalförs: {_short(f.display_name, 30)} – ladda ner (l), sedan {step}."
-        self.call_service("changed", _saying(handling.decide, said), self.ctx, self.actor, f.id,
-                          True, "", expected_version=f.version)  # decided on what was shown
+        self.call_service(
+            "changed",
+            _saying(handling.decide, said),
+            self.ctx,
+            self.actor,
+            f.id,
+            True,
+            "",
+            expected_version=f.version,
+        )  # decided on what was shown
 
     def action_not_journal(self) -> None:
         f = self.current()
@@ -314,8 +360,16 @@ class CaseScreen(ExplainsKeys, AppScreen):
         def chosen(reason: str | None) -> None:
             if reason is not None:
                 said = f"Journalförs inte: {_short(f.display_name, 30)} ({reason.strip()[:30]})."
-                self.call_service("changed", _saying(handling.decide, said), self.ctx, self.actor,
-                                  f.id, False, reason, expected_version=f.version)
+                self.call_service(
+                    "changed",
+                    _saying(handling.decide, said),
+                    self.ctx,
+                    self.actor,
+                    f.id,
+                    False,
+                    reason,
+                    expected_version=f.version,
+                )
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
@@ -323,9 +377,15 @@ class CaseScreen(ExplainsKeys, AppScreen):
             if not text.strip():
                 raise InvalidInput("Skriv en kort anledning, eller tryck Esc för att avbryta.")
 
-        self.app.push_screen(AskDialog("Journalförs inte", f"Kort anledning för {f.display_name}:",
-                                       placeholder="t.ex. dubblett, fel patient, ej relevant",
-                                       check=check), chosen)
+        self.app.push_screen(
+            AskDialog(
+                "Journalförs inte",
+                f"Kort anledning för {f.display_name}:",
+                placeholder="t.ex. dubblett, fel patient, ej relevant",
+                check=check,
+            ),
+            chosen,
+        )
 
     def action_download(self) -> None:
         self._file_call("downloaded", handling.download)
@@ -338,34 +398,48 @@ class CaseScreen(ExplainsKeys, AppScreen):
         f = self.current()
         if f is None:
             return
-        if (f.decision != handling.JOURNAL or not f.copies or not self.actor.picsara_permission
-                or f.pending):
+        if (
+            f.decision != handling.JOURNAL
+            or not f.copies
+            or not self.actor.picsara_permission
+            or f.pending
+        ):
             # Something is missing: let the service say what (and log it) before any questions.
-            self.call_service("archived", handling.to_picsara, self.ctx, self.actor, f.id, None, None)
+            self.call_service(
+                "archived", handling.to_picsara, self.ctx, self.actor, f.id, None, None
+            )
             return
 
         def site_chosen(lat: str | None, site: str | None) -> None:
             if site is not None:
-                self.call_service("archived", handling.to_picsara, self.ctx, self.actor, f.id,
-                                  lat or None, site)
+                self.call_service(
+                    "archived", handling.to_picsara, self.ctx, self.actor, f.id, lat or None, site
+                )
 
         def lat_chosen(lat: str | None) -> None:
             if lat is None:
                 return
-            self.app.push_screen(AskDialog("Spara i Picsara", "Kroppsdel (valfritt):",
-                                           placeholder="t.ex. handled"),
-                                 lambda site: site_chosen(laterality_of(lat), site))
+            self.app.push_screen(
+                AskDialog("Spara i Picsara", "Kroppsdel (valfritt):", placeholder="t.ex. handled"),
+                lambda site: site_chosen(laterality_of(lat), site),
+            )
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
 
             if text.strip() and laterality_of(text) is None:
-                raise InvalidInput("Skriv h (höger), v (vänster), b (bilateralt), e (ej parad) "
-                                   "– eller lämna tomt.")
+                raise InvalidInput(
+                    "Skriv h (höger), v (vänster), b (bilateralt), e (ej parad) – eller lämna tomt."
+                )
 
-        self.app.push_screen(AskDialog(
-            "Spara i Picsara", "Sida: h höger · v vänster · b bilateralt · e ej parad · tomt = "
-            "ingen", check=check), lat_chosen)
+        self.app.push_screen(
+            AskDialog(
+                "Spara i Picsara",
+                "Sida: h höger · v vänster · b bilateralt · e ej parad · tomt = ingen",
+                check=check,
+            ),
+            lat_chosen,
+        )
 
     def action_earkiv(self) -> None:
         self._file_call("archived", handling.print_earkiv)
@@ -374,8 +448,11 @@ class CaseScreen(ExplainsKeys, AppScreen):
         self.action_refresh()
         f = self.current()
         name = f.display_name if f else "filen"
-        done = "utskriven för E-arkiv" if f is not None and f.kind == "dokument" else \
-            "sparad i Picsara"
+        done = (
+            "utskriven för E-arkiv"
+            if f is not None and f.kind == "dokument"
+            else "sparad i Picsara"
+        )
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -383,15 +460,21 @@ class CaseScreen(ExplainsKeys, AppScreen):
             else:
                 self.say("Kom ihåg att rensa den nedladdade kopian (r).")
 
-        self.app.push_screen(ConfirmDialog(
-            f"Klart: {name} är {done}. Radera den nedladdade kopian och eventuella kopior i "
-            "papperskorgen nu? (R21)"), answer)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Klart: {name} är {done}. Radera den nedladdade kopian och eventuella kopior i "
+                "papperskorgen nu? (R21)"
+            ),
+            answer,
+        )
 
     def action_scanned(self) -> None:
         f = self.current()
         if f is not None:
-            self._file_call("changed", _saying(handling.mark_scanned,
-                                               f"Skannad till E-arkiv: {f.display_name}."))
+            self._file_call(
+                "changed",
+                _saying(handling.mark_scanned, f"Skannad till E-arkiv: {f.display_name}."),
+            )
 
     def action_cleanup(self) -> None:
         self._file_call("cleaned", handling.cleanup)
@@ -401,43 +484,68 @@ class CaseScreen(ExplainsKeys, AppScreen):
         if report.clean:
             self.say(f"Rensat: {where}. Ingen kopia finns kvar.")
         else:
-            theirs = (f"; {report.colleagues} kopi{'a' if report.colleagues == 1 else 'or'} som "
-                      "en kollega laddat ner finns kvar (kollegan rensar)"
-                      if report.colleagues else "")
+            theirs = (
+                f"; {report.colleagues} kopi{'a' if report.colleagues == 1 else 'or'} som "
+                "en kollega laddat ner finns kvar (kollegan rensar)"
+                if report.colleagues
+                else ""
+            )
             self.query_one(StatusLine).show(
-                "Kopior finns kvar: " + "; ".join(report.where + report.notes) + theirs
-                + ". Kontrollera dem och försök igen (r).", error=True)
+                "Kopior finns kvar: "
+                + "; ".join(report.where + report.notes)
+                + theirs
+                + ". Kontrollera dem och försök igen (r).",
+                error=True,
+            )
         self.action_refresh()
 
     def action_handled(self) -> None:
         v = self.view
         said = f"Ärende {v.case_id} är hanterat" + (
-            " och tar inte emot fler svar från patienten." if v.accepts_reply else ".")
+            " och tar inte emot fler svar från patienten." if v.accepts_reply else "."
+        )
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.call_service("changed", _saying(handling.mark_handled, said), self.ctx,
-                                  self.actor, v.case_id)
+                self.call_service(
+                    "changed", _saying(handling.mark_handled, said), self.ctx, self.actor, v.case_id
+                )
 
         if not v.accepts_reply:
             answer(True)
             return
-        self.app.push_screen(ConfirmDialog(
-            f"Markera ärende {v.case_id} som hanterat? Patienten kan då inte svara mer i "
-            f"ärendet (annars kan patienten svara till {fmt_datetime(v.deadline)})."), answer)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Markera ärende {v.case_id} som hanterat? Patienten kan då inte svara mer i "
+                f"ärendet (annars kan patienten svara till {fmt_datetime(v.deadline)})."
+            ),
+            answer,
+        )
 
     def action_reopen(self) -> None:
         v = self.view
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.call_service("changed", _saying(
-                    handling.reopen, f"Ärende {v.case_id} är återöppnat (loggat). Patienten kan "
-                    "fortfarande inte svara i det."), self.ctx, self.actor, v.case_id)
+                self.call_service(
+                    "changed",
+                    _saying(
+                        handling.reopen,
+                        f"Ärende {v.case_id} är återöppnat (loggat). Patienten kan "
+                        "fortfarande inte svara i det.",
+                    ),
+                    self.ctx,
+                    self.actor,
+                    v.case_id,
+                )
 
-        self.app.push_screen(ConfirmDialog(
-            f"Återöppna ärende {v.case_id} för att ladda ner eller ändra något igen? Det loggas. "
-            "Patienten kan fortfarande inte svara i ärendet."), answer)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Återöppna ärende {v.case_id} för att ladda ner eller ändra något igen? Det loggas. "
+                "Patienten kan fortfarande inte svara i ärendet."
+            ),
+            answer,
+        )
 
     def action_quit_here(self) -> None:
         """Never runs: why_not always says how to quit (from the inbox)."""
@@ -448,8 +556,9 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
     def action_refresh(self) -> None:
         """Reload after an own action (already logged); the u key logs a fresh look."""
-        self.call_service("case", cases.open_case, self.ctx, self.actor, self.view.case_id,
-                          log_access=False)
+        self.call_service(
+            "case", cases.open_case, self.ctx, self.actor, self.view.case_id, log_access=False
+        )
 
     def action_reload(self) -> None:
         self.call_service("case", cases.open_case, self.ctx, self.actor, self.view.case_id)

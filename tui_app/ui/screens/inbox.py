@@ -125,8 +125,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         if action == "clock" and not self.ctx.demo:
             return Refusal("Klockan kan bara flyttas i demoläget.")
         if action == "new_case" and not actor.units:
-            return Refusal("Du hör inte till någon enhet; be administrationsgruppen om "
-                           "behörighet.")
+            return Refusal("Du hör inte till någon enhet; be administrationsgruppen om behörighet.")
         if action == "open" and not self.rows:
             return Refusal("Det finns inget ärende att öppna här.")
         return None
@@ -146,7 +145,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def _show_filter(self) -> None:
         f = FILTERS[self.filter_index]
         self.query_one("#filter-label", Static).update(
-            Text(f"Filter: {f.value if f else 'Alla'} ", style="bold"))
+            Text(f"Filter: {f.value if f else 'Alla'} ", style="bold")
+        )
 
     def action_refresh(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
@@ -155,8 +155,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         if first is not None and self.filter_index == 0 and not query.strip():
             self.done_inbox(first)  # read at start-up; refreshed when the data layer is loaded
             return
-        self.call_service("inbox", _inbox, self.ctx, self.actor, FILTERS[self.filter_index],
-                          query)
+        self.call_service("inbox", _inbox, self.ctx, self.actor, FILTERS[self.filter_index], query)
 
     def on_data_layer_loaded(self) -> None:
         self.action_refresh()  # the ordinary query now: what changed since start-up shows
@@ -184,23 +183,37 @@ class InboxScreen(ExplainsKeys, AppScreen):
                 status.append(f"\nkvar {r.remaining}")
             several_units = len(self.actor.units) > 1
             t.add_row(
-                Text(f"{r.case_id}\n{r.unit_code}" if several_units else str(r.case_id),
-                     no_wrap=True, overflow="ellipsis"),
-                Text(f"{r.patient_pnr_display}\n{visible_text(r.patient_name)}", no_wrap=True,
-                     overflow="ellipsis"),
+                Text(
+                    f"{r.case_id}\n{r.unit_code}" if several_units else str(r.case_id),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
+                Text(
+                    f"{r.patient_pnr_display}\n{visible_text(r.patient_name)}",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
                 status,
                 Text(str(r.file_count) if r.file_count else "–"),
                 Text(r.todo + (f"\n⚠ {copies_left(r.leftovers)}" if r.leftovers else "")),
-                height=2, key=str(r.case_id),
+                height=2,
+                key=str(r.case_id),
             )
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
         empty = self.query_one("#empty", Static)
         empty.display = not rows
         if not rows:
-            empty.update(Text(
-                "Inga ärenden" + (" matchar sökningen eller filtret." if self._narrowed() else
-                                  ". Tryck n för att skicka mallen till en patient.")))
+            empty.update(
+                Text(
+                    "Inga ärenden"
+                    + (
+                        " matchar sökningen eller filtret."
+                        if self._narrowed()
+                        else ". Tryck n för att skicka mallen till en patient."
+                    )
+                )
+            )
 
     def _narrowed(self) -> bool:
         return bool(self.query_one("#search", Input).value.strip()) or self.filter_index != 0
@@ -252,8 +265,12 @@ class InboxScreen(ExplainsKeys, AppScreen):
             if text:
                 self._open(parse_case_number(text))
 
-        self.app.push_screen(AskDialog("Gå till ärende", "Ärendenummer:", placeholder="t.ex. 12",
-                                       check=parse_case_number), chosen)
+        self.app.push_screen(
+            AskDialog(
+                "Gå till ärende", "Ärendenummer:", placeholder="t.ex. 12", check=parse_case_number
+            ),
+            chosen,
+        )
 
     def action_new_case(self) -> None:
         if self.ctx.loaded:
@@ -273,9 +290,15 @@ class InboxScreen(ExplainsKeys, AppScreen):
             if text:
                 self.call_service("clock", _advance_clock, self.ctx, parse_offset(text))
 
-        self.app.push_screen(AskDialog(
-            "Demo: flytta klockan framåt", "Hur långt? (t.ex. +1 dag, +3 timmar, +30 min)",
-            value="+1 dag", check=parse_offset), chosen)
+        self.app.push_screen(
+            AskDialog(
+                "Demo: flytta klockan framåt",
+                "Hur långt? (t.ex. +1 dag, +3 timmar, +30 min)",
+                value="+1 dag",
+                check=parse_offset,
+            ),
+            chosen,
+        )
 
     def done_clock(self, _offset: object) -> None:
         self.say("Klockan flyttad framåt.")

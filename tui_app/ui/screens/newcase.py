@@ -40,14 +40,16 @@ def send_summary(draft: Draft, text: str) -> str:
     """What the confirmation shows before sending: patient, unit, and how much text goes."""
     lines = [line for line in text.splitlines() if line.strip()]
     first, last = (lines[0], lines[-1]) if lines else ("", "")
-    cut = (lambda s: s if len(s) <= 50 else s[:49] + "…")
-    body = (f"Skicka meddelandet ”{TEMPLATE_NAME}”?\n\n"
-            f"Till:  {draft.patient.name}, {draft.patient.pnr_display}\n"
-            f"Från:  {draft.unit_name}\n"
-            f"Text:  {len(text)} tecken, {len(text.splitlines())} rader\n"
-            f"       börjar ”{cut(first)}”\n"
-            f"       slutar ”{cut(last)}”\n"
-            f"Signeras: {draft.signature}")
+    cut = lambda s: s if len(s) <= 50 else s[:49] + "…"
+    body = (
+        f"Skicka meddelandet ”{TEMPLATE_NAME}”?\n\n"
+        f"Till:  {draft.patient.name}, {draft.patient.pnr_display}\n"
+        f"Från:  {draft.unit_name}\n"
+        f"Text:  {len(text)} tecken, {len(text.splitlines())} rader\n"
+        f"       börjar ”{cut(first)}”\n"
+        f"       slutar ”{cut(last)}”\n"
+        f"Signeras: {draft.signature}"
+    )
     return body
 
 
@@ -81,10 +83,14 @@ class NewCaseScreen(AppScreen):
         units = [(Text(visible_text(u.name)), u.id) for u in self.actor.units]
         only = units[0][1] if len(units) == 1 else Select.NULL
         yield Static(Text(UNIT_HINT, style="dim"), id="unit-hint", classes="title")
-        yield Select(units, value=only, allow_blank=len(units) != 1, id="unit",
-                     prompt="Välj enhet (F4)")
-        yield Input(placeholder="Patientens personnummer, t.ex. 19900222-2397 – Enter",
-                    id="pnr", max_length=20)
+        yield Select(
+            units, value=only, allow_blank=len(units) != 1, id="unit", prompt="Välj enhet (F4)"
+        )
+        yield Input(
+            placeholder="Patientens personnummer, t.ex. 19900222-2397 – Enter",
+            id="pnr",
+            max_length=20,
+        )
         with Vertical(id="editor"):
             yield Static("", id="patient")
             yield MessageEditor(id="text", soft_wrap=True, show_line_numbers=False)
@@ -109,7 +115,8 @@ class NewCaseScreen(AppScreen):
         else:  # never sent from here: the unit comes first
             sel.focus()
             self.query_one(StatusLine).show(
-                "Välj först vilken enhet meddelandet skickas från (F4 öppnar listan).")
+                "Välj först vilken enhet meddelandet skickas från (F4 öppnar listan)."
+            )
 
     def unit_id(self) -> int | None:
         """The chosen unit, or None while none is chosen."""
@@ -131,7 +138,8 @@ class NewCaseScreen(AppScreen):
         unit_id = self.unit_id()
         if unit_id is None:
             self.query_one(StatusLine).show(
-                "Välj enhet först: F4 öppnar listan över dina enheter.", error=True)
+                "Välj enhet först: F4 öppnar listan över dina enheter.", error=True
+            )
             self.action_choose_unit()
             return
         self.call_service("draft", cases.draft_message, self.ctx, self.actor, unit_id, event.value)
@@ -160,11 +168,15 @@ class NewCaseScreen(AppScreen):
         if not unit.activated_1177:
             self.query_one(StatusLine).show(
                 f"{unit.name} är inte aktiverad för 1177 e-tjänster (R01). Välj en annan enhet "
-                "(F4) eller be administrationsgruppen aktivera den.", error=True)
+                "(F4) eller be administrationsgruppen aktivera den.",
+                error=True,
+            )
         elif not unit.template_installed:
             self.query_one(StatusLine).show(
                 f"Mallen är inte upplagd på {unit.name} (R02). Välj en annan enhet (F4) eller be "
-                "administrationsgruppen lägga upp mallen.", error=True)
+                "administrationsgruppen lägga upp mallen.",
+                error=True,
+            )
         else:
             self.query_one(StatusLine).clear()
 
@@ -174,17 +186,28 @@ class NewCaseScreen(AppScreen):
             nrs = ", ".join(str(n) for n in draft.open_cases)
             self.query_one(StatusLine).show(
                 f"Obs! {draft.patient.name} har redan ett öppet ärende från enheten (nr {nrs}). "
-                "Patienten kan svara där. Skicka ändå med F2, eller avbryt med Esc.", error=True)
+                "Patienten kan svara där. Skicka ändå med F2, eller avbryt med Esc.",
+                error=True,
+            )
         else:
             self.query_one(StatusLine).show(
-                "Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka.")
-        self.query_one("#patient", Static).update(Text(visible_text(
-            f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}")))
+                "Alla kontroller godkända (R01–R04). Redigera texten och tryck F2 för att skicka."
+            )
+        self.query_one("#patient", Static).update(
+            Text(
+                visible_text(
+                    f"Till: {draft.patient.name}, {draft.patient.pnr_display} · från {draft.unit_name}"
+                )
+            )
+        )
         area = self.query_one("#text", TextArea)
         area.text = draft.text
         self.query_one("#signature", Static).update(
-            Text(f"Signeras: {visible_text(draft.signature)} · dateras när det skickas",
-                 style="italic"))
+            Text(
+                f"Signeras: {visible_text(draft.signature)} · dateras när det skickas",
+                style="italic",
+            )
+        )
         self.query_one("#editor").display = True
         area.focus()
         self.refresh_bindings()
@@ -201,17 +224,27 @@ class NewCaseScreen(AppScreen):
         def answered(yes: bool | None) -> None:
             self._confirming = False
             if yes and self.draft is draft:
-                self.call_service("send", cases.send_case, self.ctx, self.actor, draft.unit_id,
-                                  draft.patient.id, text)
+                self.call_service(
+                    "send",
+                    cases.send_case,
+                    self.ctx,
+                    self.actor,
+                    draft.unit_id,
+                    draft.patient.id,
+                    text,
+                )
             elif not yes:
                 self.query_one(StatusLine).show("Inte skickat. Ändra texten eller tryck F2 igen.")
 
         self.app.push_screen(ConfirmDialog(send_summary(draft, text)), answered)
 
     def done_send(self, case_id: int) -> None:
-        self.notify(visible_text(
-            f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}."),
-            markup=False)
+        self.notify(
+            visible_text(
+                f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}."
+            ),
+            markup=False,
+        )
         self.app.pop_screen()
         self.app.screen.call_service("case", cases.open_case, self.ctx, self.actor, case_id)  # type: ignore[attr-defined]
 

@@ -86,8 +86,11 @@ class PatientHomeScreen(AppScreen):
         ol.clear_options()
         for v in views:
             t = Text(f"{template.TEMPLATE_NAME} – {visible_text(v.unit_name)}\n", style="bold")
-            state = (f"Öppet – svara senast {fmt_datetime(v.deadline)}" if v.accepts_reply
-                     else "Avslutat")
+            state = (
+                f"Öppet – svara senast {fmt_datetime(v.deadline)}"
+                if v.accepts_reply
+                else "Avslutat"
+            )
             t.append(f"  {fmt_date(v.sent_at)} · {state}")
             if v.patient_read_at is None:
                 t.append(" · ● Oläst", style="bold")
@@ -134,8 +137,10 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
     SHOW_RULES = False  # the patient is told what to do, not which rule of ours applies
 
     HELP_TITLE = "1177 – svara på meddelandet"
-    HELP = ("Skriv ditt svar i rutan under Svara. BIFOGA FILER (F3) lägger till bilder eller "
-            "dokument, högst 5. SKICKA (F2) skickar. Du kan skriva flera gånger inom 2 dagar.")
+    HELP = (
+        "Skriv ditt svar i rutan under Svara. BIFOGA FILER (F3) lägger till bilder eller "
+        "dokument, högst 5. SKICKA (F2) skickar. Du kan skriva flera gånger inom 2 dagar."
+    )
     BINDINGS = [
         Binding("f2", "send", template.BUTTON_SEND, id="patient_send"),
         Binding("f3", "attach", template.BUTTON_ATTACH, id="patient_attach"),
@@ -174,18 +179,30 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         head, form = page_lines(self.view)
         widgets: list[Static | TextArea | Button] = []
         if not self.view.accepts_reply:  # said first, where the page opens, not below the fold
-            widgets.append(Static(Text(
-                f"Ärendet är avslutat sedan {fmt_datetime(self.view.deadline)} och tar inte emot "
-                "fler svar. Kontakta mottagningen om du behöver skicka något mer.",
-                style="bold"), id="closed-note"))
-        widgets.append(Static(Text(visible_lines("\n".join(head))), id="page-head",
-                              classes="page-text"))
+            widgets.append(
+                Static(
+                    Text(
+                        f"Ärendet är avslutat sedan {fmt_datetime(self.view.deadline)} och tar inte emot "
+                        "fler svar. Kontakta mottagningen om du behöver skicka något mer.",
+                        style="bold",
+                    ),
+                    id="closed-note",
+                )
+            )
+        widgets.append(
+            Static(Text(visible_lines("\n".join(head))), id="page-head", classes="page-text")
+        )
         for m in self.view.messages[1:]:
-            widgets.append(Static(Text(
-                f"{'Ditt svar' if m.from_patient else visible_text(m.author)} · "
-                f"{fmt_datetime(m.sent_at)}\n{visible_lines(m.body)}"
-                + "".join(f"\n📎 {f.display_name}" for f in m.files)),
-                classes="earlier" + (" -own" if m.from_patient else "")))
+            widgets.append(
+                Static(
+                    Text(
+                        f"{'Ditt svar' if m.from_patient else visible_text(m.author)} · "
+                        f"{fmt_datetime(m.sent_at)}\n{visible_lines(m.body)}"
+                        + "".join(f"\n📎 {f.display_name}" for f in m.files)
+                    ),
+                    classes="earlier" + (" -own" if m.from_patient else ""),
+                )
+            )
         if not self.view.accepts_reply:
             await page.mount_all(widgets)
             page.focus()
@@ -253,7 +270,9 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         for f in self.staged:
             if f.accepted:
                 t = Text(f"✓ {f.display_name}", style="bold")
-                t.append(f" · {(f.mime or '').split('/')[-1].upper()} · {fmt_size(f.original_size)}")
+                t.append(
+                    f" · {(f.mime or '').split('/')[-1].upper()} · {fmt_size(f.original_size)}"
+                )
             else:
                 t = Text(f"✗ {f.display_name}", style="bold")
                 t.append(f" – {f.reason}")
@@ -274,8 +293,9 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
 
     def why_not(self, action: str) -> Refusal | None:
         if action in ("send", "attach") and not self.view.accepts_reply:
-            return Refusal("Ärendet är avslutat och tar inte emot fler svar; kontakta "
-                           "mottagningen.")
+            return Refusal(
+                "Ärendet är avslutat och tar inte emot fler svar; kontakta mottagningen."
+            )
         return None
 
     def action_attach(self) -> None:
@@ -283,7 +303,9 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         if len(accepted) + len(self.pending) >= MAX_FILES_PER_MESSAGE:
             self.query_one(StatusLine).show(
                 f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. "
-                "Ta bort en fil (markera den och tryck d) för att byta.", error=True)
+                "Ta bort en fil (markera den och tryck d) för att byta.",
+                error=True,
+            )
             return
         from tui_app.ui.filepicker import FilePickerScreen
 
@@ -346,19 +368,28 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
     def action_send(self) -> None:
         if self.pending:
             self.query_one(StatusLine).show(
-                "Vänta tills alla filer är kontrollerade innan du skickar.", error=True)
+                "Vänta tills alla filer är kontrollerade innan du skickar.", error=True
+            )
             return
         text = self.query_one("#reply", TextArea).text
-        self.call_service("reply", conversation.patient_reply, self.ctx, self.actor,
-                          self.view.case_id, text, list(self.staged))
+        self.call_service(
+            "reply",
+            conversation.patient_reply,
+            self.ctx,
+            self.actor,
+            self.view.case_id,
+            text,
+            list(self.staged),
+        )
 
     def done_reply(self, _message_id: int) -> None:
         self.draft_text = ""
         self.staged = []
         self.query_one("#reply", TextArea).text = ""
         self.say("Ditt svar är skickat.")
-        self.call_service("case", conversation.patient_open_case, self.ctx, self.actor,
-                          self.view.case_id)
+        self.call_service(
+            "case", conversation.patient_open_case, self.ctx, self.actor, self.view.case_id
+        )
 
     async def done_case(self, view: CaseView) -> None:
         self.view = view

@@ -15,15 +15,24 @@ from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choic
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.ui.widgets import MarkedOptionList, app_footer
 
-KIND_HEAD = {"staff": "Personal", "admin": "Administration 1177 e-tjänster", "patient": "Patienter (1177)"}
+KIND_HEAD = {
+    "staff": "Personal",
+    "admin": "Administration 1177 e-tjänster",
+    "patient": "Patienter (1177)",
+}
 DETAIL_INDENT = "    "
 
 
 def detail_lines(detail: str, width: int) -> list[str]:
     """The person's details (badges, every unit) wrapped to width, never cut off."""
     width = max(20, width)
-    return textwrap.wrap(detail, width, initial_indent=DETAIL_INDENT,
-                         subsequent_indent=DETAIL_INDENT, break_on_hyphens=False) or [""]
+    return textwrap.wrap(
+        detail,
+        width,
+        initial_indent=DETAIL_INDENT,
+        subsequent_indent=DETAIL_INDENT,
+        break_on_hyphens=False,
+    ) or [""]
 
 
 class PeopleList(MarkedOptionList):
@@ -40,16 +49,20 @@ class SignInScreen(AppScreen):
     """Choose a person to act as; only demo mode shows this."""
 
     HELP_TITLE = "Demo: välj vem du är"
-    HELP = ("I demoläget väljer du vem du är. Personal ser sina enheters ärenden; GK-konton är "
-            "gemensamma konton som inte får ladda ner filer; patienten ser meddelandet som i 1177.")
+    HELP = (
+        "I demoläget väljer du vem du är. Personal ser sina enheters ärenden; GK-konton är "
+        "gemensamma konton som inte får ladda ner filer; patienten ser meddelandet som i 1177."
+    )
     BINDINGS = [
         Binding("enter", "choose", "Logga in", id="signin_choose_screen", show=False),
         Binding("q", "app.quit", "Avsluta", id="quit"),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Demo – Skicka in filer via 1177 e-tjänster · välj vem du är", style="bold"),
-                     classes="title")
+        yield Static(
+            Text("Demo – Skicka in filer via 1177 e-tjänster · välj vem du är", style="bold"),
+            classes="title",
+        )
         yield PeopleList(id="people")
         yield StatusLine()
         yield app_footer()
@@ -72,7 +85,9 @@ class SignInScreen(AppScreen):
         last_kind = None
         for c in choices:
             if c.kind != last_kind:
-                ol.add_option(Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True))
+                ol.add_option(
+                    Option(Text(KIND_HEAD[c.kind], style="bold underline"), disabled=True)
+                )
                 last_kind = c.kind
             t = Text(f"{visible_text(c.label)}\n", no_wrap=True, overflow="ellipsis")
             # the list puts ▶ or two blanks in front of the name line only (NO_COLOR, R11.15)
