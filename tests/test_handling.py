@@ -139,7 +139,7 @@ def test_r20_earkiv_print_job_with_cover_sheet_then_scanned(ctx: Context, places
     handling.decide(ctx, dan, pdf, True)
     handling.download(ctx, dan, pdf)
     where = handling.print_earkiv(ctx, dan, pdf)
-    assert "2 sidor" in where
+    assert where.pages == 2 and "2 sidor" in where.summary and where.file_id == pdf
     jobs = list(places.earkiv.iterdir())
     assert len(jobs) == 1
     doc = pdfium.PdfDocument(jobs[0])

@@ -20,13 +20,14 @@ from datetime import datetime
 
 from tui_app.adapters.errors import AdapterError
 from tui_app.adapters.jpeg import JpegFrame
+from tui_app.core.routine import Laterality
 
 VL_PHOTOGRAPHIC_IMAGE = "1.2.840.10008.5.1.4.1.1.77.1.4"
 JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
 MODALITY = "XC"  # external-camera photography
 
-#: Staff labels (R19) → DICOM ImageLaterality.
-LATERALITY = {"höger": "R", "vänster": "L", "bilateralt": "B", "ej parad": "U"}
+#: Staff labels (R19) → DICOM ImageLaterality; the words and codes live in core/routine.py.
+LATERALITY = {side.value: side.dicom for side in Laterality}
 
 
 @dataclass(frozen=True)

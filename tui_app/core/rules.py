@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from tui_app.core.clock import as_utc, fmt_datetime
 from tui_app.core.errors import InvalidInput, RuleViolation
 from tui_app.core.limits import MAX_MESSAGE_CHARS, REPLY_WINDOW
 from tui_app.core.pnr import is_ascii_digits
+from tui_app.core.routine import CaseState as CaseState  # its home is core/routine.py
+from tui_app.core.routine import case_state as case_state
 from tui_app.core.template import LIMITS_SENTENCE
 
 
@@ -108,28 +109,6 @@ def check_reply_open(deadline: datetime, now: datetime, closed_reason: str | Non
 
 #: Case.closed_reason of a case staff marked handled before its deadline: replies stopped then.
 HANDLED_EARLY = "hanterat"
-
-
-class CaseState(StrEnum):
-    """What a case is, in words staff understand (never shown by colour alone)."""
-
-    WAITING = "Väntar på svar"
-    ANSWERED = "Besvarat"
-    CLOSED_AUTO = "Avslutat automatiskt"
-    CLOSED = "Avslutat"
-    HANDLED = "Hanterat"
-
-
-def case_state(
-    *, deadline: datetime, now: datetime, patient_messages: int, handled: bool = False
-) -> CaseState:
-    """Derive the state from the clock, so it is right whether or not a sweep ran (R07, R12)."""
-    if handled:
-        return CaseState.HANDLED
-    open_ = as_utc(now) < as_utc(deadline)
-    if patient_messages == 0:
-        return CaseState.WAITING if open_ else CaseState.CLOSED_AUTO
-    return CaseState.ANSWERED if open_ else CaseState.CLOSED
 
 
 def parse_case_number(text: str) -> int:

@@ -66,17 +66,9 @@ def prepare_many(
     `on_wait(True)` says the files are queued ("väntar på kontroll"), `on_wait(False)` that
     their check has started.
     """
-    from tui_app.core.limits import MAX_FILES_PER_MESSAGE
+    from tui_app.core.routine import check_file_count
 
-    if len(paths) > MAX_FILES_PER_MESSAGE:
-        from tui_app.core.errors import RuleViolation
-
-        raise RuleViolation(
-            "R08",
-            f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per "
-            f"meddelande. Ta bort {len(paths) - MAX_FILES_PER_MESSAGE} "
-            "och försök igen.",
-        )
+    check_file_count(len(paths))
     return _run("prepare", paths, work_dir, config, on_wait)
 
 

@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from tui_app.core.errors import RuleViolation, UserError
 from tui_app.core.killpoint import killpoint
-from tui_app.core.limits import MAX_FILES_PER_MESSAGE
+from tui_app.core import routine
+from tui_app.core.routine import Action, Decision, FileFacts, Target, kind_of
 from tui_app.core.safetext import safe_display_name
 from tui_app.services.context import Context
 from tui_app.services.views import FileView
@@ -143,12 +144,7 @@ def _remove_empty(folder: Path) -> None:
 
 def check_reply_files(files: list[StagedFile]) -> None:
     """R08 and R11: at most five files, and every one accepted, or the whole reply is refused."""
-    if len(files) > MAX_FILES_PER_MESSAGE:
-        raise RuleViolation(
-            "R08",
-            f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. "
-            f"Ta bort {len(files) - MAX_FILES_PER_MESSAGE} och försök igen.",
-        )
+    routine.check_file_count(len(files))
     refused = [f for f in files if not f.accepted]
     if refused:
         one = len(refused) == 1
@@ -157,7 +153,7 @@ def check_reply_files(files: list[StagedFile]) -> None:
             "R11",
             f"Svaret skickades inte: {'filen' if one else 'filerna'} {names} kan inte "
             f"skickas (se skälet i listan). Ta bort {'den' if one else 'dem'} (markera och tryck "
-            "d) eller byt ut och skicka igen. Din text finns kvar.",
+            f"{Action.REMOVE_FILE.hint}) eller byt ut och skicka igen. Din text finns kvar.",
         )
 
 
@@ -307,28 +303,25 @@ def attach_uploads(
     return len(staged)
 
 
+def file_facts(a: Attachment, copies: int) -> FileFacts:
+    """The routine's view of a stored file (core/routine.py)."""
+    return FileFacts(
+        id=a.id or 0,
+        name=safe_display_name(a.original_name),
+        kind=kind_of(a.mime),
+        decision=Decision(a.decision) if a.decision else None,
+        copies=copies,
+        pending=Target(a.pending_action) if a.pending_action else None,
+        in_picsara=a.picsara_at is not None,
+        printed=a.printed_at is not None,
+        scanned=a.scanned_at is not None,
+    )
+
+
 def file_status(a: Attachment, copies: int) -> str:
-    """Where a file stands in the routine, in words short enough for the case table's Status
-    column at 80 columns with the ' ⚠N' copies suffix (29 cells at most; tests/test_status_fit)."""
-    pdf = a.mime == "application/pdf"
-    clean = " – rensa (r)" if copies else ""
-    if a.decision is None:
-        return "Ej beslutad"
-    if a.decision == "journalförs inte":
-        return "Journalförs inte" + clean
-    if a.pending_action:  # claimed, not confirmed: never shown as done (R19, R20)
-        return (
-            "Picsara" if a.pending_action == "picsara" else "E-arkiv"
-        ) + " väntar på bekräftelse"
-    if pdf and a.scanned_at:
-        return "Skannad i E-arkiv" + clean
-    if pdf and a.printed_at:  # not scanned yet; with a copy left the copy comes first
-        return "Utskriven" + clean if copies else "Utskriven, ej skannad"
-    if not pdf and a.picsara_at:
-        return "I Picsara" + clean
-    if copies:
-        return "Nedladdad – " + ("skriv ut (e)" if pdf else "till Picsara (s)")
-    return "Journalförs – ladda ner (l)"
+    """Where a file stands in the routine, in words (key hints as placeholders the UI renders;
+    see core/routine.py file_status)."""
+    return routine.file_status(file_facts(a, copies))
 
 
 def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:
@@ -370,6 +363,7 @@ def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:
                 in_picsara=a.picsara_at is not None,
                 version=a.version,
                 pending=a.pending_action is not None,
+                pending_target=a.pending_action,
             )
         )
     return out

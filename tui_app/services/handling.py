@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from tui_app.core.clock import as_utc
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation, UserError
+from tui_app.core import routine
+from tui_app.core.routine import Action, Decision, Laterality, Person, Target
 from tui_app.core.rules import HANDLED_EARLY
 from tui_app.services import audit
 from tui_app.services.cases import load_case_for_staff
@@ -27,9 +29,9 @@ if TYPE_CHECKING:
     Handover = FolderHandover | LpHandover
 
 
-JOURNAL = "journalförs"
-NOT_JOURNAL = "journalförs inte"
-LATERALITIES = ("höger", "vänster", "bilateralt", "ej parad")
+JOURNAL = Decision.JOURNAL  # kept for callers; the routine's words live in core/routine.py
+NOT_JOURNAL = Decision.NOT_JOURNAL
+REFRESH = f"Uppdatera ärendet ({Action.REFRESH_CASE.hint})"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,33 @@ def _about(fc: FileContext) -> dict[str, object]:
     return {"unit_code": fc.unit.code, "patient_pnr": fc.patient.pnr, "case_id": fc.case.id}
 
 
+def _refuse(s: Session, ctx: Context, actor: Actor, fc: FileContext, action: Action) -> None:
+    """Refuse what the routine forbids now (core/routine.py), with the file's patient attached
+    for the access log; what it only advises against (a key the screen hides) is allowed."""
+    from tui_app.services.files import file_facts
+
+    f = fc.file
+    mine = len(live_copies(s, f.id or 0, actor.login))
+    who = Person(
+        shared_account=actor.shared_account or _require_staff_flag(s, actor, "shared_account"),
+        picsara_permission=_require_staff_flag(s, actor, "picsara_permission"),
+    )
+    case = routine.CaseFacts(
+        routine.case_state(
+            deadline=fc.case.deadline_at,
+            now=ctx.now(),
+            patient_messages=fc.case.patient_messages,
+            handled=fc.case.handled_at is not None,
+        )
+    )
+    b = routine.blocker(action, case, file_facts(f, mine), who)
+    if b is None or b.advice:
+        return
+    if b.code == "pending":
+        _refuse_if_pending(s, fc, "vänta tills den är bekräftad")  # who and since when
+    raise b.error().concerning(**_about(fc))
+
+
 def _log(s: Session, ctx: Context, actor: Actor, fc: FileContext, action: str, detail: str) -> None:
     audit.append(
         s,
@@ -76,9 +105,7 @@ def _bump(s: Session, fc: FileContext, **values: object) -> None:
         .values(version=fc.file.version + 1, **values)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise UserError(
-            "Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen."
-        )
+        raise UserError(f"Någon annan ändrade filen samtidigt. {REFRESH} och försök igen.")
 
 
 def _refuse_shared_account(
@@ -107,15 +134,6 @@ def _refuse_shared_account(
         ).concerning(**about)
 
 
-def _open_for_work(fc: FileContext) -> None:
-    """A handled case takes no new decision, download or export until it is reopened (o)."""
-    if fc.case.handled_at is not None:
-        raise UserError(
-            "Ärendet är markerat som hanterat. Återöppna det (o) om något behöver "
-            "göras om; det loggas."
-        ).concerning(**_about(fc))
-
-
 def decide(
     ctx: Context,
     actor: Actor,
@@ -136,7 +154,7 @@ def decide(
     with refusals_logged(ctx, actor, "beslut"):
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
-            _open_for_work(fc)
+            _refuse(s, ctx, actor, fc, Action.FILE_JOURNAL if journal else Action.FILE_NOT_JOURNAL)
             reason = reason.strip()
             if not journal and not reason:
                 raise InvalidInput(
@@ -192,15 +210,15 @@ def _decided_first(s: Session, fc: FileContext) -> UserError:
     if f.decision is None:
         msg = (
             "Filen har ändrats sedan du öppnade ärendet. Ditt beslut sparades inte. "
-            "Uppdatera ärendet (u) och försök igen."
+            f"{REFRESH} och försök igen."
         )
     else:
         when = f" kl. {local(f.decided_at):%H:%M}" if f.decided_at else ""
         why = f" ({f.decision_reason})" if f.decision_reason else ""
         msg = (
             f"{_who(s, f.decided_by)} hann före: filen är redan beslutad som ”{f.decision}”"
-            f"{why}{when}. Ditt beslut sparades inte. Uppdatera ärendet (u) och ändra "
-            "beslutet bara om det behövs."
+            f"{why}{when}. Ditt beslut sparades inte. {REFRESH} och ändra beslutet bara om "
+            "det behövs."
         )
     return UserError(msg).concerning(**_about(fc))
 
@@ -221,10 +239,12 @@ def _refuse_if_pending(s: Session, fc: FileContext, what: str) -> None:
     f = fc.file
     if f.pending_action:
         since = f" sedan kl. {local(f.pending_at):%H:%M}" if f.pending_at else ""
-        where = "sparas i Picsara" if f.pending_action == "picsara" else "skrivs ut för E-arkiv"
+        where = (
+            "sparas i Picsara" if f.pending_action == Target.PICSARA else "skrivs ut för E-arkiv"
+        )
         raise UserError(
             f"Filen {where} av {_who(s, f.pending_by)}{since} och väntar på "
-            f"bekräftelse; {what}. Uppdatera ärendet (u) om en stund."
+            f"bekräftelse; {what}. {REFRESH} om en stund."
         ).concerning(**_about(fc))
 
 
@@ -245,14 +265,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             about = _about(fc)
-            _open_for_work(fc)
-            if actor.shared_account or _require_staff_flag(s, actor, "shared_account"):
-                raise RuleViolation(
-                    "R16",
-                    "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara "
-                    "laddas ner av den som är inloggad med sitt eget VGR-ID. Logga in med "
-                    "ditt eget konto.",
-                ).concerning(**about)
+            _refuse(s, ctx, actor, fc, Action.FILE_DOWNLOAD)
             src = stored_path(ctx, fc.file.storage_key)
             if not src.is_file():
                 raise UserError("Filen saknas i lagringen. Kontakta IT-support.").concerning(
@@ -315,9 +328,7 @@ def _my_copy(s: Session, actor: Actor, fc: FileContext) -> Path:
         digest = digest_regular_file(p)
         if digest is not None and digest.sha256 == d.sha256:
             return p
-    raise UserError(
-        "Ladda ner filen först (l). Den hämtade kopian används och raderas sedan."
-    ).concerning(**_about(fc))
+    raise UserError(routine.NO_COPY_TEXT).concerning(**_about(fc))
 
 
 def _require_staff_flag(s: Session, actor: Actor, flag: str) -> bool:
@@ -335,7 +346,11 @@ def case_study_uid(case: Case) -> str:
 
 
 def to_picsara(
-    ctx: Context, actor: Actor, file_id: int, laterality: str | None, body_site: str | None
+    ctx: Context,
+    actor: Actor,
+    file_id: int,
+    laterality: Laterality | str | None,
+    body_site: str | None,
 ) -> list[Path]:
     """Import a journaled image into the case's Picsara study for the patient (R14, R15, R19)."""
     from tui_app.adapters.dicom import person_name
@@ -348,23 +363,7 @@ def to_picsara(
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             about = _about(fc)
-            _open_for_work(fc)
-            if fc.file.mime == "application/pdf":
-                raise RuleViolation(
-                    "R14",
-                    "Ett PDF-dokument får aldrig sparas i Picsara. Dokument "
-                    "skrivs ut för skanning till E-arkiv.",
-                ).concerning(**about)
-            if fc.file.decision != JOURNAL:
-                raise RuleViolation(
-                    "R13", "Bestäm först att bilden ska journalföras (j)."
-                ).concerning(**about)
-            if not _require_staff_flag(s, actor, "picsara_permission"):
-                raise RuleViolation(
-                    "R15",
-                    "Du har inte behörighet till Picsara. Be administrations"
-                    "gruppen om behörighet, eller be en kollega som har den.",
-                ).concerning(**about)
+            _refuse(s, ctx, actor, fc, Action.FILE_PICSARA)
             folder = ctx.config.picsara_import_dir
             if not folder:
                 raise RuleViolation(
@@ -372,15 +371,13 @@ def to_picsara(
                     "Picsara är inte konfigurerat på den här servern "
                     "(picsara_import_dir). Kontakta IT-support.",
                 ).concerning(**about)
-            if fc.file.picsara_at:
-                raise UserError(
-                    f"Bilden sparades redan i Picsara av {fc.file.picsara_by}."
-                ).concerning(**about)
-            _refuse_if_pending(s, fc, "spara den inte igen nu")
-            if laterality and laterality not in LATERALITIES:
-                raise InvalidInput(
-                    f"Sidoangivelsen ska vara en av: {', '.join(LATERALITIES)}."
-                ).concerning(**about)
+            side: Laterality | None = None
+            if laterality:
+                side = routine.parse_laterality(laterality)
+                if side is None or side.value != laterality:
+                    raise InvalidInput(
+                        f"Sidoangivelsen ska vara en av: {', '.join(Laterality)}."
+                    ).concerning(**about)
             copy = _my_copy(s, actor, fc)
         p = fc.patient
         study = PicsaraStudy(
@@ -392,7 +389,10 @@ def to_picsara(
             accession=str(fc.case.id),
         )
         image = PicsaraImage(
-            path=copy, laterality=laterality or None, body_site=site, sha256=fc.file.sha256_stored
+            path=copy,
+            laterality=side.value if side else None,
+            body_site=site,
+            sha256=fc.file.sha256_stored,
         )
         try:
             parcel = FolderPicsara(Path(folder)).prepare(study, [image])  # type: ignore[arg-type]
@@ -404,13 +404,49 @@ def to_picsara(
             fc,
             "picsara",
             FolderHandover(parcel),
-            claim={"laterality": laterality or None, "body_site": site},
+            claim={"laterality": side.value if side else None, "body_site": site},
             release={"laterality": None, "body_site": None},
-            detail=f"{laterality or 'ingen sida'}; {site or ''}".strip("; "),
+            detail=f"{side.value if side else 'ingen sida'}; {site or ''}".strip("; "),
         )
 
 
-def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
+@dataclass(frozen=True)
+class Archived:
+    """What a send to Picsara or E-arkiv did, for which file (what the screen then says)."""
+
+    file_id: int
+    name: str  # safe to show
+    target: Target
+    where: str = ""  # E-arkiv: the folder or the printer's answer
+    pages: int = 0  # E-arkiv: pages printed, the cover sheet included
+    paths: tuple[Path, ...] = ()  # Picsara: the DICOM files handed over
+
+    @property
+    def summary(self) -> str:
+        """Where it went, in words."""
+        if self.target is Target.PICSARA:
+            return "Picsara"
+        return f"{self.where} ({self.pages} sidor med försättsbladet)"
+
+
+def send_to_picsara(
+    ctx: Context,
+    actor: Actor,
+    file_id: int,
+    laterality: Laterality | str | None,
+    body_site: str | None,
+) -> Archived:
+    """`to_picsara`, saying what was sent (for a screen)."""
+    from tui_app.core.safetext import safe_display_name
+
+    paths = to_picsara(ctx, actor, file_id, laterality, body_site)
+    with session_scope(ctx.engine) as s:
+        a = s.get(Attachment, file_id)
+        name = safe_display_name(a.original_name) if a else f"fil {file_id}"
+    return Archived(file_id, name, Target.PICSARA, paths=tuple(paths))
+
+
+def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> Archived:
     """Print a journaled document with a cover sheet for scanning into E-arkiv (R14, R20)."""
     from tui_app.adapters.earkiv import (
         FolderPrinter,
@@ -427,20 +463,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
         with session_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             about = _about(fc)
-            _open_for_work(fc)
-            if fc.file.mime != "application/pdf":
-                raise RuleViolation("R14", "Bilder sparas i Picsara, inte i E-arkiv.").concerning(
-                    **about
-                )
-            if fc.file.decision != JOURNAL:
-                raise RuleViolation(
-                    "R13", "Bestäm först att dokumentet ska journalföras (j)."
-                ).concerning(**about)
-            if fc.file.printed_at:
-                raise UserError(f"Dokumentet skrevs redan ut av {fc.file.printed_by}.").concerning(
-                    **about
-                )
-            _refuse_if_pending(s, fc, "skriv inte ut det igen nu")
+            _refuse(s, ctx, actor, fc, Action.FILE_EARKIV)
             copy = _my_copy(s, actor, fc)
         p = fc.patient
         job = PrintJob(
@@ -470,7 +493,10 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> str:
         )
         if isinstance(handover, LpHandover):
             where, pages = result.destination_sv, result.pages  # type: ignore[attr-defined]
-        return f"{where} ({pages} sidor med försättsbladet)"
+        from tui_app.core.safetext import safe_display_name
+
+        name = safe_display_name(fc.file.original_name)
+        return Archived(file_id, name, Target.EARKIV, where=where, pages=pages)
 
 
 def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:
@@ -478,10 +504,7 @@ def mark_scanned(ctx: Context, actor: Actor, file_id: int) -> None:
     _refuse_shared_account(ctx, actor, "skannad", "markera dokument som skannade", file_id=file_id)
     with refusals_logged(ctx, actor, "skannad"), session_scope(ctx.engine) as s:
         fc = load_file(s, actor, file_id)
-        if not fc.file.printed_at:
-            raise UserError("Dokumentet är inte utskrivet än.").concerning(**_about(fc))
-        if fc.file.scanned_at:
-            raise UserError("Dokumentet är redan markerat som skannat.").concerning(**_about(fc))
+        _refuse(s, ctx, actor, fc, Action.FILE_SCANNED)
         _bump(s, fc, scanned_at=ctx.now(), scanned_by=actor.login)
         _log(s, ctx, actor, fc, "skannad", "markerad som skannad i E-arkiv")
 
@@ -596,20 +619,10 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
 
 def missing_for_handled(s: Session, case_id: int) -> list[str]:
     """What still stands between the case and 'handled', in words (empty when nothing)."""
-    missing = []
+    from tui_app.services.files import file_facts
+
     files = s.exec(select(Attachment).where(Attachment.case_id == case_id)).all()
-    for f in files:
-        name = f"fil {f.id}"
-        if f.decision is None:
-            missing.append(f"{name} saknar beslut (R13)")
-        elif f.decision == JOURNAL:
-            if f.mime == "application/pdf" and not f.printed_at:
-                missing.append(f"{name} är inte utskriven för E-arkiv (R20)")
-            elif f.mime != "application/pdf" and not f.picsara_at:
-                missing.append(f"{name} är inte sparad i Picsara (R19)")
-        if live_copies(s, f.id or 0):
-            missing.append(f"{name} har en nedladdad kopia kvar (R21)")
-    return missing
+    return routine.missing_for_handled(file_facts(f, len(live_copies(s, f.id or 0))) for f in files)
 
 
 def mark_handled(ctx: Context, actor: Actor, case_id: int) -> None:

@@ -1,4 +1,7 @@
-"""Plain frozen dataclasses the UI displays; never ORM rows."""
+"""Plain frozen dataclasses the UI displays; never ORM rows.
+
+Status words and to-dos come from core/routine.py (`todo_for` is re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,18 @@ from datetime import UTC, datetime
 
 from tui_app.core.clock import fmt_remaining
 from tui_app.core.pnr import Pnr
-from tui_app.core.rules import HANDLED_EARLY, CaseState, case_state
+from tui_app.core.routine import (
+    CaseFacts,
+    CaseState,
+    Decision,
+    FileFacts,
+    FileKind,
+    Target,
+    case_state,
+    kind_of,
+    todo_for as todo_for,
+)
+from tui_app.core.rules import HANDLED_EARLY
 
 
 @dataclass(frozen=True)
@@ -42,11 +56,30 @@ class FileView:
     in_picsara: bool = False
     version: int = 0  # as read: a decision made from this view must still find it (two staff)
     pending: bool = False  # a send to Picsara or E-arkiv awaits confirmation
+    pending_target: str | None = None  # where it is on its way to (Target's stored value)
 
     @property
-    def kind(self) -> str:
-        """'bild' or 'dokument'."""
-        return "dokument" if self.mime == "application/pdf" else "bild"
+    def kind(self) -> FileKind:
+        """An image or a document (R14)."""
+        return kind_of(self.mime)
+
+    @property
+    def facts(self) -> FileFacts:
+        """What the routine needs to know of the file (core/routine.py)."""
+        target = Target(self.pending_target) if self.pending_target else None
+        if self.pending and target is None:
+            target = Target.EARKIV if self.kind is FileKind.DOCUMENT else Target.PICSARA
+        return FileFacts(
+            id=self.id,
+            name=self.display_name,
+            kind=self.kind,
+            decision=Decision(self.decision) if self.decision else None,
+            copies=self.copies,
+            pending=target,
+            in_picsara=self.in_picsara,
+            printed=self.printed,
+            scanned=self.scanned,
+        )
 
 
 @dataclass(frozen=True)
@@ -83,22 +116,6 @@ class InboxRow:
 def copies_left(n: int) -> str:
     """'1 kopia kvar' / '3 kopior kvar': downloaded copies not yet cleaned up."""
     return f"{n} {'kopia' if n == 1 else 'kopior'} kvar"
-
-
-def todo_for(state: CaseState, file_count: int, undecided: int = -1, copies: int = 0) -> str:
-    """What is still to do with a case, in a few words."""
-    if copies and state in (CaseState.HANDLED, CaseState.CLOSED_AUTO):
-        return "Rensa kopior (r)"  # never "Klart" while a copy of a patient file lies around
-    if state is CaseState.WAITING:
-        return "Vänta på svar"
-    if state is CaseState.CLOSED_AUTO:
-        return "Inget (inget svar)"
-    if state is CaseState.HANDLED:
-        return "Klart"
-    if file_count == 0:
-        return "Läs svaret"
-    left = file_count if undecided < 0 else undecided
-    return f"Bedöm {left} fil{'er' if left != 1 else ''}" if left else "Arkivera och rensa"
 
 
 def inbox_row(
@@ -203,6 +220,11 @@ class CaseView:
     def files(self) -> tuple[FileView, ...]:
         """Every file received in the case, oldest first."""
         return tuple(f for m in self.messages for f in m.files)
+
+    @property
+    def facts(self) -> CaseFacts:
+        """What the routine needs to know of the case (core/routine.py)."""
+        return CaseFacts(self.state, tuple(f.facts for f in self.files))
 
     @property
     def question(self) -> MessageView:
