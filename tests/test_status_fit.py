@@ -17,14 +17,17 @@ from tui_app.services.context import Context
 from tui_app.services.files import file_status
 from tui_app.store.models import Attachment
 from tui_app.ui.app import build_app
+from tui_app.ui.keys import render
+from tui_app.ui.screens.case import CaseScreen
 
 WHEN = datetime(2026, 6, 4, 9, 48, tzinfo=timezone.utc)
 COPIES = (0, 1, 9, 10, 99)
 
 
 def shown(status: str, copies: int) -> str:
-    """What the case table writes in the Status cell (tui_app/ui/screens/case.py)."""
-    return status + (f" ⚠{copies}" if copies else "")
+    """What the case table writes in the Status cell (tui_app/ui/screens/case.py), its key
+    hints rendered with the case screen's default keys."""
+    return render(CaseScreen, status) + (f" ⚠{copies}" if copies else "")
 
 
 def every_status() -> set[str]:

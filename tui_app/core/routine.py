@@ -286,8 +286,7 @@ def _gk(what: str, log: str = "") -> Blocker:
 
 
 HANDLED_TEXT = (
-    f"Ärendet är markerat som hanterat. Återöppna det ({Action.CASE_REOPEN.hint}) om något "
-    "behöver göras om; det loggas."
+    f"Ärendet är hanterat. Återöppna det ({Action.CASE_REOPEN.hint}) om något behöver göras om."
 )
 _HANDLED = Blocker(None, HANDLED_TEXT, (Action.CASE_REOPEN,), code="handled")
 NO_COPY_TEXT = (
@@ -385,13 +384,13 @@ def missing_for_handled(files: Iterable[FileFacts]) -> list[str]:
 
 def _decide(f: FileFacts, case: CaseFacts, who: Who, wanted: Decision) -> Blocker | None:
     if who.shared_account:
-        return _gk("besluta om journalföring", log="beslut")
+        return _gk("besluta", log="beslut")
     if case.handled:
         return _HANDLED
     if f.sent:
         return Blocker(
             None,
-            "Filen har redan sparats i Picsara eller skrivits ut; beslutet kan inte ändras här.",
+            "Filen är redan sparad eller utskriven; beslutet kan inte ändras.",
             code="sent",
         )
     if f.pending is not None:
@@ -402,11 +401,10 @@ def _decide(f: FileFacts, case: CaseFacts, who: Who, wanted: Decision) -> Blocke
 
 
 def _pending(f: FileFacts) -> Blocker:
-    where = "sparas i Picsara" if f.pending is Target.PICSARA else "skrivs ut för E-arkiv"
+    where = "Picsara" if f.pending is Target.PICSARA else "E-arkiv"
     return Blocker(
         None,
-        f"Filen {where} och väntar på bekräftelse. Uppdatera ärendet "
-        f"({Action.REFRESH_CASE.hint}) om en stund.",
+        f"Väntar på bekräftelse från {where}. Uppdatera ({Action.REFRESH_CASE.hint}) om en stund.",
         (Action.REFRESH_CASE,),
         later=True,
         code="pending",
@@ -415,13 +413,7 @@ def _pending(f: FileFacts) -> Blocker:
 
 def _download(f: FileFacts, case: CaseFacts, who: Who) -> Blocker | None:
     if who.shared_account:
-        return Blocker(
-            "R16",
-            "Du är inloggad med ett GK-konto (gemensamt konto). Filer får bara laddas ner av den "
-            "som är inloggad med sitt eget VGR-ID. Logga in med ditt eget konto.",
-            log="ladda ner",
-            code="shared_account",
-        )
+        return _gk("ladda ner", log="ladda ner")
     if case.handled:
         return _HANDLED
     if f.decision is Decision.NOT_JOURNAL:
@@ -476,16 +468,14 @@ def _picsara(f: FileFacts, case: CaseFacts, who: Who) -> Blocker | None:
     if f.kind is FileKind.DOCUMENT:
         return Blocker(
             "R14",
-            "PDF-dokument sparas aldrig i Picsara; dokument skrivs ut för E-arkiv "
-            f"({Action.FILE_EARKIV.hint}).",
+            f"PDF-dokument sparas aldrig i Picsara; skriv ut för E-arkiv ({Action.FILE_EARKIV.hint}).",
             (Action.FILE_EARKIV,),
             code="kind",
         )
     if who.shared_account or not who.picsara_permission:
         return Blocker(
             "R15",
-            "Du saknar behörighet till Picsara. Be administrationsgruppen om behörighet, eller "
-            "be en kollega som har den.",
+            "Du saknar behörighet till Picsara; be en kollega som har den.",
             code="permission",
         )
     if case.handled:
@@ -516,7 +506,7 @@ def _scanned(f: FileFacts, who: Who) -> Blocker | None:
     if f.kind is FileKind.IMAGE:
         return Blocker(None, "Bara ett utskrivet dokument kan markeras skannat.", code="kind")
     if who.shared_account:
-        return _gk("markera dokument som skannade", log="skannad")
+        return _gk("markera skannat", log="skannad")
     if not f.printed:
         return Blocker(None, "Dokumentet är inte utskrivet än.", code="not_printed")
     if f.scanned:
@@ -536,14 +526,13 @@ def _cleanup(f: FileFacts, who: Who) -> Blocker | None:
 
 def _handled(case: CaseFacts, who: Who) -> Blocker | None:
     if who.shared_account:
-        return _gk("markera ärenden som hanterade", log="hanterat")
+        return _gk("avsluta ärendet", log="hanterat")
     if case.handled:
         return Blocker(None, "Ärendet är redan markerat som hanterat.", code="done")
     if case.state in (CaseState.WAITING, CaseState.CLOSED_AUTO):
         return Blocker(
             None,
-            "Patienten har inte svarat; ett ärende utan svar avslutas automatiskt efter 2 dagar "
-            "och behöver inte markeras.",
+            "Patienten har inte svarat; ärendet avslutas av sig självt.",
             code="no_reply",
         )
     undecided = sum(1 for f in case.files if f.decision is None)
@@ -559,13 +548,13 @@ def _handled(case: CaseFacts, who: Who) -> Blocker | None:
     for f in case.files:
         if f.decision is Decision.JOURNAL and not f.sent:
             doc = f.kind is FileKind.DOCUMENT
-            step, action, rule = (
-                ("skriv ut för E-arkiv", Action.FILE_EARKIV, "R20")
+            step, action = (
+                ("skriv ut för E-arkiv", Action.FILE_EARKIV)
                 if doc
-                else ("spara i Picsara", Action.FILE_PICSARA, "R19")
+                else ("spara i Picsara", Action.FILE_PICSARA)
             )
             return Blocker(
-                rule,
+                None,  # the rule (R19, R20) is the step's own; one line at 80 columns
                 f"{_short(f.name)} ska journalföras: {step} ({action.hint}) först.",
                 (action,),
                 later=True,
@@ -573,7 +562,7 @@ def _handled(case: CaseFacts, who: Who) -> Blocker | None:
             )
         if f.copies:
             return Blocker(
-                "R21",
+                None,
                 f"{_short(f.name)} har en nedladdad kopia kvar: rensa den "
                 f"({Action.FILE_CLEANUP.hint}) först.",
                 (Action.FILE_CLEANUP,),
@@ -587,8 +576,13 @@ def _reopen(case: CaseFacts, who: Who) -> Blocker | None:
     if not case.handled:
         return Blocker(None, "Bara ett hanterat ärende kan återöppnas.", code="not_handled")
     if who.shared_account:
-        return _gk("återöppna ärenden", log="återöppna")
+        return _gk("återöppna", log="återöppna")
     return None
+
+
+def new_case_blocker(who: Who) -> Blocker | None:
+    """A message to a patient is signed by the one who sends it: never a GK account (R16)."""
+    return _gk("skicka meddelanden") if who.shared_account else None
 
 
 NO_FILE = Blocker(None, "Det finns ingen fil i ärendet.", code="no_file")
@@ -646,6 +640,7 @@ def attach_blocker(chosen: int) -> Blocker | None:
         f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. Ta bort en fil "
         f"(markera den och tryck {Action.REMOVE_FILE.hint}) för att byta.",
         (Action.REMOVE_FILE,),
+        later=True,
         code="too_many",
     )
 

@@ -19,7 +19,7 @@ from tui_app.services.cases import load_case_for_staff
 from tui_app.services.context import Context
 from tui_app.services.files import stored_path
 from tui_app.services.guard import refusals_logged
-from tui_app.services.identity import Actor
+from tui_app.services.actor import Actor
 from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case, Download, Patient, Staff, Unit
 
@@ -278,7 +278,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
             owner = process_owner()
             row = Download(
                 attachment_id=file_id,
-                case_id=fc.case.id,  # type: ignore[arg-type]
+                case_id=fc.case.id,
                 staff_login=actor.login,
                 path=str(target),
                 sha256=fc.file.sha256_stored,

@@ -49,6 +49,9 @@ class StatusLine(Static):
 
     def show(self, message: str, *, error: bool = False) -> None:
         """Show a message (plain text, never markup; what it quotes made visible-safe)."""
+        from tui_app.ui.keys import render
+
+        message = render(self.screen, message)  # action hints -> the active keymap's keys
         self.set_class(error, "-error")
         self.set_class(not error and bool(message), "-ok")
         self.update(Text(("✗ " if error else "✓ ") + visible_lines(message) if message else ""))
@@ -158,6 +161,9 @@ class ServiceMixin:
         if lines:
             lines.first().show(text, error=True)
         else:
+            from tui_app.ui.keys import render
+
+            text = render(screen, text)
             screen.notify(visible_lines(text), severity="error", timeout=8, markup=False)
 
     def say(self, text: str) -> None:

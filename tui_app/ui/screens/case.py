@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,48 +11,39 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from tui_app.core.rules import CaseState
+from tui_app.core import routine
+from tui_app.core.routine import Action, FileKind, Laterality, Target
 from tui_app.services import cases, handling
 from tui_app.services.views import CaseView, FileView
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.core.clock import fmt_datetime
 from tui_app.ui.conversation import Bubble, case_header, fmt_size
 from tui_app.ui.dialogs import AskDialog, ConfirmDialog
-from tui_app.ui.keys import ExplainsKeys, Refusal
+from tui_app.ui.keys import ROUTINE_KEYS as KEYS
+from tui_app.ui.keys import ExplainsKeys, Refusal, render
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
-FILE_ACTIONS = {
-    "preview",
-    "journal",
-    "not_journal",
-    "download",
-    "picsara",
-    "earkiv",
-    "scanned",
-    "cleanup",
-}
-GK = "GK-konto: bara läsa. Logga in med eget VGR-ID för att {what}. (R16)"
-HANDLED = "Ärendet är hanterat. Återöppna det (o) om något behöver göras om."
+CLEANUP = Action.FILE_CLEANUP.hint
 
-
-SIDES = {
-    "h": "höger",
-    "hoger": "höger",
-    "höger": "höger",
-    "v": "vänster",
-    "vanster": "vänster",
-    "vänster": "vänster",
-    "b": "bilateralt",
-    "bilateralt": "bilateralt",
-    "e": "ej parad",
-    "ej parad": "ej parad",
-    "": "",
+#: The screen's action names -> the routine's actions (their values are the binding ids).
+ROUTINE_ACTIONS = {
+    "preview": Action.FILE_PREVIEW,
+    "journal": Action.FILE_JOURNAL,
+    "not_journal": Action.FILE_NOT_JOURNAL,
+    "download": Action.FILE_DOWNLOAD,
+    "picsara": Action.FILE_PICSARA,
+    "earkiv": Action.FILE_EARKIV,
+    "scanned": Action.FILE_SCANNED,
+    "cleanup": Action.FILE_CLEANUP,
+    "handled": Action.CASE_HANDLED,
+    "reopen": Action.CASE_REOPEN,
 }
 
 
-def laterality_of(text: str) -> str | None:
-    """The laterality typed (a letter or the word, with or without å/ä/ö); None when unknown."""
-    return SIDES.get(text.strip().lower())
+def laterality_of(text: str) -> Laterality | Literal[""] | None:
+    """The side typed (a letter or the word, with or without å/ä/ö); "" for none; None when
+    unknown."""
+    return routine.parse_laterality(text) if text.strip() else ""
 
 
 def _short(name: str, width: int = 24) -> str:
@@ -95,17 +87,19 @@ class CaseScreen(ExplainsKeys, AppScreen):
     )
     BINDINGS = [
         Binding("escape", "back", "Inkorg", id="back"),
-        Binding("p", "preview", "Visa", id="file_preview"),
-        Binding("j", "journal", "Journalförs", id="file_journal"),
-        Binding("i", "not_journal", "Inte", id="file_not_journal"),
-        Binding("l", "download", "Ladda ner", id="file_download"),
-        Binding("s", "picsara", "Picsara", id="file_picsara"),
-        Binding("e", "earkiv", "E-arkiv", id="file_earkiv"),
-        Binding("m", "scanned", "Skannad", id="file_scanned"),
-        Binding("r", "cleanup", "Rensa", id="file_cleanup"),
-        Binding("h", "handled", "Hanterat", id="case_handled"),
-        Binding("o", "reopen", "Återöppna", id="case_reopen"),
-        Binding("u", "reload", "Uppdatera", id="refresh_case", show=False),
+        Binding(KEYS[Action.FILE_PREVIEW], "preview", "Visa", id=Action.FILE_PREVIEW),
+        Binding(KEYS[Action.FILE_JOURNAL], "journal", "Journalförs", id=Action.FILE_JOURNAL),
+        Binding(KEYS[Action.FILE_NOT_JOURNAL], "not_journal", "Inte", id=Action.FILE_NOT_JOURNAL),
+        Binding(KEYS[Action.FILE_DOWNLOAD], "download", "Ladda ner", id=Action.FILE_DOWNLOAD),
+        Binding(KEYS[Action.FILE_PICSARA], "picsara", "Picsara", id=Action.FILE_PICSARA),
+        Binding(KEYS[Action.FILE_EARKIV], "earkiv", "E-arkiv", id=Action.FILE_EARKIV),
+        Binding(KEYS[Action.FILE_SCANNED], "scanned", "Skannad", id=Action.FILE_SCANNED),
+        Binding(KEYS[Action.FILE_CLEANUP], "cleanup", "Rensa", id=Action.FILE_CLEANUP),
+        Binding(KEYS[Action.CASE_HANDLED], "handled", "Hanterat", id=Action.CASE_HANDLED),
+        Binding(KEYS[Action.CASE_REOPEN], "reopen", "Återöppna", id=Action.CASE_REOPEN),
+        Binding(
+            KEYS[Action.REFRESH_CASE], "reload", "Uppdatera", id=Action.REFRESH_CASE, show=False
+        ),
         Binding("q,x", "quit_here", "Avsluta", id="case_quit", show=False),
     ]
 
@@ -137,11 +131,11 @@ class CaseScreen(ExplainsKeys, AppScreen):
         keep = t.cursor_row
         t.clear()
         for f in view.files:
-            mark = "▣" if f.kind == "bild" else "▤"
+            mark = "▣" if f.kind is FileKind.IMAGE else "▤"
             t.add_row(
                 Text(f"{mark} {f.display_name}", no_wrap=True, overflow="ellipsis"),
                 Text(file_facts(f)),
-                Text(f.status + (f" ⚠{f.copies}" if f.copies else "")),
+                Text(render(self, f.status) + (f" ⚠{f.copies}" if f.copies else "")),
                 key=str(f.id),
             )
         t.display = bool(view.files)
@@ -167,127 +161,17 @@ class CaseScreen(ExplainsKeys, AppScreen):
         return files[t.cursor_row]
 
     def why_not(self, action: str) -> Refusal | None:
-        """Why a key cannot act on this case or file for this person now (see ui/keys.py)."""
-        a, v = self.actor, self.view
+        """Why a key cannot act on this case or file for this person now: the routine says
+        (core/routine.py); hidden when it never will here, greyed when a step comes first."""
         if action == "quit_here":
             return Refusal("Logga ut (x) och avsluta (q) gör du i inkorgen: tryck Esc först.")
-        if action == "handled":
-            return self._why_not_handled()
-        if action == "reopen":
-            if v.state is not CaseState.HANDLED:
-                return Refusal("Bara ett hanterat ärende kan återöppnas.")
-            return (
-                Refusal(GK.format(what="återöppna"), log="återöppna") if a.shared_account else None
-            )
-        if action not in FILE_ACTIONS:
+        todo = ROUTINE_ACTIONS.get(action)
+        if todo is None:
             return None
         f = self.current()
-        if f is None:
-            return Refusal("Det finns ingen fil i ärendet.")
-        if action == "preview":
-            return None
-        return self._why_not_file(action, f)
-
-    def _why_not_handled(self) -> Refusal | None:
-        v = self.view
-        if self.actor.shared_account:
-            return Refusal(GK.format(what="avsluta ärendet"), log="hanterat")
-        if v.state is CaseState.HANDLED:
-            return Refusal("Ärendet är redan markerat som hanterat.")
-        if v.state in (CaseState.WAITING, CaseState.CLOSED_AUTO):
-            return Refusal("Patienten har inte svarat; ärendet avslutas av sig självt.")
-        undecided = sum(1 for f in v.files if not f.decision)
-        if undecided:
-            return Refusal(
-                f"{undecided} fil{'er' if undecided != 1 else ''} saknar beslut: "
-                "tryck j eller i på varje fil.",
-                later=True,
-            )
-        for f in v.files:
-            if f.decision == handling.JOURNAL and not (f.in_picsara or f.printed):
-                step = "skriv ut för E-arkiv (e)" if f.kind == "dokument" else "spara i Picsara (s)"
-                return Refusal(
-                    f"{_short(f.display_name)} ska journalföras: {step} först.", later=True
-                )
-            if f.copies:
-                return Refusal(
-                    f"{_short(f.display_name)} har en nedladdad kopia kvar: rensa den (r) först.",
-                    later=True,
-                )
-        return None
-
-    def _why_not_file(self, action: str, f: FileView) -> Refusal | None:
-        """Hidden (False) when the key never acts on this file for this person; greyed (None)
-        when it will once an earlier step is done — the reason names that step."""
-        a, pdf = self.actor, f.kind == "dokument"
-        done = f.in_picsara or f.printed
-        handled = self.view.state is CaseState.HANDLED
-        if action in ("journal", "not_journal"):
-            if a.shared_account:
-                return Refusal(GK.format(what="besluta"), log="beslut")
-            if done:
-                return Refusal("Filen är redan sparad eller utskriven; beslutet kan inte ändras.")
-            if handled:
-                return Refusal(HANDLED)
-            wanted = handling.JOURNAL if action == "journal" else handling.NOT_JOURNAL
-            if f.decision == wanted:
-                return Refusal(f"Redan beslutat: {wanted}.")
-            return None
-        if action == "download":
-            if a.shared_account:
-                return Refusal(GK.format(what="ladda ner"), log="ladda ner")
-            if handled:
-                return Refusal(HANDLED)
-            if f.decision == handling.NOT_JOURNAL:
-                return Refusal("Filen ska inte journalföras och behöver inte laddas ner.")
-            if done:
-                return Refusal("Filen är redan i Picsara eller utskriven; ingen ny kopia behövs.")
-            return None
-        if action == "picsara":
-            if pdf:
-                return Refusal(
-                    "PDF-dokument sparas aldrig i Picsara; skriv ut för E-arkiv (e). (R14)"
-                )
-            if a.shared_account or not a.picsara_permission:
-                return Refusal(
-                    "Du saknar behörighet till Picsara; be en kollega som har den. (R15)"
-                )
-            if f.in_picsara:
-                return Refusal("Bilden är redan sparad i Picsara.")
-            return self._why_not_export(f, handled, "bilden")
-        if action == "earkiv":
-            if not pdf:
-                return Refusal("Bilder sparas i Picsara (s), inte i E-arkiv. (R14)")
-            if a.shared_account:
-                return Refusal(GK.format(what="skriva ut"))
-            if f.printed:
-                return Refusal("Dokumentet är redan utskrivet för E-arkiv.")
-            return self._why_not_export(f, handled, "dokumentet")
-        if action == "scanned":
-            if not pdf or not f.printed or f.scanned:
-                return Refusal("Bara ett utskrivet, ej skannat dokument kan markeras skannat.")
-            return Refusal(GK.format(what="markera skannat")) if a.shared_account else None
-        if action == "cleanup":
-            if a.shared_account:
-                return Refusal(
-                    "GK-kontot laddar inte ner och har inga kopior att rensa. (R16)", log="rensa"
-                )
-            if not f.copies:
-                return Refusal("Det finns ingen nedladdad kopia av filen att rensa.")
-            return None
-        return None
-
-    @staticmethod
-    def _why_not_export(f: FileView, handled: bool, what: str) -> Refusal | None:
-        if f.decision == handling.NOT_JOURNAL:
-            return Refusal(f"Filen ska inte journalföras, så {what} ska inte arkiveras.")
-        if handled:
-            return Refusal(HANDLED)
-        if f.decision != handling.JOURNAL:
-            return Refusal(f"Bestäm först att {what} ska journalföras (j).", later=True)
-        if not f.copies:
-            return Refusal(f"Ladda ner {what} först (l).", later=True)
-        return None
+        return Refusal.of(
+            routine.blocker(todo, self.view.facts, f.facts if f else None, self.actor)
+        )
 
     def log_refusal(self, refusal: Refusal) -> None:
         """A GK account pressed a key it may not use: logged like the use case's refusal (R24)."""
@@ -339,8 +223,15 @@ class CaseScreen(ExplainsKeys, AppScreen):
         if f is None:
             self._file_call("changed", handling.decide)  # says there is no file
             return
-        step = "E-arkiv (e)" if f.kind == "dokument" else "Picsara (s)"
-        said = f"Journalförs: {_short(f.display_name, 30)} – ladda ner (l), sedan {step}."
+        step = (
+            f"E-arkiv ({Action.FILE_EARKIV.hint})"
+            if f.kind is FileKind.DOCUMENT
+            else f"Picsara ({Action.FILE_PICSARA.hint})"
+        )
+        said = (
+            f"Journalförs: {_short(f.display_name, 30)} – ladda ner "
+            f"({Action.FILE_DOWNLOAD.hint}), sedan {step}."
+        )
         self.call_service(
             "changed",
             _saying(handling.decide, said),
@@ -391,29 +282,21 @@ class CaseScreen(ExplainsKeys, AppScreen):
         self._file_call("downloaded", handling.download)
 
     def done_downloaded(self, path: object) -> None:
-        self.say(f"Nedladdad till {path}. Radera den när den är använd (r).")
+        self.say(f"Nedladdad till {path}. Radera den när den är använd ({CLEANUP}).")
         self.action_refresh()
 
     def action_picsara(self) -> None:
         f = self.current()
         if f is None:
             return
-        if (
-            f.decision != handling.JOURNAL
-            or not f.copies
-            or not self.actor.picsara_permission
-            or f.pending
-        ):
-            # Something is missing: let the service say what (and log it) before any questions.
-            self.call_service(
-                "archived", handling.to_picsara, self.ctx, self.actor, f.id, None, None
-            )
+        if self.why_not("picsara") is not None:  # the file changed since the key was offered
+            self.action_why("picsara")  # say what is missing before any questions
             return
 
-        def site_chosen(lat: str | None, site: str | None) -> None:
+        def site_chosen(lat: Laterality | None, site: str | None) -> None:
             if site is not None:
                 self.call_service(
-                    "archived", handling.to_picsara, self.ctx, self.actor, f.id, lat or None, site
+                    "archived", handling.send_to_picsara, self.ctx, self.actor, f.id, lat, site
                 )
 
         def lat_chosen(lat: str | None) -> None:
@@ -421,44 +304,33 @@ class CaseScreen(ExplainsKeys, AppScreen):
                 return
             self.app.push_screen(
                 AskDialog("Spara i Picsara", "Kroppsdel (valfritt):", placeholder="t.ex. handled"),
-                lambda site: site_chosen(laterality_of(lat), site),
+                lambda site: site_chosen(laterality_of(lat) or None, site),
             )
 
         def check(text: str) -> None:
             from tui_app.core.errors import InvalidInput
 
-            if text.strip() and laterality_of(text) is None:
-                raise InvalidInput(
-                    "Skriv h (höger), v (vänster), b (bilateralt), e (ej parad) – eller lämna tomt."
-                )
+            if laterality_of(text) is None:
+                sides = ", ".join(f"{s.letter} ({s.value})" for s in Laterality)
+                raise InvalidInput(f"Skriv {sides} – eller lämna tomt.")
 
         self.app.push_screen(
-            AskDialog(
-                "Spara i Picsara",
-                "Sida: h höger · v vänster · b bilateralt · e ej parad · tomt = ingen",
-                check=check,
-            ),
-            lat_chosen,
+            AskDialog("Spara i Picsara", routine.laterality_prompt(), check=check), lat_chosen
         )
 
     def action_earkiv(self) -> None:
         self._file_call("archived", handling.print_earkiv)
 
-    def done_archived(self, where: object) -> None:
+    def done_archived(self, sent: handling.Archived) -> None:
         self.action_refresh()
-        f = self.current()
-        name = f.display_name if f else "filen"
-        done = (
-            "utskriven för E-arkiv"
-            if f is not None and f.kind == "dokument"
-            else "sparad i Picsara"
-        )
+        name = sent.name
+        done = "utskriven för E-arkiv" if sent.target is Target.EARKIV else "sparad i Picsara"
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.action_cleanup()
             else:
-                self.say("Kom ihåg att rensa den nedladdade kopian (r).")
+                self.say(f"Kom ihåg att rensa den nedladdade kopian ({CLEANUP}).")
 
         self.app.push_screen(
             ConfirmDialog(
@@ -494,7 +366,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
                 "Kopior finns kvar: "
                 + "; ".join(report.where + report.notes)
                 + theirs
-                + ". Kontrollera dem och försök igen (r).",
+                + f". Kontrollera dem och försök igen ({CLEANUP}).",
                 error=True,
             )
         self.action_refresh()

@@ -19,7 +19,8 @@ from tui_app.core.safetext import visible_text
 from tui_app.services.views import CaseView, InboxRow
 from tui_app.ui.base import AppScreen, StatusLine
 from tui_app.services.views import copies_left
-from tui_app.ui.keys import ExplainsKeys, Refusal
+from tui_app.core import routine
+from tui_app.ui.keys import ExplainsKeys, Refusal, render
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer, state_text
 
 if TYPE_CHECKING:
@@ -126,6 +127,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
             return Refusal("Klockan kan bara flyttas i demoläget.")
         if action == "new_case" and not actor.units:
             return Refusal("Du hör inte till någon enhet; be administrationsgruppen om behörighet.")
+        if action == "new_case":
+            return Refusal.of(routine.new_case_blocker(actor))
         if action == "open" and not self.rows:
             return Refusal("Det finns inget ärende att öppna här.")
         return None
@@ -195,7 +198,10 @@ class InboxScreen(ExplainsKeys, AppScreen):
                 ),
                 status,
                 Text(str(r.file_count) if r.file_count else "–"),
-                Text(r.todo + (f"\n⚠ {copies_left(r.leftovers)}" if r.leftovers else "")),
+                Text(
+                    render(self, r.todo)  # its key hint follows the keymap
+                    + (f"\n⚠ {copies_left(r.leftovers)}" if r.leftovers else "")
+                ),
                 height=2,
                 key=str(r.case_id),
             )

@@ -16,7 +16,7 @@ from tui_app.core import template
 from tui_app.core.clock import fmt_date, fmt_datetime
 from tui_app.core.fmt import fmt_size
 from tui_app.core.safetext import visible_lines, visible_text
-from tui_app.core.limits import MAX_FILES_PER_MESSAGE
+from tui_app.core import routine
 from tui_app.services import conversation, files
 from tui_app.services.files import StagedFile
 from tui_app.services.views import CaseView
@@ -296,16 +296,15 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
             return Refusal(
                 "Ärendet är avslutat och tar inte emot fler svar; kontakta mottagningen."
             )
+        if action == "attach":
+            accepted = [f for f in self.staged if f.accepted]  # refused ones go before sending
+            chosen = len(accepted) + len(self.pending)
+            return Refusal.of(routine.attach_blocker(chosen), rules=self.SHOW_RULES)
         return None
 
     def action_attach(self) -> None:
-        accepted = [f for f in self.staged if f.accepted]  # refused ones are removed before sending
-        if len(accepted) + len(self.pending) >= MAX_FILES_PER_MESSAGE:
-            self.query_one(StatusLine).show(
-                f"Du kan bifoga högst {MAX_FILES_PER_MESSAGE} filer per meddelande. "
-                "Ta bort en fil (markera den och tryck d) för att byta.",
-                error=True,
-            )
+        if self.why_not("attach") is not None:  # the F3 button, pressed with five files chosen
+            self.action_why("attach")
             return
         from tui_app.ui.filepicker import FilePickerScreen
 
