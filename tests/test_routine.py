@@ -40,7 +40,9 @@ def pdf(**kw: object) -> FileFacts:
     return FileFacts(2, "brev.pdf", FileKind.DOCUMENT, **kw)  # type: ignore[arg-type]
 
 
-def why(action: Action, f: FileFacts | None, who: routine.Who = NURSE, state: CaseState = OPEN):
+def why(
+    action: Action, f: FileFacts | None, who: routine.Who = NURSE, state: CaseState = OPEN
+) -> routine.Blocker | None:
     """The blocker of action on f, in a case holding f (or nothing)."""
     return blocker(action, CaseFacts(state, (f,) if f else ()), f, who)
 
@@ -221,7 +223,8 @@ def test_advice_is_not_a_rule() -> None:
     assert again is not None and again.advice
     sent = why(Action.FILE_DOWNLOAD, img(decision=Decision.JOURNAL, in_picsara=True))
     assert sent is not None and sent.advice
-    assert not why(Action.FILE_DOWNLOAD, img(), GK).advice  # type: ignore[union-attr]
+    gk = why(Action.FILE_DOWNLOAD, img(), GK)
+    assert gk is not None and not gk.advice
 
 
 def test_hints_name_actions_and_render_with_any_keymap() -> None:

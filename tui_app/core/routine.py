@@ -582,7 +582,7 @@ def _reopen(case: CaseFacts, who: Who) -> Blocker | None:
 
 def new_case_blocker(who: Who) -> Blocker | None:
     """A message to a patient is signed by the one who sends it: never a GK account (R16)."""
-    return _gk("skicka meddelanden") if who.shared_account else None
+    return _gk("skicka ärenden") if who.shared_account else None
 
 
 NO_FILE = Blocker(None, "Det finns ingen fil i ärendet.", code="no_file")

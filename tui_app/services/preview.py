@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tui_app.core.errors import UserError
 from tui_app.core.limits import MAX_PIXELS_PER_FRAME
+from tui_app.core.routine import FileKind, kind_of
 from tui_app.services.context import Context
 from tui_app.services.files import stored_path
 from tui_app.services.handling import load_file
@@ -44,7 +45,7 @@ class PreviewSource:
     @property
     def is_pdf(self) -> bool:
         """Whether pages are rendered with PDFium (else the file is one picture)."""
-        return self.mime == "application/pdf"
+        return kind_of(self.mime) is FileKind.DOCUMENT
 
 
 @dataclass(frozen=True)
