@@ -76,3 +76,23 @@ async def test_service_refusal_names_the_remapped_key(ctx: Context, places: Plac
         await settle(pilot)
         assert "{file_download}" in NO_COPY_TEXT
         assert "först (w)." in render(app.screen, NO_COPY_TEXT)
+
+
+def test_r24_a_logged_refusal_reads_without_placeholders(ctx: Context, places: Places) -> None:
+    """The access log stores the refusal's words, not the hint placeholders the UI renders."""
+    import pytest
+    from sqlmodel import select
+
+    from tui_app.core.errors import UserError
+    from tui_app.store.models import AuditEntry
+
+    _, img, _ = case_with_files(ctx)
+    dan = staff(ctx, "danan12")
+    handling.decide(ctx, dan, img, True)
+    with pytest.raises(UserError) as e:
+        handling.to_picsara(ctx, dan, img, None, None)
+    assert "{file_download}" in e.value.message  # the UI puts the key in
+    with Session(ctx.engine) as s:
+        refused = s.exec(select(AuditEntry).where(AuditEntry.outcome == "nekad")).all()
+    assert [r.action for r in refused] == ["picsara"]
+    assert "Ladda ner filen först." in refused[0].detail and "{" not in refused[0].detail

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tui_app.core.errors import UserError
+from tui_app.core.routine import plain
 from tui_app.services.audit import log_refusal
 from tui_app.services.context import Context
 from tui_app.services.identity import Actor
@@ -18,7 +19,8 @@ def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
         yield
     except UserError as exc:
         about = exc.about
-        detail = f"{exc.rule}: {exc.message}" if exc.rule else exc.message
+        text = plain(exc.message)  # the log reads without keys: action hints dropped
+        detail = f"{exc.rule}: {text}" if exc.rule else text
         log_refusal(
             ctx,
             actor=actor.audit_name,

@@ -179,7 +179,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
         v = self.view
         f = self.current()
-        detail = ("R16: " if "(R16)" in refusal.reason else "") + refusal.reason
+        detail = ("R16: " if "(R16)" in refusal.reason else "") + routine.plain(refusal.reason)
         if f is not None and refusal.log in ("ladda ner", "beslut", "rensa"):
             detail = f"fil {f.id}: {detail}"
         self.call_service(
