@@ -468,11 +468,7 @@ def test_every_reason_fits_one_status_line() -> None:
             msgs,
         )
 
-        class Screen(CaseScreen):
-            pass
-
-        Screen.actor = property(lambda self, a=actor: a)  # type: ignore[assignment,method-assign]
-        screen = Screen(view)
+        screen = CaseScreen(None, actor, view)  # type: ignore[arg-type]  # no ctx: reasons only
         for action in FILE_ACTIONS - {"preview"}:
             r = screen._why_not_file(action, f)
             if r:

@@ -1,8 +1,8 @@
 """Small display widgets; they show what they are given and load nothing themselves."""
 
 from __future__ import annotations
-from typing import Any
 
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +12,11 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
 from tui_app.core.safetext import visible_text
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tui_app.services.api import Actor
 
 STATE_MARK = {
     CaseState.WAITING: "◷",
@@ -36,19 +41,19 @@ class UserBar(Static):
     UserBar.-shared { background: $warning 30%; }
     """
 
-    def show(self, actor: object, now: object, demo: bool) -> None:
+    def show(self, actor: Actor, now: datetime, demo: bool) -> None:
         """Render the bar for this actor and time."""
-        a = actor  # an identity.Actor
+        a = actor
         t = Text()
-        t.append(visible_text(getattr(a, "display_name", "")), style="bold")
-        pnr = getattr(a, "patient_pnr", None)
-        ident = f"{pnr[:8]}-{pnr[8:]}" if pnr else getattr(a, "login", "")
-        t.append(f" ({visible_text(ident)}) · {getattr(a, 'badge', '')}")
-        if getattr(a, "shared_account", False):
+        t.append(visible_text(a.display_name), style="bold")
+        pnr = a.patient_pnr
+        ident = f"{pnr[:8]}-{pnr[8:]}" if pnr else a.login
+        t.append(f" ({visible_text(ident)}) · {a.badge}")
+        if a.shared_account:
             t.append(" ⚠", style="bold")
         if demo:
-            t.append(f" · DEMO {fmt_datetime(now)}")  # type: ignore[arg-type]
-        self.set_class(bool(getattr(a, "shared_account", False)), "-shared")
+            t.append(f" · DEMO {fmt_datetime(now)}")
+        self.set_class(a.shared_account, "-shared")
         self.update(t)
 
 
