@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App
 from textual.binding import Binding
@@ -126,7 +126,7 @@ class TuiApp(App[None]):
         """F10: the current screen's actions, searchable, in Swedish."""
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(
                 CommandPalette(
                     placeholder="Sök bland kommandon för skärmen …", id="--command-palette"

@@ -19,6 +19,7 @@ from tui_app.core.safetext import visible_lines
 
 if TYPE_CHECKING:
     from tui_app.services.api import Actor, Context
+    from tui_app.ui.app import TuiApp
 
 log = logging.getLogger("tui_app.ui")
 R = TypeVar("R")
@@ -81,7 +82,7 @@ class Runner:
 
     Mixed into Textual screens only (it uses `run_worker`, `post_message` and `app`)."""
 
-    HELP: ClassVar[str] = ""
+    HELP: ClassVar[str | None] = ""
 
     #: Whether refusals name the rule (staff know R01–R24; patients do not).
     SHOW_RULES: ClassVar[bool] = True
@@ -186,6 +187,15 @@ class ContextScreen(Runner, Screen[Any]):
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx: Context = ctx
+
+    @property
+    def tui(self) -> TuiApp:
+        """The running app, typed (sign in, sign out)."""
+        from tui_app.ui.app import TuiApp
+
+        app = self.app
+        assert isinstance(app, TuiApp)
+        return app
 
 
 class AppScreen(ContextScreen):

@@ -216,4 +216,4 @@ class AdminScreen(AppScreen):
         self.app.push_screen(AuditScreen(self.ctx, self.actor))
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.tui.sign_out()

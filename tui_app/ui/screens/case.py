@@ -16,7 +16,8 @@ from tui_app.services import api
 from tui_app.services.api import CaseView, CleanupReport, FileView
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core.clock import fmt_datetime
-from tui_app.ui.conversation import Bubble, case_header, fmt_size
+from tui_app.core.fmt import fmt_size
+from tui_app.ui.conversation import Bubble, case_header
 from tui_app.ui.dialogs import AskDialog, ConfirmDialog
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer

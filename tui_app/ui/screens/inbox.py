@@ -294,4 +294,4 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self.action_refresh()
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.tui.sign_out()

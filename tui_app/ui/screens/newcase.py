@@ -39,7 +39,10 @@ def send_summary(draft: Draft, text: str) -> str:
     """What the confirmation shows before sending: patient, unit, and how much text goes."""
     lines = [line for line in text.splitlines() if line.strip()]
     first, last = (lines[0], lines[-1]) if lines else ("", "")
-    cut = lambda s: s if len(s) <= 50 else s[:49] + "…"
+
+    def cut(s: str) -> str:
+        return s if len(s) <= 50 else s[:49] + "…"
+
     body = (
         f"Skicka meddelandet ”{TEMPLATE_NAME}”?\n\n"
         f"Till:  {draft.patient.name}, {draft.patient.pnr_display}\n"

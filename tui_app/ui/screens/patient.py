@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -114,7 +115,7 @@ class PatientHomeScreen(AppScreen):
         self.app.push_screen(PatientCaseScreen(self.ctx, self.actor, view))
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.tui.sign_out()
 
 
 def page_lines(view: CaseView) -> tuple[list[str], list[str]]:
@@ -171,7 +172,7 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
             self.draft_text = self.query_one("#reply", TextArea).text
         await page.remove_children()
         head, form = page_lines(self.view)
-        widgets: list[Static | TextArea | Button] = []
+        widgets: list[Widget] = []
         if not self.view.accepts_reply:  # said first, where the page opens, not below the fold
             widgets.append(
                 Static(

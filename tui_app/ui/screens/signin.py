@@ -116,4 +116,4 @@ class SignInScreen(ContextScreen):
             self.run(lambda: api.staff_by_login(ctx, ident), on_done=self._chosen)
 
     def _chosen(self, actor: api.Actor) -> None:
-        self.app.sign_in(actor)  # type: ignore[attr-defined]
+        self.tui.sign_in(actor)
