@@ -334,3 +334,25 @@ async def test_removing_a_chosen_file_deletes_it_off_the_ui_thread(
         await settle(pilot)
         assert app.screen.staged == []
     assert threads and threading.main_thread().name not in threads
+
+
+def test_chosen_files_never_sent_leave_with_the_process(ctx: Context, tmp_path: Path) -> None:
+    """The token map is emptied at exit: a patient who chose files and quit leaves nothing."""
+    import subprocess
+    import sys
+
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    script = f"""
+from pathlib import Path
+from tui_app.services import api
+from tui_app.services.context import open_context
+ctx = open_context({url!r}, Path({str(ctx.data_dir)!r}))
+token = api.stage_file(ctx, Path({str(SAMPLES / "handled.jpg")!r}))
+assert token.accepted
+print(sum(1 for p in (ctx.data_dir / "staging").rglob("*") if p.is_file()))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"  # the cleaned file and its thumbnail, while it ran
+    left = [p for p in (ctx.data_dir / "staging").rglob("*") if p.is_file()]
+    assert left == []
