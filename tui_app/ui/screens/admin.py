@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from tui_app.core.pnr import parse_pnr
 from tui_app.core.safetext import visible_text
 from tui_app.services import api
-from tui_app.services.api import StaffRow, UnitInfo
+from tui_app.services.api import UnitInfo
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.ui.dialogs import AskDialog, ChooseDialog, ConfirmDialog
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
@@ -72,7 +72,7 @@ class AdminScreen(AppScreen):
         s.add_column("Aktiv", width=5)
         s.add_column("Enheter", width=11)  # all of them: e
         self.unit_rows: list[UnitInfo] = []
-        self.staff_list: list[StaffRow] = []
+        self.staff_list: list[api.StaffRow] = []
         self.reload()
         u.focus()
 
@@ -100,7 +100,7 @@ class AdminScreen(AppScreen):
         if self.staff_list:  # the staff table names units by code: redraw with these
             self._staff_listed(self.staff_list)
 
-    def _staff_listed(self, rows: list[StaffRow]) -> None:
+    def _staff_listed(self, rows: list[api.StaffRow]) -> None:
         self.staff_list = rows
         t = self.query_one("#staff", DataTable)
         keep = t.cursor_row
@@ -136,7 +136,7 @@ class AdminScreen(AppScreen):
             value = not r.picsara_permission
             self._changed_by(lambda ctx, a: api.set_picsara_permission(ctx, a, r.id, value))
 
-    def _staff(self) -> StaffRow | None:
+    def _staff(self) -> api.StaffRow | None:
         t = self.query_one("#staff", DataTable)
         return self.staff_list[t.cursor_row] if self.staff_list else None
 

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from tui_app.core.rules import CaseState
 from tui_app.services import api
-from tui_app.services.api import CaseView, CleanupReport, FileView
+from tui_app.services.api import CaseView, FileView
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.fmt import fmt_size
@@ -498,7 +498,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
                 lambda: api.cleanup(ctx, actor, f.id), on_done=self._cleaned, policy=Policy.ONCE
             )
 
-    def _cleaned(self, report: CleanupReport) -> None:
+    def _cleaned(self, report: api.CleanupReport) -> None:
         where = "; ".join(report.where) or "ingen kopia hittades"
         if report.clean:
             self.say(f"Rensat: {where}. Ingen kopia finns kvar.")

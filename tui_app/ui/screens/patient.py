@@ -20,7 +20,7 @@ from tui_app.core.fmt import fmt_size
 from tui_app.core.safetext import visible_lines, visible_text
 from tui_app.core.limits import MAX_FILES_PER_MESSAGE
 from tui_app.services import api
-from tui_app.services.api import CaseView, StagedToken
+from tui_app.services.api import CaseView
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import MarkedOptionList, UserBar, app_footer
@@ -146,7 +146,7 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         super().__init__(ctx, actor)
         self.view = view
         self.draft_text = ""
-        self.staged: list[StagedToken] = []  # what the screen shows; the files stay server-side
+        self.staged: list[api.StagedToken] = []  # shown here; the files stay in services
         self.pending: list[str] = []  # names still being checked
         self.queued: set[str] = set()  # of those, the ones waiting for a free intake worker
         self._last_highlight = 0  # the chosen file d removes
@@ -329,7 +329,7 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         (self.queued.add if waiting else self.queued.discard)(name)
         self.show_attachments()
 
-    def _staged(self, staged: StagedToken) -> None:
+    def _staged(self, staged: api.StagedToken) -> None:
         if staged.name in self.pending:
             self.pending.remove(staged.name)
         self.queued.discard(staged.name)
