@@ -47,7 +47,7 @@ async def test_r08_r09_r11_patient_attaches_fixes_and_sends(ctx: Context) -> Non
         lst.highlighted = 1
         await pilot.press("d")
         await settle(pilot)
-        assert [f.display_name for f in screen.staged] == ["handled.jpg"]
+        assert [f.name for f in screen.staged] == ["handled.jpg"]
         await pilot.press("f2")
         await settle(pilot)
         assert "Ditt svar är skickat" in status(app)

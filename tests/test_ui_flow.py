@@ -12,7 +12,7 @@ from tui_app.core.rules import CaseState
 from tui_app.core.template import DEFAULT_TEXT, render_patient_view
 from tui_app.services.context import Context
 from tui_app.ui.app import build_app
-from tui_app.ui.base import ServiceDone, ServiceFailed, StatusLine
+from tui_app.ui.base import RunFinished, StatusLine
 
 
 def _running(app) -> list:  # type: ignore[no-untyped-def]
@@ -81,9 +81,9 @@ async def test_r06_staff_send_patient_answers_staff_sees_answer(ctx: Context) ->
 
     def hook(message: object) -> None:
         # A message bubbles from the screen to the app: count each one once.
-        if isinstance(message, ServiceDone | ServiceFailed) and not any(m is message for m in kept):
+        if isinstance(message, RunFinished) and not any(m is message for m in kept):
             kept.append(message)
-            seen.append(f"{type(message).__name__}:{message.tag}")
+            seen.append(f"{'failed' if message.failed else 'done'}:{message.key}")
 
     app = build_app(ctx)
     async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
@@ -101,8 +101,12 @@ async def test_r06_staff_send_patient_answers_staff_sees_answer(ctx: Context) ->
         await settle(pilot)
         assert type(app.screen).__name__ == "CaseScreen"
         case_id = app.screen.view.case_id
-        flow = [m for m in seen if not m.endswith(":inbox")]
-        assert flow[-3:] == ["ServiceDone:draft", "ServiceDone:send", "ServiceDone:case"], flow
+        flow = [m for m in seen if not m.endswith("._listed")]
+        assert flow[-3:] == [
+            "done:NewCaseScreen._drafted",
+            "done:NewCaseScreen._sent",
+            "done:InboxScreen._opened",
+        ], flow
 
         # The trainer signs out and answers as the patient.
         await sign_out(pilot)

@@ -148,17 +148,17 @@ async def test_zoom_and_pan_show_a_part_and_say_which(ctx: Context, tmp_path: Pa
 async def test_every_view_is_rendered_off_the_ui_thread_from_the_stored_file(
     ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tui_app.ui.preview as ui_preview
+    import tui_app.services.api as api
 
     case_with_letter(ctx, tmp_path)
     calls: list[tuple[str, Path]] = []
-    real = ui_preview.render_view
+    real = api.render_view
 
     def spy(source, view, box):  # type: ignore[no-untyped-def]
         calls.append((threading.current_thread().name, source.path))
         return real(source, view, box)
 
-    monkeypatch.setattr(ui_preview, "render_view", spy)
+    monkeypatch.setattr(api, "render_view", spy)  # what ui/preview.py draws with
     app = build_app(ctx, staff(ctx, "danan12"))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_preview(pilot, row=0)

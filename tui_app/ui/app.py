@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App
 from textual.binding import Binding
@@ -15,9 +15,7 @@ from tui_app.ui.commands import ScreenActions, own_binding
 
 if TYPE_CHECKING:
     from tui_app.crashlog import Crash
-    from tui_app.services.actor import Actor
-    from tui_app.services.context import Context
-    from tui_app.services.views import InboxRow
+    from tui_app.services.api import Actor, Context, InboxRow
 
 
 class DataLayerLoaded(Message, bubble=False):
@@ -94,7 +92,7 @@ class TuiApp(App[None]):
         out and paint at start-up, not an empty default screen and then theirs)."""
         if self.actor is None:
             return super().get_default_screen()  # under the sign-in picker (on_mount)
-        return home_screen(self.actor)
+        return home_screen(self.ctx, self.actor)
 
     def on_mount(self) -> None:
         if os.environ.get("TUI_APP_TEST_CRASH") == "1":  # tests: an error inside the running app
@@ -106,12 +104,12 @@ class TuiApp(App[None]):
         if self.actor is None:
             from tui_app.ui.screens.signin import SignInScreen
 
-            self.push_screen(SignInScreen())
+            self.push_screen(SignInScreen(self.ctx))
 
     def sign_in(self, actor: Actor) -> None:
         """Become this person (demo mode) and open their start screen."""
         self.actor = actor
-        self.push_screen(home_screen(actor))
+        self.push_screen(home_screen(self.ctx, actor))
 
     def sign_out(self) -> None:
         """Back to the sign-in picker (demo), or quit (staff)."""
@@ -119,7 +117,7 @@ class TuiApp(App[None]):
             self.exit()
             return
         # The signed-in screens leave the stack first; only then is nobody signed in. Each
-        # screen keeps the actor it was built for (ui.base.SessionMixin) until it is removed.
+        # screen keeps the actor it was built with (ui.base.AppScreen) until it is removed.
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.actor = None
@@ -128,7 +126,7 @@ class TuiApp(App[None]):
         """F10: the current screen's actions, searchable, in Swedish."""
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             self.push_screen(
                 CommandPalette(
                     placeholder="Sök bland kommandon för skärmen …", id="--command-palette"
@@ -158,19 +156,19 @@ def _test_crash() -> None:
     raise RuntimeError(f"TUI_APP_TEST_CRASH: a forced error ({len(patient_text)})")
 
 
-def home_screen(actor: Actor) -> Any:
-    """The start screen for this kind of user."""
+def home_screen(ctx: Context, actor: Actor) -> Screen[Any]:
+    """The start screen for this kind of user, built for them."""
     if actor.is_patient:
         from tui_app.ui.screens.patient import PatientHomeScreen
 
-        return PatientHomeScreen()
+        return PatientHomeScreen(ctx, actor)
     if actor.is_admin:
         from tui_app.ui.screens.admin import AdminScreen
 
-        return AdminScreen()
+        return AdminScreen(ctx, actor)
     from tui_app.ui.screens.inbox import InboxScreen
 
-    return InboxScreen()
+    return InboxScreen(ctx, actor)
 
 
 def build_app(

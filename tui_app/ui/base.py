@@ -1,11 +1,13 @@
-"""What every screen shares: service calls in thread workers, results as messages, a status line."""
+"""What every screen shares: use cases run in thread workers, each result delivered to the
+callback given at its call (`Runner.run`), and a status line."""
 
 from __future__ import annotations
 
+import enum
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.message import Message
@@ -15,27 +17,12 @@ from textual.widgets import Static
 from tui_app.core.errors import UserError
 from tui_app.core.safetext import visible_lines
 
+if TYPE_CHECKING:
+    from tui_app.services.api import Actor, Context
+    from tui_app.ui.app import TuiApp
+
 log = logging.getLogger("tui_app.ui")
-
-
-class ServiceDone(Message):
-    """A service call finished; `tag` says which, `value` is what it returned."""
-
-    def __init__(self, tag: str, value: Any, seq: int = 0) -> None:
-        super().__init__()
-        self.tag = tag
-        self.value = value
-        self.seq = seq
-
-
-class ServiceFailed(Message):
-    """A service call was refused or failed; `error` carries the Swedish message."""
-
-    def __init__(self, tag: str, error: UserError, seq: int = 0) -> None:
-        super().__init__()
-        self.tag = tag
-        self.error = error
-        self.seq = seq
+R = TypeVar("R")
 
 
 class StatusLine(Static):
@@ -62,98 +49,124 @@ class StatusLine(Static):
         self.update("")
 
 
-class ServiceMixin:
-    """Run service functions in thread workers and route their results back by message."""
+class Policy(enum.Enum):
+    """What a second call with the same key does while the first still runs (see Runner.run)."""
 
-    HELP: ClassVar[str] = ""
+    ALWAYS = "always"  # every press runs
+    ONCE = "once"  # a second press while one runs is ignored (actions that change something)
+    LATEST = "latest"  # a newer call supersedes an older one; only the newest result is delivered
 
-    #: Tags of actions that change something: a second press while one runs is ignored.
-    ONCE: ClassVar[frozenset[str]] = frozenset(
-        {
-            "send",
-            "reply",
-            "draft",
-            "downloaded",
-            "archived",
-            "changed",
-            "cleaned",
-            "relation",
-            "clock",
-            "reviewed",
-            "newcase",
-        }
-    )
-    #: Tags of lists reloaded as the user types: only the newest answer is shown.
-    LATEST: ClassVar[frozenset[str]] = frozenset({"inbox", "rows", "cases", "choices"})
 
-    def _calls(self) -> tuple[dict[str, int], set[str]]:
-        """Per-screen bookkeeping: the newest call number per tag, and the tags running now."""
-        if not hasattr(self, "_service_seq"):
-            self._service_seq: dict[str, int] = {}
-            self._service_busy: set[str] = set()
-        return self._service_seq, self._service_busy
+class RunFinished(Message):
+    """A call started by `Runner.run` ended (posted from its worker thread to its screen).
 
-    def call_service(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Run fn(*args) off the UI thread; `done_<tag>(value)` or `failed(tag, error)` follows.
+    `deliver` calls the callback given at the call with the value or the error; the screen
+    decides whether to (Runner.on_run_finished)."""
 
-        For a tag in LATEST only the newest call is answered (an older search result never
-        overwrites a newer one); an action in ONCE is not started twice (a double F2 sends once).
-        """
-        screen: Any = self
-        seqs, busy = self._calls()
-        if tag in self.ONCE and tag in busy:
-            return
-        seqs[tag] = seq = seqs.get(tag, 0) + 1
-        busy.add(tag)
+    def __init__(
+        self, key: str, seq: int, latest: bool, failed: bool, deliver: Callable[[], object]
+    ) -> None:
+        super().__init__()
+        self.key = key
+        self.seq = seq
+        self.latest = latest
+        self.failed = failed
+        self.deliver = deliver
 
-        def job() -> None:
-            try:
-                value = fn(*args, **kwargs)
-            except UserError as exc:
-                screen.post_message(ServiceFailed(tag, exc, seq))
-                return
-            except Exception as exc:  # a bug or an outage: shown, logged, never a traceback
-                from tui_app.services.errors import as_user_error
 
-                log.exception("service %s failed", tag)
-                screen.post_message(ServiceFailed(tag, as_user_error(exc), seq))
-                return
-            screen.post_message(ServiceDone(tag, value, seq))
+def _key_of(fn: Callable[..., object]) -> str:
+    """The default key of a call: the qualified name of its result callback."""
+    name = getattr(fn, "__qualname__", None)
+    return name if isinstance(name, str) else repr(fn)
 
-        screen.run_worker(
-            job, thread=True, exclusive=False, group=tag, exit_on_error=False, name=f"svc:{tag}"
-        )
 
-    def _current(self, message: ServiceDone | ServiceFailed) -> bool:
-        """Mark the tag idle, and say whether this answer should be shown: never on a screen
-        that has left the stack (a sign-out popped it; its answer would act for someone who
-        is no longer there, e.g. push their case onto the sign-in picker)."""
-        seqs, busy = self._calls()
-        newest = seqs.get(message.tag) == message.seq
-        if newest:
-            busy.discard(message.tag)
-        on_stack = getattr(self, "is_on_stack", None)
-        if on_stack is not None and not on_stack():
-            return False
-        return newest or message.tag not in self.LATEST
+class Runner:
+    """Run use cases off the UI thread; their results come back to the callback of the call.
 
-    async def on_service_done(self, message: ServiceDone) -> None:
-        if not self._current(message):
-            return
-        handler = getattr(self, f"done_{message.tag}", None)
-        if handler is not None:
-            result = handler(message.value)
-            if inspect.isawaitable(result):
-                await result
+    Mixed into Textual screens only (it uses `run_worker`, `post_message` and `app`)."""
 
-    def on_service_failed(self, message: ServiceFailed) -> None:
-        if self._current(message):
-            self.failed(message.tag, message.error)
+    HELP: ClassVar[str | None] = ""
 
     #: Whether refusals name the rule (staff know R01–R24; patients do not).
     SHOW_RULES: ClassVar[bool] = True
 
-    def failed(self, tag: str, error: UserError) -> None:
+    def _calls(self) -> tuple[dict[str, int], set[str]]:
+        """Per-screen bookkeeping: the newest call number per key, and the keys running now."""
+        if not hasattr(self, "_run_seq"):
+            self._run_seq: dict[str, int] = {}
+            self._run_busy: set[str] = set()
+        return self._run_seq, self._run_busy
+
+    def run(
+        self,
+        call: Callable[[], R],
+        *,
+        on_done: Callable[[R], object],
+        policy: Policy = Policy.ALWAYS,
+        key: str | None = None,
+        on_error: Callable[[UserError], object] | None = None,
+    ) -> None:
+        """Run `call()` in a thread worker; `on_done(value)` follows on the UI thread, or
+        `on_error(error)` (default: the status line) when it was refused or failed.
+
+        `key` groups calls (default: the qualified name of on_done). Under Policy.ONCE a call
+        whose key still runs is not started (a double F2 sends once); under Policy.LATEST only
+        the newest call's answer is delivered (an older search never overwrites a newer one).
+        An answer for a screen that has left the stack is dropped: it would act for someone
+        who signed out (e.g. push their case onto the sign-in picker).
+        """
+        screen: Any = self
+        name = key if key is not None else _key_of(on_done)
+        seqs, busy = self._calls()
+        if policy is Policy.ONCE and name in busy:
+            return
+        seqs[name] = seq = seqs.get(name, 0) + 1
+        busy.add(name)
+        latest = policy is Policy.LATEST
+        refused = on_error if on_error is not None else self.failed
+
+        def job() -> None:
+            try:
+                value = call()
+            except UserError as exc:
+                error = exc
+            except Exception as exc:  # a bug or an outage: shown, logged, never a traceback
+                from tui_app.services.api import as_user_error
+
+                log.exception("service call %s failed", name)
+                error = as_user_error(exc)
+            else:
+                screen.post_message(RunFinished(name, seq, latest, False, lambda: on_done(value)))
+                return
+            screen.post_message(RunFinished(name, seq, latest, True, lambda: refused(error)))
+
+        screen.run_worker(
+            job, thread=True, exclusive=False, group=name, exit_on_error=False, name=f"svc:{name}"
+        )
+
+    async def on_run_finished(self, message: RunFinished) -> None:
+        """Mark the key idle, and deliver the answer unless it is stale or its screen is gone."""
+        seqs, busy = self._calls()
+        newest = seqs.get(message.key) == message.seq
+        if newest:
+            busy.discard(message.key)
+        if not self.is_on_stack():
+            return
+        if message.latest and not newest:
+            return
+        result = message.deliver()
+        if inspect.isawaitable(result):
+            await result
+
+    def is_on_stack(self) -> bool:
+        """Whether this screen is still on the app's screen stack (not popped by a sign-out)."""
+        screen: Any = self
+        try:
+            return any(s is screen for s in screen.app.screen_stack)
+        except RuntimeError:  # NoActiveAppError: the app is gone
+            return False
+
+    def failed(self, error: UserError) -> None:
         """Show a refusal in the status line (a toast only where a screen has none)."""
         screen: Any = self
         text = error.message + (f" ({error.rule})" if error.rule and self.SHOW_RULES else "")
@@ -174,49 +187,35 @@ class ServiceMixin:
             lines.first().show(text)
 
 
-class SessionMixin:
-    """The ctx and the actor a screen was built for, kept for the screen's whole life.
+class ContextScreen(Runner, Screen[Any]):
+    """A full screen of the app before anyone is signed in (the demo's sign-in picker)."""
 
-    A screen is built while someone is signed in and reads that person, never the app's
-    current one: after sign-out a screen on its way out (a footer recompose, a timer, a late
-    worker answer) still sees who it was built for, never None (issue 9.1).
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx: Context = ctx
+
+    @property
+    def tui(self) -> TuiApp:
+        """The running app, typed (sign in, sign out)."""
+        from tui_app.ui.app import TuiApp
+
+        app = self.app
+        assert isinstance(app, TuiApp)
+        return app
+
+
+class AppScreen(ContextScreen):
+    """A full screen of the app, built for one signed-in person.
+
+    The ctx and the actor are handed over when the screen is built and kept for its whole
+    life: after sign-out a screen on its way out (a footer recompose, a timer, a late worker
+    answer) still sees who it was built for, never the app's current one (issue 9.1).
     """
 
-    _bound: tuple[Any, Any] | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._bind()
-
-    def _bind(self) -> tuple[Any, Any]:
-        if self._bound is None:
-            try:
-                app: Any = self.app  # type: ignore[attr-defined]
-            except RuntimeError:  # NoActiveAppError: built outside a running app; bound on use
-                return (None, None)
-            self._bound = (app.ctx, app.actor)
-        return self._bound
-
-    @property
-    def ctx(self) -> Any:
-        return self._bind()[0]
-
-    @property
-    def actor(self) -> Any:
-        return self._bind()[1]
-
-    def is_on_stack(self) -> bool:
-        """Whether this screen is still on the app's screen stack (not popped by a sign-out)."""
-        screen: Any = self
-        try:
-            return any(s is screen for s in screen.app.screen_stack)
-        except RuntimeError:  # NoActiveAppError: the app is gone
-            return False
+    def __init__(self, ctx: Context, actor: Actor) -> None:
+        super().__init__(ctx)
+        self.actor: Actor = actor
 
 
-class AppScreen(SessionMixin, ServiceMixin, Screen[Any]):
-    """A full screen of the app."""
-
-
-class AppModal(SessionMixin, ServiceMixin, ModalScreen[Any]):
+class AppModal(Runner, ModalScreen[Any]):
     """A dialog on top of a screen."""

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.fmt import fmt_size
 from tui_app.core.safetext import visible_lines, visible_text
-from tui_app.services.views import CaseView, MessageView
+from tui_app.services.api import CaseView, MessageView
 
 
 class Bubble(Static):

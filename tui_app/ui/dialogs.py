@@ -74,7 +74,7 @@ class ChooseDialog(ModalScreen["set[int] | None"]):
     [✓] or [ ] in text, so the choice shows without colour (NO_COLOR)."""
 
     BINDINGS = [
-        Binding("space,enter", "toggle", "Välj/ta bort", id="choose_toggle"),
+        Binding("space,enter", "toggle_choice", "Välj/ta bort", id="choose_toggle"),
         Binding("f2", "save", "Spara", id="choose_save"),
         Binding("escape", "cancel", "Avbryt", id="dialog_cancel"),
     ]
@@ -105,9 +105,9 @@ class ChooseDialog(ModalScreen["set[int] | None"]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # Enter on a line: the same as Space
-        self.action_toggle()
+        self.action_toggle_choice()
 
-    def action_toggle(self) -> None:
+    def action_toggle_choice(self) -> None:
         choices = self.query_one("#choices", OptionList)
         index = choices.highlighted
         if index is None:

@@ -25,15 +25,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_app.core.errors import UserError
-from tui_app.services.handling import Preview, preview
-from tui_app.services.preview import (
-    ZOOMS,
-    PreviewSource,
-    Rendered,
-    View,
-    preview_source,
-    render_view,
-)
+from tui_app.services import api
+from tui_app.services.api import ZOOMS, Preview, PreviewSource, Rendered, View
 from tui_app.ui import termcaps
 from tui_app.ui.base import AppModal
 from tui_app.ui.widgets import app_footer
@@ -66,15 +59,6 @@ class Picture:
         return self.data
 
 
-def load_preview(ctx: object, actor: object, file_id: int) -> tuple[Preview, PreviewSource | Text]:
-    """Fetch the preview (logged, R24) and the stored file it shows, off the UI thread."""
-    pv = preview(ctx, actor, file_id)  # type: ignore[arg-type]
-    try:
-        return pv, preview_source(ctx, actor, file_id)  # type: ignore[arg-type]
-    except UserError as exc:
-        return pv, Text(exc.message)
-
-
 def draw(
     source: PreviewSource,
     view: View,
@@ -88,7 +72,7 @@ def draw(
 
     if graphics.protocol in ("sixel", "kitty"):
         cw, ch = graphics.cell
-        rendered = render_view(source, view, (cols * cw, rows * ch))
+        rendered = api.render_view(source, view, (cols * cw, rows * ch))
         image = rendered.image
         w, h = image.size
         used_cols, used_rows = min(cols, math.ceil(w / cw)), min(rows, math.ceil(h / ch))
@@ -98,7 +82,7 @@ def draw(
                 "kitty", gfx.kitty_transmit(image, image_id), used_cols, used_rows, image_id
             )
         return rendered, Picture("sixel", gfx.sixel(image), used_cols, used_rows)
-    rendered = render_view(source, view, (cols, rows * 2))  # a cell shows two pixels
+    rendered = api.render_view(source, view, (cols, rows * 2))  # a cell shows two pixels
     if no_color:  # colour blocks would show nothing: use light and shade
         return rendered, gfx.shade_text(rendered.image)
     return rendered, gfx.halfblock_text(rendered.image)
@@ -267,24 +251,16 @@ class PreviewScreen(AppModal):
     def _start(self) -> None:
         assert self.source is not None and self._want is not None
         self._busy = True
-        view, cols, rows = self._want
-        self.call_service(
-            "render",
-            self._draw,
-            self._want,
-            self.source,
-            view,
-            cols,
-            rows,
-            termcaps.current(),
-            bool(os.environ.get("NO_COLOR")),
+        want = self._want
+        source, (view, cols, rows) = self.source, want
+        graphics, no_color = termcaps.current(), bool(os.environ.get("NO_COLOR"))
+        self.run(
+            lambda: (want, *draw(source, view, cols, rows, graphics, no_color)),
+            on_done=self._drawn,
+            on_error=self._not_drawn,
         )
 
-    @staticmethod
-    def _draw(want: object, *args: object) -> tuple[object, Rendered, Text | Picture]:
-        return want, *draw(*args)  # type: ignore[arg-type]
-
-    async def done_render(self, result: tuple[object, Rendered, Text | Picture]) -> None:
+    async def _drawn(self, result: tuple[tuple[View, int, int], Rendered, Text | Picture]) -> None:
         self._busy = False
         want, rendered, image = result
         if want != self._want:  # keys were pressed meanwhile: draw what is wanted now
@@ -310,7 +286,7 @@ class PreviewScreen(AppModal):
         """Whether what is shown is what was last asked for (tests wait for this)."""
         return not self._busy and self.drawn_want is not None and self.drawn_want == self._want
 
-    def failed(self, tag: str, error: UserError) -> None:
+    def _not_drawn(self, error: UserError) -> None:
         self._busy = False
         self.query_one("#preview-where", Static).update(Text("✗ " + error.message))
 

@@ -17,6 +17,7 @@ import re
 import select
 import sys
 import time
+from typing import Any
 from dataclasses import dataclass
 
 MODES = ("auto", "sixel", "kitty", "text")
@@ -83,7 +84,7 @@ class Probe:
         self.mode = env if env in MODES else (mode if mode in MODES else "auto")
         self.fd_in = sys.stdin.fileno() if fd_in is None else fd_in
         self.fd_out = sys.stdout.fileno() if fd_out is None else fd_out
-        self._saved: list | None = None  # termios attributes to restore
+        self._saved: list[Any] | None = None  # termios attributes to restore
         self._sent = False
 
     def start(self) -> Probe:

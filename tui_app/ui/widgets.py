@@ -1,17 +1,23 @@
 """Small display widgets; they show what they are given and load nothing themselves."""
 
 from __future__ import annotations
-from typing import Any
 
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
+from textual.widgets.data_table import RowKey
 from textual.widgets import DataTable, Footer, OptionList, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
 from tui_app.core.safetext import visible_text
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from tui_app.services.api import Actor
 
 STATE_MARK = {
     CaseState.WAITING: "◷",
@@ -36,19 +42,19 @@ class UserBar(Static):
     UserBar.-shared { background: $warning 30%; }
     """
 
-    def show(self, actor: object, now: object, demo: bool) -> None:
+    def show(self, actor: Actor, now: datetime, demo: bool) -> None:
         """Render the bar for this actor and time."""
-        a = actor  # an identity.Actor
+        a = actor
         t = Text()
-        t.append(visible_text(getattr(a, "display_name", "")), style="bold")
-        pnr = getattr(a, "patient_pnr", None)
-        ident = f"{pnr[:8]}-{pnr[8:]}" if pnr else getattr(a, "login", "")
-        t.append(f" ({visible_text(ident)}) · {getattr(a, 'badge', '')}")
-        if getattr(a, "shared_account", False):
+        t.append(visible_text(a.display_name), style="bold")
+        pnr = a.patient_pnr
+        ident = f"{pnr[:8]}-{pnr[8:]}" if pnr else a.login
+        t.append(f" ({visible_text(ident)}) · {a.badge}")
+        if a.shared_account:
             t.append(" ⚠", style="bold")
         if demo:
-            t.append(f" · DEMO {fmt_datetime(now)}")  # type: ignore[arg-type]
-        self.set_class(bool(getattr(a, "shared_account", False)), "-shared")
+            t.append(f" · DEMO {fmt_datetime(now)}")
+        self.set_class(a.shared_account, "-shared")
         self.update(t)
 
 
@@ -195,8 +201,8 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._firsts: dict[object, Text] = {}  # row key -> its first cell without the marker
-        self._marked: object = None  # the row key that carries the marker now
+        self._firsts: dict[RowKey, Text] = {}  # row key -> its first cell without the marker
+        self._marked: RowKey | None = None  # the row key that carries the marker now
 
     def _first(self, text: Text, on: bool) -> Text:
         lines = text.split("\n", allow_blank=True)
@@ -221,7 +227,7 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
     def clear(self, columns: bool = False) -> MarkedTable:
         self._firsts.clear()
         self._marked = None
-        return super().clear(columns)  # type: ignore[return-value]
+        return super().clear(columns)
 
     def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
         super().watch_cursor_coordinate(old, new)
@@ -236,12 +242,8 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
         if key == self._marked or not self.ordered_columns:
             return
         column = self.ordered_columns[0].key
-        if self._marked in self._firsts:
-            self.update_cell(
-                self._marked,
-                column,  # type: ignore[arg-type]
-                self._first(self._firsts[self._marked], False),
-            )
+        if self._marked is not None and self._marked in self._firsts:
+            self.update_cell(self._marked, column, self._first(self._firsts[self._marked], False))
         if key is not None:
             self.update_cell(key, column, self._first(self._firsts[key], True))
         self._marked = key
@@ -265,7 +267,7 @@ class MarkedOptionList(OptionList):
         out.no_wrap, out.overflow = text.no_wrap, text.overflow
         return out
 
-    def add_options(self, items: Any) -> MarkedOptionList:  # type: ignore[override]
+    def add_options(self, items: Any) -> MarkedOptionList:
         start = self.option_count
         super().add_options(items)
         for i in range(start, self.option_count):
@@ -294,10 +296,10 @@ class MarkedOptionList(OptionList):
         now = self.highlighted if self.highlighted in self._plain else None
         if now == self._marked:
             return
-        if self._marked in self._plain:
+        if self._marked is not None and self._marked in self._plain:
             self.replace_option_prompt_at_index(
                 self._marked, self._prompt(self._plain[self._marked], False)
-            )  # type: ignore[index]
+            )
         if now is not None:
             self.replace_option_prompt_at_index(now, self._prompt(self._plain[now], True))
         self._marked = now

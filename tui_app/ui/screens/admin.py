@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,10 +11,9 @@ from textual.widgets import DataTable, Static
 
 from tui_app.core.pnr import parse_pnr
 from tui_app.core.safetext import visible_text
-from tui_app.services import admin
-from tui_app.services.admin import StaffRow
-from tui_app.services.identity import UnitInfo
-from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.services import api
+from tui_app.services.api import UnitInfo
+from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.ui.dialogs import AskDialog, ChooseDialog, ConfirmDialog
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
 
@@ -71,15 +72,21 @@ class AdminScreen(AppScreen):
         s.add_column("Aktiv", width=5)
         s.add_column("Enheter", width=11)  # all of them: e
         self.unit_rows: list[UnitInfo] = []
-        self.staff_list: list[StaffRow] = []
+        self.staff_list: list[api.StaffRow] = []
         self.reload()
         u.focus()
 
     def reload(self) -> None:
-        self.call_service("units", admin.units, self.ctx)
-        self.call_service("staff", admin.staff_rows, self.ctx)
+        ctx = self.ctx
+        self.run(lambda: api.units(ctx), on_done=self._units)
+        self.run(lambda: api.staff_rows(ctx), on_done=self._staff_listed)
 
-    def done_units(self, rows: list[UnitInfo]) -> None:
+    def _changed_by(self, change: Callable[[api.Context, api.Actor], object]) -> None:
+        """Run one change of the administrator's (logged by the use case), then reload."""
+        ctx, actor = self.ctx, self.actor
+        self.run(lambda: change(ctx, actor), on_done=self._changed, policy=Policy.ONCE)
+
+    def _units(self, rows: list[UnitInfo]) -> None:
         self.unit_rows = rows
         t = self.query_one("#units", DataTable)
         keep = t.cursor_row
@@ -91,9 +98,9 @@ class AdminScreen(AppScreen):
         if rows:
             t.move_cursor(row=min(keep, len(rows) - 1))
         if self.staff_list:  # the staff table names units by code: redraw with these
-            self.done_staff(self.staff_list)
+            self._staff_listed(self.staff_list)
 
-    def done_staff(self, rows: list[StaffRow]) -> None:
+    def _staff_listed(self, rows: list[api.StaffRow]) -> None:
         self.staff_list = rows
         t = self.query_one("#staff", DataTable)
         keep = t.cursor_row
@@ -119,30 +126,17 @@ class AdminScreen(AppScreen):
     def action_toggle_unit(self, flag: str) -> None:
         unit = self._unit()
         if unit is not None:
-            self.call_service(
-                "changed",
-                admin.set_unit_flag,
-                self.ctx,
-                self.actor,
-                unit.id,
-                flag,
-                not getattr(unit, flag),
-            )
+            value = not getattr(unit, flag)
+            self._changed_by(lambda ctx, a: api.set_unit_flag(ctx, a, unit.id, flag, value))
 
     def action_toggle_picsara(self) -> None:
         t = self.query_one("#staff", DataTable)
         if self.staff_list:
             r = self.staff_list[t.cursor_row]
-            self.call_service(
-                "changed",
-                admin.set_picsara_permission,
-                self.ctx,
-                self.actor,
-                r.id,
-                not r.picsara_permission,
-            )
+            value = not r.picsara_permission
+            self._changed_by(lambda ctx, a: api.set_picsara_permission(ctx, a, r.id, value))
 
-    def _staff(self) -> StaffRow | None:
+    def _staff(self) -> api.StaffRow | None:
         t = self.query_one("#staff", DataTable)
         return self.staff_list[t.cursor_row] if self.staff_list else None
 
@@ -151,12 +145,12 @@ class AdminScreen(AppScreen):
         if r is None:
             return
         if not r.active:
-            self.call_service("changed", admin.set_active, self.ctx, self.actor, r.id, True)
+            self._changed_by(lambda ctx, a: api.set_active(ctx, a, r.id, True))
             return
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.call_service("changed", admin.set_active, self.ctx, self.actor, r.id, False)
+                self._changed_by(lambda ctx, a: api.set_active(ctx, a, r.id, False))
 
         self.app.push_screen(
             ConfirmDialog(
@@ -174,7 +168,7 @@ class AdminScreen(AppScreen):
 
         def chosen(ids: set[int] | None) -> None:
             if ids is not None:
-                self.call_service("changed", admin.set_memberships, self.ctx, self.actor, r.id, ids)
+                self._changed_by(lambda ctx, a: api.set_memberships(ctx, a, r.id, ids))
 
         self.app.push_screen(
             ChooseDialog(
@@ -185,7 +179,7 @@ class AdminScreen(AppScreen):
             chosen,
         )
 
-    def done_changed(self, _value: object) -> None:
+    def _changed(self, _value: object) -> None:
         self.say("Ändringen är sparad och loggad.")
         self.reload()
 
@@ -196,8 +190,11 @@ class AdminScreen(AppScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.call_service(
-                    "relation", admin.add_care_relation, self.ctx, self.actor, unit.id, text
+                ctx, actor = self.ctx, self.actor
+                self.run(
+                    lambda: api.add_care_relation(ctx, actor, unit.id, text),
+                    on_done=self._related,
+                    policy=Policy.ONCE,
                 )
 
         self.app.push_screen(
@@ -210,13 +207,13 @@ class AdminScreen(AppScreen):
             chosen,
         )
 
-    def done_relation(self, name: str) -> None:
+    def _related(self, name: str) -> None:
         self.say(f"Vårdrelation tillagd för {name}.")
 
     def action_audit(self) -> None:
         from tui_app.ui.screens.auditlog import AuditScreen
 
-        self.app.push_screen(AuditScreen())
+        self.app.push_screen(AuditScreen(self.ctx, self.actor))
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.tui.sign_out()

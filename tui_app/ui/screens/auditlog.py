@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Input, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.safetext import visible_text
-from tui_app.services import audit, auditlog
-from tui_app.services.auditlog import LogRow
-from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.services import api
+from tui_app.services.api import PAGE, REFUSED, ChainReport, LogRow
+from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.ui.dialogs import AskDialog
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer
@@ -32,12 +32,12 @@ def _pnr(digits: str) -> str:
 
 
 def _what(r: LogRow) -> str:
-    return ("✗ NEKAD " if r.outcome == audit.REFUSED else "") + r.action
+    return ("✗ NEKAD " if r.outcome == REFUSED else "") + r.action
 
 
 def entry_lines(r: LogRow) -> list[tuple[str, str]]:
     """One entry as (label, value) pairs, every value made safe to show."""
-    outcome = "nekad (✗)" if r.outcome == audit.REFUSED else r.outcome
+    outcome = "nekad (✗)" if r.outcome == REFUSED else r.outcome
     return [
         (label, visible_text(str(value)))
         for label, value in (
@@ -145,22 +145,23 @@ class AuditScreen(ExplainsKeys, AppScreen):
         t.focus()
 
     def search(self) -> None:
-        self.call_service(
-            "rows",
-            auditlog.search,
-            self.ctx,
-            self.actor,
-            staff=self.query_one("#f-staff", Input).value,
-            patient=self.query_one("#f-patient", Input).value,
-            unit=self.query_one("#f-unit", Input).value,
-            since_text=self.query_one("#f-since", Input).value,
+        ctx, actor = self.ctx, self.actor
+        staff, patient, unit, since = (
+            self.query_one(f"#f-{k}", Input).value for k in ("staff", "patient", "unit", "since")
+        )
+        self.run(
+            lambda: api.search_log(
+                ctx, actor, staff=staff, patient=patient, unit=unit, since_text=since
+            ),
+            on_done=self._found,
+            policy=Policy.LATEST,
         )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.search()
 
-    def done_rows(self, rows: list[LogRow]) -> None:
+    def _found(self, rows: list[LogRow]) -> None:
         t = self.query_one(DataTable)
         t.clear()
         self.rows = {str(r.seq): r for r in rows}
@@ -172,9 +173,7 @@ class AuditScreen(ExplainsKeys, AppScreen):
                 Text(visible_text(_what(r)), overflow="ellipsis"),
                 key=str(r.seq),
             )
-        self.say(
-            f"{len(rows)} poster (högst {auditlog.PAGE}, nyaste först). Enter visar hela posten."
-        )
+        self.say(f"{len(rows)} poster (högst {PAGE}, nyaste först). Enter visar hela posten.")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -188,9 +187,13 @@ class AuditScreen(ExplainsKeys, AppScreen):
     def action_verify(self) -> None:
         # Checked against the signed checkpoints; writing them is `tui-app audit verify`'s job,
         # run by the app's own account, which holds the key (the demo has its own).
-        self.call_service("verified", audit.verify, self.ctx, checkpoint=self.ctx.demo)
+        ctx = self.ctx
+        self.run(
+            lambda: api.verify_log(ctx, checkpoint=ctx.demo),
+            on_done=self._verified,
+        )
 
-    def done_verified(self, r: audit.ChainReport) -> None:
+    def _verified(self, r: ChainReport) -> None:
         if r.ok:
             self.say(
                 f"Loggkedjan är obruten: {r.entries} poster; huvud {r.head_hash[:16]}… "
@@ -212,13 +215,11 @@ class AuditScreen(ExplainsKeys, AppScreen):
 
         def chosen(finding: str | None) -> None:
             if finding is not None:
-                self.call_service(
-                    "reviewed",
-                    auditlog.record_review,
-                    self.ctx,
-                    self.actor,
-                    scope or "hela loggen",
-                    finding,
+                ctx, actor = self.ctx, self.actor
+                self.run(
+                    lambda: api.record_review(ctx, actor, scope or "hela loggen", finding),
+                    on_done=self._reviewed,
+                    policy=Policy.ONCE,
                 )
 
         self.app.push_screen(
@@ -230,7 +231,7 @@ class AuditScreen(ExplainsKeys, AppScreen):
             chosen,
         )
 
-    def done_reviewed(self, _v: object) -> None:
+    def _reviewed(self, _: None) -> None:
         self.say("Stickprovet är registrerat med granskare och datum.")
 
     def action_back(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,11 +14,12 @@ from textual.widgets import DataTable, Static
 
 from tui_app.core import routine
 from tui_app.core.routine import Action, FileKind, Laterality, Target
-from tui_app.services import cases, handling
-from tui_app.services.views import CaseView, FileView
-from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.services import api
+from tui_app.services.api import CaseView, FileView
+from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core.clock import fmt_datetime
-from tui_app.ui.conversation import Bubble, case_header, fmt_size
+from tui_app.core.fmt import fmt_size
+from tui_app.ui.conversation import Bubble, case_header
 from tui_app.ui.dialogs import AskDialog, ConfirmDialog
 from tui_app.ui.keys import ROUTINE_KEYS as KEYS
 from tui_app.ui.keys import ExplainsKeys, Refusal, render
@@ -49,16 +51,6 @@ def laterality_of(text: str) -> Laterality | Literal[""] | None:
 def _short(name: str, width: int = 24) -> str:
     """A file name short enough for a one-line reason."""
     return name if len(name) <= width else name[: width - 1] + "…"
-
-
-def _saying(fn: Callable[..., object], message: str) -> Callable[..., str]:
-    """Run a use case, then give back what the status line says was saved."""
-
-    def run(*args: object, **kwargs: object) -> str:
-        fn(*args, **kwargs)
-        return message
-
-    return run
 
 
 def file_facts(f: FileView) -> str:
@@ -103,8 +95,8 @@ class CaseScreen(ExplainsKeys, AppScreen):
         Binding("q,x", "quit_here", "Avsluta", id="case_quit", show=False),
     ]
 
-    def __init__(self, view: CaseView) -> None:
-        super().__init__()
+    def __init__(self, ctx: api.Context, actor: api.Actor, view: CaseView) -> None:
+        super().__init__(ctx, actor)
         self.view = view
 
     def compose(self) -> ComposeResult:
@@ -175,24 +167,27 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
     def log_refusal(self, refusal: Refusal) -> None:
         """A GK account pressed a key it may not use: logged like the use case's refusal (R24)."""
-        from tui_app.services.audit import log_refusal
-
-        v = self.view
+        v, ctx, actor = self.view, self.ctx, self.actor
         f = self.current()
         detail = ("R16: " if "(R16)" in refusal.reason else "") + routine.plain(refusal.reason)
         if f is not None and refusal.log in ("ladda ner", "beslut", "rensa"):
             detail = f"fil {f.id}: {detail}"
-        self.call_service(
-            "refusal",
-            log_refusal,
-            self.ctx,
-            actor=self.actor.audit_name,
-            action=refusal.log,
-            detail=detail,
-            unit_code=v.unit_code,
-            patient_pnr=v.patient.pnr,
-            case_id=v.case_id,
+        action = refusal.log
+        self.run(
+            lambda: api.log_refusal(
+                ctx,
+                actor,
+                action=action,
+                detail=detail,
+                unit_code=v.unit_code,
+                patient_pnr=v.patient.pnr,
+                case_id=v.case_id,
+            ),
+            on_done=self._refusal_logged,
         )
+
+    def _refusal_logged(self, _: None) -> None:
+        """Nothing to show: the key's refusal is already in the status line."""
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.refresh_bindings()
@@ -201,27 +196,38 @@ class CaseScreen(ExplainsKeys, AppScreen):
         event.stop()
         self.action_preview()
 
-    def _file_call(self, tag: str, fn: object, *args: object) -> None:
+    def _file(self) -> FileView | None:
+        """The highlighted file; without one the status line says there is none."""
         f = self.current()
         if f is None:
             self.query_one(StatusLine).show("Det finns ingen fil i ärendet.", error=True)
-            return
-        self.call_service(tag, fn, self.ctx, self.actor, f.id, *args)  # type: ignore[arg-type]
+        return f
+
+    def _change(self, change: Callable[[api.Context, api.Actor], object], said: str) -> None:
+        """Run one change to the case or a file (one at a time), then say `said` and reload."""
+        ctx, actor = self.ctx, self.actor
+        self.run(
+            lambda: change(ctx, actor),
+            on_done=lambda _: self._changed(said),
+            policy=Policy.ONCE,
+            key="case.change",
+        )
 
     def action_preview(self) -> None:
-        from tui_app.ui.preview import load_preview
+        f = self._file()
+        if f is not None:
+            ctx, actor = self.ctx, self.actor
+            self.run(lambda: api.load_preview(ctx, actor, f.id), on_done=self._previewed)
 
-        self._file_call("preview", load_preview)
-
-    def done_preview(self, loaded: object) -> None:
+    def _previewed(self, loaded: tuple[api.Preview, api.PreviewSource | str]) -> None:
         from tui_app.ui.preview import PreviewScreen
 
-        self.app.push_screen(PreviewScreen(*loaded))  # type: ignore[misc]
+        pv, source = loaded
+        self.app.push_screen(PreviewScreen(pv, Text(source) if isinstance(source, str) else source))
 
     def action_journal(self) -> None:
-        f = self.current()
+        f = self._file()
         if f is None:
-            self._file_call("changed", handling.decide)  # says there is no file
             return
         step = (
             f"E-arkiv ({Action.FILE_EARKIV.hint})"
@@ -232,16 +238,10 @@ class CaseScreen(ExplainsKeys, AppScreen):
             f"Journalförs: {_short(f.display_name, 30)} – ladda ner "
             f"({Action.FILE_DOWNLOAD.hint}), sedan {step}."
         )
-        self.call_service(
-            "changed",
-            _saying(handling.decide, said),
-            self.ctx,
-            self.actor,
-            f.id,
-            True,
-            "",
-            expected_version=f.version,
-        )  # decided on what was shown
+        fid, version = f.id, f.version  # decided on what was shown
+        self._change(
+            lambda ctx, a: api.decide(ctx, a, fid, True, "", expected_version=version), said
+        )
 
     def action_not_journal(self) -> None:
         f = self.current()
@@ -251,15 +251,10 @@ class CaseScreen(ExplainsKeys, AppScreen):
         def chosen(reason: str | None) -> None:
             if reason is not None:
                 said = f"Journalförs inte: {_short(f.display_name, 30)} ({reason.strip()[:30]})."
-                self.call_service(
-                    "changed",
-                    _saying(handling.decide, said),
-                    self.ctx,
-                    self.actor,
-                    f.id,
-                    False,
-                    reason,
-                    expected_version=f.version,
+                fid, version = f.id, f.version
+                self._change(
+                    lambda ctx, a: api.decide(ctx, a, fid, False, reason, expected_version=version),
+                    said,
                 )
 
         def check(text: str) -> None:
@@ -279,9 +274,16 @@ class CaseScreen(ExplainsKeys, AppScreen):
         )
 
     def action_download(self) -> None:
-        self._file_call("downloaded", handling.download)
+        f = self._file()
+        if f is not None:
+            ctx, actor = self.ctx, self.actor
+            self.run(
+                lambda: api.download(ctx, actor, f.id),
+                on_done=self._downloaded,
+                policy=Policy.ONCE,
+            )
 
-    def done_downloaded(self, path: object) -> None:
+    def _downloaded(self, path: Path) -> None:
         self.say(f"Nedladdad till {path}. Radera den när den är använd ({CLEANUP}).")
         self.action_refresh()
 
@@ -295,9 +297,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
         def site_chosen(lat: Laterality | None, site: str | None) -> None:
             if site is not None:
-                self.call_service(
-                    "archived", handling.send_to_picsara, self.ctx, self.actor, f.id, lat, site
-                )
+                self._to_picsara(f.id, lat, site)
 
         def lat_chosen(lat: str | None) -> None:
             if lat is None:
@@ -318,10 +318,25 @@ class CaseScreen(ExplainsKeys, AppScreen):
             AskDialog("Spara i Picsara", routine.laterality_prompt(), check=check), lat_chosen
         )
 
-    def action_earkiv(self) -> None:
-        self._file_call("archived", handling.print_earkiv)
+    def _to_picsara(self, file_id: int, lat: str | None, site: str | None) -> None:
+        ctx, actor = self.ctx, self.actor
+        self.run(
+            lambda: api.to_picsara(ctx, actor, file_id, lat, site),
+            on_done=self._archived,
+            policy=Policy.ONCE,
+        )
 
-    def done_archived(self, sent: handling.Archived) -> None:
+    def action_earkiv(self) -> None:
+        f = self._file()
+        if f is not None:
+            ctx, actor = self.ctx, self.actor
+            self.run(
+                lambda: api.print_earkiv(ctx, actor, f.id),
+                on_done=self._archived,
+                policy=Policy.ONCE,
+            )
+
+    def _archived(self, sent: api.Archived) -> None:
         self.action_refresh()
         name = sent.name
         done = "utskriven för E-arkiv" if sent.target is Target.EARKIV else "sparad i Picsara"
@@ -343,15 +358,21 @@ class CaseScreen(ExplainsKeys, AppScreen):
     def action_scanned(self) -> None:
         f = self.current()
         if f is not None:
-            self._file_call(
-                "changed",
-                _saying(handling.mark_scanned, f"Skannad till E-arkiv: {f.display_name}."),
+            fid = f.id
+            self._change(
+                lambda ctx, a: api.mark_scanned(ctx, a, fid),
+                f"Skannad till E-arkiv: {f.display_name}.",
             )
 
     def action_cleanup(self) -> None:
-        self._file_call("cleaned", handling.cleanup)
+        f = self._file()
+        if f is not None:
+            ctx, actor = self.ctx, self.actor
+            self.run(
+                lambda: api.cleanup(ctx, actor, f.id), on_done=self._cleaned, policy=Policy.ONCE
+            )
 
-    def done_cleaned(self, report: handling.CleanupReport) -> None:
+    def _cleaned(self, report: api.CleanupReport) -> None:
         where = "; ".join(report.where) or "ingen kopia hittades"
         if report.clean:
             self.say(f"Rensat: {where}. Ingen kopia finns kvar.")
@@ -379,9 +400,7 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.call_service(
-                    "changed", _saying(handling.mark_handled, said), self.ctx, self.actor, v.case_id
-                )
+                self._change(lambda ctx, a: api.mark_handled(ctx, a, v.case_id), said)
 
         if not v.accepts_reply:
             answer(True)
@@ -399,16 +418,10 @@ class CaseScreen(ExplainsKeys, AppScreen):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.call_service(
-                    "changed",
-                    _saying(
-                        handling.reopen,
-                        f"Ärende {v.case_id} är återöppnat (loggat). Patienten kan "
-                        "fortfarande inte svara i det.",
-                    ),
-                    self.ctx,
-                    self.actor,
-                    v.case_id,
+                self._change(
+                    lambda ctx, a: api.reopen(ctx, a, v.case_id),
+                    f"Ärende {v.case_id} är återöppnat (loggat). Patienten kan "
+                    "fortfarande inte svara i det.",
                 )
 
         self.app.push_screen(
@@ -422,21 +435,20 @@ class CaseScreen(ExplainsKeys, AppScreen):
     def action_quit_here(self) -> None:
         """Never runs: why_not always says how to quit (from the inbox)."""
 
-    def done_changed(self, said: object) -> None:
-        self.say(str(said) if said else "Sparat.")
+    def _changed(self, said: str) -> None:
+        self.say(said or "Sparat.")
         self.action_refresh()
 
     def action_refresh(self) -> None:
         """Reload after an own action (already logged); the u key logs a fresh look."""
-        self.call_service(
-            "case", cases.open_case, self.ctx, self.actor, self.view.case_id, log_access=False
+        ctx, actor, case_id = self.ctx, self.actor, self.view.case_id
+        self.run(
+            lambda: api.open_case(ctx, actor, case_id, log_access=False), on_done=self.show_view
         )
 
     def action_reload(self) -> None:
-        self.call_service("case", cases.open_case, self.ctx, self.actor, self.view.case_id)
-
-    async def done_case(self, view: CaseView) -> None:
-        await self.show_view(view)
+        ctx, actor, case_id = self.ctx, self.actor, self.view.case_id
+        self.run(lambda: api.open_case(ctx, actor, case_id), on_done=self.show_view)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,49 +14,15 @@ from tui_app.core.clock import parse_offset
 from tui_app.core.errors import UserError
 from tui_app.core.rules import CaseState, parse_case_number
 from tui_app.core.safetext import visible_text
-from tui_app.services.views import CaseView, InboxRow
-from tui_app.ui.base import AppScreen, StatusLine
-from tui_app.services.views import copies_left
+from tui_app.services import api
+from tui_app.services.api import CaseView, InboxRow, copies_left
+from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core import routine
 from tui_app.ui.keys import ExplainsKeys, Refusal, render
 from tui_app.ui.widgets import MarkedTable, UserBar, app_footer, state_text
 
-if TYPE_CHECKING:
-    from tui_app.services.context import Context
-
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
-
-
-# The use cases are imported where they run, in a worker thread, and only once the engine is
-# there: at start-up the data layer is loading in its own thread (the inbox was painted from
-# services.quickstart), and nothing else imports it meanwhile: neither the UI thread, which
-# would freeze, nor a second thread racing the first through the same imports.
-def _use_cases(ctx: Context) -> ModuleType:
-    ctx.engine  # noqa: B018  (waits for the loading thread; raises if loading failed)
-    from tui_app.services import cases
-
-    return cases
-
-
-def _inbox(ctx: Context, *args: object) -> list[InboxRow]:
-    return _use_cases(ctx).inbox(ctx, *args)  # type: ignore[no-any-return]
-
-
-def _open_case(ctx: Context, *args: object) -> CaseView:
-    return _use_cases(ctx).open_case(ctx, *args)  # type: ignore[no-any-return]
-
-
-def _data_layer(ctx: Context) -> None:
-    """Wait until the data layer has loaded (or say why it could not)."""
-    _use_cases(ctx)
-
-
-def _advance_clock(ctx: Context, delta: timedelta) -> timedelta:
-    _use_cases(ctx)
-    from tui_app.services import democlock
-
-    return democlock.advance(ctx, delta)
 
 
 class InboxScreen(ExplainsKeys, AppScreen):
@@ -87,8 +51,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
         Binding("q", "app.quit", "Avsluta", id="quit"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: api.Context, actor: api.Actor) -> None:
+        super().__init__(ctx, actor)
         self.filter_index = 0
         self.rows: list[InboxRow] = []
         self._list_failed = False  # the status line says the list could not be read
@@ -156,18 +120,29 @@ class InboxScreen(ExplainsKeys, AppScreen):
         query = self.query_one("#search", Input).value
         first, self.app.first_inbox = self.app.first_inbox, None  # type: ignore[attr-defined]
         if first is not None and self.filter_index == 0 and not query.strip():
-            self.done_inbox(first)  # read at start-up; refreshed when the data layer is loaded
+            self._listed(first)  # read at start-up; refreshed when the data layer is loaded
             return
-        self.call_service("inbox", _inbox, self.ctx, self.actor, FILTERS[self.filter_index], query)
+        ctx, actor, state = self.ctx, self.actor, FILTERS[self.filter_index]
+        # The use cases are imported in the worker, once the engine is there (services/api.py).
+        self.run(
+            lambda: api.inbox(ctx, actor, state, query),
+            on_done=self._listed,
+            policy=Policy.LATEST,
+            on_error=self._list_refused,
+        )
 
     def on_data_layer_loaded(self) -> None:
         self.action_refresh()  # the ordinary query now: what changed since start-up shows
 
-    def failed(self, tag: str, error: UserError) -> None:
-        super().failed(tag, error)
-        self._list_failed = tag == "inbox"
+    def failed(self, error: UserError) -> None:
+        super().failed(error)
+        self._list_failed = False  # the status line now says something else
 
-    def done_inbox(self, rows: list[InboxRow]) -> None:
+    def _list_refused(self, error: UserError) -> None:
+        self.failed(error)
+        self._list_failed = True
+
+    def _listed(self, rows: list[InboxRow]) -> None:
         if self._list_failed:  # the list could not be read before; now it could
             self.query_one(StatusLine).clear()
             self._list_failed = False
@@ -256,13 +231,14 @@ class InboxScreen(ExplainsKeys, AppScreen):
             self._open(self.rows[t.cursor_row].case_id)
 
     def _open(self, case_id: int) -> None:
-        self.call_service("case", _open_case, self.ctx, self.actor, case_id)
+        ctx, actor = self.ctx, self.actor
+        self.run(lambda: api.open_case(ctx, actor, case_id), on_done=self._opened)
 
-    def done_case(self, view: CaseView) -> None:
+    def _opened(self, view: CaseView) -> None:
         from tui_app.ui.screens.case import CaseScreen
 
         self.query_one(StatusLine).clear()
-        self.app.push_screen(CaseScreen(view))
+        self.app.push_screen(CaseScreen(self.ctx, self.actor, view))
 
     def action_goto(self) -> None:
         from tui_app.ui.dialogs import AskDialog
@@ -280,21 +256,34 @@ class InboxScreen(ExplainsKeys, AppScreen):
 
     def action_new_case(self) -> None:
         if self.ctx.loaded:
-            self.done_newcase(None)
+            self._new_case(None)
         else:  # the new-case screen imports the use cases: not while they load in their thread
-            self.call_service("newcase", _data_layer, self.ctx)
+            ctx = self.ctx
+            self.run(
+                lambda: api.wait_for_data_layer(ctx), on_done=self._new_case, policy=Policy.ONCE
+            )
 
-    def done_newcase(self, _: object) -> None:
+    def _new_case(self, _: None) -> None:
         from tui_app.ui.screens.newcase import NewCaseScreen
 
-        self.app.push_screen(NewCaseScreen())
+        self.app.push_screen(NewCaseScreen(self.ctx, self.actor), self._sent)
+
+    def _sent(self, case_id: int | None) -> None:
+        """The new case was sent: open it, as its staff member will want to follow it."""
+        if case_id is not None:
+            self._open(case_id)
 
     def action_clock(self) -> None:
         from tui_app.ui.dialogs import AskDialog
 
         def chosen(text: str | None) -> None:
             if text:
-                self.call_service("clock", _advance_clock, self.ctx, parse_offset(text))
+                ctx, delta = self.ctx, parse_offset(text)
+                self.run(
+                    lambda: api.advance_clock(ctx, delta),
+                    on_done=self._clock_moved,
+                    policy=Policy.ONCE,
+                )
 
         self.app.push_screen(
             AskDialog(
@@ -306,9 +295,9 @@ class InboxScreen(ExplainsKeys, AppScreen):
             chosen,
         )
 
-    def done_clock(self, _offset: object) -> None:
+    def _clock_moved(self, _offset: timedelta) -> None:
         self.say("Klockan flyttad framåt.")
         self.action_refresh()
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.tui.sign_out()

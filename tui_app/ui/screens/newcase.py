@@ -11,10 +11,9 @@ from textual.widgets import Input, Select, Static, TextArea
 
 from tui_app.core.safetext import visible_text
 from tui_app.core.template import TEMPLATE_NAME
-from tui_app.services import cases
-from tui_app.services.lastunit import last_used_unit
-from tui_app.services.views import Draft
-from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.services import api
+from tui_app.services.api import Draft
+from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.ui.widgets import UserBar, app_footer
 
 UNIT_HINT = "Enhet – F4 öppnar listan (↑↓ väljer, Enter tar den valda)"
@@ -40,7 +39,10 @@ def send_summary(draft: Draft, text: str) -> str:
     """What the confirmation shows before sending: patient, unit, and how much text goes."""
     lines = [line for line in text.splitlines() if line.strip()]
     first, last = (lines[0], lines[-1]) if lines else ("", "")
-    cut = lambda s: s if len(s) <= 50 else s[:49] + "…"
+
+    def cut(s: str) -> str:
+        return s if len(s) <= 50 else s[:49] + "…"
+
     body = (
         f"Skicka meddelandet ”{TEMPLATE_NAME}”?\n\n"
         f"Till:  {draft.patient.name}, {draft.patient.pnr_display}\n"
@@ -72,8 +74,8 @@ class NewCaseScreen(AppScreen):
         Binding("escape", "cancel", "Avbryt", id="cancel"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, ctx: api.Context, actor: api.Actor) -> None:
+        super().__init__(ctx, actor)
         self.draft: Draft | None = None
         self._confirming = False
 
@@ -103,10 +105,11 @@ class NewCaseScreen(AppScreen):
         self.query_one("#editor").display = False
         self.query_one("#pnr", Input).focus()
         if len(self.actor.units) > 1:
-            self.call_service("last_unit", last_used_unit, self.ctx, self.actor)
+            ctx, actor = self.ctx, self.actor
+            self.run(lambda: api.last_used_unit(ctx, actor), on_done=self._last_unit)
         self.warn_about_unit()
 
-    def done_last_unit(self, unit_id: int | None) -> None:
+    def _last_unit(self, unit_id: int | None) -> None:
         sel = self.query_one("#unit", Select)
         if sel.value is not Select.NULL:
             return  # chosen meanwhile: the person's choice wins
@@ -142,7 +145,12 @@ class NewCaseScreen(AppScreen):
             )
             self.action_choose_unit()
             return
-        self.call_service("draft", cases.draft_message, self.ctx, self.actor, unit_id, event.value)
+        ctx, actor, pnr_text = self.ctx, self.actor, event.value
+        self.run(
+            lambda: api.draft_message(ctx, actor, unit_id, pnr_text),
+            on_done=self._drafted,
+            policy=Policy.ONCE,
+        )
 
     def _forget_draft(self) -> None:
         """A new number or unit means a new check before anything can be sent."""
@@ -180,7 +188,7 @@ class NewCaseScreen(AppScreen):
         else:
             self.query_one(StatusLine).clear()
 
-    def done_draft(self, draft: Draft) -> None:
+    def _drafted(self, draft: Draft) -> None:
         self.draft = draft
         if draft.open_cases:
             nrs = ", ".join(str(n) for n in draft.open_cases)
@@ -224,29 +232,25 @@ class NewCaseScreen(AppScreen):
         def answered(yes: bool | None) -> None:
             self._confirming = False
             if yes and self.draft is draft:
-                self.call_service(
-                    "send",
-                    cases.send_case,
-                    self.ctx,
-                    self.actor,
-                    draft.unit_id,
-                    draft.patient.id,
-                    text,
+                ctx, actor = self.ctx, self.actor
+                self.run(
+                    lambda: api.send_case(ctx, actor, draft.unit_id, draft.patient.id, text),
+                    on_done=self._sent,
+                    policy=Policy.ONCE,
                 )
             elif not yes:
                 self.query_one(StatusLine).show("Inte skickat. Ändra texten eller tryck F2 igen.")
 
         self.app.push_screen(ConfirmDialog(send_summary(draft, text)), answered)
 
-    def done_send(self, case_id: int) -> None:
+    def _sent(self, case_id: int) -> None:
         self.notify(
             visible_text(
                 f"Ärende {case_id} skickat till {self.draft.patient.name if self.draft else ''}."
             ),
             markup=False,
         )
-        self.app.pop_screen()
-        self.app.screen.call_service("case", cases.open_case, self.ctx, self.actor, case_id)  # type: ignore[attr-defined]
+        self.dismiss(case_id)  # the inbox opens the new case
 
     def action_cancel(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(None)

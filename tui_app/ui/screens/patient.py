@@ -9,28 +9,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui_app.core import template
 from tui_app.core.clock import fmt_date, fmt_datetime
+from tui_app.core.errors import UserError
 from tui_app.core.fmt import fmt_size
 from tui_app.core.safetext import visible_lines, visible_text
 from tui_app.core import routine
-from tui_app.services import conversation, files
-from tui_app.services.files import StagedFile
-from tui_app.services.views import CaseView
-from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.services import api
+from tui_app.services.api import CaseView
+from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import MarkedOptionList, UserBar, app_footer
-
-
-def picker_start(ctx: object) -> Path:
-    """Where the file picker opens: the demo samples in demo mode, else the home folder."""
-    samples = Path(__file__).resolve().parents[3] / "data" / "samples"
-    if getattr(ctx, "demo", False) and samples.is_dir():
-        return samples
-    return Path.home()
 
 
 class AttachmentList(OptionList):
@@ -79,9 +72,10 @@ class PatientHomeScreen(AppScreen):
 
     def action_refresh(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
-        self.call_service("cases", conversation.patient_cases, self.ctx, self.actor)
+        ctx, actor = self.ctx, self.actor
+        self.run(lambda: api.patient_cases(ctx, actor), on_done=self._listed, policy=Policy.LATEST)
 
-    def done_cases(self, views: list[CaseView]) -> None:
+    def _listed(self, views: list[CaseView]) -> None:
         ol = self.query_one(OptionList)
         ol.clear_options()
         for v in views:
@@ -114,13 +108,14 @@ class PatientHomeScreen(AppScreen):
                 self._open(int(opt.id))
 
     def _open(self, case_id: int) -> None:
-        self.call_service("case", conversation.patient_open_case, self.ctx, self.actor, case_id)
+        ctx, actor = self.ctx, self.actor
+        self.run(lambda: api.patient_open_case(ctx, actor, case_id), on_done=self._opened)
 
-    def done_case(self, view: CaseView) -> None:
-        self.app.push_screen(PatientCaseScreen(view))
+    def _opened(self, view: CaseView) -> None:
+        self.app.push_screen(PatientCaseScreen(self.ctx, self.actor, view))
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
+        self.tui.sign_out()
 
 
 def page_lines(view: CaseView) -> tuple[list[str], list[str]]:
@@ -147,11 +142,11 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         Binding("escape", "back", "Tillbaka", id="back"),
     ]
 
-    def __init__(self, view: CaseView) -> None:
-        super().__init__()
+    def __init__(self, ctx: api.Context, actor: api.Actor, view: CaseView) -> None:
+        super().__init__(ctx, actor)
         self.view = view
         self.draft_text = ""
-        self.staged: list[StagedFile] = []
+        self.staged: list[api.StagedToken] = []  # shown here; the files stay in services
         self.pending: list[str] = []  # names still being checked
         self.queued: set[str] = set()  # of those, the ones waiting for a free intake worker
         self._last_highlight = 0  # the chosen file d removes
@@ -177,7 +172,7 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
             self.draft_text = self.query_one("#reply", TextArea).text
         await page.remove_children()
         head, form = page_lines(self.view)
-        widgets: list[Static | TextArea | Button] = []
+        widgets: list[Widget] = []
         if not self.view.accepts_reply:  # said first, where the page opens, not below the fold
             widgets.append(
                 Static(
@@ -269,14 +264,12 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         ol.clear_options()
         for f in self.staged:
             if f.accepted:
-                t = Text(f"✓ {f.display_name}", style="bold")
-                t.append(
-                    f" · {(f.mime or '').split('/')[-1].upper()} · {fmt_size(f.original_size)}"
-                )
+                t = Text(f"✓ {f.name}", style="bold")
+                t.append(f" · {f.kind} · {fmt_size(f.size)}")
             else:
-                t = Text(f"✗ {f.display_name}", style="bold")
+                t = Text(f"✗ {f.name}", style="bold")
                 t.append(f" – {f.reason}")
-            ol.add_option(Option(t, id=f.token))
+            ol.add_option(Option(t, id=f.id))
         for name in self.pending:
             state = "väntar på kontroll" if name in self.queued else "kontrolleras"
             ol.add_option(Option(Text(f"⏳ {name} – {state} …"), disabled=True))
@@ -306,46 +299,58 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         if self.why_not("attach") is not None:  # the F3 button, pressed with five files chosen
             self.action_why("attach")
             return
+        ctx = self.ctx  # where the picker opens is looked up off the UI thread (a folder test)
+        self.run(lambda: api.picker_start(ctx), on_done=self._pick_from, policy=Policy.ONCE)
+
+    def _pick_from(self, start: Path) -> None:
         from tui_app.ui.filepicker import FilePickerScreen
 
-        self.app.push_screen(FilePickerScreen(picker_start(self.ctx)), self._picked)
+        self.app.push_screen(FilePickerScreen(start), self._picked)
 
     def _picked(self, path: object) -> None:
         if not isinstance(path, Path):
             return
-        name = files.display_name_for(path)  # the name done_staged will report
+        name = api.display_name_for(path)  # the name _staged will report
         self.pending.append(name)
         self.show_attachments()
 
         def on_wait(waiting: bool) -> None:  # from the worker thread: the server's intake queue
             self.app.call_from_thread(self._queued, name, waiting)
 
-        self.call_service("staged", files.stage_file, self.ctx, path, on_wait)
+        ctx = self.ctx
+        self.run(
+            lambda: api.stage_file(ctx, path, on_wait),
+            on_done=self._staged,
+            on_error=self._stage_failed,
+        )
 
     def _queued(self, name: str, waiting: bool) -> None:
         (self.queued.add if waiting else self.queued.discard)(name)
         self.show_attachments()
 
-    def done_staged(self, staged: StagedFile) -> None:
-        if staged.display_name in self.pending:
-            self.pending.remove(staged.display_name)
-        self.queued.discard(staged.display_name)
+    def _staged(self, staged: api.StagedToken) -> None:
+        if staged.name in self.pending:
+            self.pending.remove(staged.name)
+        self.queued.discard(staged.name)
         self.staged.append(staged)
         self._last_highlight = len(self.staged) - 1
         self.show_attachments()
         self.query_one("#attachments", AttachmentList).scroll_visible()
         if staged.accepted:
-            self.say(f"{staged.display_name} är kontrollerad och kan skickas.")
+            self.say(f"{staged.name} är kontrollerad och kan skickas.")
         else:
-            self.query_one(StatusLine).show(f"{staged.display_name}: {staged.reason}", error=True)
+            self.query_one(StatusLine).show(f"{staged.name}: {staged.reason}", error=True)
 
-    def failed(self, tag: str, error: object) -> None:
-        if tag == "staged" and self.pending:
+    def _stage_failed(self, error: UserError) -> None:
+        if self.pending:
             self.pending.pop(0)
             self.show_attachments()
-        super().failed(tag, error)  # type: ignore[arg-type]
+        self.failed(error)
+
+    def _reply_failed(self, error: UserError) -> None:
+        self.failed(error)
         refused = [i for i, f in enumerate(self.staged) if not f.accepted]
-        if tag == "reply" and refused:  # show the file to remove, ready for d
+        if refused:  # show the file to remove, ready for d
             ol = self.query_one("#attachments", AttachmentList)
             ol.focus()
             ol.highlighted = self._last_highlight = refused[0]
@@ -356,13 +361,18 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
             self._last_highlight = event.option_index
 
     def on_attachment_list_remove(self, event: "AttachmentList.Remove") -> None:
-        keep = [f for f in self.staged if f.token != event.token]
+        keep = [f for f in self.staged if f.id != event.token]
+        ctx = self.ctx
         for f in self.staged:
-            if f.token == event.token:
-                files.discard_staged(self.ctx, f)
-                self.say(f"{f.display_name} är borttagen ur svaret.")
+            if f.id == event.token:
+                gone = f  # deleted from staging off the UI thread; the list forgets it now
+                self.run(lambda: api.discard_staged(ctx, gone), on_done=self._discarded)
+                self.say(f"{f.name} är borttagen ur svaret.")
         self.staged = keep
         self.show_attachments()
+
+    def _discarded(self, _: None) -> None:
+        """Nothing to show: the status line said so when the file left the list."""
 
     def action_send(self) -> None:
         if self.pending:
@@ -371,26 +381,23 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
             )
             return
         text = self.query_one("#reply", TextArea).text
-        self.call_service(
-            "reply",
-            conversation.patient_reply,
-            self.ctx,
-            self.actor,
-            self.view.case_id,
-            text,
-            list(self.staged),
+        ctx, actor, case_id, staged = self.ctx, self.actor, self.view.case_id, list(self.staged)
+        self.run(
+            lambda: api.patient_reply(ctx, actor, case_id, text, staged),
+            on_done=self._replied,
+            policy=Policy.ONCE,
+            on_error=self._reply_failed,
         )
 
-    def done_reply(self, _message_id: int) -> None:
+    def _replied(self, _message_id: int) -> None:
         self.draft_text = ""
         self.staged = []
         self.query_one("#reply", TextArea).text = ""
         self.say("Ditt svar är skickat.")
-        self.call_service(
-            "case", conversation.patient_open_case, self.ctx, self.actor, self.view.case_id
-        )
+        ctx, actor, case_id = self.ctx, self.actor, self.view.case_id
+        self.run(lambda: api.patient_open_case(ctx, actor, case_id), on_done=self._reloaded)
 
-    async def done_case(self, view: CaseView) -> None:
+    async def _reloaded(self, view: CaseView) -> None:
         self.view = view
         await self.render_page(scroll_to="own")  # what was just sent is what the patient sees
         self.say("Ditt svar är skickat.")

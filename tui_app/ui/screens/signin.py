@@ -11,8 +11,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui_app.core.safetext import visible_text
-from tui_app.services.identity import SignInChoice, patient_actor, sign_in_choices, staff_by_login
-from tui_app.ui.base import AppScreen, StatusLine
+from tui_app.services import api
+from tui_app.ui.base import ContextScreen, Policy, StatusLine
 from tui_app.ui.widgets import MarkedOptionList, app_footer
 
 KIND_HEAD = {
@@ -45,7 +45,7 @@ class PeopleList(MarkedOptionList):
     ]
 
 
-class SignInScreen(AppScreen):
+class SignInScreen(ContextScreen):
     """Choose a person to act as; only demo mode shows this."""
 
     HELP_TITLE = "Demo: välj vem du är"
@@ -68,7 +68,7 @@ class SignInScreen(AppScreen):
         yield app_footer()
 
     def on_mount(self) -> None:
-        self.call_service("choices", sign_in_choices, self.ctx)
+        self.run(lambda: api.sign_in_choices(self.ctx), on_done=self._listed, policy=Policy.LATEST)
         notice = self.ctx.settings.get("notice")  # where the demo's folders are
         if isinstance(notice, str):
             self.query_one(StatusLine).update(Text(visible_text(notice)))
@@ -76,7 +76,7 @@ class SignInScreen(AppScreen):
     def on_screen_resume(self) -> None:
         self.query_one(OptionList).focus()
 
-    def done_choices(self, choices: list[SignInChoice]) -> None:
+    def _listed(self, choices: list[api.SignInChoice]) -> None:
         self.choices = {f"{c.kind}:{c.key}": c for c in choices}
         ol = self.query_one(OptionList)
         ol.clear_options()
@@ -109,10 +109,11 @@ class SignInScreen(AppScreen):
         if not key:
             return
         kind, ident = key.split(":", 1)
+        ctx = self.ctx
         if kind == "patient":
-            self.call_service("actor", patient_actor, self.ctx, int(ident))
+            self.run(lambda: api.patient_actor(ctx, int(ident)), on_done=self._chosen)
         else:
-            self.call_service("actor", staff_by_login, self.ctx, ident)
+            self.run(lambda: api.staff_by_login(ctx, ident), on_done=self._chosen)
 
-    def done_actor(self, actor: object) -> None:
-        self.app.sign_in(actor)  # type: ignore[attr-defined]
+    def _chosen(self, actor: api.Actor) -> None:
+        self.tui.sign_in(actor)
