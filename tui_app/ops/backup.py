@@ -130,6 +130,8 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
             _fsync_tree(work)
             os.rename(work, dest)
             _fsync_dir(dest.parent)
+            for stale in dest.parent.glob(f".{dest.name}.partial-*"):
+                shutil.rmtree(stale, ignore_errors=True)  # left by a backup that was killed
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
@@ -140,22 +142,43 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
 
 
 def _copy_sqlite(db: Path, out: Path) -> tuple[list[str], str]:
-    """The database through SQLite's online backup API (one step, one read snapshot: WAL
-    writers go on meanwhile), as one self-contained file; returns the file keys it refers to
-    and its schema revision."""
+    """The database through SQLite's online backup API, as one self-contained file; returns the
+    file keys it refers to and its schema revision. One read transaction holds the snapshot
+    from the first SELECT to the end of the copy (the backup reads through it), so the keys
+    and the copy agree; in WAL mode staff keep writing meanwhile."""
     _write_private(out, b"")
-    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30, isolation_level=None)
     try:
+        src.execute("BEGIN")
+        found = _file_keys(src.execute), _schema_revision(src.execute)
+        _test_pause()
         dst = sqlite3.connect(out)
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
-            found = _file_keys(dst.execute), _schema_revision(dst.execute)
         finally:
             dst.close()
+        src.execute("COMMIT")
     finally:
         src.close()
     return found
+
+
+#: Test hook: the backup waits inside its database snapshot until this file exists (and says
+#: so by creating FILE.held), so a test can let another process write meanwhile.
+PAUSE_ENV = "TUI_APP_BACKUP_PAUSE"
+
+
+def _test_pause() -> None:
+    release = os.environ.get(PAUSE_ENV)
+    if not release:
+        return
+    import time
+
+    Path(f"{release}.held").touch()
+    deadline = time.monotonic() + 600
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _schema_revision(execute: Any) -> str:
@@ -199,6 +222,7 @@ def _dump_pg(url: str, out: Path) -> tuple[list[str], str]:
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             run_sql = conn.exec_driver_sql
             found = _file_keys(run_sql), _schema_revision(run_sql)
+            _test_pause()
             _write_private(out, b"")
             _run(
                 ["pg_dump", "--format=custom", f"--snapshot={snapshot}", "-f", str(out), conninfo],
