@@ -13,7 +13,9 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,7 +110,9 @@ def _count(progress: Path) -> int:
         return 0
 
 
-def _wait_for(cond, what: str, proc: subprocess.Popen[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+def _wait_for(
+    cond: Callable[[], bool], what: str, proc: subprocess.Popen[str] | None = None
+) -> None:
     deadline = time.monotonic() + 240  # a hang guard only: every wait is on a condition
     while not cond():
         if proc is not None and proc.poll() is not None:
@@ -118,8 +122,8 @@ def _wait_for(cond, what: str, proc: subprocess.Popen[str] | None = None) -> Non
         time.sleep(0.05)
 
 
-def _check_manifest(backup: Path) -> dict:  # type: ignore[type-arg]
-    manifest = json.loads((backup / "MANIFEST.json").read_text())
+def _check_manifest(backup: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((backup / "MANIFEST.json").read_text())
     on_disk = {
         p.relative_to(backup).as_posix()
         for p in backup.rglob("*")
@@ -265,7 +269,7 @@ def test_a_backup_killed_half_way_leaves_nothing_restore_accepts(
     _check_manifest(backup)
 
 
-def _backup(tmp_path: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
+def _backup(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     data, _ = _live_data(tmp_path)
     backup = tmp_path / "bk"
     out = _cli(["backup", str(backup)], _config(tmp_path / "live.toml", data), tmp_path)

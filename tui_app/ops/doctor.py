@@ -184,6 +184,9 @@ def check_database(settings: Settings) -> Check:
         from sqlalchemy.engine import make_url
 
         where = _show(make_url(url).render_as_string(hide_password=True))
+    # SQLite makes -wal/-shm beside a WAL database on first open, with the database file's
+    # mode: what doctor itself made is given the app's file mode after (see finally).
+    made = [p for p in _sidecars(db) if not os.path.lexists(p)]
     engine = create_engine(url)
     try:
         with engine.connect():
@@ -200,6 +203,7 @@ def check_database(settings: Settings) -> Check:
         )
     finally:
         engine.dispose()
+        _private_sidecars(made, settings)
     if at is None:
         return Check(
             title, "fail", f"{where} är tom. Läs in enheter och personal med tui-app load FIL."
@@ -221,6 +225,22 @@ def check_database(settings: Settings) -> Check:
         f"(den senaste den känner till är {HEAD_REVISION}). Uppdatera tui_app eller "
         "kontrollera database_url.",
     )
+
+
+def _sidecars(db: Path | None) -> list[Path]:
+    return [] if db is None else [Path(f"{db}-wal"), Path(f"{db}-shm")]
+
+
+def _private_sidecars(paths: list[Path], settings: Settings) -> None:
+    from tui_app.store import fsmode
+
+    mode = (fsmode.GROUP if settings.group_access else fsmode.PRIVATE).file
+    for p in paths:
+        try:
+            if not os.path.islink(p):
+                os.chmod(p, mode)
+        except FileNotFoundError:
+            pass
 
 
 # --- the printer -----------------------------------------------------------------------------
