@@ -262,11 +262,11 @@ def test_a_backup_killed_half_way_leaves_nothing_restore_accepts(
         assert out.returncode == 1 and "Traceback" not in out.stderr
         assert "finns inte" in out.stderr or "ingen fullständig säkerhetskopia" in out.stderr
     assert not (tmp_path / "restored").exists()
-    # The next backup succeeds and clears what the killed one left.
-    out = _cli(["backup", str(backup)], cfg, tmp_path)
+    # The next backup (the next night's name) succeeds and clears what the killed one left.
+    out = _cli(["backup", str(tmp_path / "natt-2")], cfg, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert not partial[0].exists()
-    _check_manifest(backup)
+    assert not partial[0].exists() and not backup.exists()
+    _check_manifest(tmp_path / "natt-2")
 
 
 def _backup(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
@@ -379,3 +379,17 @@ def test_backup_and_restore_with_postgresql(tmp_path: Path, request: pytest.Fixt
     finally:
         pg.drop_database(empty)
         pg.drop_database(url)
+
+
+def test_a_copy_still_being_made_is_never_taken_for_a_stale_one(tmp_path: Path) -> None:
+    from tui_app.ops import backup as ops_backup
+
+    busy, stale = tmp_path / ".a.partial-1", tmp_path / ".b.partial-2"
+    busy.mkdir()
+    stale.mkdir()
+    fd = ops_backup._lock(busy)  # as a backup running in another process holds it
+    try:
+        ops_backup._remove_stale_partials(tmp_path)
+        assert busy.exists() and not stale.exists()
+    finally:
+        os.close(fd)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tui_app.config import Settings
 
 MANIFEST = "MANIFEST.json"
+PARTIAL = ".partial-"  # a copy being made: `.<name>.partial-<hex>` next to the backup
 SQLITE_COPY = "database.sqlite"
 PG_COPY = "database.dump"
 FORMAT = 1
@@ -98,9 +99,10 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
         raise UserError(f"Databasen {_show(db)} finns inte: det finns inget att säkerhetskopiera.")
     files_dir = settings.data_dir / "files"
     for attempt in range(_ATTEMPTS):
-        work = dest.parent / f".{dest.name}.partial-{uuid.uuid4().hex[:8]}"
+        work = dest.parent / f".{dest.name}{PARTIAL}{uuid.uuid4().hex[:8]}"
         os.mkdir(work, DIR_MODE)
         os.chmod(work, DIR_MODE)
+        lock = _lock(work)  # held while this copy is made: see _remove_stale_partials
         try:
             if db is not None:
                 engine, (keys, revision) = "sqlite", _copy_sqlite(db, work / SQLITE_COPY)
@@ -130,15 +132,44 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
             _fsync_tree(work)
             os.rename(work, dest)
             _fsync_dir(dest.parent)
-            for stale in dest.parent.glob(f".{dest.name}.partial-*"):
-                shutil.rmtree(stale, ignore_errors=True)  # left by a backup that was killed
+            _remove_stale_partials(dest.parent)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
+        finally:
+            os.close(lock)
         return BackupResult(
             dest, engine, revision, len(keys), sum(e["bytes"] for e in entries.values())
         )
     raise AssertionError("unreachable")
+
+
+def _lock(folder: Path) -> int:
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _remove_stale_partials(parent: Path) -> None:
+    """Remove copies that a killed backup left half-made (never restorable: no manifest).
+    One still being made holds its lock and is left alone."""
+    import fcntl
+
+    for stale in parent.glob(f".*{PARTIAL}*"):
+        try:
+            fd = os.open(stale, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # another backup is making it now
+        else:
+            shutil.rmtree(stale, ignore_errors=True)
+        finally:
+            os.close(fd)
 
 
 def _copy_sqlite(db: Path, out: Path) -> tuple[list[str], str]:
