@@ -393,3 +393,58 @@ def test_a_copy_still_being_made_is_never_taken_for_a_stale_one(tmp_path: Path) 
         assert busy.exists() and not stale.exists()
     finally:
         os.close(fd)
+
+
+DEPLOY = ROOT / "deploy" / "systemd"
+
+
+def _render(unit: Path, prefix: Path) -> str:
+    text = unit.read_text(encoding="utf-8")
+    for key, value in {
+        "@PREFIX@": str(prefix),
+        "@SERVICE@": "tui_app",
+        "@CONFIG@": "/etc/tui_app/config.toml",
+        "@DATA@": "/var/lib/tui_app",
+    }.items():
+        text = text.replace(key, value)
+    return text
+
+
+def test_backup_units_pass_systemd_analyze_and_run_a_dated_backup(tmp_path: Path) -> None:
+    import shlex
+    import shutil
+
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("systemd-analyze is missing under CI")
+        pytest.skip("systemd-analyze is not installed")
+    prefix = tmp_path / "opt"
+    (prefix / "bin").mkdir(parents=True)
+    fake = prefix / "bin" / "tui-app"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "argv"}\n')
+    fake.chmod(0o755)
+    names = ["tui-app-backup.service", "tui-app-backup.timer"]
+    for name in names:
+        (tmp_path / name).write_text(_render(DEPLOY / name, prefix), encoding="utf-8")
+    done = subprocess.run(
+        [analyze, "verify", *names], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0 and done.stdout + done.stderr == "", done.stdout + done.stderr
+    service = (tmp_path / names[0]).read_text()
+    assert "UMask=0077" in service and "StateDirectoryMode=0700" in service
+    assert "OnCalendar=*-*-* 02:30:00" in (tmp_path / names[1]).read_text()
+    # The command systemd runs (after its own unescaping of $$ and %%) makes a dated folder name.
+    line = next(ln for ln in service.splitlines() if ln.startswith("ExecStart="))
+    argv = shlex.split(line.removeprefix("ExecStart=").replace("$$", "$").replace("%%", "%"))
+    assert argv[:2] == ["/bin/sh", "-c"]
+    state = tmp_path / "state-dir"
+    run = subprocess.run(
+        argv, env={"PATH": "/usr/bin:/bin", "STATE_DIRECTORY": str(state)}, timeout=60
+    )
+    assert run.returncode == 0
+    args = (tmp_path / "argv").read_text().splitlines()
+    assert args[:3] == ["--config", "/etc/tui_app/config.toml", "backup"]
+    import re
+
+    assert re.fullmatch(rf"{re.escape(str(state))}/20\d\d-\d\d-\d\dT\d{{4}}", args[3]), args
