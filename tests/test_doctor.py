@@ -262,7 +262,8 @@ def test_doctor_printer_queue_on_a_real_cups(
         line = doctor.check_printer(Settings(data_dir=tmp_path, earkiv_printer=cups.queue)).line
         assert line.startswith("✓ ") and "svarar och tar emot jobb" in line, line
         line = doctor.check_printer(Settings(data_dir=tmp_path, earkiv_printer="finns_inte")).line
-        assert line.startswith("✗ ") and "går inte att nå" in line and "lpstat -p" in line, line
+        assert line.startswith("✗ ") and "kön finns inte på skrivarservern" in line, line
+        assert "lpstat -p" in line
         assert cups.lp("cupsdisable", cups.queue).returncode == 0
         line = doctor.check_printer(Settings(data_dir=tmp_path, earkiv_printer=cups.queue)).line
         assert line.startswith("✗ ") and f"cupsenable {cups.queue}" in line, line
@@ -274,7 +275,8 @@ def test_doctor_printer_queue_on_a_real_cups(
     # The scheduler gone: the same queue cannot be reached.
     monkeypatch.setenv("CUPS_SERVER", server)
     line = doctor.check_printer(Settings(data_dir=tmp_path, earkiv_printer="tuiapp_x")).line
-    assert line.startswith("✗ ") and "går inte att nå" in line
+    assert line.startswith("✗ ") and "går inte att nå" in line, line
+    assert "skrivarservern (CUPS) svarar inte" in line, line
 
 
 def test_doctor_printer_not_configured_or_folder(

@@ -293,11 +293,13 @@ def check_printer(settings: Settings) -> Check:
     server = os.environ.get("CUPS_SERVER")
     at = f" på {_show(server)}" if server else ""
     if proc.returncode != 0 or not proc.stdout.strip():
+        if _scheduler_down(lpstat, env):  # lpstat -p says "invalid destination" then too
+            last = "not running"
         return Check(
             title,
             "fail",
-            f"kön {_show(name)}{at} går inte att nå: {_show(last)}. Kontrollera earkiv_printer "
-            "(lpstat -p visar köerna) och att CUPS är igång.",
+            f"kön {_show(name)}{at} går inte att nå: {_lpstat_reason(last)}. Kontrollera "
+            "earkiv_printer (lpstat -p visar köerna) och att CUPS är igång.",
         )
     lines = proc.stdout.splitlines()
     if any(line.startswith(f"printer {name} ") and " disabled" in line for line in lines):
@@ -311,6 +313,32 @@ def check_printer(settings: Settings) -> Check:
             f"kön {_show(name)} tar inte emot jobb. Slå på den: cupsaccept {_show(name)}.",
         )
     return Check(title, "ok", f"kön {_show(name)}{at} svarar och tar emot jobb.")
+
+
+def _scheduler_down(lpstat: str, env: dict[str, str]) -> bool:
+    try:
+        proc = subprocess.run(
+            [lpstat, "-r"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return True
+    return "scheduler is running" not in proc.stdout
+
+
+def _lpstat_reason(said: str) -> str:
+    """lpstat's complaint (read in the C locale) in Swedish where it is a known one."""
+    low = said.lower()
+    if "invalid destination" in low or "unknown destination" in low:
+        return "kön finns inte på skrivarservern"
+    if any(w in low for w in ("unable to connect", "connection refused", "not running")):
+        return "skrivarservern (CUPS) svarar inte"
+    return f"lpstat svarade ”{_show(said.rstrip('.'))}”"
 
 
 # --- Downloads -------------------------------------------------------------------------------
