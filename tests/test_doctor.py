@@ -88,6 +88,17 @@ def test_doctor_on_a_ready_installation_is_all_ticks_and_exit_zero(tmp_path: Pat
     assert f"schemaversion {HEAD_REVISION} (den senaste)" in out.stdout
     assert out.stdout.rstrip().endswith("Allt klart för personalen.")
     assert "\x1b" not in out.stdout  # plain text: nothing for NO_COLOR to strip
+    # --data-dir, as every command that uses the data takes it.
+    other = subprocess.run(
+        [sys.executable, "-m", "tui_app", "doctor", "--data-dir", str(tmp_path / "annan")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(tmp_path, cfg),
+        timeout=300,
+    )
+    assert other.returncode == 1
+    assert f"{tmp_path / 'annan'} finns inte" in _line(other.stdout, "Datamapp")
 
 
 def test_doctor_a_broken_config_is_a_cross_and_the_rest_waits(tmp_path: Path) -> None:

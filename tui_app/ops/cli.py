@@ -15,7 +15,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser
     backup.add_argument("dir", type=Path, metavar="MAPP", help="ny mapp för säkerhetskopian")
     restore = sub.add_parser("restore", help="återställ en säkerhetskopia till en tom datamapp")
     restore.add_argument("dir", type=Path, metavar="MAPP", help="säkerhetskopians mapp")
-    for p in (backup, restore):
+    for p in (doctor, backup, restore):
         p.add_argument(
             "--data-dir",
             type=Path,
@@ -43,7 +43,7 @@ def run(cmd: str, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         print(
             f"Säkerhetskopia klar i {made.path}: databasen ({made.engine}, schemaversion "
             f"{made.revision}) och {made.files} mottagna filer, {made.bytes} byte. "
-            "Kontrollsummorna står i MANIFEST.",
+            "Kontrollsummorna står i MANIFEST.json.",
             file=out,
         )
         return 0
@@ -60,7 +60,7 @@ def run(cmd: str, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 def _doctor(args: argparse.Namespace, out: TextIO) -> int:
     from tui_app.ops.doctor import failed, run_checks
 
-    checks = run_checks(args.config)
+    checks = run_checks(args.config, data_dir=args.data_dir)
     for c in checks:
         print(c.line, file=out)
     if failed(checks):

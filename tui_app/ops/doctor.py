@@ -45,8 +45,9 @@ def _show(value: object) -> str:
     return visible_text(str(value), max_len=200)
 
 
-def run_checks(config: Path | None = None) -> list[Check]:
-    """Every check, in the order an operator would fix them."""
+def run_checks(config: Path | None = None, *, data_dir: Path | None = None) -> list[Check]:
+    """Every check, in the order an operator would fix them (`data_dir` instead of the
+    configured one when given)."""
     from tui_app.config import config_path, load_settings
 
     path = config or config_path()
@@ -57,6 +58,10 @@ def run_checks(config: Path | None = None) -> list[Check]:
         settings = None
         first = Check("Inställningar", "fail", f"{exc.message} Rätta filen och kör doctor igen.")
     else:
+        if data_dir is not None:
+            from dataclasses import replace
+
+            settings = replace(settings, data_dir=Path(data_dir).expanduser().absolute())
         first = Check(
             "Inställningar",
             "ok",
