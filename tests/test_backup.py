@@ -317,6 +317,15 @@ def test_restore_fills_only_an_empty_data_directory(tmp_path: Path) -> None:
     out = _cli(["restore", str(backup)], _config(tmp_path / "copy2.toml", empty), tmp_path)
     assert out.returncode == 0, out.stderr
     assert (empty / "tui_app.sqlite").is_file()
+    # A deployment with group_access gets its group modes, as if the app had made the files.
+    shared = tmp_path / "shared"
+    cfg = _config(tmp_path / "group.toml", shared)
+    cfg.write_text(cfg.read_text() + "group_access = true\n")
+    out = _cli(["restore", str(backup)], cfg, tmp_path)
+    assert out.returncode == 0, out.stderr
+    for p in [shared, *shared.rglob("*")]:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (0o770 if p.is_dir() else 0o660), (p, oct(mode))
 
 
 def test_backup_never_overwrites_an_existing_folder(tmp_path: Path) -> None:

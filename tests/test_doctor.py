@@ -314,3 +314,15 @@ def test_doctor_help_is_swedish(tmp_path: Path) -> None:
         timeout=120,
     )
     assert out.returncode == 0 and "användning:" in out.stdout and "flaggor" in out.stdout
+
+
+def test_doctor_run_as_the_wrong_account_says_which_to_use(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give the data directory to another account")
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    os.chown(data, 65534, 65534)
+    settings = Settings(data_dir=data, service_account="tui_app")
+    line = doctor.check_data_dir(settings).line
+    assert line.startswith("✗ ") and "sudo -u tui_app tui-app doctor" in line, line
+    assert "chown" not in line  # the data is right; the account running doctor is not

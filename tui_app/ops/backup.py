@@ -340,19 +340,24 @@ def restore_backup(src: Path, settings: Settings) -> RestoreResult:
         raise UserError(f"Databasfilen {_show(db)} finns redan och skrivs inte över.")
     if engine == "postgresql":
         _require_empty_pg(settings.url)
+    # The data directory gets the deployment's modes (0700/0600, or 0770/0660 with
+    # group_access), as if the app had made it.
+    modes = fsmode.apply(settings.group_access)
     fsmode.make_dir(data)
     for sub in ("files", "staging"):
         fsmode.make_dir(data / sub)
     keys = [k for k in manifest["files"] if k.startswith("files/")]
     for key in keys:
         dest = _inside(data, key)
-        _make_parents(dest.parent, data)
+        _make_parents(dest.parent, data, modes.dir)
         with open(_inside(src, key), "rb") as f:
-            _copy_stream(f, dest, expect=manifest["files"][key]["sha256"], name=key)
+            sha = manifest["files"][key]["sha256"]
+            _copy_stream(f, dest, expect=sha, name=key, mode=modes.file)
     if db is not None:
         tmp = db.parent / f".{db.name}.restore-{uuid.uuid4().hex[:8]}"
         with open(_inside(src, SQLITE_COPY), "rb") as f:
-            _copy_stream(f, tmp, expect=manifest["files"][SQLITE_COPY]["sha256"], name=SQLITE_COPY)
+            sha = manifest["files"][SQLITE_COPY]["sha256"]
+            _copy_stream(f, tmp, expect=sha, name=SQLITE_COPY, mode=modes.file)
         os.rename(tmp, db)  # the database last: a restore cut short leaves no database
         _fsync_dir(db.parent)
     else:
@@ -440,15 +445,15 @@ def _inside(root: Path, key: str) -> Path:
     return root / key
 
 
-def _make_parents(folder: Path, root: Path) -> None:
+def _make_parents(folder: Path, root: Path, mode: int = DIR_MODE) -> None:
     missing = []
     p = folder
     while not p.exists() and p != root:
         missing.append(p)
         p = p.parent
     for p in reversed(missing):
-        os.mkdir(p, DIR_MODE)
-        os.chmod(p, DIR_MODE)
+        os.mkdir(p, mode)
+        os.chmod(p, mode)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -461,12 +466,20 @@ def _write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _copy_stream(f: Any, dest: Path, *, expect: str | None = None, name: str | None = None) -> None:
-    """Copy an open file to a new private file, checking its sha256 on the way when expected."""
+def _copy_stream(
+    f: Any,
+    dest: Path,
+    *,
+    expect: str | None = None,
+    name: str | None = None,
+    mode: int = FILE_MODE,
+) -> None:
+    """Copy an open file to a new file of this mode, checking its sha256 on the way when
+    expected."""
     h = hashlib.sha256()
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
     try:
-        os.fchmod(fd, FILE_MODE)
+        os.fchmod(fd, mode)
         while chunk := f.read(_CHUNK):
             h.update(chunk)
             os.write(fd, chunk)

@@ -131,7 +131,14 @@ def check_data_dir(settings: Settings) -> Check:
         if stat.S_IMODE(st.st_mode) & modes.umask & 0o777 and not stat.S_ISLNK(st.st_mode):
             loose.append((p, stat.S_IMODE(st.st_mode)))
     problems = []
-    if foreign:
+    service = settings.service_account
+    if foreign and service and service != _account():
+        problems.append(
+            f"{len(foreign)} ägs inte av {_account()}, som kör doctor nu, t.ex. "
+            f"{_show(foreign[0])}: kör doctor som tjänstekontot (sudo -u {_show(service)} "
+            "tui-app doctor)"
+        )
+    elif foreign:
         problems.append(
             f"{len(foreign)} ägs inte av kontot som kör appen (uid {me}), t.ex. "
             f"{_show(foreign[0])}: chown -R {_account()} {_show(data)}"
