@@ -195,6 +195,13 @@ def test_doctor_database_at_head_old_newer_and_unreachable(tmp_path: Path) -> No
     assert line.startswith("✗ ") and "går inte att nå" in line and "databasservern" in line
 
 
+def test_doctor_database_driver_missing(tmp_path: Path) -> None:
+    """A URL for a database whose driver is not installed here (no MySQL driver is)."""
+    url = "mysql://tui_app@localhost/tui_app"
+    line = doctor.check_database(Settings(data_dir=tmp_path, database_url=url)).line
+    assert line.startswith("✗ ") and "saknar drivrutinen" in line and "database_url" in line
+
+
 def test_doctor_database_check_changes_nothing(tmp_path: Path) -> None:
     """Doctor reads only: it never creates the database file it looks for."""
     doctor.check_database(Settings(data_dir=tmp_path))

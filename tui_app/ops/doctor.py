@@ -199,13 +199,25 @@ def check_database(settings: Settings) -> Check:
     # SQLite makes -wal/-shm beside a WAL database on first open, with the database file's
     # mode: what doctor itself made is given the app's file mode after (see finally).
     made = [p for p in _sidecars(db) if not os.path.lexists(p)]
-    engine = create_engine(url)
+    engine = None
     try:
+        engine = create_engine(url)  # a missing driver (psycopg) fails here
         with engine.connect():
             pass
         at = current_revision(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the verdict
+        from sqlalchemy.exc import NoSuchModuleError
+
         from tui_app.services.errors import explain
+
+        if isinstance(exc, (ImportError, NoSuchModuleError)):
+            return Check(
+                title,
+                "fail",
+                f"{where}: programmet saknar drivrutinen för den databasen ({_show(exc)}). "
+                "PostgreSQL behöver tillägget postgres (pip install 'tui_app[postgres]'); "
+                "kontrollera annars database_url.",
+            )
 
         return Check(
             title,
@@ -214,7 +226,8 @@ def check_database(settings: Settings) -> Check:
             "databasservern är igång.",
         )
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
         _private_sidecars(made, settings)
     if at is None:
         return Check(
