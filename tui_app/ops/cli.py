@@ -36,7 +36,7 @@ def run(cmd: str, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         from dataclasses import replace
 
         settings = replace(settings, data_dir=Path(args.data_dir).expanduser().absolute())
-    from tui_app.ops import backup
+    from tui_app.ops import backup, restore
 
     if cmd == "backup":
         made = backup.make_backup(settings, Path(args.dir).expanduser().absolute())
@@ -47,7 +47,7 @@ def run(cmd: str, args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             file=out,
         )
         return 0
-    done = backup.restore_backup(Path(args.dir).expanduser().absolute(), settings)
+    done = restore.restore_backup(Path(args.dir).expanduser().absolute(), settings)
     print(
         f"Återställt från {done.path} till {settings.data_dir}: databasen (schemaversion "
         f"{done.revision}) och {done.files} mottagna filer; alla kontrollsummor stämde. "
