@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--patient", required=True)
     ex.add_argument("--output", type=Path)
     _where(ex)
+    from tui_app.ops.cli import add_parsers  # doctor, backup, restore
+
+    add_parsers(sub)
     for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
         _swedish(parser)
     return p
@@ -187,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
                 + (["--output", args.output] if args.output else [])
                 + ["--", *args.files]
             )
+        if cmd in ("doctor", "backup", "restore"):
+            from tui_app.ops.cli import run as run_ops
+
+            return run_ops(cmd, args)
         return _dispatch(cmd, args)
     except UserError as exc:
         print(f"tui-app: {exc.message}", file=sys.stderr)
