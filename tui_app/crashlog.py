@@ -140,8 +140,10 @@ def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
     log.error(
         "uncaught exception in thread %s",
         getattr(args.thread, "name", "?"),
-        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
-    )  # type: ignore[arg-type]
+        # The exception carries its traceback; exc_value is None only when a thread raised a
+        # class that could not be instantiated, and then the log line names the thread alone.
+        exc_info=args.exc_value,
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import SupportsInt
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -262,7 +263,10 @@ def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
 
 
 def _as_int(value: object) -> int | None:
+    # A tampered row may hold anything in seq; whatever int() takes is shown as a number.
+    if not isinstance(value, (str, bytes, SupportsInt)):
+        return None
     try:
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
     except (TypeError, ValueError):
         return None

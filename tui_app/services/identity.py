@@ -8,7 +8,12 @@ from sqlmodel import col, select
 
 from tui_app.core.errors import NotFound, RuleViolation, UserError
 from tui_app.core.pnr import Pnr
-from tui_app.services.actor import Actor, UnitInfo, os_login, staff_actor  # noqa: F401  (re-exported)
+
+# Re-exported: callers have always imported these names from here.
+from tui_app.services.actor import Actor as Actor
+from tui_app.services.actor import UnitInfo as UnitInfo
+from tui_app.services.actor import os_login as os_login
+from tui_app.services.actor import staff_actor as staff_actor
 from tui_app.services.context import Context
 from tui_app.store.db import read_scope
 from tui_app.store.models import Membership, Patient, Staff, Unit
