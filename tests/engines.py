@@ -58,13 +58,16 @@ class Server:
 
     def start(self) -> None:
         """initdb and start; raises CalledProcessError with the server's log on failure."""
-        run = lambda *a: subprocess.run(
-            _as_server_user([str(self.bindir / a[0]), *a[1:]]),  # noqa: E731
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+
+        def run(*a: str) -> None:
+            subprocess.run(
+                _as_server_user([str(self.bindir / a[0]), *a[1:]]),
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
         run(
             "initdb",
             "-D",

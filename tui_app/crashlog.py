@@ -28,6 +28,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from io import TextIOWrapper
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )  # nothing is created until something is logged
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         path = Path(self.baseFilename)
         _private_dir(path.parent)
         fd = os.open(

@@ -17,15 +17,15 @@ def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
     try:
         yield
     except UserError as exc:
-        about = exc.about
+        unit, pnr, case = (exc.about.get(k) for k in ("unit_code", "patient_pnr", "case_id"))
         detail = f"{exc.rule}: {exc.message}" if exc.rule else exc.message
         log_refusal(
             ctx,
             actor=actor.audit_name,
             action=action,
             detail=detail,
-            unit_code=about.get("unit_code"),
-            patient_pnr=about.get("patient_pnr"),
-            case_id=about.get("case_id"),
+            unit_code=unit if isinstance(unit, str) else None,
+            patient_pnr=pnr if isinstance(pnr, str) else None,
+            case_id=case if isinstance(case, int) else None,
         )
         raise

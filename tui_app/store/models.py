@@ -23,7 +23,7 @@ class _Table(SQLModel):
     model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
 
 
-def _utc(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
