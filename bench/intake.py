@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tui_app.core.limits import MAX_FILE_BYTES
+from tui_app.core.limits import MAX_FILE_BYTES  # noqa: E402  (after the path is set)
 
 N = 5
 TARGET = int(MAX_FILE_BYTES * 0.98)

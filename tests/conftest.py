@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,14 @@ JOHAN = "197803082374"  # no care relation with Reumatologi
 def _private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The access log's key and checkpoints (XDG state dir) never land in the real home."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture(autouse=True)
+def _no_periodic_refresh(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pilot test never meets the inbox's 30-second refresh timer: on a loaded machine a long
+    test would otherwise see a refresh arrive at a moment of the timer's choosing."""
+    if inspect.iscoroutinefunction(getattr(request, "function", None)):
+        monkeypatch.setattr("tui_app.ui.screens.inbox.REFRESH_SECONDS", 24 * 3600, raising=False)
 
 
 @pytest.fixture

@@ -7,6 +7,10 @@ PostgreSQL's server binaries are found with `pg_config --bindir` (or under
 socket there, started, used and removed; as root it runs as the `postgres` user (initdb and
 pg_ctl refuse root). Where no binaries exist the SQLite run still counts and one line says
 PostgreSQL was not tested; under CI=true that is a failure, never a skip.
+
+Each run is parallel (pytest-xdist, `-n auto --dist loadgroup`: one worker per core; tests
+marked `xdist_group` run on one worker) unless the arguments choose for themselves (`-n 0`,
+`-p no:xdist`, `--dist`).
 """
 
 from __future__ import annotations
@@ -58,13 +62,16 @@ class Server:
 
     def start(self) -> None:
         """initdb and start; raises CalledProcessError with the server's log on failure."""
-        run = lambda *a: subprocess.run(
-            _as_server_user([str(self.bindir / a[0]), *a[1:]]),  # noqa: E731
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+
+        def run(*a: str) -> None:
+            subprocess.run(
+                _as_server_user([str(self.bindir / a[0]), *a[1:]]),
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+
         run(
             "initdb",
             "-D",
@@ -95,8 +102,22 @@ class Server:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def parallel(args: list[str]) -> list[str]:
+    """The arguments with xdist's, unless they already say how to distribute (or xdist is off)."""
+    for i, a in enumerate(args):
+        if a.split("=")[0] in ("-n", "--numprocesses", "--dist") or a.startswith("-n"):
+            return args
+        if a == "-pno:xdist" or (a == "-p" and args[i + 1 : i + 2] == ["no:xdist"]):
+            return args
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return args
+    return ["-n", "auto", "--dist", "loadgroup", *args]
+
+
 def pytest(args: list[str], env: dict[str, str]) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
+    return subprocess.call([sys.executable, "-m", "pytest", *parallel(args)], cwd=ROOT, env=env)
 
 
 def main(argv: list[str]) -> int:

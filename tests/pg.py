@@ -60,7 +60,8 @@ def _ensure_template() -> str:
 def fresh_database(request: pytest.FixtureRequest) -> str:
     """A new database for one test, as the template holds it; returns its URL."""
     template = _ensure_template()
-    name = f"t_{uuid.uuid4().hex[:16]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, ... under xdist
+    name = f"t_{worker}_{uuid.uuid4().hex[:16]}"
     _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return _with_db(os.environ["TUI_APP_TEST_PG"], name)
 

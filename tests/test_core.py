@@ -144,12 +144,12 @@ def test_r06_patient_view_is_spec_verbatim() -> None:
     """The page equals the block in SPEC.md with its placeholders filled in."""
     import re
 
-    from tests.conftest import ROOT, SHARED
-    from tui_app.core.template import render_patient_view
+    from tests.conftest import SHARED
+    from tui_app.core.template import PATIENT_VIEW, render_patient_view
 
-    # The block is vendored (tests/data/patient_view.txt) so the suite runs from a clone alone;
-    # where ../shared is present, the copy is checked against SPEC.md itself.
-    block = (ROOT / "tests" / "data" / "patient_view.txt").read_text(encoding="utf-8")
+    # The block is the project's own constant, so the suite runs from a clone alone; where the
+    # specification lies beside the clone (../shared), the constant is checked against it.
+    block = PATIENT_VIEW
     if (SHARED / "SPEC.md").is_file():
         spec = (SHARED / "SPEC.md").read_text(encoding="utf-8")
         found = re.search(r"## What the patient sees.*?```\n(.*?)```", spec, re.S)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from tests import intake_fixtures as fx
 from tui_app.intake import SandboxConfig, check_paths, prepare_many
 from tui_app.intake.reasons import SANDBOX
+from tui_app.intake.verdict import Verdict
 from tui_app.intake.worker import FAULT_ENV, FAULT_MARK
 
 
@@ -42,19 +43,40 @@ def test_r09_memory_limit_is_real(tmp_path: Path) -> None:
     assert bad.reason == SANDBOX  # ... and the 8 GiB allocation is what fails
 
 
+# Which limit ended a worker is shown by making the other one unreachable, not by timing the
+# run: a run that only the unreachable limit could end trips the hang guard instead (minutes,
+# far beyond any load; the limit under test is seconds of CPU or wall time).
+HANG_GUARD_S = 300.0
+NEVER_S = 24 * 3600.0
+
+
+def _check_within_guard(paths: list[Path], config: SandboxConfig) -> list[Verdict]:
+    done: list[list[Verdict]] = []
+    worker = threading.Thread(target=lambda: done.append(check_paths(paths, config)))
+    worker.daemon = True
+    worker.start()
+    worker.join(HANG_GUARD_S)
+    assert done, "the check never ended: the limit under test did not stop the worker"
+    return done[0]
+
+
 def test_r09_cpu_limit_kills_a_runaway_decoder(tmp_path: Path) -> None:
-    config = SandboxConfig(cpu_seconds=1, wall_seconds=20, extra_env={FAULT_ENV: "cpu"})
-    t = time.monotonic()
-    before, bad, after = check_paths(_batch(tmp_path), config)
-    assert time.monotonic() - t < 10  # RLIMIT_CPU, not the 20 s wall clock, ended it
+    # The wall clock never ends a worker that keeps using CPU before the cap; both are a day.
+    config = SandboxConfig(
+        cpu_seconds=1,
+        wall_seconds=NEVER_S,
+        wall_cap_seconds=2 * NEVER_S,
+        extra_env={FAULT_ENV: "cpu"},
+    )
+    before, bad, after = _check_within_guard(_batch(tmp_path), config)
     assert bad.reason == SANDBOX and before.accepted and after.accepted
 
 
 def test_r09_wall_clock_limit_ends_a_hanging_worker(tmp_path: Path) -> None:
+    # The hanging worker sleeps an hour using no CPU, so only the wall clock can end it in time.
+    # A worker that is merely slow (a loaded machine) keeps using CPU and is given more periods.
     config = SandboxConfig(wall_seconds=1.0, extra_env={FAULT_ENV: "hang"})
-    t = time.monotonic()
-    before, bad, after = check_paths(_batch(tmp_path), config)
-    assert time.monotonic() - t < 8
+    before, bad, after = _check_within_guard(_batch(tmp_path), config)
     assert bad.reason == SANDBOX and before.accepted and after.accepted
 
 

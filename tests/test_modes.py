@@ -52,8 +52,9 @@ def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 def test_r24_demo_creates_only_owner_only_files_under_umask_022(
-    tmp_path: Path, home: dict[str, str]
-) -> None:  # noqa: F811
+    tmp_path: Path,
+    home: dict[str, str],  # noqa: F811  (the imported fixture, by name)
+) -> None:
     app = PtyRun(["demo"], home, umask=0o022)
     app.wait_for("Daniel Andersson")
     data = tmp_path / "data"
@@ -66,8 +67,9 @@ def test_r24_demo_creates_only_owner_only_files_under_umask_022(
 
 
 def test_r24_cli_database_and_log_extract_are_owner_only_under_umask_022(
-    tmp_path: Path, home: dict[str, str]
-) -> None:  # noqa: F811
+    tmp_path: Path,
+    home: dict[str, str],  # noqa: F811  (the imported fixture, by name)
+) -> None:
     data = tmp_path / "data"
     assert cli(["load", str(me_as(tmp_path, is_admin=True))], home).returncode == 0
     assert cli(["load", str(DEMO)], home).returncode == 0

@@ -28,6 +28,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from io import TextIOWrapper
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )  # nothing is created until something is logged
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         path = Path(self.baseFilename)
         _private_dir(path.parent)
         fd = os.open(
@@ -140,8 +141,10 @@ def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
     log.error(
         "uncaught exception in thread %s",
         getattr(args.thread, "name", "?"),
-        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
-    )  # type: ignore[arg-type]
+        # The exception carries its traceback; exc_value is None only when a thread raised a
+        # class that could not be instantiated, and then the log line names the thread alone.
+        exc_info=args.exc_value,
+    )
 
 
 @dataclass(frozen=True)

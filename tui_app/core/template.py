@@ -30,6 +30,39 @@ BUTTON_ATTACH = "BIFOGA FILER"
 BUTTON_SEND = "SKICKA"
 
 
+#: R06: the patient's page verbatim as SPEC.md ("What the patient sees") gives it, placeholders
+#: in braces. render_patient_view builds the page from the pieces above; a test proves it equals
+#: this block filled in, and this block equals SPEC.md wherever the specification is at hand.
+PATIENT_VIEW = (
+    "Bifoga bild/fil till vården\n"
+    "\n"
+    "→ Till startsidan för {unit name}\n"
+    "\n"
+    "Du kan skriva en ny fråga eller svara på frågor i det här ärendet inom 2 dagar, "
+    "därefter avslutas ärendet.\n"
+    "\n"
+    "Fråga\n"
+    "\n"
+    "{message text}\n"
+    "\n"
+    "{sender's first name}\n"
+    "{date YYYY-MM-DD}\n"
+    "Meddelandet skickades: {YYYY-MM-DD HH:MM}\n"
+    "\n"
+    "Svara\n"
+    "\n"
+    "För att skicka in dina filer klickar du på knappen Bifoga filer nedan.\n"
+    "Du kan bifoga max 5 filer i formatet PDF, GIF, JPEG och PNG. "
+    "Varje bifogad fil får vara max 20 MB.\n"
+    "\n"
+    "[BIFOGA FILER]\n"
+    "\n"
+    "Du måste besvara denna fråga inom 2 dagar annars avslutas ärendet automatiskt.\n"
+    "\n"
+    "[SKICKA]\n"
+)
+
+
 def patient_header(unit_name: str) -> list[str]:
     """The lines above the question, as 1177 shows them."""
     return [TEMPLATE_NAME, "", f"→ Till startsidan för {unit_name}", "", INTRO]

@@ -186,9 +186,15 @@ def _is_grey(image: PILImage.Image) -> bool:
     from PIL import ImageChops
 
     r, g, b = image.reduce(2).split()
-    return all(
-        (ImageChops.difference(x, y).getextrema()[1] or 0) <= 12 for x, y in ((r, g), (g, b))
-    )
+    return all(_band_max(ImageChops.difference(x, y)) <= 12 for x, y in ((r, g), (g, b)))
+
+
+def _band_max(band: PILImage.Image) -> float:
+    """The largest value of a one-band image (getextrema gives (min, max) for one band)."""
+    extrema = band.getextrema()
+    high = extrema[1]
+    assert not isinstance(high, tuple)
+    return high or 0
 
 
 def add_image_page(pdf: Any, pixels: PageImage, w_pt: float, h_pt: float) -> None:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -128,7 +128,7 @@ def _mac(key: bytes, fields: dict[str, object]) -> str:
 
 
 @contextmanager
-def _locked(path: Path, mode: str) -> Iterator[object]:
+def _locked(path: Path, mode: str) -> Iterator[IO[str]]:
     """The checkpoint file opened and locked (exclusive), so two verifies never interleave."""
     import fcntl
 
@@ -139,17 +139,17 @@ def _locked(path: Path, mode: str) -> Iterator[object]:
         yield f
 
 
-def _scan(f: object, key: bytes, db: str) -> tuple[Checkpoint | None, str]:
+def _scan(f: IO[str], key: bytes, db: str) -> tuple[Checkpoint | None, str]:
     """Check every line of an open checkpoint file; return the newest checkpoint and its MAC."""
-    f.seek(0)  # type: ignore[attr-defined]
+    f.seek(0)
     newest: Checkpoint | None = None
     prev_mac = ""
-    for number, line in enumerate(f, start=1):  # type: ignore[call-overload]
+    for number, line in enumerate(f, start=1):
         try:
             rec = json.loads(line)
             fields = {k: rec[k] for k in ("v", "db", "first", "seq", "hash", "at", "prev")}
             mac = str(rec["mac"])
-            seq = int(fields["seq"])  # type: ignore[call-overload]
+            seq = int(fields["seq"])
         except (ValueError, KeyError, TypeError):
             raise AnchorTampered(f"rad {number} i kontrollpunktsfilen går inte att läsa") from None
         if not hmac.compare_digest(mac, _mac(key, fields)):
@@ -218,9 +218,9 @@ def write(ctx: Context, seq: int, head_hash: str, first: str, at: str) -> Path:
                 ensure_ascii=False,
                 separators=(",", ":"),
             )
-            f.write(line + "\n")  # type: ignore[attr-defined]
-            f.flush()  # type: ignore[attr-defined]
-            os.fsync(f.fileno())  # type: ignore[attr-defined]
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
     except OSError as exc:
         raise AnchorUnavailable(
             f"kontrollpunkten kunde inte skrivas i {path} ({exc.strerror})"

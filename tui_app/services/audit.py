@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import SupportsInt
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -79,10 +80,29 @@ def append(
     return entry
 
 
-def log_refusal(ctx: Context, **fields: object) -> None:
+def log_refusal(
+    ctx: Context,
+    *,
+    actor: str,
+    action: str,
+    unit_code: str | None = None,
+    patient_pnr: str | None = None,
+    case_id: int | None = None,
+    detail: str = "",
+) -> None:
     """Record a refusal in its own transaction (the refused action itself stored nothing)."""
     with session_scope(ctx.engine) as s:
-        append(s, at=ctx.now(), outcome=REFUSED, **fields)  # type: ignore[arg-type]
+        append(
+            s,
+            at=ctx.now(),
+            outcome=REFUSED,
+            actor=actor,
+            action=action,
+            unit_code=unit_code,
+            patient_pnr=patient_pnr,
+            case_id=case_id,
+            detail=detail,
+        )
 
 
 @dataclass(frozen=True)
@@ -262,7 +282,10 @@ def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
 
 
 def _as_int(value: object) -> int | None:
+    # A tampered row may hold anything in seq; whatever int() takes is shown as a number.
+    if not isinstance(value, (str, bytes, SupportsInt)):
+        return None
     try:
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
     except (TypeError, ValueError):
         return None

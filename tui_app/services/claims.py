@@ -95,7 +95,7 @@ def _cas(ctx: Context, fc: FileContext, version: int, **values: object) -> int:
 
     from tui_app.core.errors import UserError
     from tui_app.services.handling import _about
-    from tui_app.store.db import session_scope
+    from tui_app.store.db import changed_rows, session_scope
     from tui_app.store.models import Attachment
 
     with session_scope(ctx.engine) as s:
@@ -104,7 +104,7 @@ def _cas(ctx: Context, fc: FileContext, version: int, **values: object) -> int:
             .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == version)
             .values(version=version + 1, **values)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if changed_rows(result) != 1:
             raise UserError(
                 "Någon annan ändrade filen samtidigt. Uppdatera ärendet (u) och försök igen."
             ).concerning(**_about(fc))
@@ -144,7 +144,7 @@ def send_claimed(
     from tui_app.adapters.errors import AdapterError
     from tui_app.core.errors import UserError
     from tui_app.services.handling import _about, _log
-    from tui_app.store.db import session_scope
+    from tui_app.store.db import changed_rows, session_scope
     from tui_app.store.models import Attachment
 
     kp = action.replace("-", "")
@@ -193,7 +193,7 @@ def send_claimed(
             .where(col(Attachment.id) == fc.file.id, col(Attachment.version) == version)
             .values(version=version + 1, **_NO_CLAIM, **{done_at: ctx.now(), done_by: actor.login})
         )
-        if r.rowcount != 1:  # type: ignore[attr-defined]
+        if changed_rows(r) != 1:
             # resolve_pending took it over (this process looked stuck) and logged the outcome
             raise UserError(
                 "Överföringen tog så lång tid att den följdes upp automatiskt. "

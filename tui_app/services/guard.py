@@ -18,7 +18,7 @@ def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
     try:
         yield
     except UserError as exc:
-        about = exc.about
+        unit, pnr, case = (exc.about.get(k) for k in ("unit_code", "patient_pnr", "case_id"))
         text = plain(exc.message)  # the log reads without keys: action hints dropped
         detail = f"{exc.rule}: {text}" if exc.rule else text
         log_refusal(
@@ -26,8 +26,8 @@ def refusals_logged(ctx: Context, actor: Actor, action: str) -> Iterator[None]:
             actor=actor.audit_name,
             action=action,
             detail=detail,
-            unit_code=about.get("unit_code"),
-            patient_pnr=about.get("patient_pnr"),
-            case_id=about.get("case_id"),
+            unit_code=unit if isinstance(unit, str) else None,
+            patient_pnr=pnr if isinstance(pnr, str) else None,
+            case_id=case if isinstance(case, int) else None,
         )
         raise

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from tui_app.core.errors import NotFound, RuleViolation, UserError
 from tui_app.core.pnr import Pnr
-from tui_app.services.actor import Actor, UnitInfo, os_login, staff_actor  # noqa: F401  (re-exported)
+
+# Re-exported: callers have always imported these names from here.
+from tui_app.services.actor import Actor as Actor
+from tui_app.services.actor import UnitInfo as UnitInfo
+from tui_app.services.actor import os_login as os_login
+from tui_app.services.actor import staff_actor as staff_actor
 from tui_app.services.context import Context
 from tui_app.store.db import read_scope
 from tui_app.store.models import Membership, Patient, Staff, Unit
 
 
-def _staff_actor(s: object, staff: Staff) -> Actor:
-    session = s  # a Session; typed loosely to keep the helper small
-    units = session.exec(  # type: ignore[attr-defined]
+def _staff_actor(session: Session, staff: Staff) -> Actor:
+    units = session.exec(
         select(Unit)
         .join(Membership, col(Membership.unit_id) == col(Unit.id))
         .where(Membership.staff_id == staff.id)
@@ -122,8 +126,8 @@ def deactivated(login: str) -> RuleViolation:
     )
 
 
-def require_admin(s: object, actor: Actor) -> None:
+def require_admin(s: Session, actor: Actor) -> None:
     """Refuse unless the actor is a 1177 administrator now (read from the database, not sign-in)."""
-    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None  # type: ignore[attr-defined]
+    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
     if st is None or not st.is_admin or not st.active:
         raise UserError("Bara administrationsgruppen 1177 e-tjänster får göra det här.")

@@ -8,7 +8,7 @@ keys starting with `_`, which are comments. Imported only by the load path (pyda
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,9 @@ from pydantic import (
 from tui_app.core.errors import InvalidInput
 from tui_app.core.limits import MAX_MESSAGE_CHARS
 from tui_app.core.pnr import parse_pnr
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 
 def _pnr_digits(text: str) -> str:
@@ -136,7 +139,7 @@ def _shown(value: object) -> str:
     return json_kind(value)
 
 
-def swedish(error: dict[str, Any]) -> str:
+def swedish(error: ErrorDetails | dict[str, Any]) -> str:
     """One pydantic error as `path: what is wrong`, in Swedish."""
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     what = {

@@ -175,7 +175,7 @@ def _resolve_sends(ctx: Context) -> list[str]:
     from sqlmodel import col
 
     from tui_app.services import audit
-    from tui_app.store.db import session_scope
+    from tui_app.store.db import changed_rows, session_scope
     from tui_app.store.models import Attachment
 
     now = ctx.now()
@@ -233,7 +233,7 @@ def _resolve_sends(ctx: Context) -> list[str]:
                         .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
                         .values(version=version + 1, pending_ref=json.dumps(ref))
                     )
-                    if r.rowcount != 1:  # type: ignore[attr-defined]
+                    if changed_rows(r) != 1:
                         continue  # settled by someone else meanwhile
                 version += 1
                 values["version"] = version + 1
@@ -245,7 +245,7 @@ def _resolve_sends(ctx: Context) -> list[str]:
                 .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
                 .values(**values)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if changed_rows(result) != 1:
                 continue  # settled by someone else meanwhile
             audit.append(
                 s,
@@ -269,7 +269,7 @@ def _resolve_downloads(ctx: Context) -> list[str]:
     from tui_app.adapters._fs import digest_regular_file
     from tui_app.adapters.handover import remove_temps
     from tui_app.services import audit
-    from tui_app.store.db import session_scope
+    from tui_app.store.db import changed_rows, session_scope
     from tui_app.store.models import Download
 
     now = ctx.now()
@@ -306,7 +306,7 @@ def _resolve_downloads(ctx: Context) -> list[str]:
                 .where(col(Download.id) == d.id, col(Download.pending_owner) == d.pending_owner)
                 .values(**values)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if changed_rows(result) != 1:
                 continue
             audit.append(
                 s,

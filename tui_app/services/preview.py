@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui_app.core.errors import UserError
@@ -184,12 +185,12 @@ _CACHE_SIZE = 2  # decoded pictures kept: the one shown and the one before
 _pdfium_lock = threading.Lock()
 
 
-def _cached(key: tuple[object, ...], make: object) -> Image:
+def _cached(key: tuple[object, ...], make: Callable[[], Image]) -> Image:
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    image = make()  # type: ignore[operator]
+    image = make()
     with _cache_lock:
         _cache[key] = image
         while len(_cache) > _CACHE_SIZE:

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from tui_app.services.loadschema import LoadFile
 
 
+def _id(value: int | None) -> int:
+    """A flushed row's primary key (the models type it optional until the row is stored)."""
+    assert value is not None
+    return value
+
+
 def require_loader(ctx: Context) -> None:
     """`tui-app load` changes who may do what: only an active administrator, or anyone on a
     database that has no administrator at all (the first set-up)."""
@@ -124,14 +130,14 @@ def _store(s: Session, f: LoadFile) -> list[tuple[str | None, str]]:
     as (unit code, detail). New staff are counted in the load's own log entry."""
     changes: list[tuple[str | None, str]] = []
     for u in f.units:
-        row = s.exec(select(Unit).where(Unit.code == u.code)).first() or Unit(code=u.code, name="")
-        row.name = u.name
-        row.activated_1177 = u.activated_1177
-        row.template_installed = u.template_installed
-        s.add(row)
+        unit = s.exec(select(Unit).where(Unit.code == u.code)).first() or Unit(code=u.code, name="")
+        unit.name = u.name
+        unit.activated_1177 = u.activated_1177
+        unit.template_installed = u.template_installed
+        s.add(unit)
     s.flush()
     units = {u.code: u for u in s.exec(select(Unit)).all()}
-    by_id = {u.id: u for u in units.values()}
+    by_id = {_id(u.id): u for u in units.values()}
     for st in f.staff:
         row = s.exec(select(Staff).where(Staff.login == st.login)).first()
         new = row is None
@@ -146,28 +152,30 @@ def _store(s: Session, f: LoadFile) -> list[tuple[str | None, str]]:
         row.active = st.active
         s.add(row)
         s.flush()
-        assert row.id is not None
-        have = set(s.exec(select(Membership.unit_id).where(Membership.staff_id == row.id)).all())
-        want = {units[code].id for code in st.units}
-        for uid in sorted(want - have):  # type: ignore[type-var]
-            s.add(Membership(staff_id=row.id, unit_id=uid))  # type: ignore[arg-type]
+        staff_id = _id(row.id)
+        have = set(s.exec(select(Membership.unit_id).where(Membership.staff_id == staff_id)).all())
+        want = {_id(units[code].id) for code in st.units}
+        for uid in sorted(want - have):
+            s.add(Membership(staff_id=staff_id, unit_id=uid))
             if not new:
                 changes.append((by_id[uid].code, f"{st.login}: enhet tillagd"))
         for uid in sorted(have - want):
-            s.delete(s.get(Membership, (row.id, uid)))
+            s.delete(s.get(Membership, (staff_id, uid)))
             changes.append((by_id[uid].code, f"{st.login}: enhet borttagen"))
     for p in f.patients:
-        row = s.exec(select(Patient).where(Patient.pnr == p.pnr)).first() or Patient(
+        person = s.exec(select(Patient).where(Patient.pnr == p.pnr)).first() or Patient(
             pnr=p.pnr, first_name="", last_name="", search_name=""
         )
-        row.first_name, row.last_name = p.first_name, p.last_name
-        row.search_name = f"{row.first_name} {row.last_name}".casefold()
-        row.activated_1177 = p.activated_1177
-        s.add(row)
+        person.first_name, person.last_name = p.first_name, p.last_name
+        person.search_name = f"{person.first_name} {person.last_name}".casefold()
+        person.activated_1177 = p.activated_1177
+        s.add(person)
         s.flush()
+        patient_id = _id(person.id)
         for code in p.care_relations:
-            if s.get(CareRelation, (units[code].id, row.id)) is None:
-                s.add(CareRelation(unit_id=units[code].id, patient_id=row.id))  # type: ignore[arg-type]
+            unit_id = _id(units[code].id)
+            if s.get(CareRelation, (unit_id, patient_id)) is None:
+                s.add(CareRelation(unit_id=unit_id, patient_id=patient_id))
     s.flush()
     return changes
 
@@ -192,9 +200,9 @@ def _store_cases(
         sender, p = staff[c.sender], patients[c.patient]
         sent = now - timedelta(hours=c.sent_hours_ago)
         case = Case(
-            unit_id=units[c.unit].id,
-            patient_id=p.id,
-            created_by=sender.id,  # type: ignore[arg-type]
+            unit_id=_id(units[c.unit].id),
+            patient_id=_id(p.id),
+            created_by=_id(sender.id),
             sent_at=sent,
             deadline_at=deadline_for(sent),
         )
@@ -204,9 +212,9 @@ def _store_cases(
         s.flush()
         s.add(
             Message(
-                case_id=case.id,
+                case_id=_id(case.id),
                 from_patient=False,
-                staff_id=sender.id,  # type: ignore[arg-type]
+                staff_id=sender.id,
                 signature=sender.first_name,
                 body=DEFAULT_TEXT,
                 sent_at=sent,
@@ -214,9 +222,9 @@ def _store_cases(
         )
         for r in c.replies:
             msg = Message(
-                case_id=case.id,
+                case_id=_id(case.id),
                 from_patient=True,
-                signature=p.first_name,  # type: ignore[arg-type]
+                signature=p.first_name,
                 body=r.text,
                 sent_at=now - timedelta(hours=r.hours_ago),
             )
@@ -224,7 +232,7 @@ def _store_cases(
             s.flush()
             case.patient_messages += 1
             if r.files:
-                pending_files.append((case.id, msg.id, [base_dir / x for x in r.files]))  # type: ignore[arg-type]
+                pending_files.append((_id(case.id), _id(msg.id), [base_dir / x for x in r.files]))
         s.add(case)
     return len(f.cases)
 

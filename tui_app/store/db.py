@@ -25,13 +25,21 @@ finally:
     if _collecting:
         gc.enable()
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+# These come after the paused-collector import on purpose: by now they are already loaded.
+from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy.engine import CursorResult, Engine, Result  # noqa: E402
+from sqlmodel import Session, create_engine  # noqa: E402
 
-from tui_app.store.migrations import HEAD_REVISION
+from tui_app.store.migrations import HEAD_REVISION  # noqa: E402
 
 BUSY_TIMEOUT_MS = 5000
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through Session.execute changed."""
+    # Session.execute is typed to return a plain Result; for DML it is a CursorResult.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def sqlite_url(path: Path) -> str:

@@ -19,10 +19,11 @@ class _Table(SQLModel):
     model_construct semantics), so pydantic builds a model's validator on first use instead
     of for all tables at import; that import is on every start-up path."""
 
-    model_config = ConfigDict(defer_build=True)
+    # SQLModel types model_config as its own unexported TypedDict, a superset of ConfigDict.
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
 
 
-def _utc(nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 

@@ -13,6 +13,8 @@ if connection is None:
     from tui_app.store.db import make_engine
 
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: no connection and no sqlalchemy.url given")
     connection = make_engine(url).connect()
 
 context.configure(
