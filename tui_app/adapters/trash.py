@@ -140,3 +140,13 @@ def purge(item: TrashedItem) -> RemoveResult:
                     f"({exc.strerror}); töm papperskorgen i filhanteraren.",
                 )
     return result
+
+
+class DesktopTrash:
+    """The freedesktop.org trash as the use cases see it (services.ports.TrashPort)."""
+
+    def find(self, sha256s: set[str], near: list[Path]) -> list[TrashedItem]:
+        return [item for tdir in trash_dirs(near) for item in find_in_trash(sha256s, tdir)]
+
+    def purge(self, item: TrashedItem) -> RemoveResult:
+        return purge(item)

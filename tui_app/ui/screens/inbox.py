@@ -40,10 +40,6 @@ def _use_cases(ctx: Context) -> ModuleType:
     return cases
 
 
-def _inbox(ctx: Context, *args: object) -> list[InboxRow]:
-    return _use_cases(ctx).inbox(ctx, *args)  # type: ignore[no-any-return]
-
-
 def _open_case(ctx: Context, *args: object) -> CaseView:
     return _use_cases(ctx).open_case(ctx, *args)  # type: ignore[no-any-return]
 
@@ -151,11 +147,12 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def action_refresh(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         query = self.query_one("#search", Input).value
-        first, self.app.first_inbox = self.app.first_inbox, None  # type: ignore[attr-defined]
-        if first is not None and self.filter_index == 0 and not query.strip():
-            self.done_inbox(first)  # read at start-up; refreshed when the data layer is loaded
+        state = FILTERS[self.filter_index]
+        rows = self.ctx.inbox.at_hand(self.actor, state, query)  # the start-up page, once
+        if rows is not None:
+            self.done_inbox(rows)  # refreshed when the data layer is loaded
             return
-        self.call_service("inbox", _inbox, self.ctx, self.actor, FILTERS[self.filter_index], query)
+        self.call_service("inbox", self.ctx.inbox.read, self.actor, state, query)
 
     def on_data_layer_loaded(self) -> None:
         self.action_refresh()  # the ordinary query now: what changed since start-up shows

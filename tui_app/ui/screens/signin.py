@@ -69,7 +69,7 @@ class SignInScreen(AppScreen):
 
     def on_mount(self) -> None:
         self.call_service("choices", sign_in_choices, self.ctx)
-        notice = self.ctx.settings.get("notice")  # where the demo's folders are
+        notice = self.ctx.notice  # where the demo's folders are
         if isinstance(notice, str):
             self.query_one(StatusLine).update(Text(visible_text(notice)))
 
