@@ -77,6 +77,7 @@ class Context:
         """The deployment's settings, validated (defaults when none were given, as in tests)."""
         self._picsara = picsara
         self._earkiv = earkiv
+        self._ports_lock = threading.Lock()
         self._make_ports: Callable[[], tuple[PicsaraPort | None, EArkivPort | None]] | None = None
         self._downloads = downloads
         self._trash = trash
@@ -91,9 +92,12 @@ class Context:
         self._make_ports = make
 
     def _ports(self) -> None:
-        make, self._make_ports = self._make_ports, None
-        if make is not None:
-            self._picsara, self._earkiv = make()
+        if self._make_ports is None:
+            return
+        with self._ports_lock:  # two workers at once build them once
+            make, self._make_ports = self._make_ports, None
+            if make is not None:
+                self._picsara, self._earkiv = make()
 
     @property
     def picsara(self) -> PicsaraPort | None:
