@@ -188,19 +188,26 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
     return int(verb(args, settings))
 
 
-# The app factory and the demo's context, where tests and the start-up benchmark look for them.
-from tui_app.commands.app import make_demo_context, start_app  # noqa: E402
-from tui_app.commands.where import permission_warning, prepare_data_dir  # noqa: E402
-from tui_app.bootstrap import demo_data_file  # noqa: E402
+# Where tests and the start-up benchmark look for the app factory and the demo's context;
+# imported on first use, so `import tui_app.cli` stays as cheap as the parser.
+_MOVED = {
+    "demo_data_file": "tui_app.bootstrap",
+    "make_demo_context": "tui_app.commands.app",
+    "start_app": "tui_app.commands.app",
+    "permission_warning": "tui_app.commands.where",
+    "prepare_data_dir": "tui_app.commands.where",
+}
 
-__all__ = [
-    "demo_data_file",
-    "main",
-    "make_demo_context",
-    "permission_warning",
-    "prepare_data_dir",
-    "start_app",
-]
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["VERBS", "main", *_MOVED]
 
 if __name__ == "__main__":
     sys.exit(main())
