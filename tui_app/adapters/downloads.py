@@ -266,11 +266,13 @@ class UserDownloads:
         self.configured = configured
 
     def folder(self) -> Path:
+        """The folder in force now."""
         return Path(self.configured or default_download_dir())
 
     def save(
         self, src: Path, *, stem_hint: str, suffix: str, expected_sha256: str, name: str
     ) -> SavedCopy:
+        """Copy a stored file into the folder (see save_copy)."""
         return save_copy(
             src,
             self.folder(),
@@ -281,4 +283,5 @@ class UserDownloads:
         )
 
     def remove(self, path: Path, expected_sha256: str) -> RemoveResult:
+        """Delete a copy if it still holds what was downloaded (see remove_copy)."""
         return remove_copy(path, expected_sha256)

@@ -123,11 +123,12 @@ class Context:
 
     @property
     def downloads(self) -> DownloadsPort:
-        """Hämtade filer: the configured folder, else the user's own Downloads."""
+        """Hämtade filer: the configured folder, else the user's own Downloads (as the settings
+        in force say: built on each use, it follows `config`)."""
         if self._downloads is None:
             from tui_app.adapters.downloads import UserDownloads
 
-            self._downloads = UserDownloads(self.config.download_dir)
+            return UserDownloads(self.config.download_dir)
         return self._downloads
 
     @downloads.setter
