@@ -72,12 +72,14 @@ def outside_systems(settings: Settings) -> tuple[PicsaraPort | None, EArkivPort 
 
         picsara = FolderPicsara(settings.picsara_import_dir)
     earkiv: EArkivPort | None = None
-    if settings.earkiv_printer or settings.earkiv_folder is not None:
-        from tui_app.adapters.earkiv import make_earkiv_adapter
+    if settings.earkiv_printer:  # a printer wins over a folder (validated by config)
+        from tui_app.adapters.earkiv import LpPrinter
 
-        earkiv = make_earkiv_adapter(  # type: ignore[assignment]  # an LpPrinter or FolderPrinter
-            settings.earkiv_printer, settings.earkiv_folder
-        )
+        earkiv = LpPrinter(settings.earkiv_printer.strip())
+    elif settings.earkiv_folder is not None:
+        from tui_app.adapters.earkiv import FolderPrinter
+
+        earkiv = FolderPrinter(settings.earkiv_folder)
     return picsara, earkiv
 
 

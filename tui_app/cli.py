@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from tui_app.core.errors import UserError
 
@@ -12,7 +14,13 @@ from tui_app.core.errors import UserError
 class _SwedishHelp(argparse.HelpFormatter):
     """argparse's help with Swedish headings (the UI speaks Swedish, the CLI too)."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[Any],
+        prefix: str | None = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
 
 
@@ -94,7 +102,7 @@ def _where(p: argparse.ArgumentParser, *, demo: bool = True) -> None:
 class _SubParser(argparse.ArgumentParser):
     """Subcommands get the Swedish help formatter too."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _SwedishHelp)
         super().__init__(*args, **kwargs)
 

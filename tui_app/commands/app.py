@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from tui_app.services.context import Context
     from tui_app.services.demodir import DemoDir
     from tui_app.ui.app import TuiApp
+    from tui_app.ui.termcaps import Probe
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         probe.finish(timeout=1.0, discard=True)
 
 
-def _run_app(cmd: str, args: argparse.Namespace, settings: Settings, probe: object) -> int:
+def _run_app(cmd: str, args: argparse.Namespace, settings: Settings, probe: Probe) -> int:
     """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login).
 
     Without a terminal the demo is refused before it replaces any demo database; `run` says
@@ -43,7 +44,7 @@ def _run_app(cmd: str, args: argparse.Namespace, settings: Settings, probe: obje
         require_terminal()
     app = start_app(cmd, args, settings)
     require_terminal()
-    termcaps.use(probe.finish())  # type: ignore[attr-defined]  # a termcaps.Probe
+    termcaps.use(probe.finish())
     app.run()
     if app.crash is not None:  # the terminal is restored by now: the one line for IT support
         print(crash_line(app.crash), file=sys.stderr)
