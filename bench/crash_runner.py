@@ -69,6 +69,7 @@ def places(base: Path) -> dict[str, Path]:
 
 def context(base: Path, op: str):  # type: ignore[no-untyped-def]
     """A context on base's database, configured for op, at a fixed time."""
+    from tui_app.bootstrap import outside_systems
     from tui_app.config import Settings
     from tui_app.core.clock import FixedClock
     from tui_app.services.context import open_context
@@ -79,14 +80,15 @@ def context(base: Path, op: str):  # type: ignore[no-untyped-def]
     os.environ["XDG_DATA_HOME"] = str(p["home"] / ".local/share")
     if op == "lp":
         os.environ["PATH"] = f"{p['bin']}{os.pathsep}{os.environ.get('PATH', '')}"
-    ctx = open_context(sqlite_url(p["db"]), p["data"], clock=FixedClock(WHEN))
-    ctx.settings["config"] = Settings(
+    settings = Settings(
         data_dir=p["data"],
         download_dir=p["downloads"],
         picsara_import_dir=p["picsara"],
         earkiv_folder=None if op == "lp" else p["earkiv"],
         earkiv_printer=PRINTER if op == "lp" else None,
     )
+    ctx = open_context(sqlite_url(p["db"]), p["data"], clock=FixedClock(WHEN), config=settings)
+    ctx.picsara, ctx.earkiv = outside_systems(settings)  # as the bootstrap chooses them
     return ctx
 
 

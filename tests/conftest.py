@@ -91,9 +91,11 @@ def send(ctx: Context, login: str = "danan12", pnr: str = ELIN, code: str = "REU
 
 @pytest.fixture
 def places(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Downloads, trash, Picsara and E-arkiv folders of one test, configured in ctx."""
+    """Downloads, trash, Picsara and E-arkiv folders of one test, on ctx as its ports."""
     from tests.handling_fixtures import Places
-    from tui_app.config import Settings
+    from tui_app.adapters.downloads import UserDownloads
+    from tui_app.adapters.earkiv import FolderPrinter
+    from tui_app.adapters.picsara import FolderPicsara
 
     home = tmp_path / "home"
     p = Places(
@@ -106,10 +108,7 @@ def places(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # ty
         d.mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    ctx.settings["config"] = Settings(
-        data_dir=ctx.data_dir,
-        download_dir=p.downloads,
-        picsara_import_dir=p.picsara,
-        earkiv_folder=p.earkiv,
-    )
+    ctx.downloads = UserDownloads(p.downloads)
+    ctx.picsara = FolderPicsara(p.picsara)
+    ctx.earkiv = FolderPrinter(p.earkiv)
     return p

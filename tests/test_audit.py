@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import ELIN, staff
 from tests.handling_fixtures import Places, case_with_files
+from tui_app.commands.records import run_audit
 from tui_app.core.clock import FixedClock
 from tui_app.core.errors import NotFound, UserError
 from tui_app.services import audit, auditlog, handling
@@ -95,12 +96,12 @@ def test_r24_tampering_with_the_log_is_detected(
 def test_r24_audit_verify_command_says_where_it_breaks(ctx: Context, places: Places) -> None:
     case_with_files(ctx)
     out = io.StringIO()
-    assert auditlog.run_audit_cli(ctx, argparse.Namespace(audit_command="verify"), out) == 0
+    assert run_audit(ctx, argparse.Namespace(audit_command="verify"), out) == 0
     assert "obruten" in out.getvalue()
     with ctx.engine.begin() as conn:
         conn.execute(text("UPDATE audit_entry SET action = 'x' WHERE seq = 1"))
     out = io.StringIO()
-    assert auditlog.run_audit_cli(ctx, argparse.Namespace(audit_command="verify"), out) == 1
+    assert run_audit(ctx, argparse.Namespace(audit_command="verify"), out) == 1
     assert "BRUTEN vid post 1" in out.getvalue()
 
 
@@ -126,7 +127,7 @@ def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeyp
     number, _, _ = case_with_files(ctx)
     monkeypatch.setattr(identity, "os_login", lambda: "danan12")
     with pytest.raises(UserError, match="administrationsgruppen"):
-        auditlog.run_audit_cli(
+        run_audit(
             ctx,
             argparse.Namespace(audit_command="export", patient="20000125-2386", output=None),
             io.StringIO(),
@@ -135,7 +136,7 @@ def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeyp
     open_case(ctx, staff(ctx, "danan12"), number)
     out_file = tmp_path / "utdrag.csv"
     args = argparse.Namespace(audit_command="export", patient="20000125-2386", output=out_file)
-    assert auditlog.run_audit_cli(ctx, args, io.StringIO()) == 0
+    assert run_audit(ctx, args, io.StringIO()) == 0
     lines = out_file.read_text().splitlines()
     assert lines[0] == "tid;enhet;vem;åtgärd;utfall;ärende"
     assert any("REUM-SKO;danan12;öppna ärende;ok" in line for line in lines)
@@ -234,7 +235,7 @@ def test_r24_r05_a_refused_log_extract_on_the_command_line_is_logged(
     for login in ("danan12", "okänd99"):  # a nurse, and a login that is no staff at all
         monkeypatch.setattr(identity, "os_login", lambda login=login: login)
         with pytest.raises(UserError):
-            auditlog.run_audit_cli(
+            run_audit(
                 ctx,
                 argparse.Namespace(audit_command="export", patient="20000125-2386", output=None),
                 io.StringIO(),

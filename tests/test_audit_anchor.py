@@ -18,7 +18,8 @@ import pytest
 from tests import pg
 from tests.conftest import send, staff
 from tui_app.core.errors import NotFound
-from tui_app.services import anchor, audit, auditlog
+from tui_app.commands.records import run_audit
+from tui_app.services import anchor, audit
 from tui_app.services.cases import open_case
 from tui_app.services.context import Context
 
@@ -78,7 +79,7 @@ def busy_log(ctx: Context) -> int:
 
 def verify_cli(ctx: Context) -> tuple[int, str]:
     out = io.StringIO()
-    code = auditlog.run_audit_cli(ctx, argparse.Namespace(audit_command="verify"), out)
+    code = run_audit(ctx, argparse.Namespace(audit_command="verify"), out)
     return code, out.getvalue()
 
 
@@ -234,9 +235,7 @@ def test_r24_a_key_others_can_read_is_not_used(ctx: Context) -> None:
 def test_r24_the_key_file_can_be_configured(ctx: Context, tmp_path: Path) -> None:
     from tui_app.config import Settings
 
-    ctx.settings["config"] = Settings(
-        data_dir=ctx.data_dir, audit_key_file=tmp_path / "vault" / "logg.key"
-    )
+    ctx.config = Settings(data_dir=ctx.data_dir, audit_key_file=tmp_path / "vault" / "logg.key")
     busy_log(ctx)
     assert verify_cli(ctx)[0] == 0
     assert (tmp_path / "vault" / "logg.key").is_file()

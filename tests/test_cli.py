@@ -158,3 +158,57 @@ def test_every_command_takes_the_data_dir_choice(tmp_path: Path) -> None:
         out = run([*args, "--data-dir", str(other)], tmp_path)
         assert out.returncode == 0, (args, out.stderr)
     assert not (tmp_path / "data").exists()
+
+
+def _functions(tree: object) -> list[object]:
+    import ast
+
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]  # type: ignore[arg-type]
+
+
+def test_the_cli_is_split_into_small_modules_and_functions() -> None:
+    import ast
+
+    files = [ROOT / "tui_app" / "cli.py", ROOT / "tui_app" / "bootstrap.py"]
+    files += sorted((ROOT / "tui_app" / "commands").glob("*.py"))
+    too_long = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 400:
+            too_long.append(f"{path.name}: {text.count(chr(10))} lines")
+        for fn in _functions(ast.parse(text)):
+            length = fn.end_lineno - fn.lineno + 1  # type: ignore[attr-defined]
+            if length > 60:
+                too_long.append(f"{path.name}:{fn.name} {length} lines")  # type: ignore[attr-defined]
+    assert too_long == []
+
+
+def test_services_return_data_and_leave_printing_and_arguments_to_the_cli() -> None:
+    """No print, argparse or sys.stdout/stderr in tui_app/services (issue 13 part 3)."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "tui_app" / "services").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                found.append(f"{path.name}:{node.lineno} print")
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                if "argparse" in names:
+                    found.append(f"{path.name}:{node.lineno} argparse")
+            elif isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
+                if getattr(node.value, "id", None) == "sys":
+                    found.append(f"{path.name}:{node.lineno} sys.{node.attr}")
+    assert found == []
+
+
+def test_a_verb_is_one_line_in_the_table_and_every_verb_resolves() -> None:
+    import importlib
+
+    from tui_app.cli import VERBS, _parser
+
+    sub = next(a for a in _parser()._actions if getattr(a, "choices", None))
+    assert set(VERBS) | {"check"} == set(sub.choices)  # type: ignore[arg-type]
+    for target in VERBS.values():
+        module, function = target.split(":")
+        assert callable(getattr(importlib.import_module(f"tui_app.commands.{module}"), function))

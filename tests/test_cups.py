@@ -29,21 +29,21 @@ def test_r20_a_document_printed_through_cups_comes_out_with_a_readable_cover_she
     import pypdfium2 as pdfium
     import zxingcpp
 
-    from tui_app.config import Settings
+    from tui_app.adapters.downloads import UserDownloads
+    from tui_app.adapters.earkiv import LpPrinter
 
     home = tmp_path / "home"
     (home / "Downloads").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    ctx.settings["config"] = Settings(
-        data_dir=ctx.data_dir, download_dir=home / "Downloads", earkiv_printer=cups.queue
-    )
+    ctx.downloads = UserDownloads(home / "Downloads")
+    ctx.earkiv = LpPrinter(cups.queue)  # the queue, as the bootstrap builds it from earkiv_printer
     number, _, pdf = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, pdf, True)
     handling.download(ctx, dan, pdf)
-    where = handling.print_earkiv(ctx, dan, pdf)
-    assert where.startswith(f"skrivaren {cups.queue}") and "2 sidor" in where
+    sent = handling.print_earkiv(ctx, dan, pdf)
+    assert sent.where.startswith(f"skrivaren {cups.queue}") and sent.pages == 2, sent
 
     job, out = cups.wait_for_pdf()
     assert cups.completed() == [job]  # one job: held, resumed, printed once

@@ -102,7 +102,7 @@ def test_r15_picsara_needs_permission_and_configuration(ctx: Context, places: Pl
         handling.to_picsara(ctx, maria, img, "vänster", "handled")
     assert e.value.rule == "R15" and "behörighet" in e.value.message
     dan = staff(ctx, "danan12")
-    ctx.settings["config"].picsara_import_dir = None  # type: ignore[attr-defined]
+    ctx.picsara = None  # this server has no Picsara
     handling.download(ctx, dan, img)
     with pytest.raises(RuleViolation, match="inte konfigurerat"):
         handling.to_picsara(ctx, dan, img, "vänster", "handled")
@@ -177,7 +177,7 @@ def test_r21_cleanup_removes_the_download_and_the_trash_copy(ctx: Context, place
 def test_r21_leftovers_command_finds_and_deletes_copies(ctx: Context, places: Places) -> None:
     import io
 
-    from tui_app.services.leftovers import run_leftovers
+    from tui_app.commands.records import run_leftovers
 
     _, img, _ = case_with_files(ctx)
     dan = staff(ctx, "danan12")
@@ -268,7 +268,9 @@ def test_missing_printer_is_explained_and_not_recorded(
     dan = staff(ctx, "danan12")
     handling.decide(ctx, dan, pdf, True)
     handling.download(ctx, dan, pdf)
-    ctx.settings["config"].earkiv_printer = "skanning-1"  # type: ignore[attr-defined]
+    from tui_app.adapters.earkiv import LpPrinter
+
+    ctx.earkiv = LpPrinter("skanning-1")
     monkeypatch.setenv("PATH", str(places.earkiv))  # no lp anywhere
     with pytest.raises(UserError, match="skanning-1"):
         handling.print_earkiv(ctx, dan, pdf)

@@ -22,7 +22,7 @@ from tui_app.services import handling
 from tui_app.services.cases import inbox
 from tui_app.services.context import Context
 from tui_app.services.identity import staff_by_login
-from tui_app.services.quickstart import quick_start
+from tui_app.services.quickstart import InboxSource, quick_start
 from tui_app.store.models import Case, Patient, Staff, Unit
 from tui_app.store.quick import sqlite_path
 from tui_app.ui.app import build_app
@@ -160,7 +160,7 @@ import tui_app.services.actor as actor
 actor.os_login = lambda: 'danan12'
 app = start_app('run', _parser().parse_args(['run']), settings)
 print('HEAVY', sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules))
-print('ROWS', [r.case_id for r in app.first_inbox])
+print('ROWS', [r.case_id for r in app.ctx.inbox.at_hand(app.actor, None, '')])
 print('LOADED', app.ctx.loaded)
 """
     out = subprocess.run(
@@ -188,8 +188,9 @@ def quick_app(ctx: Context):  # type: ignore[no-untyped-def]
     url = url_of(ctx)
     quick = quick_start(url, "danan12", ctx.now())
     assert quick is not None
-    later = Context(None, ctx.clock, ctx.data_dir, settings=dict(ctx.settings))
-    return build_app(later, quick.actor, first_inbox=quick.inbox, load_url=url), later
+    later = Context(None, ctx.clock, ctx.data_dir, config=ctx.config)
+    later.inbox = InboxSource(later, first=quick)
+    return build_app(later, quick.actor, load_url=url), later
 
 
 async def wait_loaded(pilot, ctx: Context) -> None:  # type: ignore[no-untyped-def]
@@ -291,7 +292,7 @@ def test_quick_start_through_the_cli_uses_the_os_login(
 
     monkeypatch.setattr(actor_mod, "os_login", lambda: "marsv3")
     app = start_app("run", _parser().parse_args(["run"]), settings)
-    assert app.actor.login == "marsv3" and app.first_inbox is not None
+    assert app.actor.login == "marsv3" and app.ctx.inbox.at_hand(app.actor, None, "") is not None
     assert not app.ctx.loaded and isinstance(app.ctx.clock, SystemClock)
     assert app.ctx.config is settings
 
@@ -353,7 +354,9 @@ def test_demo_and_admins_start_the_ordinary_way(
         _parser().parse_args(["demo", "--data-dir", str(tmp_path / "d")]),
         Settings(data_dir=tmp_path),
     )
-    assert app.ctx.loaded and app.first_inbox is None and app.actor is None
+    assert (
+        app.ctx.loaded and app.ctx.inbox.at_hand(app.actor, None, "") is None and app.actor is None
+    )
     app.ctx.engine.dispose()
     make_demo_context(tmp_path / "demo").engine.dispose()
     settings = Settings(
@@ -363,7 +366,9 @@ def test_demo_and_admins_start_the_ordinary_way(
 
     monkeypatch.setattr(actor_mod, "os_login", lambda: "lenjo54")
     app = start_app("run", _parser().parse_args(["run"]), settings)
-    assert app.ctx.loaded and app.actor.is_admin and app.first_inbox is None
+    assert (
+        app.ctx.loaded and app.actor.is_admin and app.ctx.inbox.at_hand(app.actor, None, "") is None
+    )
     app.ctx.engine.dispose()
 
 

@@ -140,8 +140,9 @@ def busy_context(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
     from tui_app.store import db
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
-    short = Context(db.make_engine(str(ctx.engine.url)), ctx.clock, ctx.data_dir)
-    short.settings.update(ctx.settings)
+    short = Context(db.make_engine(str(ctx.engine.url)), ctx.clock, ctx.data_dir, config=ctx.config)
+    short.downloads, short.trash = ctx.downloads, ctx.trash
+    short.picsara, short.earkiv = ctx.picsara, ctx.earkiv
     return short
 
 

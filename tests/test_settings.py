@@ -21,6 +21,8 @@ BAD = [
     ("keys = { new_case = 5 }", "keys"),
     ("download_dir = true", "download_dir"),
     ("earkiv_printer = 5", "earkiv_printer"),
+    ('earkiv_printer = "skanning 1"', "earkiv_printer"),  # lp would refuse it at the first print
+    ('earkiv_printer = "-o evil"', "earkiv_printer"),
     ("earkiv_folder = [1]", "earkiv_folder"),
     ("picsara_import_dir = 1.5", "picsara_import_dir"),
     ("database_url = 5", "database_url"),

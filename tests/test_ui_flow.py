@@ -251,7 +251,7 @@ async def test_keys_can_be_remapped_and_the_palette_lists_screen_actions(ctx: Co
     from tui_app.config import Settings
     from tui_app.ui.commands import ScreenActions
 
-    ctx.settings["config"] = Settings(data_dir=ctx.data_dir, keys={"new_case": "f2"})
+    ctx.config = Settings(data_dir=ctx.data_dir, keys={"new_case": "f2"})
     app = build_app(ctx, staff(ctx, "danan12"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from tui_app.core.errors import UserError
 
@@ -12,7 +14,13 @@ from tui_app.core.errors import UserError
 class _SwedishHelp(argparse.HelpFormatter):
     """argparse's help with Swedish headings (the UI speaks Swedish, the CLI too)."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[Any],
+        prefix: str | None = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
 
 
@@ -97,74 +105,9 @@ def _where(p: argparse.ArgumentParser, *, demo: bool = True) -> None:
 class _SubParser(argparse.ArgumentParser):
     """Subcommands get the Swedish help formatter too."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _SwedishHelp)
         super().__init__(*args, **kwargs)
-
-
-def demo_data_file() -> Path:
-    """The demo material shipped in data/ (next to the package in a checkout)."""
-    return Path(__file__).resolve().parent.parent / "data" / "demo.json"
-
-
-def make_demo_context(
-    data_dir: Path | None = None,
-    *,
-    fresh: bool = True,  # type: ignore[no-untyped-def]
-    settings=None,
-    demo_dir=None,
-):
-    """A demo database with the demo material loaded, in a folder of the demo's own (see
-    services.demodir): `data_dir` (new, empty, or an earlier demo's: emptied unless not
-    `fresh`), or the DemoDir given. Picsara and E-arkiv get working folders inside it."""
-    from dataclasses import replace
-
-    from tui_app.config import Settings
-    from tui_app.services import demodir
-    from tui_app.services.context import open_context
-    from tui_app.services.seed import load_file
-    from tui_app.store.db import sqlite_url
-
-    if demo_dir is None:
-        assert data_dir is not None
-        demo_dir = demodir.claim(data_dir, keep=not fresh)
-    from tui_app.store import fsmode
-
-    for folder in (
-        demo_dir.picsara,
-        demo_dir.earkiv,
-        demo_dir.path / "files",
-        demo_dir.path / "staging",
-    ):
-        fsmode.make_dir(folder)
-    existed = demo_dir.database.exists()
-    ctx = open_context(sqlite_url(demo_dir.database), demo_dir.path, demo=True)
-    # The demo's own Picsara and E-arkiv, always: demo images never reach a real import
-    # folder or printer, whatever the settings file says.
-    ctx.settings["config"] = replace(
-        settings or Settings(),
-        data_dir=demo_dir.path,
-        database_url=sqlite_url(demo_dir.database),
-        picsara_import_dir=demo_dir.picsara,
-        earkiv_folder=demo_dir.earkiv,
-        earkiv_printer=None,
-    )
-    ctx.settings["demo_dir"] = demo_dir
-    ctx.settings["notice"] = (
-        f"Demons mapp: {demo_dir.path} – Picsara-import: {demodir.PICSARA}/, E-arkiv: "
-        f"{demodir.EARKIV}/. "
-        + (
-            "Sparas (--keep)."
-            if demo_dir.keep
-            else "Tas bort när demon avslutas (--keep sparar den)."
-        )
-    )
-    if not existed:
-        from tui_app.services.anchor import forget
-
-        forget(ctx)  # a new demo log on purpose: the old one's checkpoints no longer apply
-        load_file(ctx, demo_data_file(), with_cases=True)
-    return ctx
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,259 +179,50 @@ def _looked_up_in_load_file(exc: KeyError) -> bool:
     return tb is not None and Path(tb.tb_frame.f_code.co_filename).match("*/services/seed.py")
 
 
-def _require_terminal() -> None:
-    """The app draws on a terminal and reads keys from it: without one (`</dev/null`, `ssh`
-    without -t under a ForceCommand) Textual would spin on end-of-input, so refuse instead.
-    Textual draws on stderr, so that one is checked too."""
-    if not all(
-        stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)
-    ):
-        raise UserError(
-            "Appen behöver en terminal för tangentbord och skärm, men startades "
-            "utan. Starta den i ett terminalfönster, eller över SSH med ssh -t."
-        )
+#: The verbs: name -> "module:function" under tui_app.commands, each `(args, settings) -> int`.
+#: Adding a verb: its subparser in `_parser` and one line here.
+VERBS: dict[str, str] = {
+    "run": "app:run",
+    "demo": "app:run",
+    "sweep": "records:sweep",
+    "load": "records:load",
+    "leftovers": "records:leftovers",
+    "audit": "records:audit",
+}
 
 
 def _dispatch(cmd: str, args: argparse.Namespace) -> int:
-    from tui_app.config import load_settings
+    """Read and validate the settings once (tui_app.bootstrap), then run the verb."""
+    import importlib
 
-    settings = load_settings(args.config)
-    _apply_settings(settings)
-    if cmd in ("run", "demo"):
-        from tui_app.ui.termcaps import Probe
+    from tui_app.bootstrap import read_settings
 
-        # Ask the terminal about pictures now; the reply arrives while the rest is imported.
-        probe = Probe(settings.graphics).start()
-        try:
-            return _run_app(cmd, args, settings, probe)
-        finally:
-            # If the app never started (unknown login, Ctrl-C, an error), wait for the reply and
-            # drop it, so it does not reach the shell as typed text; after a run, only restores.
-            probe.finish(timeout=1.0, discard=True)
-    ctx = _command_context(args, settings)
-    if cmd == "sweep":
-        from tui_app.services.files import collect_garbage
-        from tui_app.services.sweep import close_expired, remove_expired
-
-        from tui_app.services.storeid import StoreMismatch, check_store
-
-        try:
-            check_store(ctx)  # before anything: a sweep on the wrong database deletes nothing
-        except StoreMismatch as exc:
-            print(f"tui-app: {exc.message} Inget raderades.", file=sys.stderr)
-            return 1
-        r = close_expired(ctx)
-        print(f"Avslutade automatiskt: {r.closed_auto}; avslutade efter svar: {r.closed_answered}")
-        g = remove_expired(ctx)
-        print(f"Gallrade ärenden (äldre än 2 år): {g.removed_cases}; filer: {g.removed_files}")
-        for line in g.still_downloaded:
-            print(f"  Nedladdad kopia fanns kvar: {line}")
-        gc_report = collect_garbage(ctx)
-        print(f"Städade rester efter avbrutna uppladdningar: {gc_report.removed}")
-        if gc_report.unknown:
-            print(
-                f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
-                "kvar (raderas aldrig automatiskt)."
-            )
-        from tui_app.services.pending import resolve_pending  # sends a crash left half-way
-
-        settled = resolve_pending(ctx)
-        print(f"Avbrutna överföringar som följdes upp: {len(settled)}", *settled, sep="\n  ")
-        return 0
-    if cmd == "leftovers":
-        from tui_app.services.leftovers import run_leftovers
-
-        return run_leftovers(ctx, dirs=args.dir, delete=args.delete)
-    if cmd == "audit":
-        from tui_app.services.auditlog import run_audit_cli
-
-        return run_audit_cli(ctx, args)
-    if cmd == "load":
-        from tui_app.services.seed import load_file, require_loader
-
-        require_loader(ctx)
-        counts = load_file(ctx, args.file)
-        print(", ".join(f"{k}: {v}" for k, v in counts.items()))
-        return 0
-    raise AssertionError(cmd)  # argparse only lets known commands through
+    settings = read_settings(args.config)
+    module, function = VERBS[cmd].split(":")
+    verb = getattr(importlib.import_module(f"tui_app.commands.{module}"), function)
+    return int(verb(args, settings))
 
 
-def _apply_settings(settings) -> None:  # type: ignore[no-untyped-def]
-    """What the settings decide for the whole process: file modes and whom sudo vouches for."""
-    from tui_app.services.actor import trust_sudo_for
-    from tui_app.store import fsmode
-
-    fsmode.apply(settings.group_access)
-    trust_sudo_for(settings.service_account)
-
-
-def _command_context(args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
-    """The context of a command other than the app: the deployment's data, another data
-    folder (--data-dir) or the demo's (--demo), as the app itself would use them."""
-    from dataclasses import replace
-
-    from tui_app.services.context import open_context
-
-    if getattr(args, "demo", False):
-        from tui_app.services import demodir
-        from tui_app.store.db import sqlite_url
-
-        folder = (
-            Path(args.data_dir).expanduser().absolute()
-            if args.data_dir
-            else demodir.current_demo(settings.data_dir / "demo")
-        )
-        if not demodir.is_demo_dir(folder) or not (folder / demodir.DEMO_DB).is_file():
-            raise UserError(
-                f"{_safe(folder)} är ingen demos mapp. Ange mappen som tui-app demo "
-                "--data-dir använde, eller utelämna --data-dir."
-            )
-        settings = replace(
-            settings,
-            data_dir=folder,
-            database_url=sqlite_url(folder / demodir.DEMO_DB),
-            picsara_import_dir=folder / demodir.PICSARA,
-            earkiv_folder=folder / demodir.EARKIV,
-            earkiv_printer=None,
-        )
-        ctx = open_context(settings.url, folder, demo=True)
-    else:
-        settings = _with_data_dir(args, settings)
-        prepare_data_dir(settings)
-        ctx = open_context(settings.url, settings.data_dir)
-    ctx.settings["config"] = settings
-    return ctx
+# Where tests and the start-up benchmark look for the app factory and the demo's context;
+# imported on first use, so `import tui_app.cli` stays as cheap as the parser.
+_MOVED = {
+    "demo_data_file": "tui_app.bootstrap",
+    "make_demo_context": "tui_app.commands.app",
+    "start_app": "tui_app.commands.app",
+    "permission_warning": "tui_app.commands.where",
+    "prepare_data_dir": "tui_app.commands.where",
+}
 
 
-def _with_data_dir(args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        import importlib
 
-    data_dir = getattr(args, "data_dir", None)
-    if data_dir is None:
-        return settings
-    return replace(settings, data_dir=Path(data_dir).expanduser().absolute())
-
-
-def prepare_data_dir(settings) -> None:  # type: ignore[no-untyped-def]
-    """Create the data folder (owner-only, or for the group) or say clearly why it cannot be."""
-    from tui_app.store import fsmode
-
-    folder = settings.data_dir
-    if folder.exists() and not folder.is_dir():
-        raise UserError(
-            f"Datamappen {_safe(folder)} (data_dir) är en fil, inte en mapp. Ändra data_dir "
-            "i inställningarna eller flytta filen."
-        )
-    try:
-        for sub in (folder, folder / "files", folder / "staging"):  # exact modes from the start
-            fsmode.make_dir(sub)
-    except OSError as exc:
-        raise UserError(
-            f"Datamappen {_safe(folder)} (data_dir) kunde inte skapas: "
-            f"{exc.strerror or exc}. Ändra data_dir eller be IT om hjälp."
-        ) from exc
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def permission_warning(settings) -> str | None:  # type: ignore[no-untyped-def]
-    """One Swedish line when the data folder, the database or the files folders let others
-    in more than they should; None when all is as it should be."""
-    from tui_app.store import fsmode
-    from tui_app.store.quick import sqlite_path
-
-    data = settings.data_dir
-    paths = [data, data / "files", data / "staging"]
-    db = sqlite_path(settings.url)
-    if db is not None:
-        paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
-    loose = fsmode.looser(paths)
-    if not loose:
-        return None
-    modes = fsmode.current()
-    shown = ", ".join(f"{_safe(p)} ({bits:04o})" for p, bits in loose[:3])
-    more = f" och {len(loose) - 3} till" if len(loose) > 3 else ""
-    return (
-        f"Varning: andra användare kan komma åt patientdata: {shown}{more}. Rätta med chmod "
-        f"{modes.dir:o} (mappar) och {modes.file:o} (filer), eller be IT om hjälp."
-    )
-
-
-def _safe(value: object) -> str:
-    """A path or value for a message on the terminal, with no escapes that could act there."""
-    from tui_app.core.safetext import visible_text
-
-    return visible_text(str(value), max_len=200)
-
-
-def _run_app(cmd: str, args: argparse.Namespace, settings, probe) -> int:  # type: ignore[no-untyped-def]
-    """The app itself: demo (fresh demo database, sign-in picker) or run (the OS login).
-
-    Without a terminal the demo is refused before it replaces any demo database; `run` says
-    first whether the login is known at all (that message is useful without a terminal too).
-    """
-    from tui_app.crashlog import EXIT_CRASH, crash_line
-    from tui_app.ui import termcaps
-
-    if cmd == "demo":
-        _require_terminal()
-    app = start_app(cmd, args, settings)
-    _require_terminal()
-    termcaps.use(probe.finish())
-    app.run()
-    if app.crash is not None:  # the terminal is restored by now: the one line for IT support
-        print(crash_line(app.crash), file=sys.stderr)
-        return EXIT_CRASH
-    return app.return_code or 0
-
-
-def start_app(cmd: str, args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]
-    """The app, ready to run. Staff (`run`) normally get their inbox read with plain SQL
-    (services.quickstart) and the data layer loads in a thread after it is painted: loading
-    SQLAlchemy, pydantic and SQLModel takes longer than starting the whole UI."""
-    from tui_app.core.clock import SystemClock
-    from tui_app.services.actor import os_login
-    from tui_app.services.context import Context, open_context
-    from tui_app.services.pending import resolve_in_background
-    from tui_app.ui.app import build_app
-
-    if cmd == "demo":
-        import atexit
-
-        from tui_app.services import demodir
-
-        base = settings.data_dir / "demo"
-        if args.data_dir is not None:
-            claimed = demodir.claim(Path(args.data_dir).expanduser().absolute(), keep=args.keep)
-        elif args.keep:
-            claimed = demodir.claim(base / demodir.KEPT, keep=True)
-        else:
-            claimed = demodir.new_run(base)
-        atexit.register(claimed.release)  # also after an error; a killed run is swept later
-        ctx = make_demo_context(settings=settings, demo_dir=claimed)
-        if args.keep:
-            resolve_in_background(ctx)  # settle sends a crash left in the kept demo
-        return build_app(ctx)
-    settings = _with_data_dir(args, settings)
-    prepare_data_dir(settings)
-    warning = permission_warning(settings)
-    if warning:
-        print(f"tui-app: {warning}", file=sys.stderr)
-    login = os_login()
-    clock = SystemClock()
-    from tui_app.services.quickstart import quick_start
-
-    quick = quick_start(settings.url, login, clock.now())
-    if quick is not None:
-        ctx = Context(None, clock, settings.data_dir, settings={"config": settings})
-        resolve_in_background(ctx)  # waits for the data layer, then settles crashed sends
-        return build_app(ctx, quick.actor, first_inbox=quick.inbox, load_url=settings.url)
-    # The ordinary way: it creates or upgrades the database, and refuses an unknown login.
-    ctx = open_context(settings.url, settings.data_dir, clock=clock)
-    ctx.settings["config"] = settings
-    resolve_in_background(ctx)
-    from tui_app.services.identity import staff_by_login
-
-    return build_app(ctx, staff_by_login(ctx, login))
-
+__all__ = ["VERBS", "main", *_MOVED]
 
 if __name__ == "__main__":
     sys.exit(main())

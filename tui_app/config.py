@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_app.core.errors import UserError
+from tui_app.core.names import PRINTER_NAME
 
 SYSTEM_CONFIG = Path("/etc/tui_app/config.toml")
 
@@ -22,9 +23,11 @@ def _default_data_dir() -> Path:
     return Path(user_data_dir("tui_app", appauthor=False))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
-    """Everything a deployment may set; each field documents itself."""
+    """Everything a deployment may set; each field documents itself. Read and validated once
+    (load_settings, through tui_app.bootstrap) and never changed afterwards: a variant is made
+    with dataclasses.replace."""
 
     data_dir: Path = field(default_factory=_default_data_dir)
     """Where the database (unless database_url is set) and the received files live."""
@@ -108,9 +111,8 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read settings; an unreadable file or a wrong value is a clear Swedish error naming the
     setting and the file, before anything is created."""
     path = path or config_path()
-    settings = Settings()
     if path is None:
-        return settings
+        return Settings()
     import tomllib  # only when there is a file to read (not on a plain start)
 
     try:
@@ -130,6 +132,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raise UserError(
             f"Inställningsfilen {_show(path)} är inte giltig TOML: {_show(str(exc))}."
         ) from None
+    values: dict[str, object] = {}
     for key, value in raw.items():
         kind = _TYPES.get(key)
         if kind is None:
@@ -137,10 +140,10 @@ def load_settings(path: Path | None = None) -> Settings:
                 f"Okänd inställning ”{_show(key)}” i {_show(path)}. "
                 f"Tillåtna: {', '.join(sorted(_TYPES))}."
             )
-        setattr(settings, key, _checked(key, kind, value, path))
-    if settings.service_account is not None:
+        values[key] = _checked(key, kind, value, path)
+    if values.get("service_account") is not None:
         _require_root_owned(path)
-    return settings
+    return Settings(**values)  # type: ignore[arg-type]  # each value checked against _TYPES
 
 
 def _checked(key: str, kind: str, value: object, path: Path) -> object:
@@ -166,6 +169,8 @@ def _checked(key: str, kind: str, value: object, path: Path) -> object:
         raise wrong()
     if key == "graphics" and value not in _GRAPHICS:
         raise wrong("auto, sixel, kitty eller text")
+    if key == "earkiv_printer" and not PRINTER_NAME.fullmatch(value.strip()):
+        raise wrong('ett skrivarnamn utan mellanslag, /, \\, # och citattecken, t.ex. "skanning-1"')
     if key == "database_url" and "://" not in value:
         raise wrong('en databas-URL, t.ex. "postgresql+psycopg://tui_app@dbhost/tui_app"')
     if kind not in (_PATH, _FILE):

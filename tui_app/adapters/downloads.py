@@ -255,3 +255,33 @@ def _changed(path: Path) -> RemoveResult:
         f"{path} har ändrats sedan appen sparade den och raderades därför inte. "
         "Kontrollera filen och radera den själv om den inte behövs.",
     )
+
+
+class UserDownloads:
+    """Hämtade filer as the use cases see it (services.ports.DownloadsPort): the configured
+    folder (download_dir), else the user's own XDG Downloads, looked up at each use (HOME may
+    differ per process)."""
+
+    def __init__(self, configured: Path | None = None) -> None:
+        self.configured = configured
+
+    def folder(self) -> Path:
+        """The folder in force now."""
+        return Path(self.configured or default_download_dir())
+
+    def save(
+        self, src: Path, *, stem_hint: str, suffix: str, expected_sha256: str, name: str
+    ) -> SavedCopy:
+        """Copy a stored file into the folder (see save_copy)."""
+        return save_copy(
+            src,
+            self.folder(),
+            stem_hint=stem_hint,
+            suffix=suffix,
+            expected_sha256=expected_sha256,
+            name=name,
+        )
+
+    def remove(self, path: Path, expected_sha256: str) -> RemoveResult:
+        """Delete a copy if it still holds what was downloaded (see remove_copy)."""
+        return remove_copy(path, expected_sha256)

@@ -26,9 +26,10 @@ from tui_app.adapters.coversheet import CoverSheet, cover_sheet_pdf
 from tui_app.adapters.downloads import safe_stem
 from tui_app.adapters.errors import AdapterError
 from tui_app.adapters.handover import Parcel, discard_all, publish_all, stage_all
+from tui_app.core.names import PRINTER_NAME
 
 DEFAULT_DOCUMENT_TYPE = "Inskickat dokument från patient via 1177"
-_PRINTER_NAME = re.compile(r"[^\s/\\#'\"-][^\s/\\#'\"]{0,126}")
+_PRINTER_NAME = PRINTER_NAME
 
 
 @dataclass(frozen=True)

@@ -140,3 +140,15 @@ def purge(item: TrashedItem) -> RemoveResult:
                     f"({exc.strerror}); töm papperskorgen i filhanteraren.",
                 )
     return result
+
+
+class DesktopTrash:
+    """The freedesktop.org trash as the use cases see it (services.ports.TrashPort)."""
+
+    def find(self, sha256s: set[str], near: list[Path]) -> list[TrashedItem]:
+        """Matching files in the home trash and the trashes of the disks holding `near`."""
+        return [item for tdir in trash_dirs(near) for item in find_in_trash(sha256s, tdir)]
+
+    def purge(self, item: TrashedItem) -> RemoveResult:
+        """Delete a trashed file (only if unchanged) and its .trashinfo."""
+        return purge(item)

@@ -1,23 +1,19 @@
-"""Reviewing the access log (logguppföljning), sample checks, the patient's extract, and the CLI."""
+"""Reviewing the access log (logguppföljning), sample checks, the patient's extract."""
 
 from __future__ import annotations
 
-import argparse
-import csv
-import sys
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlmodel import col, select
 
-from tui_app.core.clock import fmt_datetime
 from tui_app.core.errors import UserError
 from tui_app.core.pnr import parse_pnr
 from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
-from tui_app.services.identity import Actor, require_admin
+from tui_app.services.actor import Actor
+from tui_app.services.identity import require_admin
 from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import AuditEntry, AuditReview
 
@@ -172,13 +168,12 @@ def patient_extract(ctx: Context, pnr_text: str) -> list[LogRow]:
         ]
 
 
-def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int:  # type: ignore[no-untyped-def]
-    """`tui-app audit verify` and `tui-app audit export --patient PNR [--output FILE]`."""
-    if args.audit_command == "verify":
-        return _verify_cli(ctx, out)
-    from tui_app.services.identity import os_login, staff_by_login
+def extract_for(ctx: Context, login: str, pnr_text: str) -> list[LogRow]:
+    """A patient's log extract for the administrator signed in as `login` (PDL 8 kap.); a
+    refusal (not an administrator, not staff at all) is logged with whose log was asked for
+    (R05, R24). Record the extract with `record_extract` once it has been handed over."""
+    from tui_app.services.identity import staff_by_login
 
-    login = os_login()
     try:
         me = staff_by_login(ctx, login)
         with read_scope(ctx.engine) as s:
@@ -188,29 +183,24 @@ def run_audit_cli(ctx: Context, args: argparse.Namespace, out=sys.stdout) -> int
             ctx,
             actor=login,
             action="loggutdrag",
-            patient_pnr=_pnr_or_none(args.patient),
+            patient_pnr=_pnr_or_none(pnr_text),
             detail=f"tui-app audit export: {exc.message}",
         )
         raise
-    rows = patient_extract(ctx, args.patient)
-    target = args.output.open("w", newline="", encoding="utf-8") if args.output else out
-    w = csv.writer(target, delimiter=";")
-    w.writerow(["tid", "enhet", "vem", "åtgärd", "utfall", "ärende"])
-    for r in rows:
-        w.writerow([fmt_datetime(r.at), r.unit_code, r.actor, r.action, r.outcome, r.case_id or ""])
-    if args.output:
-        target.close()
-        print(f"Loggutdrag med {len(rows)} poster skrivet till {Path(args.output)}.", file=out)
+    return patient_extract(ctx, pnr_text)
+
+
+def record_extract(ctx: Context, login: str, pnr_text: str, count: int) -> None:
+    """Log that `login` took out a patient's log extract of `count` entries (R24)."""
     with session_scope(ctx.engine) as s:
         audit.append(
             s,
             at=ctx.now(),
-            actor=os_login(),
+            actor=login,
             action="loggutdrag",
-            patient_pnr=parse_pnr(args.patient).digits,
-            detail=f"{len(rows)} poster",
+            patient_pnr=parse_pnr(pnr_text).digits,
+            detail=f"{count} poster",
         )
-    return 0
 
 
 def _pnr_or_none(text: str) -> str | None:
@@ -218,21 +208,3 @@ def _pnr_or_none(text: str) -> str | None:
         return parse_pnr(text).digits
     except UserError:
         return None
-
-
-def _verify_cli(ctx: Context, out) -> int:  # type: ignore[no-untyped-def]
-    """`tui-app audit verify`: the verdict, the head to keep elsewhere, and the checkpoints."""
-    r = audit.verify(ctx)
-    if not r.ok:
-        where = f" vid post {r.broken_at}" if r.broken_at is not None else ""
-        print(f"Loggkedjan är BRUTEN{where}: {r.problem}.", file=out)
-        return 1
-    print(f"Loggkedjan är obruten: {r.entries} poster.", file=out)
-    print(f"Huvud: post {r.head_seq}, hash {r.head_hash}", file=out)
-    print(f"Kontrollpunkter: {r.anchor}.", file=out)
-    print(
-        "Spara raden Huvud någon annanstans: en senare kontroll ska visa samma post och hash "
-        "eller en längre logg.",
-        file=out,
-    )
-    return 0

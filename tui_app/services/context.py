@@ -1,4 +1,8 @@
-"""What every use case needs: the engine, the clock and the settings; built once per process."""
+"""What every use case needs: the engine, the clock, the settings and the outside systems.
+
+Built once per process by tui_app.bootstrap (the composition root); tests build it with
+`open_context` and put fakes on it (`ctx.picsara = FakePicsara()`).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,11 @@ from tui_app.core.errors import UserError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from tui_app.config import Settings
+    from tui_app.services.demodir import DemoDir
+    from tui_app.services.ports import DownloadsPort, EArkivPort, PicsaraPort, TrashPort
+    from tui_app.services.quickstart import InboxSource
+
+from tui_app.config import Settings
 
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,9 @@ class Context:
     The engine may arrive later than the context: on start-up the app paints the inbox from
     a plain read (services.quickstart) while a thread loads the data layer (`load_later`).
     Whoever needs the engine before then waits for it; nothing else changes for them.
+
+    The outside systems are Protocol objects (services.ports) the bootstrap chose from the
+    settings: `picsara` and `earkiv` are None when the deployment has none configured.
     """
 
     def __init__(
@@ -43,7 +54,14 @@ class Context:
         clock: Clock,
         data_dir: Path,
         demo: bool = False,
-        settings: dict[str, object] | None = None,
+        *,
+        config: Settings | None = None,
+        picsara: PicsaraPort | None = None,
+        earkiv: EArkivPort | None = None,
+        downloads: DownloadsPort | None = None,
+        trash: TrashPort | None = None,
+        notice: str | None = None,
+        demo_dir: DemoDir | None = None,
     ) -> None:
         self._engine = engine
         self._url: str | None = None  # set when the engine is loaded later
@@ -55,7 +73,94 @@ class Context:
         self.clock = clock
         self.data_dir = data_dir
         self.demo = demo
-        self.settings: dict[str, object] = settings if settings is not None else {}
+        self.config: Settings = config if config is not None else Settings(data_dir=data_dir)
+        """The deployment's settings, validated (defaults when none were given, as in tests)."""
+        self._picsara = picsara
+        self._earkiv = earkiv
+        self._ports_lock = threading.Lock()
+        self._make_ports: Callable[[], tuple[PicsaraPort | None, EArkivPort | None]] | None = None
+        self._downloads = downloads
+        self._trash = trash
+        self.notice = notice
+        """One line the sign-in picker shows (where the demo's folders are); None outside it."""
+        self.demo_dir = demo_dir
+        self._inbox: InboxSource | None = None
+
+    def ports_later(self, make: Callable[[], tuple[PicsaraPort | None, EArkivPort | None]]) -> None:
+        """Build Picsara and E-arkiv on first use (their adapters import image and PDF code,
+        which the start-up path must not wait for); the bootstrap's choice, made once."""
+        self._make_ports = make
+
+    def _ports(self) -> None:
+        if self._make_ports is None:
+            return
+        with self._ports_lock:  # two workers at once build them once
+            make, self._make_ports = self._make_ports, None
+            if make is not None:
+                self._picsara, self._earkiv = make()
+
+    @property
+    def picsara(self) -> PicsaraPort | None:
+        """Picsara, or None when this deployment has none configured (R15)."""
+        self._ports()
+        return self._picsara
+
+    @picsara.setter
+    def picsara(self, port: PicsaraPort | None) -> None:
+        self._ports()
+        self._picsara = port
+
+    @property
+    def earkiv(self) -> EArkivPort | None:
+        """E-arkiv (a print queue or a folder), or None when none is configured (R20)."""
+        self._ports()
+        return self._earkiv
+
+    @earkiv.setter
+    def earkiv(self, port: EArkivPort | None) -> None:
+        self._ports()
+        self._earkiv = port
+
+    @property
+    def downloads(self) -> DownloadsPort:
+        """Hämtade filer: the configured folder, else the user's own Downloads (as the settings
+        in force say: built on each use, it follows `config`)."""
+        if self._downloads is None:
+            from tui_app.adapters.downloads import UserDownloads
+
+            return UserDownloads(self.config.download_dir)
+        return self._downloads
+
+    @downloads.setter
+    def downloads(self, port: DownloadsPort) -> None:
+        self._downloads = port
+
+    @property
+    def trash(self) -> TrashPort:
+        """The desktop trash deleted copies may sit in."""
+        if self._trash is None:
+            from tui_app.adapters.trash import DesktopTrash
+
+            self._trash = DesktopTrash()
+        return self._trash
+
+    @trash.setter
+    def trash(self, port: TrashPort) -> None:
+        self._trash = port
+
+    @property
+    def inbox(self) -> InboxSource:
+        """Where the inbox screen gets its rows (services.quickstart.InboxSource): the page
+        read at start-up first, the ordinary query after; the screen need not know which."""
+        if self._inbox is None:
+            from tui_app.services.quickstart import InboxSource
+
+            self._inbox = InboxSource(self)
+        return self._inbox
+
+    @inbox.setter
+    def inbox(self, source: InboxSource) -> None:
+        self._inbox = source
 
     @property
     def engine(self) -> Engine:
@@ -117,14 +222,6 @@ class Context:
         return self.clock.now()
 
     @property
-    def config(self) -> Settings:
-        """The deployment's settings (defaults when none were given, as in tests)."""
-        from tui_app.config import Settings
-
-        cfg = self.settings.get("config")
-        return cfg if isinstance(cfg, Settings) else Settings(data_dir=self.data_dir)
-
-    @property
     def files_dir(self) -> Path:
         """Where received files are stored under generated names."""
         return self.data_dir / "files"
@@ -139,11 +236,21 @@ def _open_engine(url: str) -> Engine:
 
 
 def open_context(
-    url: str, data_dir: Path, *, demo: bool = False, clock: Clock | None = None
+    url: str,
+    data_dir: Path,
+    *,
+    demo: bool = False,
+    clock: Clock | None = None,
+    config: Settings | None = None,
 ) -> Context:
-    """Open the database (upgrading its schema) and return a ready context."""
+    """Open the database (upgrading its schema) and return a ready context with no Picsara or
+    E-arkiv (tui_app.bootstrap adds the configured ones; tests add fakes)."""
     ctx = Context(
-        engine=_open_engine(url), clock=clock or SystemClock(), data_dir=data_dir, demo=demo
+        engine=_open_engine(url),
+        clock=clock or SystemClock(),
+        data_dir=data_dir,
+        demo=demo,
+        config=config,
     )
     if demo and isinstance(ctx.clock, SystemClock):
         from tui_app.services.democlock import load_offset

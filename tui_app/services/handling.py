@@ -24,9 +24,7 @@ from tui_app.store.db import session_scope
 from tui_app.store.models import Attachment, Case, Download, Patient, Staff, Unit
 
 if TYPE_CHECKING:
-    from tui_app.services.claims import FolderHandover, LpHandover
-
-    Handover = FolderHandover | LpHandover
+    from tui_app.services.ports import Handover
 
 
 JOURNAL = Decision.JOURNAL  # kept for callers; the routine's words live in core/routine.py
@@ -256,7 +254,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
     the row marked complete. A crash at any point leaves a row that clean-up, `leftovers` and
     `resolve_pending` can find (R21), never an untracked copy.
     """
-    from tui_app.adapters.downloads import copy_name, default_download_dir, save_copy
+    from tui_app.adapters.downloads import copy_name
     from tui_app.adapters.errors import AdapterError
     from tui_app.core.killpoint import killpoint
     from tui_app.services.pending import process_owner
@@ -271,7 +269,7 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
                 raise UserError("Filen saknas i lagringen. Kontakta IT-support.").concerning(
                     **about
                 )
-            dest_dir = Path(ctx.config.download_dir or default_download_dir())
+            dest_dir = ctx.downloads.folder()
             suffix = fc.file.storage_key.rsplit(".", 1)[-1]
             stem = f"arende{fc.case.id}-fil{file_id}"
             target = dest_dir / copy_name(stem, suffix)
@@ -288,9 +286,8 @@ def download(ctx: Context, actor: Actor, file_id: int) -> Path:
             s.add(row)
         killpoint("download.intent")
         try:
-            saved = save_copy(
+            saved = ctx.downloads.save(
                 src,
-                dest_dir,
                 stem_hint=stem,
                 suffix=suffix,
                 expected_sha256=fc.file.sha256_stored,
@@ -355,7 +352,7 @@ def to_picsara(
     """Import a journaled image into the case's Picsara study for the patient (R14, R15, R19)."""
     from tui_app.adapters.dicom import person_name
     from tui_app.adapters.errors import AdapterError
-    from tui_app.adapters.picsara import FolderPicsara, PicsaraImage, PicsaraStudy
+    from tui_app.adapters.picsara import PicsaraImage, PicsaraStudy
     from tui_app.services.claims import FolderHandover, send_claimed
 
     site = (body_site or "").strip()[:64] or None
@@ -364,8 +361,8 @@ def to_picsara(
             fc = load_file(s, actor, file_id)
             about = _about(fc)
             _refuse(s, ctx, actor, fc, Action.FILE_PICSARA)
-            folder = ctx.config.picsara_import_dir
-            if not folder:
+            picsara = ctx.picsara
+            if picsara is None:
                 raise RuleViolation(
                     "R15",
                     "Picsara är inte konfigurerat på den här servern "
@@ -395,7 +392,7 @@ def to_picsara(
             sha256=fc.file.sha256_stored,
         )
         try:
-            parcel = FolderPicsara(Path(folder)).prepare(study, [image])  # type: ignore[arg-type]
+            parcel = picsara.prepare(study, [image])
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
         return send_claimed(  # type: ignore[return-value]
@@ -448,16 +445,11 @@ def send_to_picsara(
 
 def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> Archived:
     """Print a journaled document with a cover sheet for scanning into E-arkiv (R14, R20)."""
-    from tui_app.adapters.earkiv import (
-        FolderPrinter,
-        LpPrinter,
-        PrintJob,
-        make_earkiv_adapter,
-        render_print_pdf,
-    )
+    from tui_app.adapters.earkiv import PrintJob, render_print_pdf
     from tui_app.adapters.errors import AdapterError
     from tui_app.core.clock import local
     from tui_app.services.claims import FolderHandover, LpHandover, send_claimed
+    from tui_app.services.ports import EArkivQueue
 
     with refusals_logged(ctx, actor, "e-arkiv"):
         with session_scope(ctx.engine) as s:
@@ -478,14 +470,18 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> Archived:
         )
         handover: Handover
         try:
-            adapter = make_earkiv_adapter(ctx.config.earkiv_printer, ctx.config.earkiv_folder)
-            if isinstance(adapter, FolderPrinter):
-                parcel, pages = adapter.prepare(job)
-                handover, where = FolderHandover(parcel), f"mappen {parcel.folder.path}"
-            else:
-                assert isinstance(adapter, LpPrinter)
+            earkiv = ctx.earkiv
+            if earkiv is None:
+                raise AdapterError(
+                    "Utskrift till E-arkiv är inte inställd. Ange earkiv_printer (en skrivare) "
+                    "eller earkiv_folder (en mapp) i inställningarna."
+                )
+            if isinstance(earkiv, EArkivQueue):
                 render_print_pdf(job)  # refuse a broken PDF before anything is claimed
-                handover, where, pages = LpHandover(adapter, job), "", 0
+                handover, where, pages = LpHandover(earkiv, job), "", 0
+            else:
+                parcel, pages = earkiv.prepare(job)
+                handover, where = FolderHandover(parcel), f"mappen {parcel.folder.path}"
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
         result = send_claimed(
@@ -533,10 +529,8 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
     by hand, or gone. Other staff members' copies are counted, never listed: their paths are
     theirs. A GK account downloads nothing and is refused (R16).
     """
-    from tui_app.adapters.downloads import default_download_dir, remove_copy
     from tui_app.adapters.errors import AdapterError
     from tui_app.adapters.leftovers import scan_report
-    from tui_app.adapters.trash import find_in_trash, purge, trash_dirs
 
     _refuse_shared_account(ctx, actor, "rensa", "rensa kopior", file_id=file_id)
     with refusals_logged(ctx, actor, "rensa"), session_scope(ctx.engine) as s:
@@ -548,13 +542,13 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
         notes: list[str] = []
         where: list[str] = []
         sums = {fc.file.sha256_stored} | {d.sha256 for d in copies}
-        dl_dir = Path(ctx.config.download_dir or default_download_dir())
-        in_trash = [item for tdir in trash_dirs([dl_dir]) for item in find_in_trash(sums, tdir)]
+        dl_dir = ctx.downloads.folder()
+        in_trash = ctx.trash.find(sums, [dl_dir])
         claimed: dict[Path, int] = {}  # a trashed item -> its line in `where`
         for d in copies:
             name = Path(d.path).name
             try:
-                r = remove_copy(Path(d.path), d.sha256)
+                r = ctx.downloads.remove(Path(d.path), d.sha256)
             except AdapterError as exc:
                 notes.append(exc.message)
                 continue
@@ -586,7 +580,7 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
             s.add(d)
         for item in in_trash:
             try:
-                result = purge(item)
+                result = ctx.trash.purge(item)
             except AdapterError as exc:
                 notes.append(exc.message)
                 continue

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
@@ -11,6 +11,9 @@ from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import Attachment, Download
+
+if TYPE_CHECKING:
+    from tui_app.adapters.leftovers import Leftover
 
 
 def known_checksums(ctx: Context) -> tuple[set[str], set[int]]:
@@ -27,48 +30,37 @@ def known_checksums(ctx: Context) -> tuple[set[str], set[int]]:
     return sums, sizes
 
 
-def find(ctx: Context, dirs: list[Path] | None = None) -> list[object]:
+def find(ctx: Context, dirs: list[Path] | None = None) -> list[Leftover]:
     """Every file in the given folders (default: Downloads and the trash) that is a patient file."""
-    from tui_app.adapters.downloads import default_download_dir
     from tui_app.adapters.leftovers import scan
 
     if not dirs:
-        dirs = [Path(ctx.config.download_dir or default_download_dir())]
+        dirs = [ctx.downloads.folder()]
     sums, sizes = known_checksums(ctx)
     # The trashes of the home and of every disk holding these folders are scanned too.
     return list(scan([d for d in dirs if d.is_dir()], sums, sizes=sizes))
 
 
-def run_leftovers(ctx: Context, dirs: list[Path] | None, delete: bool, out=sys.stdout) -> int:  # type: ignore[no-untyped-def]
-    """`tui-app leftovers [--delete]`: list (and remove) copies; exit 1 when any are left."""
+def remove(ctx: Context, found: list[Leftover], login: str) -> int:
+    """Delete the copies found (`tui-app leftovers --delete`), log it, and mark `login`'s own
+    downloads whose copy is gone as cleaned; how many were removed."""
     from tui_app.adapters.leftovers import delete as delete_items
-    from tui_app.services.identity import os_login
 
-    found = find(ctx, dirs)
-    for item in found:
-        print(f"{getattr(item, 'where', '')}: {getattr(item, 'path', item)}", file=out)
-    if not found:
-        print("Inga kopior av patientfiler hittades.", file=out)
-        return 0
-    if not delete:
-        print(f"{len(found)} kopior finns kvar. Kör med --delete för att radera dem.", file=out)
-        return 1
     results = delete_items(found)
     with session_scope(ctx.engine) as s:
         audit.append(
             s,
             at=ctx.now(),
-            actor=os_login(),
+            actor=login,
             action="rensa kvarglömda",
             detail=f"{len(found)} kopior raderade med tui-app leftovers",
         )
         mine = select(Download).where(
             Download.cleaned_at.is_(None),  # type: ignore[union-attr]
-            Download.staff_login == os_login(),
+            Download.staff_login == login,
         )
         for d in s.exec(mine).all():
             if not Path(d.path).exists():
-                d.cleaned_at, d.cleaned_by, d.clean_note = ctx.now(), os_login(), "leftovers"
+                d.cleaned_at, d.cleaned_by, d.clean_note = ctx.now(), login, "leftovers"
                 s.add(d)
-    print(f"Raderade {len(results)} kopior.", file=out)
-    return 0
+    return len(results)

@@ -118,11 +118,11 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def action_refresh(self) -> None:
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
         query = self.query_one("#search", Input).value
-        first, self.app.first_inbox = self.app.first_inbox, None  # type: ignore[attr-defined]
-        if first is not None and self.filter_index == 0 and not query.strip():
-            self._listed(first)  # read at start-up; refreshed when the data layer is loaded
-            return
         ctx, actor, state = self.ctx, self.actor, FILTERS[self.filter_index]
+        rows = ctx.inbox.at_hand(actor, state, query)  # the start-up page, once, from memory
+        if rows is not None:
+            self._listed(rows)  # refreshed when the data layer is loaded
+            return
         # The use cases are imported in the worker, once the engine is there (services/api.py).
         self.run(
             lambda: api.inbox(ctx, actor, state, query),

@@ -69,7 +69,7 @@ class SignInScreen(ContextScreen):
 
     def on_mount(self) -> None:
         self.run(lambda: api.sign_in_choices(self.ctx), on_done=self._listed, policy=Policy.LATEST)
-        notice = self.ctx.settings.get("notice")  # where the demo's folders are
+        notice = self.ctx.notice  # where the demo's folders are
         if isinstance(notice, str):
             self.query_one(StatusLine).update(Text(visible_text(notice)))
 
