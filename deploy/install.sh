@@ -52,7 +52,7 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 for tool in sudo visudo useradd groupadd install; do
     command -v "$tool" >/dev/null || die "$tool is missing: apt-get install sudo passwd coreutils"
 done
-case "$SUDOERS_FILE" in *.*) die "SUDOERS_FILE must have no dot in its name (sudo skips it)";; esac
+case "$(basename "$SUDOERS_FILE")" in *.* | *~) die "SUDOERS_FILE: no dot or ~ in its name (sudo skips such files)";; esac
 
 # A venv points at its base Python: a Python under /root (pyenv, uv) cannot be run by staff.
 command -v runuser >/dev/null || die "runuser is missing (apt-get install util-linux)"

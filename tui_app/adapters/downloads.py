@@ -2,6 +2,11 @@
 
 A copy is written under a generated name `1177-<hint>-<8 hex>.<suffix>` with mode 0600, via a hidden
 temp file + fsync + hard link, so no half-written copy is ever visible and nothing is overwritten.
+
+When the app runs as a service account for a staff member (sudo, see deploy/), it cannot write
+into that person's home: `serve_person` then makes `default_download_dir`, `save_copy` and
+`remove_copy` go through the helper `tui-app-home` run as the person (adapters.homeside), so
+the copy is theirs, 0600, in their own Downloads.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 from tui_app.adapters._fs import (
     CHUNK,
@@ -68,8 +73,77 @@ def downloads_folder(path: Path) -> Folder:
     return Folder(path, DOWNLOADS_SV, "download_dir")
 
 
+#: The helper's command line when copies are the person's, not this process's (serve_person).
+_helper: tuple[str, ...] | None = None
+_helper_dir: Path | None = None
+
+
+def serve_person(login: str | None, helper: Path | None = None) -> None:
+    """Make copies through `tui-app-home` run as `login` (sudo -n -u login); None: this process
+    writes them itself (the default). `helper` defaults to tui-app-home next to this Python."""
+    global _helper, _helper_dir
+    _helper_dir = None
+    if login is None:
+        _helper = None
+        return
+    import sys
+
+    helper = helper or Path(sys.executable).parent / "tui-app-home"
+    _helper = ("sudo", "-n", "-u", login, "--", str(helper))
+
+
+def serving() -> bool:
+    """True when copies belong to a served person and go through the helper (serve_person)."""
+    return _helper is not None
+
+
+def ask_helper(args: list[str], stdin: BinaryIO | bytes | None = None) -> dict[str, Any]:
+    """One verb of tui-app-home, as the served person: its JSON answer; AdapterError with the
+    helper's Swedish message when it refused, or a clear one when it could not be reached."""
+    import json
+    import subprocess
+
+    assert _helper is not None
+    feed: dict[str, Any] = (
+        {"input": stdin}
+        if isinstance(stdin, bytes)
+        else {"stdin": stdin if stdin is not None else subprocess.DEVNULL}
+    )
+    try:
+        done = subprocess.run(
+            [*_helper, *args], capture_output=True, timeout=300, check=False, **feed
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise _no_helper(str(exc)) from exc
+    try:
+        answer = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise _no_helper(done.stderr.decode("utf-8", "replace").strip()[:200]) from None
+    if not isinstance(answer, dict):
+        raise _no_helper("")
+    if "error" in answer:
+        raise AdapterError(str(answer["error"]))
+    return answer
+
+
+def _no_helper(why: str) -> AdapterError:
+    from tui_app.core.safetext import visible_text
+
+    return AdapterError(
+        "Appen kunde inte nå dina Hämtade filer genom tui-app-home"
+        + (f" ({visible_text(why, max_len=200)})" if why else "")
+        + ". Inget sparades. Kontakta IT-support: sudo-regeln för tui-app-home kan saknas."
+    )
+
+
 def default_download_dir(home: Path | None = None, env: Mapping[str, str] = os.environ) -> Path:
-    """The XDG download directory from user-dirs.dirs, else ~/Downloads."""
+    """The XDG download directory from user-dirs.dirs, else ~/Downloads (the served person's,
+    asked of the helper, when serve_person is in force)."""
+    global _helper_dir
+    if _helper is not None and home is None:
+        if _helper_dir is None:
+            _helper_dir = Path(str(ask_helper(["where"])["dir"]))
+        return _helper_dir
     home = home or Path(env.get("HOME") or Path.home())
     config = env.get("XDG_CONFIG_HOME", "")
     base = Path(config) if os.path.isabs(config) else home / ".config"
@@ -150,24 +224,61 @@ def save_copy(
     expected_sha256: str | None = None,
     name: str | None = None,
 ) -> SavedCopy:
+    """Copy src into dest_dir under a new safe name, readable only by its owner, all or nothing
+    (by the helper, as the served person, when serve_person is in force); see save_local."""
+    if _helper is None:
+        return save_local(
+            src,
+            dest_dir,
+            stem_hint=stem_hint,
+            suffix=suffix,
+            expected_sha256=expected_sha256,
+            name=name,
+        )
+    name = name or copy_name(stem_hint, suffix)
+    try:
+        fh = open(src, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _unreadable(src, exc) from exc
+    with fh:
+        answer = ask_helper(["save", str(dest_dir), name, expected_sha256 or "-"], stdin=fh)
+    killpoint("download.visible")
+    return SavedCopy(Path(str(answer["path"])), str(answer["sha256"]), int(answer["size"]))
+
+
+def save_local(
+    src: Path,
+    dest_dir: Path,
+    *,
+    stem_hint: str,
+    suffix: str,
+    expected_sha256: str | None = None,
+    name: str | None = None,
+    stream: BinaryIO | None = None,
+) -> SavedCopy:
     """Copy src into dest_dir under a new safe name, readable only by this user, all or nothing.
 
     Pass `name` (from copy_name) when the caller records the copy before it is made: the
     services layer tracks the path first, so a crash never leaves a copy nobody knows of (R21).
+    `stream`: read the bytes from it instead of opening src (the helper's stdin: a pipe the
+    service account made, which this user may read through fd 0 but never reopen by path).
     """
     folder = downloads_folder(dest_dir)
     name = name or copy_name(stem_hint, suffix)
     ensure_own_download_dir(dest_dir)
     check_folder(folder)  # the folder is the user's to fix: say so before anything else
-    try:
-        fh = open(src, "rb")  # noqa: SIM115 - closed below, after staging
-    except (FileNotFoundError, NotADirectoryError):
-        raise AdapterError(
-            f"Filen {src.name} saknas i appens fillager och kunde inte hämtas. "
-            "Kontakta systemförvaltningen."
-        ) from None
-    except OSError as exc:
-        raise _unreadable(src, exc) from exc
+    if stream is not None:
+        fh = stream
+    else:
+        try:
+            fh = open(src, "rb")  # noqa: SIM115 - closed below, after staging
+        except (FileNotFoundError, NotADirectoryError):
+            raise AdapterError(
+                f"Filen {src.name} saknas i appens fillager och kunde inte hämtas. "
+                "Kontakta systemförvaltningen."
+            ) from None
+        except OSError as exc:
+            raise _unreadable(src, exc) from exc
     reader = _HashingReader(fh, src)
     with fh:
         staged = stage(folder, name, reader.chunks(), mode=COPY_MODE)
@@ -214,7 +325,18 @@ def _unreadable(src: Path, exc: OSError) -> AdapterError:
 
 
 def remove_copy(path: Path, expected_sha256: str) -> RemoveResult:
-    """Delete a copy only if it still holds exactly what was saved; say so when it does not."""
+    """Delete a copy only if it still holds exactly what was saved; say so when it does not
+    (by the helper, as the served person, when serve_person is in force)."""
+    if _helper is None:
+        return remove_local(path, expected_sha256)
+    answer = ask_helper(["remove", str(path), expected_sha256])
+    return RemoveResult(
+        Path(str(answer["path"])), RemoveStatus(str(answer["status"])), str(answer["message_sv"])
+    )
+
+
+def remove_local(path: Path, expected_sha256: str) -> RemoveResult:
+    """remove_copy in this process."""
     try:
         digest = digest_regular_file(path)
     except (FileNotFoundError, NotADirectoryError):
