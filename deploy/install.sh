@@ -59,8 +59,9 @@ command -v runuser >/dev/null || die "runuser is missing (apt-get install util-l
 runuser -u nobody -- "$PYTHON" -c 'import sys, venv' 2>/dev/null ||
     die "$PYTHON cannot be run by other users (e.g. it lives under /root): use PYTHON=/usr/bin/python3"
 
+ALIAS=$(printf '%s' "$SERVICE" | tr 'a-z-' 'A-Z_' | tr -cd 'A-Z0-9_')
 render() {  # template -> stdout, placeholders filled in
-    sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@SERVICE@|$SERVICE|g" -e "s|@STAFF_GROUP@|$STAFF_GROUP|g" \
+    sed -e "s|@ALIAS@|$ALIAS|g" -e "s|@PREFIX@|$PREFIX|g" -e "s|@SERVICE@|$SERVICE|g" -e "s|@STAFF_GROUP@|$STAFF_GROUP|g" \
         -e "s|@OPS_GROUP@|$OPS_GROUP|g" -e "s|@DATA@|$DATA|g" -e "s|@STATE@|$STATE|g" \
         -e "s|@CONFIG@|$CONFIG|g" "$1"
 }

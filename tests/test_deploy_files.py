@@ -40,6 +40,7 @@ def render(template: Path, **values: str) -> str:
         "DATA": "/var/lib/tui_app/data",
         "STATE": "/var/lib/tui_app/.local/state/tui_app",
         "CONFIG": "/etc/tui_app/config.toml",
+        "ALIAS": "TUI_APP",
     }
     for key, value in {**defaults, **values}.items():
         text = text.replace(f"@{key}@", value)
@@ -60,12 +61,12 @@ def test_sudoers_rule_passes_visudo_and_allows_one_command(tmp_path: Path) -> No
         if "NOPASSWD" in line and not line.lstrip().startswith("#")
     ]
     assert grants == [
-        "%tui-staff ALL=(tui_app) NOPASSWD: TUI_APP",
+        "%tui-staff ALL=(tui_app) NOPASSWD: TUI_APP_RUN",
         "tui_app ALL=(%tui-staff) NOPASSWD: TUI_APP_HOME",
     ]
     text = rule.read_text()
     assert (
-        "Cmnd_Alias TUI_APP = /opt/tui_app/bin/tui-app --config /etc/tui_app/config.toml run"
+        "Cmnd_Alias TUI_APP_RUN = /opt/tui_app/bin/tui-app --config /etc/tui_app/config.toml run"
         in text
     )
     assert "env_reset" in text and "SETENV" not in text
