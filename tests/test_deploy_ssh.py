@@ -462,3 +462,35 @@ def test_killing_the_connection_ends_the_app_and_leaves_no_process(site: Site) -
     pane_pid = int(sh("tmux", "display-message", "-p", "-t", name, "#{pane_pid}").stdout)
     os.kill(pane_pid, signal.SIGKILL)  # the ssh client: the connection drops without a word
     site.no_app_left(site.nurse)
+
+
+def test_the_timer_jobs_run_as_the_service_account_and_keep_everything_private(
+    site: Site,
+) -> None:
+    """What systemd would start: each unit's ExecStart, as its User=, with a bare environment."""
+    ran = {}
+    for unit in sorted((site.root / "etc" / "systemd").glob("*.service")):
+        text = unit.read_text(encoding="utf-8")
+        fields = dict(
+            line.split("=", 1) for line in text.splitlines() if "=" in line and line[0] != "#"
+        )
+        assert fields["User"] == site.service
+        out = sh(
+            "runuser",
+            "-u",
+            fields["User"],
+            "--",
+            "env",
+            "-i",
+            f"HOME={site.home}",
+            "PATH=/usr/bin:/bin",
+            *shlex.split(fields["ExecStart"]),
+            check=False,
+            cwd="/",
+        )
+        assert out.returncode == 0, (unit.name, out.stdout, out.stderr)
+        ran[unit.name] = out.stdout
+    assert "Loggkedjan är obruten" in ran["tui-app-audit-verify.service"]
+    assert "Avslutade automatiskt" in ran["tui-app-sweep.service"]
+    # The audit key and its checkpoints are the service account's alone too.
+    assert _walk_modes(site.home, site.uid(site.service)) == {}
