@@ -285,6 +285,11 @@ def site() -> Iterator[Site]:
             "ENABLE_TIMERS": "0",
         }
         sh("sh", str(ROOT / "deploy" / "install.sh"), env=env, cwd="/")
+        # Picsara's import folder, the service account's (it writes there, staff never do).
+        picsara = root / "picsara"
+        sh("install", "-d", "-m", "0700", "-o", s.service, "-g", s.service, str(picsara))
+        with open(s.config, "a", encoding="utf-8") as fh:  # stays root's, 0640
+            fh.write(f'picsara_import_dir = "{picsara}"\n')
         s.keys.mkdir(mode=0o700)
         for user in users:
             # Homes 0700 as README asks (Debian's default is 0755); a password nobody can use.
@@ -445,6 +450,20 @@ def test_r18_a_download_lands_in_her_own_downloads_hers_and_0600(site: Site) -> 
     sh("tmux", "send-keys", "-t", name, "r")
     site.wait_screen(name, "Ingen kopia finns kvar")
     assert not copy.exists()
+    # Picsara (R19) reads her copy through her helper too, then the copy is cleaned up.
+    sh("tmux", "send-keys", "-t", name, "j")
+    site.wait_screen(name, "Journalförs: utslag.png")
+    sh("tmux", "send-keys", "-t", name, "l")
+    wait_for("a second copy", lambda: list(downloads.glob("1177-*.png")))
+    sh("tmux", "send-keys", "-t", name, "s")
+    site.wait_screen(name, "Spara i Picsara", "Sida:")
+    sh("tmux", "send-keys", "-t", name, "Enter")
+    site.wait_screen(name, "Spara i Picsara", "Kroppsdel")
+    sh("tmux", "send-keys", "-t", name, "Enter")
+    wait_for(
+        "the DICOM file in Picsara's folder", lambda: list((site.root / "picsara").glob("*.dcm"))
+    )
+    wait_for("the copy to be cleaned up", lambda: not list(downloads.glob("1177-*")))
     sh("tmux", "send-keys", "-t", name, "Escape")
     site.wait_screen(name, "Filter")
     sh("tmux", "send-keys", "-t", name, "q")

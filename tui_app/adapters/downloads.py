@@ -11,6 +11,7 @@ the copy is theirs, 0600, in their own Downloads.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any, BinaryIO, Final
 
 from tui_app.adapters._fs import (
     CHUNK,
+    Digest,
     Folder,
     check_folder,
     commit,
@@ -124,6 +126,54 @@ def ask_helper(args: list[str], stdin: BinaryIO | bytes | None = None) -> dict[s
     if "error" in answer:
         raise AdapterError(str(answer["error"]))
     return answer
+
+
+def is_served_copy(path: Path) -> bool:
+    """True for a file in the served person's own Downloads: only their helper can read it."""
+    if _helper is None:
+        return False
+    return os.path.dirname(os.path.abspath(path)) == os.path.abspath(default_download_dir())
+
+
+def digest_served(path: Path) -> Digest | None:
+    """digest_regular_file of a copy in the served person's Downloads, made by their helper;
+    FileNotFoundError when it is gone, as locally."""
+    answer = ask_helper(["digest", str(path)])
+    if answer.get("missing"):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+    if answer.get("sha256") is None:
+        return None  # not a regular file
+    return Digest(
+        str(answer["sha256"]), int(answer["size"]), int(answer["dev"]), int(answer["ino"])
+    )
+
+
+def read_served(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a copy in the served person's Downloads, read by their helper;
+    FileNotFoundError when it is gone, AdapterError when it cannot be read."""
+    import json
+    import subprocess
+
+    assert _helper is not None
+    try:
+        done = subprocess.run(
+            [*_helper, "read", str(path), str(limit)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise _no_helper(str(exc)) from exc
+    if done.returncode == 0:
+        return done.stdout
+    try:
+        answer = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise _no_helper(done.stderr.decode("utf-8", "replace").strip()[:200]) from None
+    if isinstance(answer, dict) and answer.get("missing"):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
+    raise AdapterError(str(answer.get("error", "")) if isinstance(answer, dict) else "")
 
 
 def _no_helper(why: str) -> AdapterError:

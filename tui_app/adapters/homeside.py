@@ -10,7 +10,8 @@ steps as the app (downloads.save_copy: hidden temp, fsync, hard link) and answer
 
 Verbs (argv): `where` (the person's Downloads), `save DIR NAME SHA256` (bytes on stdin; DIR
 must be that Downloads), `remove PATH SHA256` (a copy in it, only while it holds those bytes),
-`scan` (checksums as JSON on stdin: leftovers in that Downloads and the person's trash).
+`scan` (checksums as JSON on stdin: leftovers in that Downloads and the person's trash),
+`digest PATH` and `read PATH LIMIT` (a copy in it, for Picsara and E-arkiv: raw bytes out).
 Everything is decided from the person's passwd entry, never from the environment.
 """
 
@@ -72,14 +73,49 @@ def run(argv: list[str]) -> dict[str, object]:
         sizes = None if ask.get("sizes") is None else {int(n) for n in ask["sizes"]}
         report = scan_report([mine] if mine.is_dir() else [], set(ask["sha256s"]), sizes=sizes)
         return report_json(report)
-    raise AdapterError("tui-app-home: okänt kommando (where, save, remove, scan).")
+    if verb == "digest" and len(args) == 1:
+        from tui_app.adapters._fs import local_digest
+
+        path = Path(args[0])
+        if not _inside(path, mine):
+            raise AdapterError(f"Bara kopior i dina egna Hämtade filer ({mine}) läses här.")
+        try:
+            d = local_digest(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return {"missing": True}
+        if d is None:
+            return {"sha256": None}
+        return {"sha256": d.sha256, "size": d.size, "dev": d.dev, "ino": d.ino}
+    raise AdapterError("tui-app-home: okänt kommando (where, save, remove, scan, digest, read).")
+
+
+def _read(path: Path, limit: int) -> int:
+    """`read PATH LIMIT`: the copy's bytes (at most LIMIT) raw on stdout, status 0; else one
+    JSON line ({"missing": true} or {"error": ...}) and status 1."""
+    mine = own_downloads()
+    if not _inside(path, mine):
+        print(json.dumps({"error": f"Bara kopior i dina egna Hämtade filer ({mine}) läses här."}))
+        return 1
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        print(json.dumps({"missing": True}))
+        return 1
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(limit)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
 
 
 def main() -> int:
     """Entry point `tui-app-home`: one verb, one JSON line on stdout, status 0 or 1."""
     os.umask(0o077)
+    argv = sys.argv[1:]
     try:
-        answer = run(sys.argv[1:])
+        if len(argv) == 3 and argv[0] == "read" and argv[2].isdigit():
+            return _read(Path(argv[1]), int(argv[2]))
+        answer = run(argv)
     except AdapterError as exc:
         print(json.dumps({"error": exc.message}, ensure_ascii=False))
         return 1
