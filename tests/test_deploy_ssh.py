@@ -463,6 +463,8 @@ def test_r18_a_download_lands_in_her_own_downloads_hers_and_0600(site: Site) -> 
     wait_for(
         "the DICOM file in Picsara's folder", lambda: list((site.root / "picsara").glob("*.dcm"))
     )
+    site.wait_screen(name, "j = Ja · n = Nej")  # "Klart: … sparad i Picsara. Radera … nu?"
+    sh("tmux", "send-keys", "-t", name, "j")  # yes: clean up now (R21)
     wait_for("the copy to be cleaned up", lambda: not list(downloads.glob("1177-*")))
     sh("tmux", "send-keys", "-t", name, "Escape")
     site.wait_screen(name, "Filter")
