@@ -187,11 +187,11 @@ def fsync_dir(path: Path) -> None:
 
 def digest_regular_file(path: Path) -> Digest | None:
     """SHA-256 of a regular file, or None for a symlink, directory or device; OSError if unreadable.
-    A copy in a served person's Downloads is read by their helper (downloads.serve_person)."""
-    from tui_app.adapters import downloads  # at call time: downloads imports this module
+    A copy in a served person's Downloads is read by their helper (served.serve_person)."""
+    from tui_app.adapters import served  # at call time: served imports this module
 
-    if downloads.is_served_copy(path):
-        return downloads.digest_served(path)
+    if served.is_served_copy(path):
+        return served.digest_served(path)
     return local_digest(path)
 
 
@@ -291,11 +291,11 @@ def read_downloaded(path: Path, sha256: str | None, *, noun: str, it: str, not_d
     """
     from tui_app.core.limits import MAX_FILE_BYTES
 
-    from tui_app.adapters import downloads
+    from tui_app.adapters import served
 
     try:
-        if downloads.is_served_copy(path):  # the served person's copy: their helper reads it
-            data = downloads.read_served(path, MAX_FILE_BYTES + 1)
+        if served.is_served_copy(path):  # the served person's copy: their helper reads it
+            data = served.read_served(path, MAX_FILE_BYTES + 1)
         else:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)

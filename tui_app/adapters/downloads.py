@@ -4,14 +4,13 @@ A copy is written under a generated name `1177-<hint>-<8 hex>.<suffix>` with mod
 temp file + fsync + hard link, so no half-written copy is ever visible and nothing is overwritten.
 
 When the app runs as a service account for a staff member (sudo, see deploy/), it cannot write
-into that person's home: `serve_person` then makes `default_download_dir`, `save_copy` and
-`remove_copy` go through the helper `tui-app-home` run as the person (adapters.homeside), so
-the copy is theirs, 0600, in their own Downloads.
+into that person's home: with `served.serve_person` in force `default_download_dir`,
+`save_copy` and `remove_copy` go through the helper `tui-app-home` run as the person
+(adapters.served, adapters.homeside), so the copy is theirs, 0600, in their own Downloads.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import re
@@ -21,11 +20,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import BinaryIO, Final
 
 from tui_app.adapters._fs import (
     CHUNK,
-    Digest,
     Folder,
     check_folder,
     commit,
@@ -34,6 +32,7 @@ from tui_app.adapters._fs import (
     fsync_dir,
     stage,
 )
+from tui_app.adapters import served
 from tui_app.adapters.errors import AdapterError
 from tui_app.core.killpoint import killpoint
 
@@ -75,125 +74,11 @@ def downloads_folder(path: Path) -> Folder:
     return Folder(path, DOWNLOADS_SV, "download_dir")
 
 
-#: The helper's command line when copies are the person's, not this process's (serve_person).
-_helper: tuple[str, ...] | None = None
-_helper_dir: Path | None = None
-
-
-def serve_person(login: str | None, helper: Path | None = None) -> None:
-    """Make copies through `tui-app-home` run as `login` (sudo -n -u login); None: this process
-    writes them itself (the default). `helper` defaults to tui-app-home next to this Python."""
-    global _helper, _helper_dir
-    _helper_dir = None
-    if login is None:
-        _helper = None
-        return
-    import sys
-
-    helper = helper or Path(sys.executable).parent / "tui-app-home"
-    _helper = ("sudo", "-n", "-u", login, "--", str(helper))
-
-
-def serving() -> bool:
-    """True when copies belong to a served person and go through the helper (serve_person)."""
-    return _helper is not None
-
-
-def ask_helper(args: list[str], stdin: BinaryIO | bytes | None = None) -> dict[str, Any]:
-    """One verb of tui-app-home, as the served person: its JSON answer; AdapterError with the
-    helper's Swedish message when it refused, or a clear one when it could not be reached."""
-    import json
-    import subprocess
-
-    assert _helper is not None
-    feed: dict[str, Any] = (
-        {"input": stdin}
-        if isinstance(stdin, bytes)
-        else {"stdin": stdin if stdin is not None else subprocess.DEVNULL}
-    )
-    try:
-        done = subprocess.run(
-            [*_helper, *args], capture_output=True, timeout=300, check=False, **feed
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise _no_helper(str(exc)) from exc
-    try:
-        answer = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise _no_helper(done.stderr.decode("utf-8", "replace").strip()[:200]) from None
-    if not isinstance(answer, dict):
-        raise _no_helper("")
-    if "error" in answer:
-        raise AdapterError(str(answer["error"]))
-    return answer
-
-
-def is_served_copy(path: Path) -> bool:
-    """True for a file in the served person's own Downloads: only their helper can read it."""
-    if _helper is None:
-        return False
-    return os.path.dirname(os.path.abspath(path)) == os.path.abspath(default_download_dir())
-
-
-def digest_served(path: Path) -> Digest | None:
-    """digest_regular_file of a copy in the served person's Downloads, made by their helper;
-    FileNotFoundError when it is gone, as locally."""
-    answer = ask_helper(["digest", str(path)])
-    if answer.get("missing"):
-        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
-    if answer.get("sha256") is None:
-        return None  # not a regular file
-    return Digest(
-        str(answer["sha256"]), int(answer["size"]), int(answer["dev"]), int(answer["ino"])
-    )
-
-
-def read_served(path: Path, limit: int) -> bytes:
-    """At most `limit` bytes of a copy in the served person's Downloads, read by their helper;
-    FileNotFoundError when it is gone, AdapterError when it cannot be read."""
-    import json
-    import subprocess
-
-    assert _helper is not None
-    try:
-        done = subprocess.run(
-            [*_helper, "read", str(path), str(limit)],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise _no_helper(str(exc)) from exc
-    if done.returncode == 0:
-        return done.stdout
-    try:
-        answer = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise _no_helper(done.stderr.decode("utf-8", "replace").strip()[:200]) from None
-    if isinstance(answer, dict) and answer.get("missing"):
-        raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(path))
-    raise AdapterError(str(answer.get("error", "")) if isinstance(answer, dict) else "")
-
-
-def _no_helper(why: str) -> AdapterError:
-    from tui_app.core.safetext import visible_text
-
-    return AdapterError(
-        "Appen kunde inte nå dina Hämtade filer genom tui-app-home"
-        + (f" ({visible_text(why, max_len=200)})" if why else "")
-        + ". Inget sparades. Kontakta IT-support: sudo-regeln för tui-app-home kan saknas."
-    )
-
-
 def default_download_dir(home: Path | None = None, env: Mapping[str, str] = os.environ) -> Path:
     """The XDG download directory from user-dirs.dirs, else ~/Downloads (the served person's,
     asked of the helper, when serve_person is in force)."""
-    global _helper_dir
-    if _helper is not None and home is None:
-        if _helper_dir is None:
-            _helper_dir = Path(str(ask_helper(["where"])["dir"]))
-        return _helper_dir
+    if home is None and served.serving():
+        return served.downloads_dir()
     home = home or Path(env.get("HOME") or Path.home())
     config = env.get("XDG_CONFIG_HOME", "")
     base = Path(config) if os.path.isabs(config) else home / ".config"
@@ -276,7 +161,7 @@ def save_copy(
 ) -> SavedCopy:
     """Copy src into dest_dir under a new safe name, readable only by its owner, all or nothing
     (by the helper, as the served person, when serve_person is in force); see save_local."""
-    if _helper is None:
+    if not served.serving():
         return save_local(
             src,
             dest_dir,
@@ -291,7 +176,7 @@ def save_copy(
     except OSError as exc:
         raise _unreadable(src, exc) from exc
     with fh:
-        answer = ask_helper(["save", str(dest_dir), name, expected_sha256 or "-"], stdin=fh)
+        answer = served.ask_helper(["save", str(dest_dir), name, expected_sha256 or "-"], stdin=fh)
     killpoint("download.visible")
     return SavedCopy(Path(str(answer["path"])), str(answer["sha256"]), int(answer["size"]))
 
@@ -377,9 +262,9 @@ def _unreadable(src: Path, exc: OSError) -> AdapterError:
 def remove_copy(path: Path, expected_sha256: str) -> RemoveResult:
     """Delete a copy only if it still holds exactly what was saved; say so when it does not
     (by the helper, as the served person, when serve_person is in force)."""
-    if _helper is None:
+    if not served.serving():
         return remove_local(path, expected_sha256)
-    answer = ask_helper(["remove", str(path), expected_sha256])
+    answer = served.ask_helper(["remove", str(path), expected_sha256])
     return RemoveResult(
         Path(str(answer["path"])), RemoveStatus(str(answer["status"])), str(answer["message_sv"])
     )

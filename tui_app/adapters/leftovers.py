@@ -78,10 +78,10 @@ def scan_report(
     trash: list[Path] | None = None,
 ) -> LeftoverReport:
     """Scan Downloads folders and trashes (default: trash_dirs(dirs)); report finds and unreadables.
-    For a served person (downloads.serve_person) their helper scans their own Downloads."""
-    from tui_app.adapters import downloads
+    For a served person (served.serve_person) their helper scans their own Downloads."""
+    from tui_app.adapters import served
 
-    if downloads.serving():
+    if served.serving():
         return _scan_as_person(sha256s, sizes)
     report = LeftoverReport()
     seen: set[tuple[int, int]] = set()
@@ -140,10 +140,10 @@ def _scan_as_person(sha256s: set[str], sizes: set[int] | None) -> LeftoverReport
     """scan_report of the served person's own Downloads and trash, made by their helper."""
     import json
 
-    from tui_app.adapters import downloads
+    from tui_app.adapters import served
 
     ask = {"sha256s": sorted(sha256s), "sizes": None if sizes is None else sorted(sizes)}
-    answer = downloads.ask_helper(["scan"], json.dumps(ask).encode("utf-8"))
+    answer = served.ask_helper(["scan"], json.dumps(ask).encode("utf-8"))
     return LeftoverReport(
         [
             Leftover(

@@ -102,9 +102,9 @@ def trust_sudo_for(service_account: str | None) -> None:
     _service_account = service_account
     import sys
 
-    downloads = sys.modules.get("tui_app.adapters.downloads")
-    if downloads is not None:  # a person served before is no longer (os_login sets it again)
-        downloads.serve_person(None)
+    served = sys.modules.get("tui_app.adapters.served")
+    if served is not None:  # a person served before is no longer (os_login sets it again)
+        served.serve_person(None)
 
 
 def os_login() -> str:
@@ -121,9 +121,9 @@ def os_login() -> str:
             f"{uid} saknas i lösenordsfilen). Kontakta IT-support."
         ) from None
     if uid != os.getuid():  # the service account serves this person: copies are theirs
-        from tui_app.adapters import downloads
+        from tui_app.adapters import served
 
-        downloads.serve_person(login)
+        served.serve_person(login)
     return login
 
 

@@ -510,7 +510,8 @@ def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
     by hand, or gone. Other staff members' copies are counted, never listed: their paths are
     theirs. A GK account downloads nothing and is refused (R16).
     """
-    from tui_app.adapters.downloads import default_download_dir, remove_copy, serving
+    from tui_app.adapters.downloads import default_download_dir, remove_copy
+    from tui_app.adapters.served import serving
     from tui_app.adapters.errors import AdapterError
     from tui_app.adapters.leftovers import scan_report
     from tui_app.adapters.trash import find_in_trash, purge, trash_dirs
