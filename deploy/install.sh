@@ -139,5 +139,6 @@ if [ "$ENABLE_TIMERS" = 1 ] && [ -d /run/systemd/system ]; then
     systemctl enable --now tui-app-sweep.timer tui-app-audit-verify.timer
 fi
 
-say "done. Next: put staff in the group ($STAFF_GROUP), load them (sudo -u $SERVICE" \
-    "$PREFIX/bin/tui-app --config $CONFIG load staff.json), reload ssh, and run tui-app doctor."
+say "done. Next (README, Deploying for staff): staff into the group $STAFF_GROUP; the staff" \
+    "file into $HOME_DIR, then sudo -u $SERVICE $PREFIX/bin/tui-app --config $CONFIG load" \
+    "$HOME_DIR/staff.json; sshd -t && systemctl reload ssh; then tui-app doctor (same sudo)."
