@@ -98,7 +98,7 @@ def test_r20_a_use_case_prints_through_the_queue_on_the_context(
     said = handling.print_earkiv(ctx, dan, pdf)
     [(job, held)] = queue.jobs
     assert held and queue.resumed == ["fake-1-1"]  # queued on hold, recorded, then released
-    assert job.case_number and "skrivaren fake-1" in said and "3 sidor" in said
+    assert job.case_number and "skrivaren fake-1" in said.where and said.pages == 3, said
     assert not list(places.earkiv.iterdir())
 
 

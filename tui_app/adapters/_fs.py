@@ -186,7 +186,17 @@ def fsync_dir(path: Path) -> None:
 
 
 def digest_regular_file(path: Path) -> Digest | None:
-    """SHA-256 of a regular file, or None for a symlink, directory or device; OSError if unreadable."""
+    """SHA-256 of a regular file, or None for a symlink, directory or device; OSError if unreadable.
+    A copy in a served person's Downloads is read by their helper (served.serve_person)."""
+    from tui_app.adapters import served  # at call time: served imports this module
+
+    if served.is_served_copy(path):
+        return served.digest_served(path)
+    return local_digest(path)
+
+
+def local_digest(path: Path) -> Digest | None:
+    """digest_regular_file in this process."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
         fd = os.open(str(path), flags)
@@ -281,9 +291,14 @@ def read_downloaded(path: Path, sha256: str | None, *, noun: str, it: str, not_d
     """
     from tui_app.core.limits import MAX_FILE_BYTES
 
+    from tui_app.adapters import served
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        if served.is_served_copy(path):  # the served person's copy: their helper reads it
+            data = served.read_served(path, MAX_FILE_BYTES + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
     except (FileNotFoundError, NotADirectoryError):
         raise AdapterError(
             f"{noun} {path} finns inte längre. Hämta {it} igen och försök på nytt."

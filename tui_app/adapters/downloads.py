@@ -2,6 +2,11 @@
 
 A copy is written under a generated name `1177-<hint>-<8 hex>.<suffix>` with mode 0600, via a hidden
 temp file + fsync + hard link, so no half-written copy is ever visible and nothing is overwritten.
+
+When the app runs as a service account for a staff member (sudo, see deploy/), it cannot write
+into that person's home: with `served.serve_person` in force `default_download_dir`,
+`save_copy` and `remove_copy` go through the helper `tui-app-home` run as the person
+(adapters.served, adapters.homeside), so the copy is theirs, 0600, in their own Downloads.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from tui_app.adapters._fs import (
     fsync_dir,
     stage,
 )
+from tui_app.adapters import served
 from tui_app.adapters.errors import AdapterError
 from tui_app.core.killpoint import killpoint
 
@@ -69,7 +75,10 @@ def downloads_folder(path: Path) -> Folder:
 
 
 def default_download_dir(home: Path | None = None, env: Mapping[str, str] = os.environ) -> Path:
-    """The XDG download directory from user-dirs.dirs, else ~/Downloads."""
+    """The XDG download directory from user-dirs.dirs, else ~/Downloads (the served person's,
+    asked of the helper, when serve_person is in force)."""
+    if home is None and served.serving():
+        return served.downloads_dir()
     home = home or Path(env.get("HOME") or Path.home())
     config = env.get("XDG_CONFIG_HOME", "")
     base = Path(config) if os.path.isabs(config) else home / ".config"
@@ -150,24 +159,61 @@ def save_copy(
     expected_sha256: str | None = None,
     name: str | None = None,
 ) -> SavedCopy:
+    """Copy src into dest_dir under a new safe name, readable only by its owner, all or nothing
+    (by the helper, as the served person, when serve_person is in force); see save_local."""
+    if not served.serving():
+        return save_local(
+            src,
+            dest_dir,
+            stem_hint=stem_hint,
+            suffix=suffix,
+            expected_sha256=expected_sha256,
+            name=name,
+        )
+    name = name or copy_name(stem_hint, suffix)
+    try:
+        fh = open(src, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise _unreadable(src, exc) from exc
+    with fh:
+        answer = served.ask_helper(["save", str(dest_dir), name, expected_sha256 or "-"], stdin=fh)
+    killpoint("download.visible")
+    return SavedCopy(Path(str(answer["path"])), str(answer["sha256"]), int(answer["size"]))
+
+
+def save_local(
+    src: Path,
+    dest_dir: Path,
+    *,
+    stem_hint: str,
+    suffix: str,
+    expected_sha256: str | None = None,
+    name: str | None = None,
+    stream: BinaryIO | None = None,
+) -> SavedCopy:
     """Copy src into dest_dir under a new safe name, readable only by this user, all or nothing.
 
     Pass `name` (from copy_name) when the caller records the copy before it is made: the
     services layer tracks the path first, so a crash never leaves a copy nobody knows of (R21).
+    `stream`: read the bytes from it instead of opening src (the helper's stdin: a pipe the
+    service account made, which this user may read through fd 0 but never reopen by path).
     """
     folder = downloads_folder(dest_dir)
     name = name or copy_name(stem_hint, suffix)
     ensure_own_download_dir(dest_dir)
     check_folder(folder)  # the folder is the user's to fix: say so before anything else
-    try:
-        fh = open(src, "rb")  # noqa: SIM115 - closed below, after staging
-    except (FileNotFoundError, NotADirectoryError):
-        raise AdapterError(
-            f"Filen {src.name} saknas i appens fillager och kunde inte hämtas. "
-            "Kontakta systemförvaltningen."
-        ) from None
-    except OSError as exc:
-        raise _unreadable(src, exc) from exc
+    if stream is not None:
+        fh = stream
+    else:
+        try:
+            fh = open(src, "rb")  # noqa: SIM115 - closed below, after staging
+        except (FileNotFoundError, NotADirectoryError):
+            raise AdapterError(
+                f"Filen {src.name} saknas i appens fillager och kunde inte hämtas. "
+                "Kontakta systemförvaltningen."
+            ) from None
+        except OSError as exc:
+            raise _unreadable(src, exc) from exc
     reader = _HashingReader(fh, src)
     with fh:
         staged = stage(folder, name, reader.chunks(), mode=COPY_MODE)
@@ -214,7 +260,18 @@ def _unreadable(src: Path, exc: OSError) -> AdapterError:
 
 
 def remove_copy(path: Path, expected_sha256: str) -> RemoveResult:
-    """Delete a copy only if it still holds exactly what was saved; say so when it does not."""
+    """Delete a copy only if it still holds exactly what was saved; say so when it does not
+    (by the helper, as the served person, when serve_person is in force)."""
+    if not served.serving():
+        return remove_local(path, expected_sha256)
+    answer = served.ask_helper(["remove", str(path), expected_sha256])
+    return RemoveResult(
+        Path(str(answer["path"])), RemoveStatus(str(answer["status"])), str(answer["message_sv"])
+    )
+
+
+def remove_local(path: Path, expected_sha256: str) -> RemoveResult:
+    """remove_copy in this process."""
     try:
         digest = digest_regular_file(path)
     except (FileNotFoundError, NotADirectoryError):

@@ -77,7 +77,12 @@ def scan_report(
     sizes: set[int] | None = None,
     trash: list[Path] | None = None,
 ) -> LeftoverReport:
-    """Scan Downloads folders and trashes (default: trash_dirs(dirs)); report finds and unreadables."""
+    """Scan Downloads folders and trashes (default: trash_dirs(dirs)); report finds and unreadables.
+    For a served person (served.serve_person) their helper scans their own Downloads."""
+    from tui_app.adapters import served
+
+    if served.serving():
+        return _scan_as_person(sha256s, sizes)
     report = LeftoverReport()
     seen: set[tuple[int, int]] = set()
 
@@ -129,3 +134,45 @@ def delete(leftovers: Iterable[Leftover]) -> list[RemoveResult]:
         except AdapterError as exc:
             results.append(RemoveResult(item.path, RemoveStatus.FAILED, exc.message_sv))
     return results
+
+
+def _scan_as_person(sha256s: set[str], sizes: set[int] | None) -> LeftoverReport:
+    """scan_report of the served person's own Downloads and trash, made by their helper."""
+    import json
+
+    from tui_app.adapters import served
+
+    ask = {"sha256s": sorted(sha256s), "sizes": None if sizes is None else sorted(sizes)}
+    answer = served.ask_helper(["scan"], json.dumps(ask).encode("utf-8"))
+    return LeftoverReport(
+        [
+            Leftover(
+                Path(f["path"]),
+                f["sha256"],
+                TRASH_SV if f["where"] == TRASH_SV else DOWNLOADS_SV,
+                int(f["size"]),
+                Path(f["info_path"]) if f.get("info_path") else None,
+                bool(f["partial"]),
+            )
+            for f in answer["found"]
+        ],
+        [Path(p) for p in answer["unreadable"]],
+    )
+
+
+def report_json(report: LeftoverReport) -> dict[str, object]:
+    """A LeftoverReport as the helper answers it (see _scan_as_person)."""
+    return {
+        "found": [
+            {
+                "path": str(f.path),
+                "sha256": f.sha256,
+                "where": f.where,
+                "size": f.size,
+                "info_path": str(f.info_path) if f.info_path else None,
+                "partial": f.partial,
+            }
+            for f in report.found
+        ],
+        "unreadable": [str(p) for p in report.unreadable],
+    }

@@ -100,6 +100,11 @@ def trust_sudo_for(service_account: str | None) -> None:
     exactly this account, the person is the uid sudo recorded; None (the default) turns it off."""
     global _service_account
     _service_account = service_account
+    import sys
+
+    served = sys.modules.get("tui_app.adapters.served")
+    if served is not None:  # a person served before is no longer (os_login sets it again)
+        served.serve_person(None)
 
 
 def os_login() -> str:
@@ -109,12 +114,17 @@ def os_login() -> str:
     if _service_account is not None:
         uid = _sudo_uid(_service_account, uid)
     try:
-        return pwd.getpwuid(uid).pw_name
+        login = pwd.getpwuid(uid).pw_name
     except KeyError:  # no passwd entry: refuse rather than guess
         raise UserError(
             "Det gick inte att avgöra vem som är inloggad på datorn (användar-id "
             f"{uid} saknas i lösenordsfilen). Kontakta IT-support."
         ) from None
+    if uid != os.getuid():  # the service account serves this person: copies are theirs
+        from tui_app.adapters import served
+
+        served.serve_person(login)
+    return login
 
 
 def _sudo_uid(service_account: str, uid: int) -> int:

@@ -131,3 +131,17 @@ def require_admin(s: Session, actor: Actor) -> None:
     st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
     if st is None or not st.is_admin or not st.active:
         raise UserError("Bara administrationsgruppen 1177 e-tjänster får göra det här.")
+
+
+__all__ = [
+    "Actor",
+    "SignInChoice",
+    "UnitInfo",
+    "deactivated",
+    "os_login",
+    "patient_actor",
+    "require_admin",
+    "sign_in_choices",
+    "staff_actor",
+    "staff_by_login",
+]
