@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                 + (["--output", args.output] if args.output else [])
                 + ["--", *args.files]
             )
-        if cmd in ("doctor", "backup", "restore"):
+        if cmd in OPS_VERBS:  # they read the settings themselves: doctor reports bad ones
             from tui_app.ops.cli import run as run_ops
 
             return run_ops(cmd, args)
@@ -181,6 +181,9 @@ def _looked_up_in_load_file(exc: KeyError) -> bool:
 
 #: The verbs: name -> "module:function" under tui_app.commands, each `(args, settings) -> int`.
 #: Adding a verb: its subparser in `_parser` and one line here.
+#: Operators' verbs (tui_app/ops/cli.py): they read the settings themselves.
+OPS_VERBS = ("doctor", "backup", "restore")
+
 VERBS: dict[str, str] = {
     "run": "app:run",
     "demo": "app:run",

@@ -71,9 +71,7 @@ def run_leftovers(
 ) -> int:
     """List (and with `delete` remove) copies of patient files; status 1 when any are left."""
     from tui_app.services import leftovers as service
-    from tui_app.services.identity import (  # type: ignore[attr-defined]  # re-exported there; tests patch it there
-        os_login,
-    )
+    from tui_app.services.identity import os_login  # re-exported there; tests patch it there
 
     out = out or sys.stdout
     found = service.find(ctx, dirs)
@@ -102,9 +100,7 @@ def run_audit(ctx: Context, args: argparse.Namespace, out: TextIO | None = None)
         return _verify(ctx, out)
     from tui_app.core.clock import fmt_datetime
     from tui_app.services import auditlog
-    from tui_app.services.identity import (  # type: ignore[attr-defined]  # re-exported there; tests patch it there
-        os_login,
-    )
+    from tui_app.services.identity import os_login  # re-exported there; tests patch it there
 
     login = os_login()
     rows = auditlog.extract_for(ctx, login, args.patient)

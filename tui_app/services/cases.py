@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
@@ -159,10 +160,10 @@ def _state_filter(state: CaseState, now: object) -> object:
     open_ = col(Case.deadline_at) > now
     not_handled = col(Case.handled_at).is_(None)
     return {
-        CaseState.WAITING: and_(not_handled, Case.patient_messages == 0, open_),
-        CaseState.ANSWERED: and_(not_handled, Case.patient_messages > 0, open_),
-        CaseState.CLOSED_AUTO: and_(not_handled, Case.patient_messages == 0, ~open_),
-        CaseState.CLOSED: and_(not_handled, Case.patient_messages > 0, ~open_),
+        CaseState.WAITING: and_(not_handled, col(Case.patient_messages) == 0, open_),
+        CaseState.ANSWERED: and_(not_handled, col(Case.patient_messages) > 0, open_),
+        CaseState.CLOSED_AUTO: and_(not_handled, col(Case.patient_messages) == 0, ~open_),
+        CaseState.CLOSED: and_(not_handled, col(Case.patient_messages) > 0, ~open_),
         CaseState.HANDLED: ~not_handled,
     }[state]
 
@@ -202,11 +203,12 @@ def inbox(
             row = None
             if not isinstance(f, int):
                 case, p, unit = f
+                assert case.id is not None  # a stored row has its key
                 try:
                     row = inbox_row(
                         now,
                         case_id=case.id,
-                        sent_at=case.sent_at,  # type: ignore[arg-type]
+                        sent_at=case.sent_at,
                         deadline_at=case.deadline_at,
                         patient_messages=case.patient_messages,
                         handled=case.handled_at is not None,
@@ -216,8 +218,8 @@ def inbox(
                         last_name=p.last_name,
                         unit_name=unit.name,
                         unit_code=unit.code,
-                        undecided=undecided.get(case.id, 0),  # type: ignore[arg-type]
-                        copies=copies.get(case.id, 0),  # type: ignore[arg-type]
+                        undecided=undecided.get(case.id, 0),
+                        copies=copies.get(case.id, 0),
                     )
                 except _UNREADABLE:
                     log.warning(
@@ -225,7 +227,7 @@ def inbox(
                         case.id,
                         exc_info=True,
                     )
-                    f = case.id  # type: ignore[assignment]
+                    f = case.id
             rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
         return rows
 
@@ -257,15 +259,15 @@ def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | i
 
 def _broken_row(s: Session, case_id: int) -> InboxRow:
     """What can still be read of a case with a garbled stored value, marked broken."""
-    head = s.exec(
-        select(
-            Case.patient_messages,
-            Case.file_count,
-            Patient.pnr,
-            Patient.first_name,
-            Patient.last_name,
-            Unit.name,
-            Unit.code,
+    head = s.execute(  # seven columns: more than sqlmodel's typed select() takes
+        sa_select(
+            col(Case.patient_messages),
+            col(Case.file_count),
+            col(Patient.pnr),
+            col(Patient.first_name),
+            col(Patient.last_name),
+            col(Unit.name),
+            col(Unit.code),
         )
         .join(Patient, col(Patient.id) == col(Case.patient_id))
         .join(Unit, col(Unit.id) == col(Case.unit_id))
@@ -283,7 +285,9 @@ def _broken_row(s: Session, case_id: int) -> InboxRow:
     )
 
 
-def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int], dict[int, int]]:
+def _file_counts(
+    s: Session, case_ids: list[int | None]
+) -> tuple[dict[int, int], dict[int | None, int]]:
     """Per case: files without a decision, and downloaded copies not yet cleaned up."""
     from tui_app.store.models import Attachment, Download
 
@@ -291,16 +295,16 @@ def _file_counts(s: Session, case_ids: list[int | None]) -> tuple[dict[int, int]
         return {}, {}
     undecided = dict(
         s.exec(
-            select(Attachment.case_id, func.count())
+            select(col(Attachment.case_id), func.count())
             .where(col(Attachment.case_id).in_(case_ids), col(Attachment.decision).is_(None))
-            .group_by(Attachment.case_id)
+            .group_by(col(Attachment.case_id))
         ).all()
     )
     copies = dict(
         s.exec(
-            select(Download.case_id, func.count())
+            select(col(Download.case_id), func.count())
             .where(col(Download.case_id).in_(case_ids), col(Download.cleaned_at).is_(None))
-            .group_by(Download.case_id)
+            .group_by(col(Download.case_id))
         ).all()
     )
     return undecided, copies
@@ -311,7 +315,7 @@ def _search_clause(q: str) -> object:
     digits = "".join(ch for ch in q if is_ascii_digits(ch))
     if is_ascii_digits(q) and len(q) <= 9:
         # A short number is a case number, or the start of a personal identity number.
-        return or_(Case.id == int(q), col(Patient.pnr).startswith(q, autoescape=True))
+        return or_(col(Case.id) == int(q), col(Patient.pnr).startswith(q, autoescape=True))
     if looks_like_pnr(q):
         try:
             return Patient.pnr == parse_pnr(q).digits

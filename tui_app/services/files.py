@@ -344,6 +344,7 @@ def attach_uploads(
     intents are deleted in this transaction, so they vanish exactly when the rows appear."""
     from tui_app.store.models import UploadIntent
 
+    assert case.id is not None  # the case is stored before its files
     staged = [f for f in files if isinstance(f, StagedFile)]
     check_reply_files(staged)
     placed: list[Path] = []
@@ -376,7 +377,7 @@ def attach_uploads(
                 Attachment(
                     case_id=case.id,
                     message_id=message_id,
-                    original_name=f.original_name[:255],  # type: ignore[arg-type]
+                    original_name=f.original_name[:255],
                     mime=f.mime,
                     size=(ctx.files_dir / key).stat().st_size,
                     original_size=f.original_size,
@@ -441,9 +442,9 @@ def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:
     ).all()
     copies = dict(
         s.exec(
-            select(Download.attachment_id, func.count())
-            .where(Download.case_id == case_id, col(Download.cleaned_at).is_(None))
-            .group_by(Download.attachment_id)
+            select(col(Download.attachment_id), func.count())
+            .where(col(Download.case_id) == case_id, col(Download.cleaned_at).is_(None))
+            .group_by(col(Download.attachment_id))
         ).all()
     )
     for a in rows:
