@@ -53,7 +53,13 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
         with _READERS_LOCK:
             _READERS[engine] = reader
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql+psycopg"):
+        # psycopg 3 prepares a statement on a connection after a few runs; behind pgbouncer in
+        # transaction mode the next transaction may run on another server connection, where it
+        # does not exist (or already does). Never prepare: safe with and without a pooler.
+        connect_args["prepare_threshold"] = None
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
