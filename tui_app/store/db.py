@@ -25,11 +25,11 @@ finally:
     if _collecting:
         gc.enable()
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlalchemy import event, text  # noqa: E402  (after the gc pause above)
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session, create_engine  # noqa: E402
 
-from tui_app.store.migrations import HEAD_REVISION
+from tui_app.store.migrations import HEAD_REVISION  # noqa: E402
 
 BUSY_TIMEOUT_MS = 5000
 
