@@ -450,7 +450,7 @@ def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
             if taken is None:
                 store = file_store(ctx)
                 if store.exists(key):
-                    store.delete(key)
+                    store.delete(key, s)
                     abandoned += 1
             s.delete(intent)
     return GarbageReport(staging, abandoned, _count_unknown(ctx))

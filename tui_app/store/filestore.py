@@ -40,8 +40,9 @@ class FileStore(Protocol):
     def open(self, key: str) -> IO[bytes]:
         """The stored content, to read (FileNotFoundError when there is none)."""
 
-    def delete(self, key: str) -> None:
-        """Remove a stored file (nothing happens when there is none)."""
+    def delete(self, key: str, session: Session | None = None) -> None:
+        """Remove a stored file (nothing happens when there is none), in the session's
+        transaction when one is given."""
 
     def exists(self, key: str) -> bool:
         """True when a file is stored under `key`."""
@@ -93,7 +94,7 @@ class DirectoryStore:
         """The file itself, opened for reading."""
         return (self.root / key).open("rb")
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, session: Session | None = None) -> None:
         """Unlink the file."""
         (self.root / key).unlink(missing_ok=True)
 
@@ -113,6 +114,14 @@ class DirectoryStore:
         return self.root / key
 
 
+def _reading(engine: Engine) -> Any:
+    """A connection that only reads committed data and never waits for a writer (SQLite: the
+    read-only twin, so a read inside a writing session of this process cannot deadlock)."""
+    from tui_app.store.db import _reader
+
+    return _reader(engine).connect()
+
+
 class _ChunkReader:
     """A read-only stream over one file's chunks, fetched one row at a time."""
 
@@ -128,7 +137,7 @@ class _ChunkReader:
         if self._seq >= self._count:
             return b""
         col: Any = FileChunk.data
-        with self._engine.connect() as conn:
+        with _reading(self._engine) as conn:
             data = conn.execute(
                 select(col).where(
                     FileChunk.storage_key == self._key,  # type: ignore[arg-type]
@@ -195,7 +204,7 @@ class DatabaseStore:
 
         from tui_app.store.models import FileChunk
 
-        with self.engine.connect() as conn:
+        with _reading(self.engine) as conn:
             return int(
                 conn.execute(
                     select(func.count()).where(FileChunk.storage_key == key)  # type: ignore[arg-type]
@@ -209,14 +218,20 @@ class DatabaseStore:
             raise FileNotFoundError(key)
         return _ChunkReader(self.engine, key, count)  # type: ignore[return-value]  # duck-typed IO: read/close
 
-    def delete(self, key: str) -> None:
-        """Delete the chunks (own transaction) and this server's cached copy."""
+    def delete(self, key: str, session: Session | None = None) -> None:
+        """Delete the chunks (in the session's transaction, else in one of its own) and this
+        server's cached copy."""
         from sqlalchemy import delete
 
+        from tui_app.store.db import session_scope
         from tui_app.store.models import FileChunk
 
-        with self.engine.begin() as conn:
-            conn.execute(delete(FileChunk).where(FileChunk.storage_key == key))  # type: ignore[arg-type]
+        stmt = delete(FileChunk).where(FileChunk.storage_key == key)  # type: ignore[arg-type]
+        if session is not None:
+            session.execute(stmt)
+        else:
+            with session_scope(self.engine) as s:
+                s.execute(stmt)
         self._cached(key).unlink(missing_ok=True)
 
     def exists(self, key: str) -> bool:
@@ -229,7 +244,7 @@ class DatabaseStore:
 
         from tui_app.store.models import FileChunk
 
-        with self.engine.connect() as conn:
+        with _reading(self.engine) as conn:
             rows = conn.execute(
                 select(FileChunk.storage_key).where(FileChunk.seq == 0)  # type: ignore[arg-type]
             ).all()
