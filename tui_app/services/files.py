@@ -322,9 +322,9 @@ def attach_uploads(
     for f in staged:
         if f.stored_path is not None:
             if in_db:  # copied into the transaction, not moved: the staged copies go now
-                for p in (f.stored_path, f.thumb_path):
-                    if p is not None:
-                        p.unlink(missing_ok=True)
+                for left in (f.stored_path, f.thumb_path):
+                    if left is not None:
+                        left.unlink(missing_ok=True)
             _remove_empty(f.stored_path.parent)
     return len(staged)
 

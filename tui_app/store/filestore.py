@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from sqlmodel import col  # the app's data layer is loaded whenever a store is opened
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
@@ -136,12 +138,11 @@ class _ChunkReader:
 
         if self._seq >= self._count:
             return b""
-        col: Any = FileChunk.data
         with _reading(self._engine) as conn:
             data = conn.execute(
-                select(col).where(
-                    FileChunk.storage_key == self._key,  # type: ignore[arg-type]
-                    FileChunk.seq == self._seq,  # type: ignore[arg-type]
+                select(col(FileChunk.data)).where(
+                    col(FileChunk.storage_key) == self._key,
+                    col(FileChunk.seq) == self._seq,
                 )
             ).scalar_one()
         self._seq += 1
@@ -190,7 +191,7 @@ class DatabaseStore:
         from tui_app.store.models import FileChunk
 
         size = seq = 0
-        table: Any = FileChunk.__table__
+        table: Any = FileChunk.__table__  # type: ignore[attr-defined]  # set by SQLModel
         for chunk in iter(lambda: stream.read(CHUNK), b""):
             session.execute(insert(table).values(storage_key=key, seq=seq, data=chunk))
             seq += 1
@@ -207,7 +208,7 @@ class DatabaseStore:
         with _reading(self.engine) as conn:
             return int(
                 conn.execute(
-                    select(func.count()).where(FileChunk.storage_key == key)  # type: ignore[arg-type]
+                    select(func.count()).where(col(FileChunk.storage_key) == key)
                 ).scalar_one()
             )
 
@@ -224,9 +225,10 @@ class DatabaseStore:
         from sqlalchemy import delete
 
         from tui_app.store.db import session_scope
+
         from tui_app.store.models import FileChunk
 
-        stmt = delete(FileChunk).where(FileChunk.storage_key == key)  # type: ignore[arg-type]
+        stmt = delete(FileChunk).where(col(FileChunk.storage_key) == key)
         if session is not None:
             session.execute(stmt)
         else:
@@ -246,7 +248,7 @@ class DatabaseStore:
 
         with _reading(self.engine) as conn:
             rows = conn.execute(
-                select(FileChunk.storage_key).where(FileChunk.seq == 0)  # type: ignore[arg-type]
+                select(col(FileChunk.storage_key)).where(col(FileChunk.seq) == 0)
             ).all()
         for (k,) in rows:
             yield str(k)
