@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
             "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"
         )
     )
+    _where(sub.add_parser("migrate", help="uppgradera databasens schema (driften)"), demo=False)
+    _where(sub.add_parser("check-db", help="kontrollera databas, schema och fillager"), demo=False)
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
     c.add_argument("--output", metavar="MAPP", help="skriv den rensade kopian som skulle sparas")
@@ -258,6 +260,13 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
             # If the app never started (unknown login, Ctrl-C, an error), wait for the reply and
             # drop it, so it does not reach the shell as typed text; after a run, only restores.
             probe.finish(timeout=1.0, discard=True)
+    if cmd in ("migrate", "check-db"):  # before any context: opening one may upgrade
+        from tui_app.services import dbops
+
+        settings = _with_data_dir(args, settings)
+        if cmd == "migrate":
+            prepare_data_dir(settings)
+        return dbops.run(cmd, settings)
     ctx = _command_context(args, settings)
     if cmd == "sweep":
         from tui_app.services.files import collect_garbage
@@ -313,6 +322,9 @@ def _apply_settings(settings) -> None:  # type: ignore[no-untyped-def]
 
     fsmode.apply(settings.group_access)
     trust_sudo_for(settings.service_account)
+    from tui_app.store.migrations import set_auto_migrate
+
+    set_auto_migrate(settings.auto_migrate)
 
 
 def _command_context(args: argparse.Namespace, settings):  # type: ignore[no-untyped-def]

@@ -171,13 +171,29 @@ def current_revision(engine: Engine) -> str | None:
     return row[0] if row else None
 
 
-def upgrade(engine: Engine) -> bool:
+def upgrade(engine: Engine, *, explicit: bool = False) -> bool:
     """Bring the schema to the newest revision; return True when anything was done. A schema
     this version does not know (a newer version's, or a foreign one) is a clear UserError and
-    the database is left as it is."""
+    the database is left as it is.
+
+    Upgrades run one at a time (PostgreSQL: an advisory lock; SQLite: the write lock), so a
+    server started during another's upgrade waits for it and then finds nothing to do. With
+    auto_migrate = false only `tui-app migrate` (explicit) upgrades: a server finding an older
+    schema waits for an upgrade under way, then refuses in Swedish if it is still older."""
     at = current_revision(engine)
     if at == HEAD_REVISION:
         return False  # the common case: no Alembic import on start
+    from tui_app.store.migrations import auto_migrate
+
+    if not explicit and not auto_migrate():
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:  # waits while `tui-app migrate` holds the lock
+                conn.execute(text("SELECT pg_advisory_xact_lock_shared(1177)"))
+            at = current_revision(engine)
+            if at == HEAD_REVISION:
+                return False
+        if at is None or _known_revision(at):
+            _refuse_older(at)
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -200,6 +216,35 @@ def upgrade(engine: Engine) -> bool:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return True
+
+
+def _refuse_older(at: str | None) -> None:
+    """The app server may not upgrade the schema itself (auto_migrate = false)."""
+    from tui_app.core.errors import UserError
+    from tui_app.core.safetext import visible_text
+
+    what = (
+        "är tom (inget schema)"
+        if at is None
+        else f"har schemaversion {visible_text(at, max_len=40)}, äldre än den här versionen "
+        f"av tui_app behöver ({HEAD_REVISION})"
+    )
+    raise UserError(
+        f"Databasen {what}, och auto_migrate = false: appen "
+        "uppgraderar inte databasen själv. Be driften köra tui-app migrate och starta sedan "
+        "appen igen. Databasen har inte ändrats."
+    )
+
+
+def _known_revision(revision: str) -> bool:
+    """True when this version's migrations hold the revision (so the schema is older, not
+    newer or foreign: those get upgrade's own message)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return _known(ScriptDirectory.from_config(cfg), revision)
 
 
 def _known(script: Any, revision: str) -> bool:
