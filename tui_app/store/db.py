@@ -59,7 +59,35 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
         # transaction mode the next transaction may run on another server connection, where it
         # does not exist (or already does). Never prepare: safe with and without a pooler.
         connect_args["prepare_threshold"] = None
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if engine.dialect.name == "postgresql":
+        _notify_on_commit(engine)
+    return engine
+
+
+#: The channel every writing transaction notifies (services.live listens on it).
+LIVE_CHANNEL = "tui_app_changes"
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _notify_on_commit(engine: Engine) -> None:
+    """A transaction that wrote sends NOTIFY inside itself just before COMMIT: listeners hear
+    of it exactly when the change becomes visible, never for one that rolled back."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _wrote(conn: Any, _c: Any, statement: str, _p: Any, _ctx: Any, _m: Any) -> None:
+        if statement.lstrip()[:6].upper() in _WRITES:
+            conn.info["tui_app_wrote"] = True
+
+    @event.listens_for(engine, "commit")
+    def _notify(conn: Any) -> None:  # runs before the COMMIT is sent
+        if conn.info.pop("tui_app_wrote", False):
+            with conn.connection.dbapi_connection.cursor() as cur:
+                cur.execute(f"NOTIFY {LIVE_CHANNEL}")
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Any) -> None:
+        conn.info.pop("tui_app_wrote", None)
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
