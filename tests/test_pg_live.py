@@ -75,3 +75,32 @@ def test_a_rolled_back_write_notifies_nobody_and_a_committed_one_does(ctx: Conte
             s.execute(update(Unit).where(Unit.code == "REUM-SKO").values(name="Reumatologi"))
         heard = [n.payload for n in listener.notifies(timeout=WAIT, stop_after=2)]
     assert heard == ["marker", ""]
+
+
+async def test_r05_an_open_inbox_shows_a_case_sent_on_another_server_by_itself(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key pressed, and the screen's timer set to an hour: the new case appears."""
+    import asyncio
+
+    import tui_app.ui.screens.inbox as inbox_screen
+    from tests.conftest import staff
+    from tui_app.ui.app import build_app
+    from tui_app.ui.screens.inbox import InboxScreen
+
+    monkeypatch.setattr(inbox_screen, "REFRESH_SECONDS", 3600)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(600):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, InboxScreen) and app.screen._live.ready.is_set():
+                break
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        before = {r.case_id for r in screen.rows}
+        await asyncio.to_thread(_send_in_another_process, ctx)
+        for _ in range(int(WAIT * 10)):
+            await pilot.pause(0.1)
+            if {r.case_id for r in screen.rows} - before:
+                break
+        assert {r.case_id for r in screen.rows} - before
