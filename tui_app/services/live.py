@@ -52,6 +52,10 @@ class Watcher:
         """Stop watching (returns at once; the thread ends within an interval)."""
         self._stop.set()
 
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the watcher's thread to end (after stop)."""
+        self._thread.join(timeout)
+
     def _run(self) -> None:
         try:
             engine = self._get_engine()  # waits while the data layer is still loading
