@@ -69,7 +69,7 @@ def test_migrate_then_check_db(empty_url: str, tmp_path: Path, capsys) -> None: 
     cfg = _config(tmp_path, empty_url)
     (tmp_path / "data").mkdir()
     assert _cli(cfg, "check-db") == 1  # reachable, but no schema yet
-    assert "kör tui-app migrate" in capsys.readouterr().out
+    assert "inget schema än (tom databas): kör tui-app migrate" in capsys.readouterr().out
     assert _cli(cfg, "migrate") == 0
     assert "till version 0009" in capsys.readouterr().out
     assert _cli(cfg, "migrate") == 0

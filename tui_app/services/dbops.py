@@ -60,8 +60,9 @@ def check_db(settings: Settings) -> Health:
     """Connectivity, schema revision and file store of the deployment's database."""
     from sqlalchemy import text
 
+    from tui_app.core.safetext import visible_text
     from tui_app.services.errors import explain
-    from tui_app.store.db import current_revision, make_engine
+    from tui_app.store.db import _known_revision, current_revision, make_engine
     from tui_app.store.migrations import HEAD_REVISION
 
     h = Health()
@@ -77,12 +78,19 @@ def check_db(settings: Settings) -> Health:
         at = current_revision(engine)
         if at == HEAD_REVISION:
             h.ok(f"Schemat är aktuellt (version {HEAD_REVISION}).")
-        else:
-            shown = "inget schema (tom databas)" if at is None else f"version {at}"
+        elif at is None:
+            h.problem("Databasen har inget schema än (tom databas): kör tui-app migrate.")
+        elif _known_revision(at):
             h.problem(
-                f"Schemat är {shown}, appen behöver version {HEAD_REVISION}: kör tui-app migrate "
-                "(en okänd, nyare version: uppdatera tui_app)."
+                f"Schemat är version {visible_text(at, max_len=40)}, appen behöver version {HEAD_REVISION}: "
+                "kör tui-app migrate."
             )
+        else:
+            h.problem(
+                f"Schemat är version {visible_text(at, max_len=40)}, som den här versionen av tui_app inte känner "
+                "till (troligen nyare): uppdatera tui_app."
+            )
+        if at != HEAD_REVISION:
             return h
         _check_files(settings, engine, h)
     finally:
