@@ -210,3 +210,23 @@ print("committed")
             len(s.exec(select(Message)).all()),
         )
     assert after == before
+
+
+def test_r21_cached_copies_of_database_files_do_not_linger_on_a_server(
+    ctx: Context, places: Places
+) -> None:
+    import time
+
+    from tests.conftest import staff
+    from tui_app.services.files import collect_garbage
+    from tui_app.services.preview import preview_source
+
+    _use(ctx, "database")
+    _, image, _ = case_with_files(ctx)
+    cached = preview_source(ctx, staff(ctx, "danan12"), image).path
+    assert cached.is_file() and cached.is_relative_to(ctx.data_dir / "cache")
+    collect_garbage(ctx)  # used just now: kept
+    assert cached.is_file()
+    collect_garbage(ctx, now=time.time() + 2 * 86400)  # unused for two days: removed
+    assert not cached.exists()
+    assert preview_source(ctx, staff(ctx, "danan12"), image).path.is_file()  # fetched again

@@ -437,6 +437,9 @@ def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
             if now - d.stat().st_mtime > STAGING_MAX_AGE_S:
                 shutil.rmtree(d, ignore_errors=True)
                 staging += 1
+    from tui_app.store.filestore import prune_cache
+
+    staging += prune_cache(file_store(ctx), STAGING_MAX_AGE_S, now)  # copies from the database
     cutoff = datetime.fromtimestamp(now - ORPHAN_MIN_AGE_S, UTC)
     with session_scope(ctx.engine) as s:
         stale = s.exec(select(UploadIntent).where(col(UploadIntent.created_at) < cutoff)).all()

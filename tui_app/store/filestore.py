@@ -265,6 +265,7 @@ class DatabaseStore:
             cached.unlink(missing_ok=True)
             return cached
         if cached.is_file():
+            os.utime(cached)  # used now: prune_cache keeps it a while longer
             return cached  # keys are never reused and stored content never changes
         cached.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = cached.parent / f".{cached.name}.{uuid.uuid4().hex}"
@@ -282,6 +283,22 @@ class DatabaseStore:
         return cached
 
 
+def prune_cache(store: FileStore, max_age_s: float, now: float) -> int:
+    """Remove this server's cached copies unused for max_age_s (patient files do not linger on
+    an app server); the number removed. A directory store has no cache."""
+    if not isinstance(store, DatabaseStore) or not store.cache_dir.is_dir():
+        return 0
+    removed = 0
+    for p in store.cache_dir.glob("*/*"):
+        try:
+            if now - p.stat().st_mtime > max_age_s:
+                p.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass  # another process of this server pruned it first
+    return removed
+
+
 def open_store(kind: str, url: str, engine: Engine, data_dir: Path) -> FileStore:
     """The file store a deployment uses (kind: "auto", "directory" or "database")."""
     if resolve_kind(kind, url) == DATABASE:
@@ -296,5 +313,6 @@ __all__ = [
     "FileStore",
     "KINDS",
     "open_store",
+    "prune_cache",
     "resolve_kind",
 ]
