@@ -93,8 +93,15 @@ def _generate(url: str, data_dir: Path, cases: int, log_entries: int) -> int:
 
 
 def _worker(
-    role: str, index: int, url: str, data_dir: str, start: float, seconds: float, out: mp.Queue
-) -> None:  # type: ignore[type-arg]
+    role: str,
+    index: int,
+    url: str,
+    data_dir: str,
+    start: float,
+    seconds: float,
+    out: mp.Queue,  # type: ignore[type-arg]
+    ready: object,
+) -> None:
     """One process: loop over the role's operations until the time is up; report by queue."""
     from tui_app.core.clock import SystemClock
     from tui_app.services import admin, audit, auditlog
@@ -130,6 +137,7 @@ def _worker(
         count(exc)
         times["start (fel)"].append(time.perf_counter() - t0)
         out.put((role, dict(times), dict(errors)))
+        ready.wait()  # type: ignore[attr-defined]  # the others must not wait for this one
         return
     times["start"].append(time.perf_counter() - t0)
 
@@ -170,9 +178,10 @@ def _worker(
         return "beslut"
 
     op = read if role == "reader" else write
-    while time.time() < start:
-        time.sleep(0.01)
-    end = start + seconds
+    # The window starts when every process has started (on a loaded machine start-up alone
+    # can take longer than the planned head start), so it always measures `seconds` of work.
+    ready.wait()  # type: ignore[attr-defined]
+    end = time.time() + seconds
     while time.time() < end:
         t0 = time.perf_counter()
         try:
@@ -216,9 +225,11 @@ def main() -> int:
         spawn = mp.get_context("spawn")
         out: mp.Queue = spawn.Queue()  # type: ignore[type-arg]
         start = time.time() + 10 + 0.3 * (args.readers + args.writers)  # all imported by then
+        ready = spawn.Barrier(args.readers + args.writers)
         procs = [
             spawn.Process(
-                target=_worker, args=(role, i, str(db), str(data_dir), start, args.seconds, out)
+                target=_worker,
+                args=(role, i, str(db), str(data_dir), start, args.seconds, out, ready),
             )
             for role, n in (("reader", args.readers), ("writer", args.writers))
             for i in range(n)
