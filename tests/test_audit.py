@@ -145,6 +145,9 @@ def test_r24_patient_log_extract(ctx: Context, places: Places, tmp_path, monkeyp
 def test_r23_cases_are_removed_after_two_years_and_the_log_stays(
     ctx: Context, places: Places, clock: FixedClock
 ) -> None:
+    from dataclasses import replace
+
+    ctx.settings["config"] = replace(ctx.config, file_store="directory")  # about the folder
     number, img, _ = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     path = handling.download(ctx, dan, img)

@@ -173,7 +173,7 @@ async def test_every_view_is_rendered_off_the_ui_thread_from_the_stored_file(
     stored = preview_source(ctx, staff(ctx, "danan12"), pdf_id).path
     assert calls and all(name != threading.main_thread().name for name, _ in calls)
     assert {path for _, path in calls} == {stored}  # the cleaned, stored file, nothing else
-    assert stored.is_relative_to(ctx.files_dir)
+    assert stored.is_relative_to(ctx.data_dir)  # files/ or, from the database, cache/
 
 
 async def test_no_color_preview_is_shades_and_fills_the_screen(

@@ -34,9 +34,12 @@ def read_settings(path: Path | None = None) -> Settings:
     from tui_app.services.actor import trust_sudo_for
     from tui_app.store import fsmode
 
+    from tui_app.store.migrations import set_auto_migrate
+
     settings = load_settings(path)
     fsmode.apply(settings.group_access)
     trust_sudo_for(settings.service_account)
+    set_auto_migrate(settings.auto_migrate)
     return settings
 
 

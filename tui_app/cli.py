@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
             "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"
         )
     )
+    _where(sub.add_parser("migrate", help="uppgradera databasens schema (driften)"), demo=False)
+    _where(sub.add_parser("check-db", help="kontrollera databas, schema och fillager"), demo=False)
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
     c.add_argument("--json", action="store_true")
     c.add_argument("--output", metavar="MAPP", help="skriv den rensade kopian som skulle sparas")
@@ -191,6 +193,8 @@ VERBS: dict[str, str] = {
     "load": "records:load",
     "leftovers": "records:leftovers",
     "audit": "records:audit",
+    "migrate": "dbops:migrate",
+    "check-db": "dbops:check_db",
 }
 
 

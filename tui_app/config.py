@@ -65,6 +65,14 @@ class Settings:
     """The account the app runs as through sudo (e.g. "tui_app"); only then is the person the
     uid sudo recorded. Honoured only in a file owned by root that nobody else may write."""
 
+    file_store: str = "auto"
+    """Where received files are kept: "directory" (data_dir/files), "database" (a table of
+    the database, shared by every app server) or "auto": the database with PostgreSQL."""
+
+    auto_migrate: bool = True
+    """False: an app server never upgrades an older schema itself, it refuses to start until
+    an operator has run `tui-app migrate` (for deployments with several servers)."""
+
     @property
     def url(self) -> str:
         """The database URL in force."""
@@ -96,6 +104,8 @@ _TYPES: dict[str, str] = {
     "group_access": _BOOL,
     "service_account": _TEXT,
     "audit_key_file": _FILE,
+    "file_store": _TEXT,
+    "auto_migrate": _BOOL,
 }
 _WHAT = {
     _PATH: 'en sökväg till en mapp inom citattecken, t.ex. "/var/lib/tui_app"',
@@ -171,6 +181,8 @@ def _checked(key: str, kind: str, value: object, path: Path) -> object:
         raise wrong("auto, sixel, kitty eller text")
     if key == "earkiv_printer" and not PRINTER_NAME.fullmatch(value.strip()):
         raise wrong('ett skrivarnamn utan mellanslag, /, \\, # och citattecken, t.ex. "skanning-1"')
+    if key == "file_store" and value not in ("auto", "directory", "database"):
+        raise wrong("auto, directory eller database")
     if key == "database_url" and "://" not in value:
         raise wrong('en databas-URL, t.ex. "postgresql+psycopg://tui_app@dbhost/tui_app"')
     if kind not in (_PATH, _FILE):

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from tui_app.services.files import StagedToken
     from tui_app.services.handling import JOURNAL, NOT_JOURNAL, Archived, CleanupReport, Preview
     from tui_app.services.identity import SignInChoice
+    from tui_app.services.live import Watcher
     from tui_app.services.preview import ZOOMS, PreviewSource, Rendered, View
 
 __all__ = [
@@ -144,6 +145,15 @@ def staff_by_login(ctx: Context, login: str) -> Actor:
 
 
 # ---------------------------------------------------------------- staff: inbox and new case
+
+
+def watch_changes(ctx: Context, on_change: Callable[[], object]) -> Watcher:
+    """Call `on_change` (from a thread of its own) whenever another session or server changed
+    the database: LISTEN/NOTIFY on PostgreSQL, PRAGMA data_version on SQLite (services/live.py).
+    Starting it does no I/O: the watcher's thread waits for the engine itself."""
+    from tui_app.services.live import watch
+
+    return watch(ctx, on_change)
 
 
 def inbox(

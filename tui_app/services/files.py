@@ -31,6 +31,7 @@ from tui_app.store.models import Attachment, Case
 
 if TYPE_CHECKING:
     from tui_app.intake.sandbox import SandboxConfig
+    from tui_app.store.filestore import FileStore
 
 EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "application/pdf": "pdf"}
 STAGING_MAX_AGE_S = 24 * 3600
@@ -317,8 +318,23 @@ def reserve_storage(ctx: Context, files: list[object]) -> dict[str, Reserved]:
     return out
 
 
-def _place(ctx: Context, src: Path, key: str) -> str:
+def file_store(ctx: Context) -> FileStore:
+    """The deployment's file store (setting file_store; the database with PostgreSQL)."""
+    from tui_app.store.filestore import open_store
+
+    engine = ctx.engine
+    return open_store(ctx.config.file_store, str(engine.url), engine, ctx.data_dir)
+
+
+def _place(ctx: Context, s: Session, src: Path, key: str) -> str:
     """Move a staged file into the store under its reserved key; returns the key."""
+    store = file_store(ctx)
+    if store.kind != "directory":  # into the reply's transaction, chunk by chunk
+        with src.open("rb") as f:
+            store.put(s, key, f)
+        s.flush()
+        killpoint("files.placed")
+        return key
     dest = ctx.files_dir / key
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with src.open("rb") as f:
@@ -361,14 +377,15 @@ def attach_uploads(
             r = reserved.get(f.token)
             if r is None:
                 raise UserError("En fil saknas i förberedelsen. Välj filen igen.")
-            key = _place(ctx, f.stored_path, r.key)
+            size = f.stored_path.stat().st_size
+            key = _place(ctx, s, f.stored_path, r.key)
             placed.append(ctx.files_dir / key)
             moved.append((ctx.files_dir / key, f.stored_path))
             if (intent := s.get(UploadIntent, r.key)) is not None:
                 s.delete(intent)
             thumb_key = None
             if r.thumb_key and f.thumb_path is not None and f.thumb_path.is_file():
-                thumb_key = _place(ctx, f.thumb_path, r.thumb_key)
+                thumb_key = _place(ctx, s, f.thumb_path, r.thumb_key)
                 placed.append(ctx.files_dir / thumb_key)
                 moved.append((ctx.files_dir / thumb_key, f.thumb_path))
             if r.thumb_key and (intent := s.get(UploadIntent, r.thumb_key)) is not None:
@@ -379,7 +396,7 @@ def attach_uploads(
                     message_id=message_id,
                     original_name=f.original_name[:255],
                     mime=f.mime,
-                    size=(ctx.files_dir / key).stat().st_size,
+                    size=size,
                     original_size=f.original_size,
                     width=f.width,
                     height=f.height,
@@ -403,8 +420,13 @@ def attach_uploads(
         for p in placed:
             p.unlink(missing_ok=True)
         raise
+    in_db = file_store(ctx).kind != "directory"
     for f in staged:
         if f.stored_path is not None:
+            if in_db:  # copied into the transaction, not moved: the staged copies go now
+                for left in (f.stored_path, f.thumb_path):
+                    if left is not None:
+                        left.unlink(missing_ok=True)
             _remove_empty(f.stored_path.parent)
     return len(staged)
 
@@ -476,8 +498,9 @@ def file_views(s: Session, case_id: int) -> dict[int, list[FileView]]:
 
 
 def stored_path(ctx: Context, storage_key: str) -> Path:
-    """Where a stored file lives on disk."""
-    return ctx.files_dir / storage_key
+    """Where a stored file is on this server's disk (with the database store: a cached copy);
+    a path that does not exist when nothing is stored under the key."""
+    return file_store(ctx).local_path(storage_key)
 
 
 @dataclass(frozen=True)
@@ -514,6 +537,9 @@ def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
             if now - d.stat().st_mtime > STAGING_MAX_AGE_S:
                 shutil.rmtree(d, ignore_errors=True)
                 staging += 1
+    from tui_app.store.filestore import prune_cache
+
+    staging += prune_cache(file_store(ctx), STAGING_MAX_AGE_S, now)  # copies from the database
     cutoff = datetime.fromtimestamp(now - ORPHAN_MIN_AGE_S, UTC)
     with session_scope(ctx.engine) as s:
         stale = s.exec(select(UploadIntent).where(col(UploadIntent.created_at) < cutoff)).all()
@@ -525,9 +551,9 @@ def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
                 .limit(1)
             ).first()
             if taken is None:
-                p = stored_path(ctx, key)
-                if p.is_file():
-                    p.unlink()
+                store = file_store(ctx)
+                if store.exists(key):
+                    store.delete(key, s)
                     abandoned += 1
             s.delete(intent)
     return GarbageReport(staging, abandoned, _count_unknown(ctx))
@@ -537,8 +563,6 @@ def _count_unknown(ctx: Context) -> int:
     """Stored files no attachment and no intent names (looked up in batches of keys)."""
     from tui_app.store.models import UploadIntent
 
-    if not ctx.files_dir.is_dir():
-        return 0
     unknown = 0
     batch: list[str] = []
 
@@ -563,8 +587,8 @@ def _count_unknown(ctx: Context) -> int:
             )
         return sum(1 for k in batch if k not in known)
 
-    for p in ctx.files_dir.glob("*/*"):
-        batch.append(f"{p.parent.name}/{p.name}")
+    for key in file_store(ctx).keys():
+        batch.append(key)
         if len(batch) >= 500:
             unknown += flush()
             batch = []

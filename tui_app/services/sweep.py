@@ -140,9 +140,10 @@ def remove_expired(ctx: Context) -> RetentionReport:
                 files += len(atts)
         # Only once the rows are gone for good are the files removed (a crash leaves orphans
         # that collect_garbage finds, never a row pointing at nothing).
-        from tui_app.services.files import stored_path
+        from tui_app.services.files import file_store
 
+        store = file_store(ctx)
         for key in doomed:
-            stored_path(ctx, key).unlink(missing_ok=True)
+            store.delete(key)
         if len(rows) < BATCH:
             return RetentionReport(cases, files, reported)

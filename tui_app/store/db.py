@@ -61,7 +61,41 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
         with _READERS_LOCK:
             _READERS[engine] = reader
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql+psycopg"):
+        # psycopg 3 prepares a statement on a connection after a few runs; behind pgbouncer in
+        # transaction mode the next transaction may run on another server connection, where it
+        # does not exist (or already does). Never prepare: safe with and without a pooler.
+        connect_args["prepare_threshold"] = None
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if engine.dialect.name == "postgresql":
+        _notify_on_commit(engine)
+    return engine
+
+
+#: The channel every writing transaction notifies (services.live listens on it).
+LIVE_CHANNEL = "tui_app_changes"
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _notify_on_commit(engine: Engine) -> None:
+    """A transaction that wrote sends NOTIFY inside itself just before COMMIT: listeners hear
+    of it exactly when the change becomes visible, never for one that rolled back."""
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _wrote(conn: Any, _c: Any, statement: str, _p: Any, _ctx: Any, _m: Any) -> None:
+        if statement.lstrip()[:6].upper() in _WRITES:
+            conn.info["tui_app_wrote"] = True
+
+    @event.listens_for(engine, "commit")
+    def _notify(conn: Any) -> None:  # runs before the COMMIT is sent
+        if conn.info.pop("tui_app_wrote", False):
+            with conn.connection.dbapi_connection.cursor() as cur:
+                cur.execute(f"NOTIFY {LIVE_CHANNEL}")
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Any) -> None:
+        conn.info.pop("tui_app_wrote", None)
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
@@ -173,13 +207,29 @@ def current_revision(engine: Engine) -> str | None:
     return row[0] if row else None
 
 
-def upgrade(engine: Engine) -> bool:
+def upgrade(engine: Engine, *, explicit: bool = False) -> bool:
     """Bring the schema to the newest revision; return True when anything was done. A schema
     this version does not know (a newer version's, or a foreign one) is a clear UserError and
-    the database is left as it is."""
+    the database is left as it is.
+
+    Upgrades run one at a time (PostgreSQL: an advisory lock; SQLite: the write lock), so a
+    server started during another's upgrade waits for it and then finds nothing to do. With
+    auto_migrate = false only `tui-app migrate` (explicit) upgrades: a server finding an older
+    schema waits for an upgrade under way, then refuses in Swedish if it is still older."""
     at = current_revision(engine)
     if at == HEAD_REVISION:
         return False  # the common case: no Alembic import on start
+    from tui_app.store.migrations import auto_migrate
+
+    if not explicit and not auto_migrate():
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:  # waits while `tui-app migrate` holds the lock
+                conn.execute(text("SELECT pg_advisory_xact_lock_shared(1177)"))
+            at = current_revision(engine)
+            if at == HEAD_REVISION:
+                return False
+        if at is None or _known_revision(at):
+            _refuse_older(at)
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -202,6 +252,35 @@ def upgrade(engine: Engine) -> bool:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return True
+
+
+def _refuse_older(at: str | None) -> None:
+    """The app server may not upgrade the schema itself (auto_migrate = false)."""
+    from tui_app.core.errors import UserError
+    from tui_app.core.safetext import visible_text
+
+    what = (
+        "är tom (inget schema)"
+        if at is None
+        else f"har schemaversion {visible_text(at, max_len=40)}, äldre än den här versionen "
+        f"av tui_app behöver ({HEAD_REVISION})"
+    )
+    raise UserError(
+        f"Databasen {what}, och auto_migrate = false: appen "
+        "uppgraderar inte databasen själv. Be driften köra tui-app migrate och starta sedan "
+        "appen igen. Databasen har inte ändrats."
+    )
+
+
+def _known_revision(revision: str) -> bool:
+    """True when this version's migrations hold the revision (so the schema is older, not
+    newer or foreign: those get upgrade's own message)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return _known(ScriptDirectory.from_config(cfg), revision)
 
 
 def _known(script: Any, revision: str) -> bool:

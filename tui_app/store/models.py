@@ -7,7 +7,7 @@ No `from __future__ import annotations` here: pydantic and SQLAlchemy would eval
 from datetime import datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -242,3 +242,13 @@ class AuditReview(_Table, table=True):
     reviewed_at: datetime = Field(sa_column=_utc())
     scope: str = Field(max_length=300)
     finding: str = Field(max_length=2000)
+
+
+class FileChunk(_Table, table=True):
+    """One piece (at most 1 MiB) of a received file kept in the database itself (the file
+    store "database", store.filestore): a file is its chunks in seq order, 0, 1, 2, ..."""
+
+    __tablename__ = "file_chunk"
+    storage_key: str = Field(primary_key=True, max_length=200)
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary(), nullable=False))

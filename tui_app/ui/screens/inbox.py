@@ -77,10 +77,21 @@ class InboxScreen(ExplainsKeys, AppScreen):
         t.add_column(Text("Att göra"), key="todo")
         self._show_filter()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
+        # Changes made by other sessions and servers show within a second (services/live.py).
+        self._live = api.watch_changes(
+            self.ctx, lambda: self.app.call_from_thread(self._live_refresh)
+        )
         # The first load comes with ScreenResume, which also follows the first mount.
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
+
+    def _live_refresh(self) -> None:
+        if self.is_current:  # a screen above it refreshes this one when it is left
+            self.action_refresh()
+
+    def on_unmount(self) -> None:
+        self._live.stop()
 
     def why_not(self, action: str) -> Refusal | None:
         """Why a key of the inbox cannot act now (see ui/keys.py)."""
