@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--patient", required=True)
     ex.add_argument("--output", type=Path)
     _where(ex)
+    from tui_app.classroom.cli import add_parser as add_classroom
+
+    add_classroom(sub)
     for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
         _swedish(parser)
     return p
@@ -258,6 +261,11 @@ def _dispatch(cmd: str, args: argparse.Namespace) -> int:
             # If the app never started (unknown login, Ctrl-C, an error), wait for the reply and
             # drop it, so it does not reach the shell as typed text; after a run, only restores.
             probe.finish(timeout=1.0, discard=True)
+    if cmd == "classroom":
+        from tui_app.classroom.cli import run_classroom
+        from tui_app.config import config_path
+
+        return run_classroom(args, settings, args.config or config_path())
     ctx = _command_context(args, settings)
     if cmd == "sweep":
         from tui_app.services.files import collect_garbage

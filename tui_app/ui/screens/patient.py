@@ -307,9 +307,10 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
                 error=True,
             )
             return
-        from tui_app.ui.filepicker import FilePickerScreen
+        from tui_app.ui.filepicker import FilePickerScreen, picker_roots
 
-        self.app.push_screen(FilePickerScreen(picker_start(self.ctx)), self._picked)
+        picker = FilePickerScreen(picker_start(self.ctx), confine=picker_roots(self.ctx))
+        self.app.push_screen(picker, self._picked)
 
     def _picked(self, path: object) -> None:
         if not isinstance(path, Path):
