@@ -91,18 +91,18 @@ def run_classroom(args: argparse.Namespace, settings: Any, config_file: Path | N
         ) from exc
     from tui_app.classroom.room import open_room
 
-    cap = args.max_demos if args.max_demos is not None else DEFAULT_CAP
-    if cap < 1:
-        raise UserError("--max-demos måste vara minst 1.")
-    if not 0 < args.port < 65536:
-        raise UserError(f"Porten {args.port} finns inte: välj en mellan 1 och 65535.")
-    refuse_production(settings, config_file)
+    refuse_production(settings, config_file)  # first: nothing else matters then
     root = (
         Path(args.data_dir).expanduser().absolute()
         if args.data_dir
         else settings.data_dir / "classroom"
     )
     room = open_room(root)
+    cap = args.max_demos if args.max_demos is not None else DEFAULT_CAP
+    if cap < 1:
+        raise UserError("--max-demos måste vara minst 1.")
+    if not 0 < args.port < 65536:
+        raise UserError(f"Porten {args.port} finns inte: välj en mellan 1 och 65535.")
     token = secrets.token_urlsafe(12)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     base = f"http://{shown}:{args.port}"

@@ -66,7 +66,11 @@ class Confinement:
 
     def shown(self) -> str:
         """The roots, for a message."""
-        return ", ".join(visible_text(str(r), max_len=80) for r in self.roots)
+        home = os.path.expanduser("~")
+        return " och ".join(
+            "~ (din egen mapp)" if str(r) == home else visible_text(str(r), max_len=80)
+            for r in self.roots
+        )
 
 
 def picker_roots(ctx: object) -> Confinement | None:
