@@ -261,3 +261,52 @@ def test_classroom_warns_when_others_can_join() -> None:
     assert host_warning("::1") is None
     warning = host_warning("0.0.0.0")
     assert warning is not None and "alla som når den här datorn" in warning
+
+
+# --- the app of a classroom demo --------------------------------------------------------------
+
+
+async def test_classroom_app_opens_on_the_steps_and_ticks_them(tmp_path: Path) -> None:
+    from tui_app.classroom.child import picker_roots
+    from tui_app.classroom.room import Trainee, read_json
+    from tui_app.cli import make_demo_context
+    from tui_app.services.democlock import ClassroomClock, advance_shared
+    from tui_app.ui.app import build_app
+    from tui_app.ui.exercise import ClassroomApp, ExerciseScreen
+
+    room = open_room(tmp_path / "room")
+    demo = room.new_demo("Elev 1")
+    ctx = make_demo_context(demo.data)
+    ctx.clock = ClassroomClock(shared_file=room.clock_file)
+    ctx.settings["classroom"] = Trainee(
+        demo, room.clock_file, exercise.take_baseline(ctx), picker_roots(demo)
+    )
+    app = build_app(ctx)
+    assert isinstance(app, ClassroomApp)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseScreen)
+        text = str(app.screen.query_one("#exercise-steps").render())
+        assert "○ 1. Skicka meddelandet" in text and "Klart: 0 av 9" in text
+        assert read_json(demo.progress_file)["done"] == 0
+        send(ctx, pnr=ANNA)  # what the trainee's inbox would store
+        before = ctx.now()
+        advance_shared(room.clock_file, timedelta(days=1))
+        app.poll()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = str(app.screen.query_one("#exercise-steps").render())
+        assert "✓ 1. Skicka meddelandet" in text and "Klart: 1 av 9" in text
+        assert read_json(demo.progress_file)["steps"][0] == ["send", True]
+        said = [n.message for n in app._notifications]
+        assert any("Klart: Skicka meddelandet" in m for m in said)
+        assert any("Läraren flyttade klockan framåt" in m for m in said)
+        assert ctx.now() - before >= timedelta(days=1)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExerciseScreen)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseScreen)

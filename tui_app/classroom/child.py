@@ -11,25 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from tui_app.classroom.exercise import Baseline
-from tui_app.classroom.room import DemoFolder
+from tui_app.classroom.room import DemoFolder, Trainee
 
 #: The variables the server sets for a demo's process.
 ENV_DEMO = "TUI_APP_CLASSROOM_DEMO"
 ENV_CLOCK = "TUI_APP_CLASSROOM_CLOCK"
-
-
-@dataclass(frozen=True)
-class Trainee:
-    """What the app knows of its classroom seat (ctx.settings["classroom"])."""
-
-    demo: DemoFolder
-    clock_file: Path
-    baseline: Baseline
-    picker_roots: tuple[Path, ...]
 
 
 def samples_dir() -> Path:

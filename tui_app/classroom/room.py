@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui_app.classroom.exercise import Baseline
 from tui_app.core.errors import UserError
 
 MARKER = ".tui_app-classroom"
@@ -69,6 +70,16 @@ class DemoFolder:
     def meta_file(self) -> Path:
         """Where the server writes the trainee's label (JSON)."""
         return self.path / META
+
+
+@dataclass(frozen=True)
+class Trainee:
+    """A demo's classroom seat, as its app knows it (ctx.settings["classroom"])."""
+
+    demo: DemoFolder
+    clock_file: Path
+    baseline: Baseline
+    picker_roots: tuple[Path, ...]
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,11 @@ class DemoService(AppService):
         except (TimeoutError, asyncio.TimeoutError, ConnectionError, RuntimeError):
             pass
         process = self._process
-        if process is not None and process.returncode is None:
+        if process is None:
+            return
+        try:  # its folder is removed next: only once the process is gone
+            await asyncio.wait_for(process.wait(), QUIT_SECONDS)
+        except (TimeoutError, asyncio.TimeoutError):
             process.kill()
             await process.wait()
 
@@ -146,6 +150,7 @@ class ClassroomServer:
         self.font_size = font_size
         self.seats: dict[str, Seat] = {}
         self.joined = 0
+        self._ending: set[asyncio.Future[None]] = set()
         self.download_manager = DownloadManager()
 
     # --- the app -------------------------------------------------------------------------
@@ -172,6 +177,7 @@ class ClassroomServer:
 
     async def _on_shutdown(self, _app: web.Application) -> None:
         await asyncio.gather(*(self._end(seat) for seat in list(self.seats.values())))
+        await asyncio.gather(*list(self._ending), return_exceptions=True)
 
     @property
     def full(self) -> bool:
@@ -222,7 +228,15 @@ class ClassroomServer:
         except Exception:  # one trainee's broken demo never stops the class
             log.exception("demo %s failed", demo.id)
         finally:
-            await self._end(seat)
+            # The end runs as a task of its own: aiohttp cancels this handler when the tab
+            # goes away, and the demo must still quit before its folder is removed.
+            ending = asyncio.ensure_future(self._end(seat))
+            self._ending.add(ending)
+            ending.add_done_callback(self._ending.discard)
+            try:
+                await asyncio.shield(ending)
+            except asyncio.CancelledError:
+                pass
             if not websocket.closed:
                 await websocket.close()
         return websocket
@@ -268,7 +282,8 @@ class ClassroomServer:
     # --- the trainer ---------------------------------------------------------------------
 
     def _trainer(self, request: web.Request) -> None:
-        if not hmac.compare_digest(request.match_info.get("token", ""), self.token):
+        given = request.match_info.get("token", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, self.token.encode("utf-8")):
             raise web.HTTPForbidden(
                 text="Fel lärarnyckel. Använd adressen som skrevs ut när lektionen startade.",
             )

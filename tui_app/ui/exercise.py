@@ -22,7 +22,7 @@ from textual.widgets import Static
 from tui_app.ui.app import TuiApp
 
 if TYPE_CHECKING:
-    from tui_app.classroom.child import Trainee
+    from tui_app.classroom.room import Trainee
     from tui_app.classroom.exercise import Step
 
 POLL_SECONDS = 2.0
@@ -101,7 +101,7 @@ class ClassroomApp(TuiApp):
     @property
     def trainee(self) -> Trainee:
         """This demo's classroom seat."""
-        from tui_app.classroom.child import Trainee
+        from tui_app.classroom.room import Trainee
 
         seat = self.ctx.settings["classroom"]
         assert isinstance(seat, Trainee)
@@ -123,14 +123,24 @@ class ClassroomApp(TuiApp):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="exercise")
     def poll(self) -> None:
-        """Read the facts, write the progress for the trainer, and tell the UI (a thread)."""
+        """Read the facts, write the progress for the trainer, and tell the UI (a thread).
+        A failure is logged and the next poll tries again: the exercise never stops a demo."""
+        try:
+            now, shared = self._read_progress()
+        except Exception:
+            import logging
+
+            logging.getLogger("tui_app.ui.exercise").exception("exercise progress failed")
+            return
+        self.call_from_thread(self._progress, now, shared)
+
+    def _read_progress(self) -> tuple[list[Step], timedelta]:
         from tui_app.classroom import exercise
         from tui_app.classroom.room import write_json
         from tui_app.services.democlock import read_shared_offset
 
         seat = self.trainee
         now = exercise.steps(exercise.load_facts(self.ctx, seat.baseline))
-        shared = read_shared_offset(seat.clock_file)
         actor = self.actor
         write_json(
             seat.demo.progress_file,
@@ -141,7 +151,7 @@ class ClassroomApp(TuiApp):
                 "signed_in": actor.display_name if actor is not None else "",
             },
         )
-        self.call_from_thread(self._progress, now, shared)
+        return now, read_shared_offset(seat.clock_file)
 
     def _progress(self, now: list[Step], shared: timedelta) -> None:
         ticked = [n for n, o in zip(now, self.steps) if n.done and not o.done]
