@@ -13,7 +13,7 @@ from tui_app.core.errors import UserError
 
 #: Simultaneous demos by default: what one 2-core machine holds with room to spare
 #: (bench/classroom.py measures it; see README "Undervisning").
-DEFAULT_CAP = 20
+DEFAULT_CAP = 30
 
 
 def add_parser(sub: Any) -> None:
