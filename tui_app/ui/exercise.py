@@ -29,8 +29,8 @@ POLL_SECONDS = 2.0
 TITLE = "Övning: Skicka in filer via 1177 e-tjänster"
 INTRO = (
     "Gör stegen i ordning. Varje steg bockas av när demon har sparat att det är gjort. "
-    "Logga in som Daniel Andersson (personal), Anna Berg (patient) eller Lena (administratör) "
-    "i inloggningslistan; x loggar ut."
+    "Logga in som Daniel Andersson (personal), som patienten du skickade till, eller som "
+    "Lena (administratör); x loggar ut."
 )
 
 

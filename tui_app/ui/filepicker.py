@@ -197,7 +197,12 @@ class FilePickerScreen(ModalScreen[Path | None]):
             )
             yield SafeDirectoryTree(self.start, id="tree", confine=self.confine)
             yield Static(
-                Text("Enter väljer · F4 byter mellan sökväg och mappar · Esc avbryter", style="dim")
+                Text(
+                    "Enter väljer · F4 byter mellan sökväg och mappar · "
+                    + ("F5 nästa mapp · " if self.confine and len(self.confine.roots) > 1 else "")
+                    + "Esc avbryter",
+                    style="dim",
+                )
             )
 
     def on_mount(self) -> None:
