@@ -94,7 +94,7 @@ def answer_as_patient(tab: browser.Tab, text: str) -> None:
     attach(tab, "kvitto.jpg", "kvitto.jpg:")
     tab.shot("patient-files")
     tab.press("F2")  # refused (and logged): the refused file must go first
-    tab.wait_for("✗")
+    tab.wait_for("Svaret skickades inte", "d Ta bort fil")  # the refused file has focus
     tab.press("d")
     tab.wait_for("kvitto.jpg är borttagen")
     tab.press("F2")
