@@ -80,9 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--patient", required=True)
     ex.add_argument("--output", type=Path)
     _where(ex)
-    from tui_app.ops.cli import add_parsers  # doctor, backup, restore
+    from tui_app.classroom.cli import add_parser as add_classroom
 
-    add_parsers(sub)
+    add_classroom(sub)
     for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
         _swedish(parser)
     return p
@@ -195,6 +195,7 @@ VERBS: dict[str, str] = {
     "audit": "records:audit",
     "migrate": "dbops:migrate",
     "check-db": "dbops:check_db",
+    "classroom": "classroom:classroom",
 }
 
 

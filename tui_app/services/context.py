@@ -85,6 +85,8 @@ class Context:
         """One line the sign-in picker shows (where the demo's folders are); None outside it."""
         self.demo_dir = demo_dir
         self._inbox: InboxSource | None = None
+        self.classroom: object | None = None
+        """A trainee's seat in `tui-app classroom` (tui_app.classroom.room.Trainee); None else."""
 
     def ports_later(self, make: Callable[[], tuple[PicsaraPort | None, EArkivPort | None]]) -> None:
         """Build Picsara and E-arkiv on first use (their adapters import image and PDF code,

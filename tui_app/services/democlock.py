@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from tui_app.core.clock import SystemClock
 from tui_app.core.errors import UserError
@@ -35,3 +38,54 @@ def advance(ctx: Context, delta: timedelta) -> timedelta:
             s.add(Setting(key=KEY, value=str(total.total_seconds())))
     ctx.clock.offset = total
     return total
+
+
+# --- the classroom's shared offset (tui-app classroom) --------------------------------------
+# The trainer moves every demo's clock at once: the server writes the total in one file of the
+# classroom folder, and each trainee's demo adds it to its own offset (kept in its database).
+
+
+def read_shared_offset(path: Path) -> timedelta:
+    """The classroom's shared offset in the file (zero when missing or unreadable)."""
+    try:
+        return timedelta(seconds=float(path.read_text(encoding="ascii").strip() or 0))
+    except (OSError, ValueError):
+        return timedelta()
+
+
+def advance_shared(path: Path, delta: timedelta) -> timedelta:
+    """Move every demo of the classroom forward by delta (atomic write); the new total."""
+    if delta <= timedelta():
+        raise UserError("Klockan kan bara flyttas framåt.")
+    total = read_shared_offset(path) + delta
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    temp.write_text(f"{total.total_seconds()}\n", encoding="ascii")
+    os.replace(temp, path)
+    return total
+
+
+@dataclass
+class ClassroomClock(SystemClock):
+    """The demo clock of a classroom demo: its own offset plus the classroom's shared one."""
+
+    shared_file: Path | None = None
+    _seen: tuple[int, int] = (0, -1)
+    _shared: timedelta = field(default_factory=timedelta)
+
+    def shared(self) -> timedelta:
+        """The classroom's offset now (the file is read again only when it changed)."""
+        if self.shared_file is None:
+            return timedelta()
+        try:
+            st = os.stat(self.shared_file)
+            seen = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            seen = (0, -1)
+        if seen != self._seen:
+            self._seen = seen
+            self._shared = read_shared_offset(self.shared_file)
+        return self._shared
+
+    def now(self) -> datetime:
+        """Current time in UTC, moved by the demo's own offset and the classroom's."""
+        return datetime.now(UTC) + self.offset + self.shared()

@@ -179,4 +179,8 @@ def build_app(
     load_url: str | None = None,
 ) -> TuiApp:
     """The one factory: the CLI and the tests build the app the same way."""
+    if ctx.classroom is not None:  # a trainee's demo in `tui-app classroom`
+        from tui_app.ui.exercise import ClassroomApp
+
+        return ClassroomApp(ctx, actor, first_inbox=first_inbox, load_url=load_url)
     return TuiApp(ctx, actor, first_inbox=first_inbox, load_url=load_url)

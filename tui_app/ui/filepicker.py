@@ -4,14 +4,23 @@ File names are untrusted (a patient's own files, a shared folder): every name an
 here goes through core.safetext, in Textual's own widgets too (the directory tree's labels,
 the input box's text), so no escape sequence in a name reaches the terminal (issue 9.9).
 The real names and paths are kept for opening the file; only what is drawn is made safe.
+
+In classroom mode (`tui-app classroom`) the picker is confined (`Confinement`) to the demo's
+own folders: nothing outside them is offered, completed or chosen, and no symbolic link is
+followed or shown, so a trainee never reaches the server's files or another trainee's demo.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.cells import cell_len
+from typing import Any
+
 from rich.text import Text, TextType
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,17 +31,71 @@ from textual.widgets import DirectoryTree, Input, Static
 from tui_app.core.safetext import safe_display_name, visible_chars, visible_text
 
 
-def complete(text: str) -> tuple[str, list[str]]:
-    """Complete a typed path as a shell would: the longest common prefix, and the candidates."""
+OUTSIDE = (
+    "I undervisningsläget går det bara att välja filer i demons egna mappar: "
+    "{roots}. Välj en fil där."
+)
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """The only folders the picker may show and choose from (classroom mode)."""
+
+    roots: tuple[Path, ...]
+
+    def allows(self, path: Path | str) -> bool:
+        """True when path is one of the roots or lies under one, with no symbolic link on the
+        way down from the root (a link to /etc or a sibling demo is never followed)."""
+        target = Path(os.path.normpath(os.path.abspath(os.path.expanduser(str(path)))))
+        for root in self.roots:
+            base = Path(os.path.normpath(os.path.abspath(root)))
+            if target != base and base not in target.parents:
+                continue
+            step = base
+            for part in target.relative_to(base).parts:
+                step = step / part
+                try:
+                    if stat.S_ISLNK(os.lstat(step).st_mode):
+                        return False
+                except FileNotFoundError:
+                    return True  # nothing there to follow (it is never chosen: it does not exist)
+                except OSError:
+                    return False
+            return True
+        return False
+
+    def shown(self) -> str:
+        """The roots, for a message."""
+        home = os.path.expanduser("~")
+        return " och ".join(
+            "~ (din egen mapp)" if str(r) == home else visible_text(str(r), max_len=80)
+            for r in self.roots
+        )
+
+
+def picker_roots(ctx: object) -> Confinement | None:
+    """The classroom's confinement of the picker, or None (the picker may go anywhere)."""
+    seat = getattr(ctx, "classroom", None)
+    roots: Iterable[Path] | None = getattr(seat, "picker_roots", None)
+    return Confinement(tuple(roots)) if roots is not None else None
+
+
+def complete(text: str, confine: Confinement | None = None) -> tuple[str, list[str]]:
+    """Complete a typed path as a shell would: the longest common prefix, and the candidates
+    (confined: only in an allowed folder, and never a symbolic link)."""
     expanded = os.path.expanduser(text) if text else ""
     folder, prefix = os.path.split(expanded)
     base = Path(folder or ".")
+    if confine is not None and not confine.allows(base):
+        return text, []
     try:
         names = sorted(
             n for n in os.listdir(base) if n.startswith(prefix) and not n.startswith(".")
         )
     except OSError:
         return text, []
+    if confine is not None:
+        names = [n for n in names if confine.allows(base / n)]
     if not names:
         return text, []
     common = os.path.commonprefix(names)
@@ -44,6 +107,17 @@ def complete(text: str) -> tuple[str, list[str]]:
 
 class SafeDirectoryTree(DirectoryTree):
     """Textual's DirectoryTree with every label made visible-safe (it draws names raw)."""
+
+    def __init__(self, path: str | Path, *, confine: Confinement | None = None, **kw: Any) -> None:
+        self.confine = confine
+        super().__init__(path, **kw)
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        """Confined: no hidden entries and no symbolic links (neither shown nor followed)."""
+        if self.confine is None:
+            return paths
+        confine = self.confine
+        return [p for p in paths if not p.name.startswith(".") and confine.allows(p)]
 
     def process_label(self, label: TextType) -> Text:
         # visible_text, not safe_display_name: Textual may pass a label through here twice,
@@ -65,8 +139,10 @@ class PathInput(Input):
     def _position_to_cell(self, position: int) -> int:  # the cursor, on the drawn text
         return cell_len(visible_chars(self.value[:position]))
 
+    confine: Confinement | None = None
+
     def action_complete(self) -> None:
-        done, names = complete(self.value)
+        done, names = complete(self.value, self.confine)
         self.value = done
         self.cursor_position = len(done)
         self.post_message(PathInput.Completed(self, names))
@@ -85,6 +161,7 @@ class FilePickerScreen(ModalScreen[Path | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Avbryt", id="picker_cancel"),
         Binding("f4", "toggle_focus", "Sökväg/mappar", id="picker_focus"),
+        Binding("f5", "next_root", "Nästa mapp", id="picker_next_root"),
     ]
     DEFAULT_CSS = """
     FilePickerScreen { align: center middle; }
@@ -93,20 +170,38 @@ class FilePickerScreen(ModalScreen[Path | None]):
     FilePickerScreen #picker-hint { height: auto; max-height: 3; }
     """
 
-    def __init__(self, start: Path) -> None:
+    def __init__(self, start: Path, *, confine: Confinement | None = None) -> None:
         super().__init__()
+        self.confine = confine
+        if confine is not None and confine.roots and not confine.allows(start):
+            start = confine.roots[0]
         self.start = start
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_root":  # only a confined picker has several roots to go between
+            return self.confine is not None and len(self.confine.roots) > 1
+        return True
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
                 Text("Bifoga fil – skriv sökväg (Tab kompletterar) eller välj nedan", style="bold")
             )
-            yield PathInput(value=str(self.start) + "/", id="path")
-            yield Static("", id="picker-hint")
-            yield SafeDirectoryTree(self.start, id="tree")
+            path = PathInput(value=str(self.start) + "/", id="path")
+            path.confine = self.confine
+            yield path
             yield Static(
-                Text("Enter väljer · F4 byter mellan sökväg och mappar · Esc avbryter", style="dim")
+                Text(OUTSIDE.format(roots=self.confine.shown()) if self.confine else ""),
+                id="picker-hint",
+            )
+            yield SafeDirectoryTree(self.start, id="tree", confine=self.confine)
+            yield Static(
+                Text(
+                    "Enter väljer · F4 byter mellan sökväg och mappar · "
+                    + ("F5 nästa mapp · " if self.confine and len(self.confine.roots) > 1 else "")
+                    + "Esc avbryter",
+                    style="dim",
+                )
             )
 
     def on_mount(self) -> None:
@@ -126,12 +221,16 @@ class FilePickerScreen(ModalScreen[Path | None]):
         else:
             self._hint("")
         folder = Path(os.path.expanduser(event.value))
-        if folder.is_dir():
+        if folder.is_dir() and self._allowed(folder):
             self.query_one(DirectoryTree).path = folder
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         path = Path(os.path.expanduser(event.value.strip()))
+        if not self._allowed(path):
+            assert self.confine is not None
+            self._hint("✗ " + OUTSIDE.format(roots=self.confine.shown()))
+            return
         if path.is_dir():
             self.query_one(DirectoryTree).path = path
             self._hint("Det är en mapp. Välj en fil i den.")
@@ -145,7 +244,24 @@ class FilePickerScreen(ModalScreen[Path | None]):
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        self.dismiss(Path(event.path))
+        if self._allowed(Path(event.path)):
+            self.dismiss(Path(event.path))
+
+    def _allowed(self, path: Path) -> bool:
+        return self.confine is None or self.confine.allows(path)
+
+    def action_next_root(self) -> None:
+        """F5 (confined): the tree and the path line go to the next of the demo's folders."""
+        if self.confine is None or not self.confine.roots:
+            return
+        tree = self.query_one(SafeDirectoryTree)
+        roots = list(self.confine.roots)
+        now = Path(tree.path)
+        nxt = roots[(roots.index(now) + 1) % len(roots)] if now in roots else roots[0]
+        tree.path = nxt
+        inp = self.query_one("#path", PathInput)
+        inp.value = str(nxt) + "/"
+        inp.cursor_position = len(inp.value)
 
     def action_toggle_focus(self) -> None:
         if self.query_one("#path", PathInput).has_focus:

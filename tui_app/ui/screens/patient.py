@@ -303,9 +303,10 @@ class PatientCaseScreen(ExplainsKeys, AppScreen):
         self.run(lambda: api.picker_start(ctx), on_done=self._pick_from, policy=Policy.ONCE)
 
     def _pick_from(self, start: Path) -> None:
-        from tui_app.ui.filepicker import FilePickerScreen
+        from tui_app.ui.filepicker import FilePickerScreen, picker_roots
 
-        self.app.push_screen(FilePickerScreen(start), self._picked)
+        picker = FilePickerScreen(start, confine=picker_roots(self.ctx))
+        self.app.push_screen(picker, self._picked)
 
     def _picked(self, path: object) -> None:
         if not isinstance(path, Path):
