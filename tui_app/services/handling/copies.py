@@ -1,0 +1,125 @@
+"""Clean up the downloaded copies of a file, in Downloads and the trash, and verify (R21)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui_app.services.context import Context
+from tui_app.services.guard import refusals_logged
+from tui_app.services.actor import Actor
+from tui_app.store.db import session_scope
+from tui_app.services.handling.common import (
+    _log,
+    _refuse_shared_account,
+    live_copies,
+    load_file,
+)
+
+
+@dataclass(frozen=True)
+class CleanupReport:
+    """What clean-up did, where each copy actually was, and whether any copy is left."""
+
+    deleted: list[str]  # the actor's tracked copies now closed (deleted, or found already gone)
+    trashed: list[str]  # copies deleted from the trash
+    remaining: list[str]  # copies still found in the actor's Downloads (or unreadable there)
+    notes: list[str]
+    where: list[str] = field(default_factory=list)  # one line per copy: where it was, what was done
+    colleagues: int = 0  # other staff's downloads of the file not yet cleaned (not listed)
+
+    @property
+    def clean(self) -> bool:
+        """True when no copy of the file is left in Downloads or the trash."""
+        return not self.remaining and not self.colleagues
+
+
+def cleanup(ctx: Context, actor: Actor, file_id: int) -> CleanupReport:
+    """Delete the actor's downloaded copies and any copy in the trash, then verify (R21).
+
+    Each copy is reported where it really was: still in Downloads, already moved to the trash
+    by hand, or gone. Other staff members' copies are counted, never listed: their paths are
+    theirs. A GK account downloads nothing and is refused (R16).
+    """
+    from tui_app.adapters.downloads import default_download_dir, remove_copy
+    from tui_app.adapters.errors import AdapterError
+    from tui_app.adapters.leftovers import scan_report
+    from tui_app.adapters.trash import find_in_trash, purge, trash_dirs
+
+    _refuse_shared_account(ctx, actor, "rensa", "rensa kopior", file_id=file_id)
+    with refusals_logged(ctx, actor, "rensa"), session_scope(ctx.engine) as s:
+        fc = load_file(s, actor, file_id)
+        copies = live_copies(s, file_id, actor.login)
+        others = [d for d in live_copies(s, file_id) if d.staff_login != actor.login]
+        deleted: list[str] = []
+        trashed: list[str] = []
+        notes: list[str] = []
+        where: list[str] = []
+        sums = {fc.file.sha256_stored} | {d.sha256 for d in copies}
+        dl_dir = Path(ctx.config.download_dir or default_download_dir())
+        in_trash = [item for tdir in trash_dirs([dl_dir]) for item in find_in_trash(sums, tdir)]
+        claimed: dict[Path, int] = {}  # a trashed item -> its line in `where`
+        for d in copies:
+            name = Path(d.path).name
+            try:
+                r = remove_copy(Path(d.path), d.sha256)
+            except AdapterError as exc:
+                notes.append(exc.message)
+                continue
+            if r.status not in ("deleted", "already_gone"):
+                notes.append(r.message_sv)
+                continue
+            deleted.append(d.path)
+            d.cleaned_at, d.cleaned_by = ctx.now(), actor.login
+            if r.status == "deleted":
+                d.clean_note = "raderad"
+                where.append(f"{name}: låg i Hämtade filer – raderad")
+            else:
+                moved = next(
+                    (
+                        i
+                        for i in in_trash
+                        if i.path not in claimed
+                        and (i.original_path == d.path or i.sha256 == d.sha256)
+                    ),
+                    None,
+                )
+                if moved is not None:
+                    claimed[moved.path] = len(where)
+                    d.clean_note = "flyttad till papperskorgen"
+                    where.append(f"{name}: låg redan i papperskorgen")
+                else:
+                    d.clean_note = "fanns inte längre"
+                    where.append(f"{name}: fanns inte längre (redan raderad)")
+            s.add(d)
+        for item in in_trash:
+            try:
+                result = purge(item)
+            except AdapterError as exc:
+                notes.append(exc.message)
+                continue
+            if result.status == "deleted":
+                trashed.append(str(item.path))
+                if item.path in claimed:
+                    where[claimed[item.path]] += " – raderad där"
+                else:
+                    where.append(f"{item.path.name}: en kopia i papperskorgen – raderad")
+            else:
+                notes.append(result.message_sv)
+        # "Nothing found" proves nothing if some file could not be read: those count as left.
+        report = scan_report([dl_dir] if dl_dir.is_dir() else [], sums)
+        theirs = {d.path for d in others}
+        found = [str(x.path) for x in report.found]
+        remaining = [p for p in found if p not in theirs] + [str(p) for p in report.unreadable]
+        for p in remaining:
+            where.append(f"{Path(p).name}: finns kvar i {Path(p).parent}")
+        _log(
+            s,
+            ctx,
+            actor,
+            fc,
+            "rensa",
+            f"{len(deleted)} kopior, {len(trashed)} i papperskorgen, kvar {len(remaining)}"
+            + (f", {len(others)} hos kollegor" if others else ""),
+        )
+        return CleanupReport(deleted, trashed, remaining, notes, where, len(others))
