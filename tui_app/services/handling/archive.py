@@ -28,8 +28,6 @@ from tui_app.services.handling.common import (
 if TYPE_CHECKING:
     from tui_app.services.claims import FolderHandover, LpHandover
 
-    Handover = FolderHandover | LpHandover
-
 
 def case_study_uid(case: Case) -> str:
     """One Picsara study (undersökning) per case: a stable DICOM UID derived from the case (2.25.x)."""
@@ -37,6 +35,18 @@ def case_study_uid(case: Case) -> str:
 
     name = f"tui_app:case:{case.id}:{case.sent_at.isoformat()}"
     return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, name).int}"
+
+
+def _side(laterality: Laterality | str | None, about: dict[str, object]) -> Laterality | None:
+    """The side chosen in the Picsara dialog: none, or exactly one of the routine's words (R19)."""
+    side: Laterality | None = None
+    if laterality:
+        side = routine.parse_laterality(laterality)
+        if side is None or side.value != laterality:
+            raise InvalidInput(
+                f"Sidoangivelsen ska vara en av: {', '.join(Laterality)}."
+            ).concerning(**about)
+    return side
 
 
 def to_picsara(
@@ -65,13 +75,7 @@ def to_picsara(
                     "Picsara är inte konfigurerat på den här servern "
                     "(picsara_import_dir). Kontakta IT-support.",
                 ).concerning(**about)
-            side: Laterality | None = None
-            if laterality:
-                side = routine.parse_laterality(laterality)
-                if side is None or side.value != laterality:
-                    raise InvalidInput(
-                        f"Sidoangivelsen ska vara en av: {', '.join(Laterality)}."
-                    ).concerning(**about)
+            side = _side(laterality, about)
             copy = _my_copy(s, actor, fc)
         p = fc.patient
         study = PicsaraStudy(
@@ -89,7 +93,7 @@ def to_picsara(
             sha256=fc.file.sha256_stored,
         )
         try:
-            parcel = FolderPicsara(Path(folder)).prepare(study, [image])  # type: ignore[arg-type]
+            parcel = FolderPicsara(Path(folder)).prepare(study, [image])
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
         return send_claimed(  # type: ignore[return-value]
@@ -170,7 +174,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> Archived:
             source_pdf=copy,
             sha256=fc.file.sha256_stored,
         )
-        handover: Handover
+        handover: FolderHandover | LpHandover
         try:
             adapter = make_earkiv_adapter(ctx.config.earkiv_printer, ctx.config.earkiv_folder)
             if isinstance(adapter, FolderPrinter):
