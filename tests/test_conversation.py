@@ -17,7 +17,7 @@ from tui_app.services.cases import draft_message, inbox, open_case, send_case
 from tui_app.services.context import Context
 from tui_app.services.conversation import patient_cases, patient_open_case, patient_reply
 from tui_app.services.sweep import close_expired
-from tui_app.store.models import AuditEntry, Case, Message
+from tui_app.store.models import AuditEntry, Case, Message, Patient
 
 
 def refusals(ctx: Context) -> list[AuditEntry]:
@@ -271,3 +271,21 @@ def test_r16_a_gk_account_cannot_be_given_picsara_permission(ctx: Context) -> No
     with pytest.raises(RuleViolation) as e:
         admin.set_picsara_permission(ctx, lena, gk.id, True)
     assert e.value.rule == "R16"
+
+
+def test_r16_shared_account_cannot_start_a_case(ctx: Context) -> None:
+    """The inbox does not offer n to a GK account; the service refuses it too, and logs it."""
+    gk = staff(ctx, "reumgk")
+    unit = unit_id(gk, "REUM-SKO")
+    with pytest.raises(RuleViolation) as e:
+        draft_message(ctx, gk, unit, ELIN)
+    assert e.value.rule == "R16" and "GK-konto" in e.value.message
+    with Session(ctx.engine) as s:
+        patient_id = s.exec(select(Patient.id).where(Patient.pnr == ELIN)).one()
+    assert patient_id is not None
+    with pytest.raises(RuleViolation) as e:
+        send_case(ctx, gk, unit, patient_id, DEFAULT_TEXT)
+    assert e.value.rule == "R16"
+    with Session(ctx.engine) as s:
+        assert s.exec(select(Case)).all() == []
+    assert [r.action for r in refusals(ctx)][-2:] == ["nytt ärende", "skicka meddelande"]

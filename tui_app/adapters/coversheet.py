@@ -67,24 +67,13 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
-def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
-    """The cover sheet as a one-page A4 PDF."""
-    from reportlab.lib.pagesizes import A4
+def _draw_intro(c: Canvas, fonts: tuple[str, str], x: float, y: float, text_width: float) -> float:
+    """The heading and what to do with the sheet; returns the y below them."""
     from reportlab.lib.utils import simpleSplit
-    from reportlab.pdfgen.canvas import Canvas
 
-    code = barcode_value(sheet.pnr12, sheet.case_number)
-    regular, bold = _fonts()
-    buf = io.BytesIO()
-    width, height = A4
-    margin = 20 * _MM
-    text_width = width - 2 * margin
-    c = Canvas(buf, pagesize=A4, invariant=True)
-    c.setTitle("Försättsblad E-arkiv")
-    y = height - margin - 10
-
+    regular, bold = fonts
     c.setFont(bold, 20)
-    c.drawString(margin, y, HEADING)
+    c.drawString(x, y, HEADING)
     y -= 22
     c.setFont(regular, 10)
     for line in simpleSplit(
@@ -93,17 +82,25 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
         10,
         text_width,
     ):
-        c.drawString(margin, y, line)
+        c.drawString(x, y, line)
         y -= 13
-    y -= 18
+    return y - 18
 
+
+def _draw_facts(
+    c: Canvas, sheet: CoverSheet, fonts: tuple[str, str], x: float, y: float, text_width: float
+) -> float:
+    """The patient's number in large type, then one labelled row per fact; returns the y below."""
+    from reportlab.lib.utils import simpleSplit
+
+    regular, bold = fonts
     # A samordningsnummer (day of birth + 60) is not a personnummer: say which it is.
     id_kind = "Samordningsnummer" if int(sheet.pnr12[6:8]) > 60 else "Personnummer"
     c.setFont(regular, 11)
-    c.drawString(margin, y, id_kind)
+    c.drawString(x, y, id_kind)
     y -= 28
     c.setFont(bold, 26)
-    c.drawString(margin, y, f"{sheet.pnr12[:8]}-{sheet.pnr12[8:]}")
+    c.drawString(x, y, f"{sheet.pnr12[:8]}-{sheet.pnr12[8:]}")
     y -= 30
     rows = [
         (f"{id_kind} (12 siffror)", sheet.pnr12),
@@ -117,15 +114,35 @@ def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
     label_width = 62 * _MM
     for label, value in rows:
         c.setFont(regular, 11)
-        c.drawString(margin, y, f"{label}:")
+        c.drawString(x, y, f"{label}:")
         c.setFont(bold, 12)
         for line in simpleSplit(value, bold, 12, text_width - label_width) or [""]:
-            c.drawString(margin + label_width, y, line)
+            c.drawString(x + label_width, y, line)
             y -= 16
         y -= 6
+    return y
+
+
+def cover_sheet_pdf(sheet: CoverSheet) -> bytes:
+    """The cover sheet as a one-page A4 PDF."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    code = barcode_value(sheet.pnr12, sheet.case_number)
+    fonts = _fonts()
+    buf = io.BytesIO()
+    width, height = A4
+    margin = 20 * _MM
+    text_width = width - 2 * margin
+    c = Canvas(buf, pagesize=A4, invariant=True)
+    c.setTitle("Försättsblad E-arkiv")
+    y = height - margin - 10
+
+    y = _draw_intro(c, fonts, margin, y, text_width)
+    y = _draw_facts(c, sheet, fonts, margin, y, text_width)
 
     _draw_barcode(c, code, margin, y - 30 * _MM, text_width)
-    c.setFont(regular, 9)
+    c.setFont(fonts[0], 9)
     c.drawString(
         margin,
         margin,

@@ -17,16 +17,20 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tui_app.adapters.errors import AdapterError
 from tui_app.adapters.jpeg import JpegFrame
 from tui_app.core.routine import Laterality
 
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset, FileMetaDataset
+
 VL_PHOTOGRAPHIC_IMAGE = "1.2.840.10008.5.1.4.1.1.77.1.4"
 JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
 MODALITY = "XC"  # external-camera photography
 
-#: Staff labels (R19) → DICOM ImageLaterality; the words and codes live in core/routine.py.
+#: Staff labels (R19) → DICOM ImageLaterality; the words and codes live in core/routine.
 LATERALITY = {side.value: side.dicom for side in Laterality}
 
 
@@ -81,19 +85,21 @@ def birth_date(pnr12: str) -> str:
     return f"{pnr12[:6]}{day - 60 if day > 60 else day:02d}"
 
 
-def build_dicom(frame: JpegFrame, labels: DicomLabels, ids: DicomIds, when: datetime) -> bytes:
-    """One complete DICOM Part 10 file (preamble, file meta, dataset) as bytes."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.encaps import encapsulate
-    from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID
-
-    from tui_app import __version__
-
+def _check_labels(labels: DicomLabels) -> None:
+    """Refuse what Picsara cannot take: a number not of 12 digits, an id over 16 characters."""
     if not re.fullmatch(r"\d{12}", labels.patient_pnr12):
         raise AdapterError(f"Personnumret {labels.patient_pnr12} har inte 12 siffror.")
     for what, value in (("Ärendenumret", labels.case_number), ("Remissnumret", labels.accession)):
         if len(value) > 16:
             raise AdapterError(f"{what} {value} är för långt för Picsara (högst 16 tecken).")
+
+
+def _file_meta(ids: DicomIds) -> FileMetaDataset:
+    """The Part 10 file meta group: VL Photographic Image in JPEG Baseline, made by tui_app."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID
+
+    from tui_app import __version__
 
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = UID(VL_PHOTOGRAPHIC_IMAGE)
@@ -101,9 +107,48 @@ def build_dicom(frame: JpegFrame, labels: DicomLabels, ids: DicomIds, when: date
     meta.TransferSyntaxUID = UID(JPEG_BASELINE)
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
     meta.ImplementationVersionName = "TUI_APP_" + __version__.replace(".", "")[:7]
+    return meta
 
+
+def _set_image(ds: Dataset, frame: JpegFrame, labels: DicomLabels, date: str, time: str) -> None:
+    """The image module: type, side (R19), body site, compression, and the one JPEG frame."""
+    from pydicom.encaps import encapsulate
+
+    ds.ContentDate, ds.ContentTime = date, time
+    ds.PatientOrientation = ""
+    ds.ImageType = ["DERIVED" if frame.reencoded else "ORIGINAL", "PRIMARY"]
+    if frame.reencoded:
+        ds.DerivationDescription = f"Converted from {frame.source_format} to JPEG Baseline"
+    code = laterality_code(labels.laterality)
+    if code is not None:
+        ds.ImageLaterality = code
+    if labels.body_site and labels.body_site.strip():
+        ds.ImageComments = _clean(f"Kroppsdel: {labels.body_site}", 10240)
+    ds.AcquisitionContextSequence = []
+    ds.LossyImageCompression = "01"
+    ds.LossyImageCompressionMethod = "ISO_10918_1"
+    # Pixels: one JPEG Baseline frame, encapsulated
+    ds.Rows, ds.Columns = frame.rows, frame.columns
+    ds.SamplesPerPixel = 3
+    ds.PhotometricInterpretation = "YBR_FULL_422"
+    ds.PlanarConfiguration = 0
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+    ds.PixelRepresentation = 0
+    ds.PixelData = encapsulate([frame.data])
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+
+
+def build_dicom(frame: JpegFrame, labels: DicomLabels, ids: DicomIds, when: datetime) -> bytes:
+    """One complete DICOM Part 10 file (preamble, file meta, dataset) as bytes."""
+    from pydicom.dataset import Dataset
+    from pydicom.uid import UID
+
+    from tui_app import __version__
+
+    _check_labels(labels)
     ds = Dataset()
-    ds.file_meta = meta
+    ds.file_meta = _file_meta(ids)
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.SOPClassUID = UID(VL_PHOTOGRAPHIC_IMAGE)
     ds.SOPInstanceUID = UID(ids.sop_instance_uid)
@@ -130,29 +175,7 @@ def build_dicom(frame: JpegFrame, labels: DicomLabels, ids: DicomIds, when: date
     ds.SoftwareVersions = f"tui_app {__version__}"
     # Image
     ds.InstanceNumber = ids.instance_number
-    ds.ContentDate, ds.ContentTime = date, time
-    ds.PatientOrientation = ""
-    ds.ImageType = ["DERIVED" if frame.reencoded else "ORIGINAL", "PRIMARY"]
-    if frame.reencoded:
-        ds.DerivationDescription = f"Converted from {frame.source_format} to JPEG Baseline"
-    code = laterality_code(labels.laterality)
-    if code is not None:
-        ds.ImageLaterality = code
-    if labels.body_site and labels.body_site.strip():
-        ds.ImageComments = _clean(f"Kroppsdel: {labels.body_site}", 10240)
-    ds.AcquisitionContextSequence = []
-    ds.LossyImageCompression = "01"
-    ds.LossyImageCompressionMethod = "ISO_10918_1"
-    # Pixels: one JPEG Baseline frame, encapsulated
-    ds.Rows, ds.Columns = frame.rows, frame.columns
-    ds.SamplesPerPixel = 3
-    ds.PhotometricInterpretation = "YBR_FULL_422"
-    ds.PlanarConfiguration = 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
-    ds.PixelRepresentation = 0
-    ds.PixelData = encapsulate([frame.data])
-    ds["PixelData"].VR = "OB"
-    ds["PixelData"].is_undefined_length = True
+    _set_image(ds, frame, labels, date, time)
 
     buf = io.BytesIO()
     ds.save_as(buf, enforce_file_format=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import SupportsInt
+from typing import TYPE_CHECKING, Any, SupportsInt
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -16,6 +17,9 @@ from tui_app.core.clock import as_utc
 from tui_app.services.context import Context
 from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import AuditEntry, AuditHead
+
+if TYPE_CHECKING:
+    from tui_app.services.anchor import Checkpoint
 
 GENESIS = "0" * 64
 OK = "ok"
@@ -191,6 +195,61 @@ def verify(ctx: Context, *, checkpoint: bool = True) -> ChainReport:
     )
 
 
+def _entry_fault(
+    row: Sequence[Any], expected_seq: int, prev: str, count: int
+) -> ChainReport | None:
+    """Why one entry breaks the chain (missing, wrong link, bad time, changed), or None."""
+    seq, at, actor, unit, pnr, case_id, action, outcome, detail, prev_hash, h = row
+    if seq != expected_seq:
+        return ChainReport(
+            False, count, _as_int(seq), f"post {expected_seq} saknas (nästa är {seq})"
+        )
+    if prev_hash != prev:
+        return ChainReport(False, count, seq, "länken till föregående post stämmer inte")
+    try:
+        at_text = _at_text(at)
+    except (ValueError, TypeError, OverflowError):
+        return ChainReport(
+            False,
+            count,
+            seq,
+            f"postens tidpunkt är ingen tid (”{str(at)[:30]}”): den har ändrats",
+        )
+    try:
+        ok = _hash(prev, seq, at_text, actor, unit, pnr, case_id, action, outcome, detail) == h
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        return ChainReport(False, count, seq, "postens innehåll har ändrats")
+    return None
+
+
+def _checkpoint_fault(
+    cp: Checkpoint, count: int, n: int, first: str, at_checkpoint: str | None
+) -> ChainReport | None:
+    """Why a chain that is whole in itself is not the one the checkpoint saw, or None."""
+    when = f"kontrollpunkten {cp.at[:16].replace('T', ' ')} UTC"
+    if n and first != cp.first:
+        return ChainReport(
+            False, count, 1, f"loggen har bytts ut: post 1 är inte den som {when} gäller"
+        )
+    if n < cp.seq:
+        return ChainReport(
+            False,
+            count,
+            n + 1,
+            f"loggen har kortats: {when} visade {cp.seq} poster, nu finns {n}",
+        )
+    if at_checkpoint != cp.hash:
+        return ChainReport(
+            False,
+            count,
+            cp.seq,
+            f"posterna till och med {cp.seq} har ändrats och kedjan byggts om efter {when}",
+        )
+    return None
+
+
 def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
     """The file check and the chain walk in one read snapshot; returns (report, hash of entry 1)."""
     from tui_app.services.anchor import Checkpoint
@@ -215,36 +274,12 @@ def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
             ).fetchall()
             if not rows:
                 break
-            for seq, at, actor, unit, pnr, case_id, action, outcome, detail, prev_hash, h in rows:
+            for row in rows:
                 count += 1
-                if seq != expected_seq:
-                    return ChainReport(
-                        False, count, _as_int(seq), f"post {expected_seq} saknas (nästa är {seq})"
-                    ), first
-                if prev_hash != prev:
-                    return ChainReport(
-                        False, count, seq, "länken till föregående post stämmer inte"
-                    ), first
-                try:
-                    at_text = _at_text(at)
-                except (ValueError, TypeError, OverflowError):
-                    return ChainReport(
-                        False,
-                        count,
-                        seq,
-                        f"postens tidpunkt är ingen tid (”{str(at)[:30]}”): den har ändrats",
-                    ), first
-                try:
-                    ok = (
-                        _hash(
-                            prev, seq, at_text, actor, unit, pnr, case_id, action, outcome, detail
-                        )
-                        == h
-                    )
-                except (TypeError, ValueError):
-                    ok = False
-                if not ok:
-                    return ChainReport(False, count, seq, "postens innehåll har ändrats"), first
+                fault = _entry_fault(row, expected_seq, prev, count)
+                if fault is not None:
+                    return fault, first
+                seq, h = row[0], row[-1]
                 if seq == 1:
                     first = h
                 if cp is not None and seq == cp.seq:
@@ -259,25 +294,9 @@ def _walk(ctx: Context, cp: object) -> tuple[ChainReport, str]:
             False, count, expected_seq, "loggens sista poster saknas (kedjans huvud stämmer inte)"
         ), first
     if cp is not None:
-        when = f"kontrollpunkten {cp.at[:16].replace('T', ' ')} UTC"
-        if n and first != cp.first:
-            return ChainReport(
-                False, count, 1, f"loggen har bytts ut: post 1 är inte den som {when} gäller"
-            ), first
-        if n < cp.seq:
-            return ChainReport(
-                False,
-                count,
-                n + 1,
-                f"loggen har kortats: {when} visade {cp.seq} poster, nu finns {n}",
-            ), first
-        if at_checkpoint != cp.hash:
-            return ChainReport(
-                False,
-                count,
-                cp.seq,
-                f"posterna till och med {cp.seq} har ändrats och kedjan byggts om efter {when}",
-            ), first
+        fault = _checkpoint_fault(cp, count, n, first, at_checkpoint)
+        if fault is not None:
+            return fault, first
     return ChainReport(True, count, head_seq=n, head_hash=prev), first
 
 

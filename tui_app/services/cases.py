@@ -9,8 +9,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
+from tui_app.core import routine
 from tui_app.core.limits import INBOX_LIMIT
 from tui_app.core.pnr import Pnr, is_ascii_digits, looks_like_pnr, parse_pnr
+from tui_app.core.routine import Person
 from tui_app.core.rules import CaseState, check_eligibility, check_staff_message, deadline_for
 from tui_app.core.template import DEFAULT_TEXT
 from tui_app.services import audit
@@ -61,12 +63,24 @@ def _own_unit(s: Session, actor: Actor, unit_id: int) -> None:
         raise RuleViolation("R05", "Du hör inte till den enheten och kan inte skicka härifrån.")
 
 
+def _refuse_shared_account(s: Session, actor: Actor, unit_id: int) -> None:
+    """A message to a patient is signed by the one who sends it: never a GK account (R16). The
+    flag is read as it stands in the database now, as the routine's other GK refusals do."""
+    st = s.get(Staff, actor.staff_id) if actor.staff_id is not None else None
+    who = Person(shared_account=actor.shared_account or bool(st and st.shared_account))
+    b = routine.new_case_blocker(who)
+    if b is not None:
+        unit = s.get(Unit, unit_id)
+        raise b.error().concerning(unit_code=unit.code if unit else None)
+
+
 def draft_message(ctx: Context, actor: Actor, unit_id: int, pnr_text: str) -> Draft:
     """Check R01–R05 for sending to this patient from this unit, and return the template to edit."""
     with refusals_logged(ctx, actor, "nytt ärende"):
         pnr = parse_pnr(pnr_text, ctx.now().date())
         with read_scope(ctx.engine) as s:
             _own_unit(s, actor, unit_id)
+            _refuse_shared_account(s, actor, unit_id)
             unit = s.get(Unit, unit_id)
             assert unit is not None
             p = s.exec(select(Patient).where(Patient.pnr == pnr.digits)).first()
@@ -107,6 +121,7 @@ def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: s
     """Send the template message and open a case; return its number (R01–R06)."""
     with refusals_logged(ctx, actor, "skicka meddelande"), session_scope(ctx.engine) as s:
         _own_unit(s, actor, unit_id)
+        _refuse_shared_account(s, actor, unit_id)
         unit = s.get(Unit, unit_id)
         p = s.get(Patient, patient_id)
         if unit is None or p is None:

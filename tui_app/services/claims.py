@@ -16,7 +16,7 @@ from tui_app.services.pending import LOG_ACTION, PREPARING, QUEUED, SENDING, pro
 
 if TYPE_CHECKING:
     from tui_app.services.handling import FileContext
-    from tui_app.services.identity import Actor
+    from tui_app.services.actor import Actor
 
 
 class FolderHandover:
@@ -120,47 +120,21 @@ _NO_CLAIM = {
 }
 
 
-def send_claimed(
+def _hand_over(
     ctx: Context,
-    actor: Actor,
     fc: FileContext,
-    action: str,
     handover: Handover,
-    *,
-    claim: dict[str, object],
+    ref: dict[str, object],
+    version: int,
+    kp: str,
     release: dict[str, object],
-    detail: str,
-) -> object:
-    """Claim the file, hand it over step by step with no transaction open, then confirm.
-
-    Every step is recorded before the next starts (see services/pending.py), so a crash at any
-    point leaves a claim that `resolve_pending` settles by looking in the outside system; the
-    file is recorded as in Picsara / printed only when the handover is complete. The claim
-    also stops a colleague from sending the same file meanwhile.
-    """
-    from sqlalchemy import update
-    from sqlmodel import col
-
+) -> tuple[object, int]:
+    """Stage and publish, recording each step first; on any failure release the claim and
+    remove what staging left. The handover's result and the row's version after it."""
     from tui_app.adapters.errors import AdapterError
     from tui_app.core.errors import UserError
-    from tui_app.services.handling import _about, _log
-    from tui_app.store.db import changed_rows, session_scope
-    from tui_app.store.models import Attachment
+    from tui_app.services.handling import _about
 
-    kp = action.replace("-", "")
-    ref = dict(handover.ref)
-    version = _cas(
-        ctx,
-        fc,
-        fc.file.version,
-        pending_action=action,
-        pending_by=actor.login,
-        pending_owner=process_owner(),
-        pending_at=ctx.now(),
-        pending_ref=json.dumps(ref),
-        **claim,
-    )
-    killpoint(f"{kp}.claimed")
     staged = False
     try:
         before = step_before_stage(ref)
@@ -183,7 +157,21 @@ def send_claimed(
         if isinstance(exc, AdapterError):
             raise UserError(exc.message).concerning(**_about(fc)) from exc
         raise
-    killpoint(f"{kp}.published")
+    return result, version
+
+
+def _confirm(
+    ctx: Context, actor: Actor, fc: FileContext, action: str, version: int, detail: str
+) -> None:
+    """Record the file as in Picsara / printed and log it, unless resolve_pending took over."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from tui_app.core.errors import UserError
+    from tui_app.services.handling import _about, _log
+    from tui_app.store.db import changed_rows, session_scope
+    from tui_app.store.models import Attachment
+
     done_at, done_by = (
         ("picsara_at", "picsara_by") if action == "picsara" else ("printed_at", "printed_by")
     )
@@ -200,5 +188,42 @@ def send_claimed(
                 "Uppdatera ärendet (u) och se vad som gäller."
             ).concerning(**_about(fc))
         _log(s, ctx, actor, fc, LOG_ACTION[action], detail)
+
+
+def send_claimed(
+    ctx: Context,
+    actor: Actor,
+    fc: FileContext,
+    action: str,
+    handover: Handover,
+    *,
+    claim: dict[str, object],
+    release: dict[str, object],
+    detail: str,
+) -> object:
+    """Claim the file, hand it over step by step with no transaction open, then confirm.
+
+    Every step is recorded before the next starts (see services/pending.py), so a crash at any
+    point leaves a claim that `resolve_pending` settles by looking in the outside system; the
+    file is recorded as in Picsara / printed only when the handover is complete. The claim
+    also stops a colleague from sending the same file meanwhile.
+    """
+    kp = action.replace("-", "")
+    ref = dict(handover.ref)
+    version = _cas(
+        ctx,
+        fc,
+        fc.file.version,
+        pending_action=action,
+        pending_by=actor.login,
+        pending_owner=process_owner(),
+        pending_at=ctx.now(),
+        pending_ref=json.dumps(ref),
+        **claim,
+    )
+    killpoint(f"{kp}.claimed")
+    result, version = _hand_over(ctx, fc, handover, ref, version, kp, release)
+    killpoint(f"{kp}.published")
+    _confirm(ctx, actor, fc, action, version, detail)
     killpoint(f"{kp}.confirmed")
     return result

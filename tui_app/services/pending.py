@@ -29,10 +29,13 @@ import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tui_app.core.killpoint import killpoint
 from tui_app.services.context import Context
+
+if TYPE_CHECKING:
+    from tui_app.store.models import Attachment
 
 
 PENDING_BOUND = timedelta(minutes=30)
@@ -170,6 +173,83 @@ def _pending_with_case(ctx: Context, table: Any, pending: Any) -> list[Any]:
         )
 
 
+class _Settlement(NamedTuple):
+    """How one pending send is settled: the row's new values and what the log and report say."""
+
+    values: dict[str, object]
+    log_action: str
+    actor: str
+    detail: str
+    line: str
+
+
+def _settlement(
+    a: Attachment, case_id: int | None, outcome: str, seen: str, now: datetime
+) -> _Settlement:
+    """Confirmed when the other system has it ("sent"), else released (withdrawn or unknown)."""
+    action = a.pending_action or ""
+    done_at, done_by = DONE_FIELDS.get(action, ("picsara_at", "picsara_by"))
+    base: dict[str, object] = {
+        "pending_action": None,
+        "pending_by": None,
+        "pending_owner": None,
+        "pending_at": None,
+        "pending_ref": None,
+        "version": a.version + 1,
+    }
+    if outcome == "sent":
+        values = {**base, done_at: a.pending_at or now, done_by: a.pending_by}
+        log_action, actor = LOG_ACTION.get(action, action), a.pending_by or "system"
+        detail = f"fil {a.id}: bekräftad efter avbrott ({seen})"
+        line = f"Fil {a.id} (ärende {case_id}) bekräftad i {WHAT.get(action, action)}: {seen}."
+    else:
+        values = {**base, **RELEASE.get(action, {})}
+        log_action, actor = LOG_ACTION.get(action, action) + " avbruten", "system"
+        if outcome == "unknown":
+            detail = (
+                f"fil {a.id}: kunde inte bekräftas inom {PENDING_BOUND} ({seen}); "
+                "frisläppt – se efter i det andra systemet innan den skickas igen"
+            )
+        else:
+            detail = f"fil {a.id}: avbröts, inget skickades ({seen}); frisläppt"
+        line = (
+            f"Fil {a.id} (ärende {case_id}) till {WHAT.get(action, action)}: "
+            f"{detail.split(': ', 1)[1]}."
+        )
+    return _Settlement(values, log_action, actor, detail, line)
+
+
+def _withdraw_temps(
+    ctx: Context, a: Attachment, ref: dict[str, Any], sent: bool, values: dict[str, object]
+) -> int | None:
+    """Remove the temps a folder send left behind (litter, sent or not); for a send that never
+    arrived, first record that it is being withdrawn. The row's version to settle from, or None
+    when someone else settled it meanwhile (`values["version"]` follows)."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from tui_app.adapters.handover import remove_temps
+    from tui_app.store.db import changed_rows, session_scope
+    from tui_app.store.models import Attachment
+
+    version = a.version
+    if not sent:  # first record that it is being withdrawn: a temp that is
+        ref["step"] = WITHDRAWING  # gone then no longer reads as "published"
+        with session_scope(ctx.engine) as s:
+            r = s.execute(
+                update(Attachment)
+                .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
+                .values(version=version + 1, pending_ref=json.dumps(ref))
+            )
+            if changed_rows(r) != 1:
+                return None  # settled by someone else meanwhile
+        version += 1
+        values["version"] = version + 1
+        killpoint("pending.withdrawing")
+    remove_temps(Path(str(ref.get("folder"))), [str(n) for n in ref.get("names") or []])
+    return version
+
+
 def _resolve_sends(ctx: Context) -> list[str]:
     from sqlalchemy import update
     from sqlmodel import col
@@ -184,7 +264,6 @@ def _resolve_sends(ctx: Context) -> list[str]:
     for a, case, unit, p in rows:
         if not may_settle(a.pending_owner, a.pending_at, now):
             continue
-        action = a.pending_action or ""
         try:
             ref = json.loads(a.pending_ref or "{}")
         except ValueError:
@@ -193,72 +272,32 @@ def _resolve_sends(ctx: Context) -> list[str]:
         expired = a.pending_at is None or now - a.pending_at >= PENDING_BOUND
         if outcome == "unknown" and not expired:
             continue
-        done_at, done_by = DONE_FIELDS.get(action, ("picsara_at", "picsara_by"))
-        base = {
-            "pending_action": None,
-            "pending_by": None,
-            "pending_owner": None,
-            "pending_at": None,
-            "pending_ref": None,
-            "version": a.version + 1,
-        }
-        if outcome == "sent":
-            values = {**base, done_at: a.pending_at or now, done_by: a.pending_by}
-            log_action, actor = LOG_ACTION.get(action, action), a.pending_by or "system"
-            detail = f"fil {a.id}: bekräftad efter avbrott ({seen})"
-            line = f"Fil {a.id} (ärende {case.id}) bekräftad i {WHAT.get(action, action)}: {seen}."
-        else:
-            values = {**base, **RELEASE.get(action, {})}
-            log_action, actor = LOG_ACTION.get(action, action) + " avbruten", "system"
-            if outcome == "unknown":
-                detail = (
-                    f"fil {a.id}: kunde inte bekräftas inom {PENDING_BOUND} ({seen}); "
-                    "frisläppt – se efter i det andra systemet innan den skickas igen"
-                )
-            else:
-                detail = f"fil {a.id}: avbröts, inget skickades ({seen}); frisläppt"
-            line = (
-                f"Fil {a.id} (ärende {case.id}) till {WHAT.get(action, action)}: "
-                f"{detail.split(': ', 1)[1]}."
-            )
-        version = a.version
+        st = _settlement(a, case.id, outcome, seen, now)
+        version: int | None = a.version
         if ref.get("kind") == "folder":  # a temp left behind is litter, sent or not
-            from tui_app.adapters.handover import remove_temps
-
-            if outcome != "sent":  # first record that it is being withdrawn: a temp that is
-                ref["step"] = WITHDRAWING  # gone then no longer reads as "published"
-                with session_scope(ctx.engine) as s:
-                    r = s.execute(
-                        update(Attachment)
-                        .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
-                        .values(version=version + 1, pending_ref=json.dumps(ref))
-                    )
-                    if changed_rows(r) != 1:
-                        continue  # settled by someone else meanwhile
-                version += 1
-                values["version"] = version + 1
-                killpoint("pending.withdrawing")
-            remove_temps(Path(str(ref.get("folder"))), [str(n) for n in ref.get("names") or []])
+            version = _withdraw_temps(ctx, a, ref, outcome == "sent", st.values)
+            if version is None:
+                continue  # settled by someone else meanwhile
         with session_scope(ctx.engine) as s:
             result = s.execute(
                 update(Attachment)
                 .where(col(Attachment.id) == a.id, col(Attachment.version) == version)
-                .values(**values)
+                .values(**st.values)
             )
             if changed_rows(result) != 1:
                 continue  # settled by someone else meanwhile
             audit.append(
                 s,
                 at=now,
-                actor=actor,
-                action=log_action,
+                actor=st.actor,
+                action=st.log_action,
                 unit_code=unit.code,
                 patient_pnr=p.pnr,
                 case_id=case.id,
-                detail=detail,
+                detail=st.detail,
             )
         killpoint("pending.settled")
-        lines.append(line)
+        lines.append(st.line)
     return lines
 
 
