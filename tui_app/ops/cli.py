@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TextIO
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> list[argparse.ArgumentParser]:  # type: ignore[type-arg]
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> list[argparse.ArgumentParser]:
     """`doctor`, `backup DIR` and `restore DIR`; returns the parsers made."""
     doctor = sub.add_parser("doctor", help="kontrollera att installationen är klar för personalen")
     backup = sub.add_parser("backup", help="säkerhetskopiera databas och mottagna filer till MAPP")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tui_app.services import audit
 from tui_app.services.context import Context
@@ -56,7 +56,7 @@ def remove(ctx: Context, found: list[Leftover], login: str) -> int:
             detail=f"{len(found)} kopior raderade med tui-app leftovers",
         )
         mine = select(Download).where(
-            Download.cleaned_at.is_(None),  # type: ignore[union-attr]
+            col(Download.cleaned_at).is_(None),
             Download.staff_login == login,
         )
         for d in s.exec(mine).all():

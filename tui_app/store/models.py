@@ -20,7 +20,7 @@ class _Table(SQLModel):
     of for all tables at import; that import is on every start-up path."""
 
     # SQLModel types model_config as its own unexported TypedDict, a superset of ConfigDict.
-    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]  # SQLModel types it as its own config class
 
 
 def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:

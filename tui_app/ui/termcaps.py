@@ -187,5 +187,5 @@ try:
     from termios import error as _TermiosError
 except ImportError:  # not a POSIX system: the probe never starts there
 
-    class _TermiosError(Exception):  # type: ignore[no-redef]
+    class _TermiosError(Exception):  # type: ignore[no-redef]  # stands in where termios is missing
         """Stands in for termios.error."""

@@ -107,7 +107,7 @@ def footer_items(screen: object) -> list[tuple[str, str, bool]]:
     """(key, description, enabled) for each key the footer shows, once per action, in order."""
     seen: set[str] = set()
     out = []
-    for key, active in screen.active_bindings.items():  # type: ignore[attr-defined]
+    for key, active in screen.active_bindings.items():  # type: ignore[attr-defined]  # Screen has it; typed as DOMNode here
         b = active.binding
         if not b.show or b.action in seen:
             continue
@@ -183,7 +183,7 @@ class AppFooter(Footer):
         await super().recompose()
 
     def on_resize(self) -> None:
-        if self._bindings_ready and self._shown is not None and self._shown[0] != self._width():  # type: ignore[index]
+        if self._bindings_ready and self._shown is not None and self._shown[0] != self._width():  # type: ignore[index]  # _shown is a (width, text) pair once set
             self.call_after_refresh(self.recompose)
 
 
@@ -192,7 +192,7 @@ def app_footer() -> Footer:
     return AppFooter(compact=True, show_command_palette=False)
 
 
-class MarkedTable(DataTable):  # type: ignore[type-arg]
+class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str, mixed per column
     """A row table whose highlighted row also starts with ▶: under NO_COLOR a background alone
     is lost. The marker is part of the first cell (give that column two cells more)."""
 
@@ -200,7 +200,7 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
     NO_MARK = "  "
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
         self._firsts: dict[RowKey, Text] = {}  # row key -> its first cell without the marker
         self._marked: RowKey | None = None  # the row key that carries the marker now
 
@@ -215,11 +215,11 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]
         out.no_wrap, out.overflow = text.no_wrap, text.overflow
         return out
 
-    def add_row(self, *cells: object, **kwargs: object) -> object:  # type: ignore[override]
+    def add_row(self, *cells: object, **kwargs: object) -> object:  # type: ignore[override]  # same call, first cell marked
         if not cells:
-            return super().add_row(**kwargs)  # type: ignore[arg-type]
+            return super().add_row(**kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
         first = cells[0] if isinstance(cells[0], Text) else Text(str(cells[0]))
-        key = super().add_row(self._first(first, False), *cells[1:], **kwargs)  # type: ignore[arg-type]
+        key = super().add_row(self._first(first, False), *cells[1:], **kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
         self._firsts[key] = first
         self._sync_mark()
         return key
@@ -260,7 +260,7 @@ class MarkedOptionList(OptionList):
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._plain: dict[int, Text] = {}  # option index -> its prompt without the marker
         self._marked: int | None = None
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # OptionList's keywords, passed through
 
     def _prompt(self, text: Text, on: bool) -> Text:
         out = Text(self.MARK if on else self.NO_MARK) + text

@@ -96,7 +96,7 @@ def to_picsara(
             parcel = picsara.prepare(study, [image])
         except AdapterError as exc:
             raise UserError(exc.message).concerning(**about) from exc
-        return send_claimed(  # type: ignore[return-value]
+        return send_claimed(  # type: ignore[return-value]  # the folder handover returns its paths
             ctx,
             actor,
             fc,
@@ -189,7 +189,7 @@ def print_earkiv(ctx: Context, actor: Actor, file_id: int) -> Archived:
             ctx, actor, fc, "e-arkiv", handover, claim={}, release={}, detail="E-arkiv"
         )
         if isinstance(handover, LpHandover):
-            where, pages = result.destination_sv, result.pages  # type: ignore[attr-defined]
+            where, pages = result.destination_sv, result.pages  # type: ignore[attr-defined]  # an LpHandover's result
         from tui_app.core.safetext import safe_display_name
 
         name = safe_display_name(fc.file.original_name)
