@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--output", type=Path)
     _where(ex)
     from tui_app.classroom.cli import add_parser as add_classroom
+    from tui_app.ops.cli import add_parsers  # doctor, backup, restore
 
+    add_parsers(sub)
     add_classroom(sub)
     for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
         _swedish(parser)
