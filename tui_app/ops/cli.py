@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def add_parsers(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    sub: argparse._SubParsersAction[Any],  # the CLI's own ArgumentParser subclass
 ) -> list[argparse.ArgumentParser]:
     """`doctor`, `backup DIR` and `restore DIR`; returns the parsers made."""
     doctor = sub.add_parser("doctor", help="kontrollera att installationen är klar för personalen")
