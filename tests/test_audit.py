@@ -147,7 +147,7 @@ def test_r23_cases_are_removed_after_two_years_and_the_log_stays(
 ) -> None:
     from dataclasses import replace
 
-    ctx.settings["config"] = replace(ctx.config, file_store="directory")  # about the folder
+    ctx.config = replace(ctx.config, file_store="directory")  # about the folder
     number, img, _ = case_with_files(ctx)
     dan = staff(ctx, "danan12")
     path = handling.download(ctx, dan, img)

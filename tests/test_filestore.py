@@ -25,11 +25,7 @@ from tui_app.store.filestore import CHUNK, DatabaseStore, DirectoryStore, FileSt
 def _use(ctx: Context, kind: str) -> None:
     from dataclasses import replace
 
-    from tui_app.config import Settings
-
-    cfg = ctx.settings.get("config")
-    base = cfg if isinstance(cfg, Settings) else Settings(data_dir=ctx.data_dir)
-    ctx.settings["config"] = replace(base, file_store=kind)
+    ctx.config = replace(ctx.config, file_store=kind)
 
 
 def _store(ctx: Context, kind: str) -> FileStore:
@@ -187,7 +183,7 @@ from datetime import datetime
 from tui_app.core.clock import FixedClock
 clock = FixedClock(datetime.fromisoformat({ctx.now().isoformat()!r}))
 ctx = open_context({url!r}, Path({str(data)!r}), clock=clock)
-ctx.settings["config"] = Settings(data_dir=Path({str(data)!r}), file_store="database")
+ctx.config = Settings(data_dir=Path({str(data)!r}), file_store="database")
 staged = stage_files(ctx, [Path({str(SAMPLES / "handled.jpg")!r})])
 patient_reply(ctx, patient(ctx, {ELIN!r}), {number}, "En till.", staged)
 print("committed")

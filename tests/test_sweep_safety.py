@@ -122,7 +122,7 @@ def test_r11_only_files_the_database_declared_abandoned_are_collected(
     """An unknown file is kept and counted; an upload intent without an attachment is removed."""
     from tui_app.services.files import reserve_storage, stage_files
 
-    ctx.settings["config"] = replace(ctx.config, file_store="directory")  # about the folder
+    ctx.config = replace(ctx.config, file_store="directory")  # about the folder
     case_with_files(ctx)
     with Session(ctx.engine) as s:
         kept = [a.storage_key for a in s.exec(select(Attachment)).all()]
@@ -211,7 +211,7 @@ def test_r23_store_identity_binds_once_and_detects_another_database(
     from tui_app.services.context import close_context, open_context
     from tui_app.store.db import sqlite_url
 
-    ctx.settings["config"] = replace(ctx.config, file_store="directory")  # about the folder
+    ctx.config = replace(ctx.config, file_store="directory")  # about the folder
     case_with_files(ctx)
     check_store(ctx)  # its own database: fine
     other = open_context(sqlite_url(tmp_path / "other.sqlite"), ctx.data_dir)

@@ -28,10 +28,13 @@ from tui_app.services.context import close_context, open_context
 args = json.loads(sys.argv[1])
 data = Path(args["data_dir"])
 ctx = open_context(args["url"], data)
-ctx.settings["config"] = Settings(
+ctx.config = Settings(
     data_dir=data, database_url=args["url"], download_dir=Path(args["downloads"]),
     file_store=args["store"],
 )
+from tui_app.adapters.downloads import UserDownloads
+
+ctx.downloads = UserDownloads(Path(args["downloads"]))
 out = {{}}
 if args["do"] == "send":
     from tui_app.services.cases import draft_message, send_case
