@@ -23,6 +23,7 @@ CHECKED = [
     ROOT / "adapters" / "coversheet.py",
     ROOT / "adapters" / "dicom.py",
     ROOT / "ui" / "screens" / "case.py",
+    ROOT / "ui" / "screens" / "case_archive.py",
     ROOT / "ui" / "screens" / "patient.py",
 ]
 
