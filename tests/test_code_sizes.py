@@ -25,6 +25,7 @@ CHECKED = [
     ROOT / "ui" / "screens" / "case.py",
     ROOT / "ui" / "screens" / "case_archive.py",
     ROOT / "ui" / "screens" / "patient.py",
+    ROOT / "ui" / "screens" / "patient_page.py",
 ]
 
 
