@@ -22,6 +22,8 @@ CHECKED = [
     ROOT / "adapters" / "coversheet.py",
     ROOT / "adapters" / "dicom.py",
     *sorted((ROOT / "ops" / "doctor").glob("*.py")),
+    ROOT / "ops" / "backup.py",
+    ROOT / "ops" / "restore.py",
 ]
 
 
