@@ -24,6 +24,7 @@ CHECKED = [
     *sorted((ROOT / "ops" / "doctor").glob("*.py")),
     ROOT / "ops" / "backup.py",
     ROOT / "ops" / "restore.py",
+    ROOT / "intake" / "cli.py",
 ]
 
 
