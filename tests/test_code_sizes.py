@@ -25,6 +25,8 @@ CHECKED = [
     ROOT / "ops" / "backup.py",
     ROOT / "ops" / "restore.py",
     ROOT / "intake" / "cli.py",
+    ROOT / "classroom" / "server.py",
+    ROOT / "classroom" / "seat.py",
 ]
 
 
