@@ -71,36 +71,41 @@ def run_check_cli(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.s
             )
             return 2
     for name, v, dest in zip(files, verdicts, written):
-        shown = safe_display_name(name)
-        if as_json:
-            print(
-                json.dumps(
-                    {
-                        "file": _json_safe(name),
-                        "name": shown,
-                        "accepted": v.accepted,
-                        "type": v.mime,
-                        "reason": v.reason,
-                        "size": v.size,
-                        "width": v.width,
-                        "height": v.height,
-                        "pages": v.pages,
-                        "frames": v.frames,
-                        "sha256": v.sha256,
-                        "output": _json_safe(str(dest)) if dest else None,
-                    },
-                    ensure_ascii=False,
-                ),
-                file=out,
-            )
-        elif v.accepted:
-            line = f"OK  {shown}  {_summary(v.mime, v.size, v.width, v.height, v.pages, v.frames)}"
-            if dest is not None:
-                line += f"  → {visible_text(_json_safe(str(dest)))}"
-            print(line, file=out)
-        else:
-            print(f"NEJ {shown}  {v.reason}", file=out)
+        _print_verdict(name, v, dest, as_json, out)
     return 0 if all(v.accepted for v in verdicts) else 1
+
+
+def _print_verdict(name: str, v: Verdict, dest: Path | None, as_json: bool, out: TextIO) -> None:
+    """One file's line: a JSON object, or the human OK / NEJ line."""
+    shown = safe_display_name(name)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "file": _json_safe(name),
+                    "name": shown,
+                    "accepted": v.accepted,
+                    "type": v.mime,
+                    "reason": v.reason,
+                    "size": v.size,
+                    "width": v.width,
+                    "height": v.height,
+                    "pages": v.pages,
+                    "frames": v.frames,
+                    "sha256": v.sha256,
+                    "output": _json_safe(str(dest)) if dest else None,
+                },
+                ensure_ascii=False,
+            ),
+            file=out,
+        )
+    elif v.accepted:
+        line = f"OK  {shown}  {_summary(v.mime, v.size, v.width, v.height, v.pages, v.frames)}"
+        if dest is not None:
+            line += f"  → {visible_text(_json_safe(str(dest)))}"
+        print(line, file=out)
+    else:
+        print(f"NEJ {shown}  {v.reason}", file=out)
 
 
 def _write_cleaned(files: list[str], folder: Path) -> tuple[list[Verdict], list[Path | None]]:

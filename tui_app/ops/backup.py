@@ -48,25 +48,7 @@ class BackupResult:
 
 def make_backup(settings: Settings, dest: Path) -> BackupResult:
     """Copy the database and its received files into the new folder `dest`."""
-    from tui_app.store.quick import sqlite_path
-
-    if os.path.lexists(dest):
-        raise UserError(
-            f"{layout.show(dest)} finns redan. Ange en ny mapp för säkerhetskopian (till "
-            "exempel med dagens datum i namnet); en befintlig skrivs aldrig över."
-        )
-    if not dest.parent.is_dir():
-        raise UserError(f"Mappen {layout.show(dest.parent)} finns inte. Skapa den först.")
-    db = sqlite_path(settings.url)
-    if db is None and not settings.url.startswith("postgresql"):
-        raise UserError(
-            "Säkerhetskopiering fungerar med SQLite (en fil) och PostgreSQL; database_url "
-            "pekar på något annat."
-        )
-    if db is not None and not db.is_file():
-        raise UserError(
-            f"Databasen {layout.show(db)} finns inte: det finns inget att säkerhetskopiera."
-        )
+    db = _check_target(settings, dest)
     files_dir = settings.data_dir / "files"
     for attempt in range(_ATTEMPTS):
         work = dest.parent / f".{dest.name}{PARTIAL}{uuid.uuid4().hex[:8]}"
@@ -96,21 +78,7 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
                     "Säkerhetskopian gjordes inte; kör tui-app doctor och kontakta IT."
                 )
             killpoint("backup.files_copied")
-            entries = layout.checksums(work)
-            manifest = {
-                "format": layout.FORMAT,
-                "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                "engine": engine,
-                "revision": revision,
-                "files": entries,
-            }
-            layout.write_private(
-                work / layout.MANIFEST,
-                json.dumps(manifest, indent=1, sort_keys=True).encode(),
-            )
-            layout.fsync_tree(work)
-            os.rename(work, dest)
-            layout.fsync_dir(dest.parent)
+            entries = _seal(work, dest, engine, revision)
             _remove_stale_partials(dest.parent)
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
@@ -121,6 +89,51 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
             dest, engine, revision, len(keys), sum(e["bytes"] for e in entries.values())
         )
     raise AssertionError("unreachable")
+
+
+def _check_target(settings: Settings, dest: Path) -> Path | None:
+    """Refuse a `dest` that exists or has no parent, and a database that cannot be copied;
+    the SQLite file to copy (None: PostgreSQL)."""
+    from tui_app.store.quick import sqlite_path
+
+    if os.path.lexists(dest):
+        raise UserError(
+            f"{layout.show(dest)} finns redan. Ange en ny mapp för säkerhetskopian (till "
+            "exempel med dagens datum i namnet); en befintlig skrivs aldrig över."
+        )
+    if not dest.parent.is_dir():
+        raise UserError(f"Mappen {layout.show(dest.parent)} finns inte. Skapa den först.")
+    db = sqlite_path(settings.url)
+    if db is None and not settings.url.startswith("postgresql"):
+        raise UserError(
+            "Säkerhetskopiering fungerar med SQLite (en fil) och PostgreSQL; database_url "
+            "pekar på något annat."
+        )
+    if db is not None and not db.is_file():
+        raise UserError(
+            f"Databasen {layout.show(db)} finns inte: det finns inget att säkerhetskopiera."
+        )
+    return db
+
+
+def _seal(work: Path, dest: Path, engine: str, revision: str) -> dict[str, dict[str, Any]]:
+    """Write the manifest (last), make the copy durable and rename it to `dest`; its entries."""
+    entries = layout.checksums(work)
+    manifest = {
+        "format": layout.FORMAT,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "engine": engine,
+        "revision": revision,
+        "files": entries,
+    }
+    layout.write_private(
+        work / layout.MANIFEST,
+        json.dumps(manifest, indent=1, sort_keys=True).encode(),
+    )
+    layout.fsync_tree(work)
+    os.rename(work, dest)
+    layout.fsync_dir(dest.parent)
+    return entries
 
 
 def _lock(folder: Path) -> int:

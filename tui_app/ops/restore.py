@@ -32,12 +32,35 @@ class RestoreResult:
 def restore_backup(src: Path, settings: Settings) -> RestoreResult:
     """Fill the empty data directory (and, for SQLite, the database file) from a backup."""
     from tui_app.store import fsmode
-    from tui_app.store.migrations import HEAD_REVISION
-    from tui_app.store.quick import sqlite_path
 
     manifest = read_manifest(src)
     verify(src, manifest)  # every file, before anything is written
     revision, engine = str(manifest["revision"]), str(manifest["engine"])
+    db = _check_target(settings, revision, engine)
+    data = settings.data_dir
+    # The data directory gets the deployment's modes (0700/0600, or 0770/0660 with
+    # group_access), as if the app had made it.
+    modes = fsmode.apply(settings.group_access)
+    fsmode.make_dir(data)
+    for sub in ("files", "staging"):
+        fsmode.make_dir(data / sub)
+    keys = [k for k in manifest["files"] if k.startswith("files/")]
+    for key in keys:
+        dest = layout.inside(data, key)
+        layout.make_parents(dest.parent, data, modes.dir)
+        with open(layout.inside(src, key), "rb") as f:
+            sha = manifest["files"][key]["sha256"]
+            layout.copy_stream(f, dest, expect=sha, name=key, mode=modes.file)
+    _put_database(src, manifest, settings, db, modes.file)
+    return RestoreResult(src, revision, sum(k != "files/STORE_ID" for k in keys))
+
+
+def _check_target(settings: Settings, revision: str, engine: str) -> Path | None:
+    """Refuse a backup newer than this version, a data directory that is not empty, and a
+    database that does not match the backup or is not empty; the SQLite file (None: PostgreSQL)."""
+    from tui_app.store.migrations import HEAD_REVISION
+    from tui_app.store.quick import sqlite_path
+
     if not (revision.isdigit() and int(revision) <= int(HEAD_REVISION)):
         raise UserError(
             f"Säkerhetskopian har schemaversion ”{layout.show(revision)}”, nyare än den här "
@@ -65,24 +88,19 @@ def restore_backup(src: Path, settings: Settings) -> RestoreResult:
         raise UserError(f"Databasfilen {layout.show(db)} finns redan och skrivs inte över.")
     if engine == "postgresql":
         _require_empty_pg(settings.url)
-    # The data directory gets the deployment's modes (0700/0600, or 0770/0660 with
-    # group_access), as if the app had made it.
-    modes = fsmode.apply(settings.group_access)
-    fsmode.make_dir(data)
-    for sub in ("files", "staging"):
-        fsmode.make_dir(data / sub)
-    keys = [k for k in manifest["files"] if k.startswith("files/")]
-    for key in keys:
-        dest = layout.inside(data, key)
-        layout.make_parents(dest.parent, data, modes.dir)
-        with open(layout.inside(src, key), "rb") as f:
-            sha = manifest["files"][key]["sha256"]
-            layout.copy_stream(f, dest, expect=sha, name=key, mode=modes.file)
+    return db
+
+
+def _put_database(
+    src: Path, manifest: dict[str, Any], settings: Settings, db: Path | None, mode: int
+) -> None:
+    """The database last (a restore cut short leaves no database): the SQLite file renamed
+    into place, or pg_restore into the empty PostgreSQL database."""
     if db is not None:
         tmp = db.parent / f".{db.name}.restore-{uuid.uuid4().hex[:8]}"
         with open(layout.inside(src, layout.SQLITE_COPY), "rb") as f:
             sha = manifest["files"][layout.SQLITE_COPY]["sha256"]
-            layout.copy_stream(f, tmp, expect=sha, name=layout.SQLITE_COPY, mode=modes.file)
+            layout.copy_stream(f, tmp, expect=sha, name=layout.SQLITE_COPY, mode=mode)
         os.rename(tmp, db)  # the database last: a restore cut short leaves no database
         layout.fsync_dir(db.parent)
     else:
@@ -101,7 +119,6 @@ def restore_backup(src: Path, settings: Settings) -> RestoreResult:
             env,
             "pg_restore",
         )
-    return RestoreResult(src, revision, sum(k != "files/STORE_ID" for k in keys))
 
 
 def read_manifest(src: Path) -> dict[str, Any]:
