@@ -48,8 +48,11 @@ class BackupResult:
 
 def make_backup(settings: Settings, dest: Path) -> BackupResult:
     """Copy the database and its received files into the new folder `dest`."""
+    from tui_app.store.filestore import DATABASE, resolve_kind
+
     db = _check_target(settings, dest)
     files_dir = settings.data_dir / "files"
+    in_database = resolve_kind(settings.file_store, settings.url) == DATABASE
     for attempt in range(_ATTEMPTS):
         work = dest.parent / f".{dest.name}{PARTIAL}{uuid.uuid4().hex[:8]}"
         os.mkdir(work, layout.DIR_MODE)
@@ -67,7 +70,9 @@ def make_backup(settings: Settings, dest: Path) -> BackupResult:
                     _dump_pg(settings.url, work / layout.PG_COPY),
                 )
             killpoint("backup.database_copied")
-            missing = _copy_files(files_dir, work / "files", keys)
+            # With the database file store the files are rows of the copy already (file_chunk).
+            copied = [] if in_database else keys
+            missing = _copy_files(files_dir, work / "files", copied)
             if missing and attempt < _ATTEMPTS - 1:
                 shutil.rmtree(work)  # a sweep removed some meanwhile: copy a newer snapshot
                 continue
