@@ -3,7 +3,8 @@
 Covers the parts split for that reason (issue 13): the routine's state machine, the handling
 use cases, the UI's services API and its case and patient screens, the functions that were
 split out of pending, claims, audit and the adapters, and the operator's tools (doctor, backup,
-restore), the intake check and the classroom server.
+restore), the intake check, the classroom server, and the received files, the sweep and the
+case use cases (services/files, sweep.py, cases.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ CHECKED = [
     *sorted((ROOT / "core" / "routine").glob("*.py")),
     *sorted((ROOT / "services" / "handling").glob("*.py")),
     *sorted((ROOT / "services" / "api").glob("*.py")),
+    *sorted((ROOT / "services" / "files").glob("*.py")),
     ROOT / "services" / "pending.py",
     ROOT / "services" / "claims.py",
     ROOT / "services" / "audit.py",

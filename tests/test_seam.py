@@ -315,6 +315,7 @@ async def test_removing_a_chosen_file_deletes_it_off_the_ui_thread(
     from tests.test_ui_files import attach
     from tests.test_ui_flow import settle
     from tui_app.services import files
+    from tui_app.services.files import tokens as file_tokens
     from tui_app.ui.app import build_app
 
     threads: list[str] = []
@@ -324,7 +325,8 @@ async def test_removing_a_chosen_file_deletes_it_off_the_ui_thread(
         threads.append(threading.current_thread().name)
         real(c, staged)
 
-    monkeypatch.setattr(files, "discard_staged", spy)
+    # discard_token looks the name up in the module that holds the token map
+    monkeypatch.setattr(file_tokens, "discard_staged", spy)
     send(ctx, pnr=ELIN)
     app = build_app(ctx, patient(ctx, ELIN))
     async with app.run_test(size=(80, 24)) as pilot:
