@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from tui_app.services import audit
 from tui_app.services.context import Context
@@ -70,6 +71,63 @@ class RetentionReport:
     still_downloaded: list[str] = field(default_factory=list)
 
 
+def _remove_case(
+    ctx: Context,
+    s: Session,
+    case: Case,
+    unit: Unit,
+    p: Patient,
+    now: datetime,
+    doomed: list[str],
+    reported: list[str],
+) -> int:
+    """Delete one expired case's rows in the caller's transaction and log it; its storage keys
+    go to `doomed` (deleted once committed), copies still lying around to `reported`. Returns
+    how many files the case had."""
+    atts = s.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
+    live = s.exec(
+        select(Download).where(Download.case_id == case.id, col(Download.cleaned_at).is_(None))
+    ).all()
+    sizes = {a.id: a.size for a in atts}
+    for d in live:
+        reported.append(f"ärende {case.id}: {d.path} ({d.staff_login})")
+        # The copy is still lying around: keep its row (path, checksum, owner) so
+        # `leftovers` and the clean-up can still find it (R21); only the links to
+        # the removed case go.
+        d.size = sizes.get(d.attachment_id)
+        d.attachment_id = None
+        d.case_id = None
+        d.clean_note = f"ärende {case.id} gallrat {now:%Y-%m-%d}; kopian fanns kvar"
+        s.add(d)
+    for d in s.exec(
+        select(Download).where(Download.case_id == case.id, col(Download.cleaned_at).is_not(None))
+    ).all():
+        s.delete(d)
+    s.flush()  # no relationships are mapped: delete children before parents
+    for a in atts:
+        doomed.append(a.storage_key)
+        if a.thumb_key:
+            doomed.append(a.thumb_key)
+        s.delete(a)
+    s.flush()
+    for m in s.exec(select(Message).where(Message.case_id == case.id)).all():
+        s.delete(m)
+    s.flush()
+    s.delete(case)
+    audit.append(
+        s,
+        at=ctx.now(),
+        actor="system",
+        action="gallring",
+        unit_code=unit.code,
+        patient_pnr=p.pnr,
+        case_id=case.id,
+        detail=f"ärendet och {len(atts)} filer gallrade efter 2 år"
+        + (f"; {len(live)} nedladdade kopior fanns kvar" if live else ""),
+    )
+    return len(atts)
+
+
 def remove_expired(ctx: Context) -> RetentionReport:
     """R23: remove cases older than two years with their stored files; log each removal."""
     from tui_app.services.storeid import check_store
@@ -91,53 +149,9 @@ def remove_expired(ctx: Context) -> RetentionReport:
                 .limit(BATCH)
             ).all()
             for case, unit, p in rows:
-                atts = s.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
-                live = s.exec(
-                    select(Download).where(
-                        Download.case_id == case.id, col(Download.cleaned_at).is_(None)
-                    )
-                ).all()
-                sizes = {a.id: a.size for a in atts}
-                for d in live:
-                    reported.append(f"ärende {case.id}: {d.path} ({d.staff_login})")
-                    # The copy is still lying around: keep its row (path, checksum, owner) so
-                    # `leftovers` and the clean-up can still find it (R21); only the links to
-                    # the removed case go.
-                    d.size = sizes.get(d.attachment_id)
-                    d.attachment_id = None
-                    d.case_id = None
-                    d.clean_note = f"ärende {case.id} gallrat {now:%Y-%m-%d}; kopian fanns kvar"
-                    s.add(d)
-                for d in s.exec(
-                    select(Download).where(
-                        Download.case_id == case.id, col(Download.cleaned_at).is_not(None)
-                    )
-                ).all():
-                    s.delete(d)
-                s.flush()  # no relationships are mapped: delete children before parents
-                for a in atts:
-                    doomed.append(a.storage_key)
-                    if a.thumb_key:
-                        doomed.append(a.thumb_key)
-                    s.delete(a)
-                s.flush()
-                for m in s.exec(select(Message).where(Message.case_id == case.id)).all():
-                    s.delete(m)
-                s.flush()
-                s.delete(case)
-                audit.append(
-                    s,
-                    at=ctx.now(),
-                    actor="system",
-                    action="gallring",
-                    unit_code=unit.code,
-                    patient_pnr=p.pnr,
-                    case_id=case.id,
-                    detail=f"ärendet och {len(atts)} filer gallrade efter 2 år"
-                    + (f"; {len(live)} nedladdade kopior fanns kvar" if live else ""),
-                )
+                n = _remove_case(ctx, s, case, unit, p, now, doomed, reported)
                 cases += 1
-                files += len(atts)
+                files += n
         # Only once the rows are gone for good are the files removed (a crash leaves orphans
         # that collect_garbage finds, never a row pointing at nothing).
         from tui_app.services.files import file_store
