@@ -23,6 +23,8 @@ CHECKED = [
     ROOT / "services" / "pending.py",
     ROOT / "services" / "claims.py",
     ROOT / "services" / "audit.py",
+    ROOT / "services" / "sweep.py",
+    ROOT / "services" / "cases.py",
     ROOT / "adapters" / "coversheet.py",
     ROOT / "adapters" / "dicom.py",
     ROOT / "ui" / "screens" / "case.py",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
@@ -210,41 +211,48 @@ def inbox(
             found: list[tuple[Case, Patient, Unit] | int] = list(s.exec(stmt).all())
         except _UNREADABLE:  # a stored value that does not parse: read the rows one by one
             found = _one_by_one(s, stmt)
-        undecided, copies = _file_counts(
-            s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count]
-        )
-        rows = []
-        for f in found:
-            row = None
-            if not isinstance(f, int):
-                case, p, unit = f
-                assert case.id is not None  # a stored row has its key
-                try:
-                    row = inbox_row(
-                        now,
-                        case_id=case.id,
-                        sent_at=case.sent_at,
-                        deadline_at=case.deadline_at,
-                        patient_messages=case.patient_messages,
-                        handled=case.handled_at is not None,
-                        file_count=case.file_count,
-                        pnr=p.pnr,
-                        first_name=p.first_name,
-                        last_name=p.last_name,
-                        unit_name=unit.name,
-                        unit_code=unit.code,
-                        undecided=undecided.get(case.id, 0),
-                        copies=copies.get(case.id, 0),
-                    )
-                except _UNREADABLE:
-                    log.warning(
-                        "inbox: case %s has a stored value that cannot be used",
-                        case.id,
-                        exc_info=True,
-                    )
-                    f = case.id
-            rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
-        return rows
+        return _inbox_rows(s, now, found)
+
+
+def _inbox_rows(
+    s: Session, now: datetime, found: list[tuple[Case, Patient, Unit] | int]
+) -> list[InboxRow]:
+    """The inbox's rows for the cases found (an int: a case that could not be read)."""
+    undecided, copies = _file_counts(
+        s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count]
+    )
+    rows = []
+    for f in found:
+        row = None
+        if not isinstance(f, int):
+            case, p, unit = f
+            assert case.id is not None  # a stored row has its key
+            try:
+                row = inbox_row(
+                    now,
+                    case_id=case.id,
+                    sent_at=case.sent_at,
+                    deadline_at=case.deadline_at,
+                    patient_messages=case.patient_messages,
+                    handled=case.handled_at is not None,
+                    file_count=case.file_count,
+                    pnr=p.pnr,
+                    first_name=p.first_name,
+                    last_name=p.last_name,
+                    unit_name=unit.name,
+                    unit_code=unit.code,
+                    undecided=undecided.get(case.id, 0),
+                    copies=copies.get(case.id, 0),
+                )
+            except _UNREADABLE:
+                log.warning(
+                    "inbox: case %s has a stored value that cannot be used",
+                    case.id,
+                    exc_info=True,
+                )
+                f = case.id
+        rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
+    return rows
 
 
 #: What reading a garbled stored value raises (SQLite keeps whatever text was written).
