@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -172,7 +172,7 @@ def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: s
         return case.id
 
 
-def _state_filter(state: CaseState, now: object) -> object:
+def _state_filter(state: CaseState, now: object) -> ColumnElement[bool]:
     open_ = col(Case.deadline_at) > now
     not_handled = col(Case.handled_at).is_(None)
     return {
@@ -202,10 +202,10 @@ def inbox(
             )
         )
         if state is not None:
-            stmt = stmt.where(_state_filter(state, now))  # type: ignore[arg-type]
+            stmt = stmt.where(_state_filter(state, now))
         q = query.strip()
         if q:
-            stmt = stmt.where(_search_clause(q))  # type: ignore[arg-type]
+            stmt = stmt.where(_search_clause(q))
         stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
         try:
             found: list[tuple[Case, Patient, Unit] | int] = list(s.exec(stmt).all())
@@ -251,7 +251,7 @@ def _inbox_rows(
                     exc_info=True,
                 )
                 f = case.id
-        rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]
+        rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]  # f is the case id here
     return rows
 
 
@@ -262,11 +262,11 @@ _UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError)
 def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | int]:
     """The same rows in the same order, each read on its own; a row that cannot be read is
     given by its case number only, so one bad row never hides the others."""
-    ids = [r[0] for r in s.execute(stmt.with_only_columns(col(Case.id))).all()]  # type: ignore[attr-defined]
+    ids = [r[0] for r in s.execute(stmt.with_only_columns(col(Case.id))).all()]  # type: ignore[attr-defined]  # a Select
     out: list[tuple[Case, Patient, Unit] | int] = []
     for case_id in ids:
         try:
-            one = s.exec(stmt.where(col(Case.id) == case_id)).first()  # type: ignore[attr-defined]
+            one = s.exec(stmt.where(col(Case.id) == case_id)).first()  # type: ignore[attr-defined]  # a Select
         except _UNREADABLE:
             log.warning(
                 "inbox: case %s cannot be read (a stored value does not parse)",
@@ -333,7 +333,7 @@ def _file_counts(
     return undecided, copies
 
 
-def _search_clause(q: str) -> object:
+def _search_clause(q: str) -> ColumnElement[bool]:
     # Only 0-9 count as digits (a '²' or '١' is text, never a number: int() would fail on it).
     digits = "".join(ch for ch in q if is_ascii_digits(ch))
     if is_ascii_digits(q) and len(q) <= 9:
@@ -341,7 +341,7 @@ def _search_clause(q: str) -> object:
         return or_(col(Case.id) == int(q), col(Patient.pnr).startswith(q, autoescape=True))
     if looks_like_pnr(q):
         try:
-            return Patient.pnr == parse_pnr(q).digits
+            return col(Patient.pnr) == parse_pnr(q).digits
         except InvalidInput:
             return col(Patient.pnr).startswith(digits, autoescape=True)
     if digits and not any(ch.isalpha() for ch in q):
