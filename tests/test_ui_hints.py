@@ -3,6 +3,8 @@ the screen renders the key the ACTIVE keymap binds; a remapped key still says wh
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import update
 from sqlmodel import Session, col
 from textual.widgets import DataTable
@@ -17,7 +19,7 @@ from tui_app.ui.app import build_app
 
 
 def remap(ctx: Context, **keys: str) -> None:
-    ctx.config.keys = dict(keys)
+    ctx.config = replace(ctx.config, keys=dict(keys))
 
 
 async def test_r21_refusal_names_the_remapped_cleanup_key(ctx: Context, places: Places) -> None:
