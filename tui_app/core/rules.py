@@ -8,7 +8,7 @@ from tui_app.core.clock import as_utc, fmt_datetime
 from tui_app.core.errors import InvalidInput, RuleViolation
 from tui_app.core.limits import MAX_MESSAGE_CHARS, REPLY_WINDOW
 from tui_app.core.pnr import is_ascii_digits
-from tui_app.core.routine import CaseState as CaseState  # its home is core/routine.py
+from tui_app.core.routine import CaseState as CaseState  # its home is core/routine/
 from tui_app.core.routine import case_state as case_state
 from tui_app.core.template import LIMITS_SENTENCE
 

@@ -1,6 +1,6 @@
 """Plain frozen dataclasses the UI displays; never ORM rows.
 
-Status words and to-dos come from core/routine.py (`todo_for` is re-exported here).
+Status words and to-dos come from core/routine/ (`todo_for` is re-exported here).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class FileView:
 
     @property
     def facts(self) -> FileFacts:
-        """What the routine needs to know of the file (core/routine.py)."""
+        """What the routine needs to know of the file (core/routine/)."""
         target = Target(self.pending_target) if self.pending_target else None
         if self.pending and target is None:
             target = Target.EARKIV if self.kind is FileKind.DOCUMENT else Target.PICSARA
@@ -223,7 +223,7 @@ class CaseView:
 
     @property
     def facts(self) -> CaseFacts:
-        """What the routine needs to know of the case (core/routine.py)."""
+        """What the routine needs to know of the case (core/routine/)."""
         return CaseFacts(self.state, tuple(f.facts for f in self.files))
 
     @property

@@ -6,7 +6,7 @@ done (greyed: None; the reason names the step). The footer, F1 and F10 follow `c
 a key pressed anyway shows the reason in the status line instead of doing nothing.
 The why-binding carries its main binding's id, so a user's keymap moves both (issue 11).
 
-Messages name actions, not keys (`{file_cleanup}`, see core/routine.py): `render` puts in the
+Messages name actions, not keys (`{file_cleanup}`, see core/routine/): `render` puts in the
 key the ACTIVE keymap binds to each, so a hint follows remapping.
 """
 

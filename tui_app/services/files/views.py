@@ -16,7 +16,7 @@ from tui_app.store.models import Attachment
 
 
 def file_facts(a: Attachment, copies: int) -> FileFacts:
-    """The routine's view of a stored file (core/routine.py)."""
+    """The routine's view of a stored file (core/routine/)."""
     return FileFacts(
         id=a.id or 0,
         name=safe_display_name(a.original_name),
@@ -32,7 +32,7 @@ def file_facts(a: Attachment, copies: int) -> FileFacts:
 
 def file_status(a: Attachment, copies: int) -> str:
     """Where a file stands in the routine, in words (key hints as placeholders the UI renders;
-    see core/routine.py file_status)."""
+    see core/routine/ file_status)."""
     return routine.file_status(file_facts(a, copies))
 
 

@@ -147,7 +147,7 @@ class CaseScreen(ArchiveSteps):
 
     def why_not(self, action: str) -> Refusal | None:
         """Why a key cannot act on this case or file for this person now: the routine says
-        (core/routine.py); hidden when it never will here, greyed when a step comes first."""
+        (core/routine/); hidden when it never will here, greyed when a step comes first."""
         if action == "quit_here":
             return Refusal("Logga ut (x) och avsluta (q) gör du i inkorgen: tryck Esc först.")
         todo = ROUTINE_ACTIONS.get(action)

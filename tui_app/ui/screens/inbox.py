@@ -134,7 +134,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         if rows is not None:
             self._listed(rows)  # refreshed when the data layer is loaded
             return
-        # The use cases are imported in the worker, once the engine is there (services/api.py).
+        # The use cases are imported in the worker, once the engine is there (services/api/).
         self.run(
             lambda: api.inbox(ctx, actor, state, query),
             on_done=self._listed,
