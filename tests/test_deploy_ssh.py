@@ -421,7 +421,10 @@ def _walk_modes(top: Path, owner: int) -> dict[str, str]:
     """Everything under top that is not owner-only (0700/0600) or not the owner's."""
     bad = {}
     for p in [top, *top.rglob("*")]:
-        st = os.lstat(p)
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:  # gone meanwhile (SQLite removes -wal/-shm when the last
+            continue  # connection closes): nothing left to be readable
         want = 0o700 if stat.S_ISDIR(st.st_mode) else 0o600
         if stat.S_IMODE(st.st_mode) != want or st.st_uid != owner:
             bad[str(p)] = f"{stat.S_IMODE(st.st_mode):04o} uid {st.st_uid}"
