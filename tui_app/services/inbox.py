@@ -9,7 +9,9 @@ either way the cost follows the page, not the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +31,7 @@ from tui_app.store.inboxsearch import search_for
 
 MAX_LIMIT = 200  # rows a page may ask for
 PROBE = 300  # matching patients counted at most: fewer drive the search from the patients
+PROGRESS_STEPS = 10_000  # SQLite virtual-machine steps between two looks at a cancel token
 
 Raw = Sequence[Any]
 
@@ -37,12 +40,25 @@ def _dialect(conn: Connection) -> sql.Dialect:
     return "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
 
 
-def _interrupter(conn: Connection) -> Callable[[], object]:
-    """How another thread stops the statement running on this connection."""
+@contextmanager
+def cancellable(conn: Connection, token: Cancel | None) -> Iterator[None]:
+    """Run the statements inside so that `token.cancel()` stops them: SQLite is interrupted
+    (and checks the token every PROGRESS_STEPS steps, so a cancel that comes just before a
+    statement starts still stops it), psycopg cancels on the server. Raises Cancelled."""
+    if token is None:
+        yield
+        return
     raw: Any = conn.connection.dbapi_connection
-    if hasattr(raw, "interrupt"):  # sqlite3
-        return raw.interrupt  # type: ignore[no-any-return]
-    return getattr(raw, "cancel_safe", None) or raw.cancel  # type: ignore[no-any-return]
+    if isinstance(raw, sqlite3.Connection):
+        raw.set_progress_handler(lambda: token.cancelled, PROGRESS_STEPS)
+        try:
+            with token.interrupting(raw.interrupt):
+                yield
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    with token.interrupting(getattr(raw, "cancel_safe", None) or raw.cancel):
+        yield
 
 
 def actor_units(conn: Connection, actor: Actor) -> tuple[int, ...]:
@@ -178,12 +194,12 @@ def read(
     cancel: Cancel | None = None,
 ) -> InboxPage:
     """`page` without the limit's bound (services.cases.inbox reads its INBOX_LIMIT)."""
-    token = cancel or Cancel()
-    token.check()
+    if cancel is not None:
+        cancel.check()  # cancelled already: not even a connection is taken
     now = ctx.now()
     with read_scope(ctx.engine) as s:
         conn = s.connection()
-        with token.interrupting(_interrupter(conn)):
+        with cancellable(conn, cancel):
             r = _reader(conn, actor, now, state, query)
             raw, newer, older, found = _pick(r, where, n)
             undecided, copies = _file_counts(conn, raw)
