@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from math import isqrt
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,8 @@ from tui_app.store.db import read_scope
 from tui_app.store.inboxsearch import search_for
 
 MAX_LIMIT = 200  # rows a page may ask for
-PROBE = 300  # matching patients counted at most: fewer drive the search from the patients
+PROBE = 100  # matching patients below which a search is always driven from the patients
+CASES_PER_PATIENT = 3  # about, for the strategy: a patient-driven page reads this many a patient
 PROGRESS_STEPS = 10_000  # SQLite virtual-machine steps between two looks at a cancel token
 
 Raw = Sequence[Any]
@@ -176,17 +178,27 @@ def _file_counts(conn: Connection, raw: list[Raw]) -> tuple[dict[int, int], dict
     return undecided, copies
 
 
+def probe_bound(n: int, patients: int) -> int:
+    """How many matching patients a search may have and still be driven from them. Driven by
+    patient, a page reads every case of every matching patient (m × CASES_PER_PATIENT); as a
+    filter on the ordered case scan it reads about n × patients / m cases until the page is
+    full: equal at m = sqrt(n × patients / CASES_PER_PATIENT)."""
+    return max(PROBE, isqrt(n * patients // CASES_PER_PATIENT))
+
+
 def _reader(
-    conn: Connection, actor: Actor, now: datetime, state: CaseState | None, query: str
+    conn: Connection, actor: Actor, now: datetime, state: CaseState | None, query: str, n: int
 ) -> _Reader:
     dialect = _dialect(conn)
     search = search_for(query, dialect)
     base = sql.PageQuery(actor_units(conn, actor), now, state, search)
     pf = search.patients
-    probe = sql.probe_sql(pf, PROBE) if pf is not None and base.units else None
-    if probe is not None:
-        many = run(conn, *probe)[0][0]
-        base = replace(base, drive_by_patient=many < PROBE)
+    if pf is not None and pf.ids is not None and base.units:
+        patients = run(conn, "SELECT max(id) FROM patient", {})[0][0] or 0
+        bound = probe_bound(n, patients)
+        probe = sql.probe_sql(pf, bound)
+        assert probe is not None
+        base = replace(base, drive_by_patient=run(conn, *probe)[0][0] < bound)
     return _Reader(conn, dialect, base)
 
 
@@ -220,7 +232,7 @@ def read(
     with read_scope(ctx.engine) as s:
         conn = s.connection()
         with cancellable(conn, cancel):
-            r = _reader(conn, actor, now, state, query)
+            r = _reader(conn, actor, now, state, query, n)
             raw, newer, older, found = _pick(r, where, n)
             undecided, copies = _file_counts(conn, raw)
     return InboxPage(rows_of(now, raw, undecided, copies), newer, older, found)
@@ -234,15 +246,20 @@ def first_rows(
 
 
 def counts(ctx: Context, actor: Actor) -> InboxCounts:
-    """The actor's cases per status (R05; no search): one indexed count per unit and status."""
+    """The actor's cases per status (R05; no search), in one statement of indexed counts."""
     now = ctx.now()
     with read_scope(ctx.engine) as s:
         conn = s.connection()
         units = actor_units(conn, actor)
-        by_state = dict.fromkeys(CaseState, 0)
+        waiting_all = waiting = answered_all = answered = handled = 0
         if units:
-            dialect = _dialect(conn)
-            for st in CaseState:
-                q, params = sql.count_sql(units, st, now, dialect)
-                by_state[st] = int(run(conn, q, params)[0][0])
+            got = run(conn, *sql.counts_sql(units, now, _dialect(conn)))[0]
+            waiting_all, waiting, answered_all, answered, handled = (int(n) for n in got)
+    by_state = {
+        CaseState.WAITING: waiting,
+        CaseState.ANSWERED: answered,
+        CaseState.CLOSED_AUTO: waiting_all - waiting,
+        CaseState.CLOSED: answered_all - answered,
+        CaseState.HANDLED: handled,
+    }
     return InboxCounts(by_state, sum(by_state.values()))

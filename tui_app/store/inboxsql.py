@@ -146,6 +146,14 @@ def _order(direction: Direction, alias: str) -> str:
     return f"ORDER BY {alias}.sent_at {way}, {alias}.id {way}"
 
 
+def _patient_terms(pf: PatientFilter) -> str:
+    """A case-scan's patient filter: the matching ids (gathered once through their index;
+    the unary + keeps SQLite from driving the scan by patient_id instead of the unit's
+    order), then the exact test on those that pass."""
+    ids = f" AND +c.patient_id IN ({pf.ids})" if pf.ids is not None else ""
+    return f"{ids} AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
+
+
 def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> list[str]:
     """The inner queries, each index-ordered and LIMITed, whose union holds the page."""
     fixed = "CROSS JOIN" if dialect == "sqlite" else "JOIN"  # SQLite: keep this join order
@@ -168,12 +176,11 @@ def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> lis
                 f"ON c.patient_id = p.id WHERE p.id IN ({pf.ids}) AND {pf.where} "
                 f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
             )
-        else:
+        else:  # the ordered case scan of each unit, the patients as a filter
             for i in range(len(q.units)):
                 out.append(
-                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM cases c {fixed} patient p "
-                    f"ON p.id = c.patient_id WHERE c.unit_id = :u{i}{terms} AND {pf.where} "
-                    f"{order} LIMIT :n) AS b{i}"
+                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM cases c "
+                    f"WHERE c.unit_id = :u{i}{terms}{_patient_terms(pf)} {order} LIMIT :n) AS b{i}"
                 )
     elif s.case_id is None:
         for i in range(len(q.units)):
@@ -238,19 +245,21 @@ def units_sql() -> str:
     )
 
 
-def count_sql(
-    units: tuple[int, ...], state: CaseState, now: datetime, dialect: Dialect
-) -> tuple[str, Params]:
-    """One status's cases in these units: one indexed count per unit, summed."""
-    parts = [
-        f"SELECT count(*) AS n FROM cases c WHERE c.unit_id = :u{i} AND {STATE_SQL[state]}"
-        for i in range(len(units))
-    ]
+def counts_sql(units: tuple[int, ...], now: datetime, dialect: Dialect) -> tuple[str, Params]:
+    """The actor's cases per stored stage, in one statement of index-only counts: waiting-or-
+    closed-auto, of them open; answered-or-closed, of them open; handled. The open ones are a
+    range of REPLY_WINDOW's traffic (`sent_at > :open_from`), so no count reads the table
+    beyond the last two days."""
+    marks = ", ".join(f":u{i}" for i in range(len(units)))
+    one = f"(SELECT count(*) FROM cases c WHERE c.unit_id IN ({marks}) AND {{}})"
+    parts = (
+        NOT_HANDLED_WAITING,
+        f"{NOT_HANDLED_WAITING} AND {_OPEN}",
+        NOT_HANDLED_ANSWERED,
+        f"{NOT_HANDLED_ANSWERED} AND {_OPEN}",
+        HANDLED,
+    )
     params: Params = {f"u{i}": u for i, u in enumerate(units)}
     params["now"] = bind_time(now, dialect)
     params["open_from"] = bind_time(now - REPLY_WINDOW, dialect)
-    if state not in (CaseState.WAITING, CaseState.ANSWERED):
-        params.pop("open_from")
-    if state is CaseState.HANDLED:
-        params.pop("now")
-    return f"SELECT coalesce(sum(n), 0) FROM ({' UNION ALL '.join(parts)}) AS t", params
+    return "SELECT " + ", ".join(one.format(p) for p in parts), params
