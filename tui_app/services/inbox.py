@@ -198,7 +198,9 @@ def _reader(
         bound = probe_bound(n, patients)
         probe = sql.probe_sql(pf, bound)
         assert probe is not None
-        base = replace(base, drive_by_patient=run(conn, *probe)[0][0] < bound)
+        found = run(conn, *probe)
+        if len(found) < bound:  # few: they drive, read once here
+            base = replace(base, patient_ids=tuple(sorted(i for (i,) in found)))
     return _Reader(conn, dialect, base)
 
 

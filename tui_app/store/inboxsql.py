@@ -108,7 +108,8 @@ class PageQuery:
     bound: Bound | None = None
     direction: Direction = "older"
     limit: int = 50
-    drive_by_patient: bool = False  # the search's few patients drive (see services.inbox)
+    # The search's patients when they are few (see services.inbox): they drive the page.
+    patient_ids: tuple[int, ...] | None = None
     only_case: int | None = None  # just this case, if it is in the result (a page `around` it)
 
 
@@ -147,11 +148,9 @@ def _order(direction: Direction, alias: str) -> str:
 
 
 def _patient_terms(pf: PatientFilter) -> str:
-    """A case-scan's patient filter: the matching ids (gathered once through their index;
-    the unary + keeps SQLite from driving the scan by patient_id instead of the unit's
-    order), then the exact test on those that pass."""
-    ids = f" AND +c.patient_id IN ({pf.ids})" if pf.ids is not None else ""
-    return f"{ids} AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
+    """A case-scan's patient filter (many patients match: the page fills after a few
+    hundred cases a unit, each tested through the patient's primary key)."""
+    return f" AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
 
 
 def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> list[str]:
@@ -170,12 +169,15 @@ def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> lis
     pf = s.patients
     if pf is not None:
         params.update(pf.params)
-        if q.drive_by_patient and pf.ids is not None:
-            out.append(
-                f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {fixed} cases c "
-                f"ON c.patient_id = p.id WHERE p.id IN ({pf.ids}) AND {pf.where} "
-                f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
-            )
+        if q.patient_ids is not None:
+            if q.patient_ids:  # none: only the case number can match
+                marks, ids = ids_list("pid", list(q.patient_ids))
+                params.update(ids)
+                out.append(
+                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {fixed} cases c "
+                    f"ON c.patient_id = p.id WHERE p.id IN ({marks}) AND {pf.where} "
+                    f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
+                )
         else:  # the ordered case scan of each unit, the patients as a filter
             for i in range(len(q.units)):
                 out.append(
@@ -199,8 +201,10 @@ def page_sql(q: PageQuery, dialect: Dialect) -> tuple[str, Params] | None:
     terms, params = _common(q, dialect)
     params.update({f"u{i}": u for i, u in enumerate(q.units)})
     branches = _branches(q, dialect, terms, params)
+    if not branches:
+        return None
     # UNION, not UNION ALL, when a case can come twice (its number and its patient both match).
-    glue = " UNION " if q.search.case_id is not None and q.search.patients else " UNION ALL "
+    glue = " UNION ALL " if len(branches) == 1 or q.search.case_id is None else " UNION "
     fixed = "CROSS JOIN" if dialect == "sqlite" else "JOIN"
     sql = (
         f"SELECT {ROW_COLUMNS} FROM ({glue.join(branches)}) AS b "
@@ -211,10 +215,10 @@ def page_sql(q: PageQuery, dialect: Dialect) -> tuple[str, Params] | None:
 
 
 def probe_sql(pf: PatientFilter, bound: int) -> tuple[str, Params] | None:
-    """How many patients match, counted up to `bound` (None: no index can count them)."""
+    """The matching patients' ids, `bound` at most (None: no index can find them)."""
     if pf.ids is None:
         return None
-    return f"SELECT count(*) FROM ({pf.ids} LIMIT :probe) AS m", {**pf.params, "probe": bound}
+    return f"{pf.ids} LIMIT :probe", {**pf.params, "probe": bound}
 
 
 def ids_list(prefix: str, ids: list[int]) -> tuple[str, Params]:
