@@ -128,6 +128,16 @@ class Case(_Table, table=True):
     file_count: int = 0
 
 
+class CaseCount(_Table, table=True):
+    """Cases per unit and stored stage (0: not handled, unanswered; 1: not handled, answered;
+    2: handled), kept exact by triggers on `cases` (migration 0010), for the inbox's counts."""
+
+    __tablename__ = "case_count"
+    unit_id: int = Field(primary_key=True)
+    stage: int = Field(primary_key=True)
+    n: int = 0
+
+
 class Message(_Table, table=True):
     """One message in a case, from staff or from the patient."""
 
