@@ -3,7 +3,9 @@
 The inbox reads one index-ordered branch per unit of the actor (store.inboxsql):
 - ix_cases_unit_sent_id (unit_id, sent_at, id) replaces ix_cases_unit_sent, so PostgreSQL too
   can walk the (sent_at, id) order of a unit and stop after a page (SQLite's index carries the
-  rowid anyway);
+  rowid anyway); ix_cases_patient_unit (patient_id, unit_id, sent_at, id) replaces
+  ix_cases_patient_id, so a search's few patients find their cases in the actor's units
+  without reading the other units' rows;
 - partial indexes per stored stage, their WHERE exactly the terms of inboxsql.STATE_SQL;
 - names: on SQLite an FTS5 trigram table over patient (external content, kept by triggers);
   on PostgreSQL ix_patient_search_name becomes a pg_trgm GIN index (same name, so the models
@@ -102,6 +104,8 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_index("ix_cases_unit_sent", table_name="cases")
     op.create_index("ix_cases_unit_sent_id", "cases", ["unit_id", "sent_at", "id"])
+    op.drop_index("ix_cases_patient_id", table_name="cases")
+    op.create_index("ix_cases_patient_unit", "cases", ["patient_id", "unit_id", "sent_at", "id"])
     for name, where in STAGES.items():
         op.create_index(
             name,
@@ -162,5 +166,7 @@ def downgrade() -> None:
     op.drop_table("case_count")
     for name in STAGES:
         op.drop_index(name, table_name="cases")
+    op.drop_index("ix_cases_patient_unit", table_name="cases")
+    op.create_index("ix_cases_patient_id", "cases", ["patient_id"])
     op.drop_index("ix_cases_unit_sent_id", table_name="cases")
     op.create_index("ix_cases_unit_sent", "cases", ["unit_id", "sent_at"])
