@@ -65,6 +65,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self.filter_index = 0
         self.window: Window[InboxRow] = Window(self.PAGE, 3 * self.PAGE)
         self.counts: InboxCounts | None = None
+        self._where_text = ""  # what the line under the list says now
         self._list_failed = False  # the status line says the list could not be read
 
     @property
@@ -223,24 +224,24 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._show_where()
 
     def _show_where(self) -> None:
-        """The line under the list: why it is empty, or where in a long list one is."""
-        w, line = self.window, self.query_one("#empty", Static)
-        line.display = not w.rows or w.newer
+        """The line under the list: why it is empty, or where in a long list one is (once
+        the cursor is past the first screenful of the newest cases)."""
+        w, line, t = self.window, self.query_one("#empty", Static), self.query_one(PagedTable)
+        text = ""
         if not w.rows:
             narrowed = " matchar sökningen eller filtret."
-            line.update(
-                Text(
-                    "Inga ärenden"
-                    + (
-                        narrowed
-                        if self._narrowed()
-                        else ". Tryck n för att skicka mallen till en patient."
-                    )
-                )
-            )
-        elif w.newer:
-            end = "" if w.older else "Slutet av listan · "
-            line.update(Text(f"↑ {end}nyare ärenden finns ovanför — Home går till början"))
+            welcome = ". Tryck n för att skicka mallen till en patient."
+            text = "Inga ärenden" + (narrowed if self._narrowed() else welcome)
+        elif w.newer or t.cursor_row >= t.page_rows():
+            end = "" if w.older or t.cursor_row < t.row_count - 1 else "Slutet av listan · "
+            text = f"↑ {end}nyare ärenden finns ovanför — Home går till början"
+        if text != self._where_text or line.display != bool(text):
+            self._where_text = text
+            line.display = bool(text)
+            line.update(Text(text))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_where()  # the cursor moved inside the window
 
     def _narrowed(self) -> bool:
         return bool(self.query_one("#search", Input).value.strip()) or self.filter_index != 0
