@@ -9,7 +9,8 @@ contract's keyset reads over a list): the UI's own cost. `--db PATH` reads a gen
 
 Each figure is the time from a key press to the screen having handled what it started (the
 read in its worker, the rows painted: tests/test_ui_flow.settle), median and p95 over the
-runs, and its ratio to the floor: the same Pilot press of Down on a bare app showing a 50-row
+runs, as wall time and as the process's CPU time (steadier on a shared machine: it leaves
+out waiting for a core), each with its ratio to the floor: the same Pilot press of Down on a bare app showing a 50-row
 static table. Timed: Down at the window's last row (reads the next page), Page Down, End (the
 oldest case of the whole result), Home, `g` + number + Enter (the window around that case;
 over the database the case screen opens, and Esc back is timed too), and typing a name in the
@@ -26,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,28 +34,38 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def figures(name: str, samples: list[float], floor: float) -> str:
-    ms = sorted(s * 1000 for s in samples)
-    med = statistics.median(ms)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-    return f"{name:<28} median {med:7.1f} ms  p95 {p95:7.1f} ms  ×floor {med / floor:5.1f}  (n={len(ms)})"
+Sample = tuple[float, float]  # (wall seconds, CPU seconds of the whole process)
 
 
-async def timed(pilot: Any, keys: list[str]) -> float:
+def stats(values: list[float]) -> tuple[float, float]:
+    ms = sorted(v * 1000 for v in values)
+    return statistics.median(ms), ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+
+
+def figures(name: str, samples: list[Sample], floor: Sample) -> str:
+    wall, wall95 = stats([w for w, _ in samples])
+    cpu, cpu95 = stats([c for _, c in samples])
+    return (
+        f"{name:<26} wall {wall:6.1f} / p95 {wall95:6.1f} ms ×{wall / floor[0] / 1000:4.1f}"
+        f"  cpu {cpu:6.1f} / p95 {cpu95:6.1f} ms ×{cpu / floor[1] / 1000:4.1f}  (n={len(samples)})"
+    )
+
+
+async def timed(pilot: Any, keys: list[str]) -> Sample:
     """Press the keys; the time of the last one until everything it started has settled."""
     from tests.test_ui_flow import settle
 
     for k in keys[:-1]:
         await pilot.press(k)
     await settle(pilot)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await pilot.press(keys[-1])
     await settle(pilot)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-async def floor_run(runs: int) -> float:
-    """Median seconds of a Down press on a bare app with a static 50-row table."""
+async def floor_run(runs: int) -> Sample:
+    """Median (wall, CPU) seconds of a Down press on a bare app with a static 50-row table."""
     from rich.text import Text
     from textual.app import App, ComposeResult
 
@@ -75,19 +85,18 @@ async def floor_run(runs: int) -> float:
     async with Bare().run_test(size=(80, 24)) as pilot:
         for i in range(runs * 2):
             samples.append(await timed(pilot, ["down" if i % 20 < 10 else "up"]))
-    return statistics.median(samples) * 1000
+    return statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
 
 
-Scenario = Callable[[Any], Awaitable[dict[str, list[float]]]]
-
-
-async def scenario(pilot: Any, runs: int, jump: int, name: str, db: bool) -> dict[str, list[float]]:
+async def scenario(
+    pilot: Any, runs: int, jump: int, name: str, db: bool
+) -> dict[str, list[Sample]]:
     """Every timed key, `runs` times each."""
     from tui_app.ui.widgets import PagedTable
 
     screen = pilot.app.screen
     table = screen.query_one(PagedTable)
-    out: dict[str, list[float]] = {k: [] for k in ("down at edge", "page down", "end", "home")}
+    out: dict[str, list[Sample]] = {k: [] for k in ("down at edge", "page down", "end", "home")}
     most = table.row_count
     for _ in range(runs):
         left = table.row_count - 1 - table.cursor_row
@@ -174,7 +183,10 @@ async def main_async(args: argparse.Namespace) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         label = str(app.screen.query_one("#filter-label").render()).strip()
-        print(f"inbox over {what}; {label}; floor (Down, 50-row static table) {floor:.1f} ms")
+        print(
+            f"inbox over {what}; {label}; floor (Down on a 50-row static table): "
+            f"wall {floor[0] * 1000:.1f} ms, cpu {floor[1] * 1000:.1f} ms"
+        )
         out = await scenario(pilot, args.runs, jump, name, bool(args.db))
     for key, samples in out.items():
         print(figures(key, samples, floor))

@@ -143,6 +143,14 @@ def on(app: Any) -> InboxRow:
     return app.screen.rows[table.cursor_row]  # type: ignore[no-any-return]
 
 
+def in_table(app: Any) -> list[str]:
+    return [str(row.key.value) for row in app.screen.query_one(PagedTable).ordered_rows]
+
+
+def marker(table: PagedTable, row: int) -> bool:
+    return str(table.get_row_at(row)[0]).startswith("▶")
+
+
 def where_line(app: Any) -> str:
     line = app.screen.query_one("#empty", Static)
     return str(line.render()) if line.display else ""
@@ -180,6 +188,9 @@ async def test_down_at_the_last_row_reads_on_and_the_table_keeps_three_pages(
         for _ in range(20):
             await press(pilot, "pagedown")
             assert table.row_count <= 150
+            assert in_table(app) == [str(r.case_id) for r in app.screen.rows]  # in order
+            marked = [i for i in range(table.row_count) if marker(table, i)]
+            assert marked == [table.cursor_row]  # ▶ on the cursor's row, and only there
         below = on(app).case_id
         assert below < 100_000 - 51 - 20 * 6  # each Page Down moved about a screenful
         assert all(w.after is not None or w == InboxWhere() for _, w, _ in source.calls)

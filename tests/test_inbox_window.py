@@ -209,3 +209,14 @@ def test_an_empty_reread_with_newer_rows_falls_back_to_the_oldest_page() -> None
 def test_an_empty_result_has_no_cursor_row_and_no_read_for_keys() -> None:
     w, rows = opened(0)
     assert w.on is None and w.down() is None and w.end() is None and w.home() is None
+
+
+def test_a_reread_that_finds_the_rows_as_they_were_changes_nothing_to_repaint() -> None:
+    w, rows = opened(1_000)
+    w.moved(7)
+    f = w.refresh()
+    assert f is not None and not run(w, rows, f)  # the same rows: no repaint
+    assert w.pending is None and w.cursor == 7
+    rows[3] = Row(-1)  # one changed
+    f = w.refresh()
+    assert f is not None and run(w, rows, f)

@@ -198,7 +198,7 @@ class Window(Generic[R]):
     def apply(self, fetch: Fetch[R], page: PageOf[R]) -> bool:
         """Take in the page read for `fetch`; False (and the window as it was) when the page
         no longer fits it (a newer read was asked for since, its anchor is no longer at the
-        edge, the case was not found)."""
+        edge, the case was not found) or a re-read found the rows as they were."""
         if fetch is not self.pending and fetch is not self._redo:
             return False
         if fetch is self.pending:
@@ -213,6 +213,12 @@ class Window(Generic[R]):
         if fetch.go is Go.AROUND and page.found is None:
             return False
         old_cursor = self.cursor
+        if fetch.aim is Aim.KEEP and (list(page.rows), page.newer, page.older) == (
+            self.rows,
+            self.newer,
+            self.older,
+        ):
+            return False  # a refresh that found nothing new: nothing to repaint
         self.rows, self.newer, self.older = list(page.rows), page.newer, page.older
         self.cursor = self._aim(fetch, page, was, old_cursor)
         return True

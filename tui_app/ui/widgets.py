@@ -226,6 +226,13 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str
         self._sync_mark()
         return key
 
+    def remove_row(self, row_key: RowKey | str) -> None:
+        key = row_key if isinstance(row_key, RowKey) else RowKey(row_key)
+        super().remove_row(key)
+        self._firsts.pop(key, None)
+        if self._marked == key:
+            self._marked = None
+
     def clear(self, columns: bool = False) -> MarkedTable:
         self._firsts.clear()
         self._marked = None

@@ -18,7 +18,7 @@ from tui_app.services.api import CaseView, InboxCounts, InboxPage, InboxRow
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core import routine
 from tui_app.ui.inbox_rows import cells, counted, where_of
-from tui_app.ui.inbox_window import PAGE, Fetch, Window
+from tui_app.ui.inbox_window import PAGE, Fetch, Go, Window
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import PagedTable, UserBar, app_footer
 
@@ -203,19 +203,39 @@ class InboxScreen(ExplainsKeys, AppScreen):
         if follow is not None:
             self._read(follow)
         elif self.window.apply(fetch, page):
-            self._paint()
+            self._paint(fetch)
 
-    def _paint(self) -> None:
+    def _paint(self, fetch: Fetch[InboxRow] | None = None) -> None:
         """The window's rows into the table, the cursor on the window's (the case it was on:
-        new cases above it must not move it to another patient under the nurse's hands)."""
+        new cases above it must not move it to another patient under the nurse's hands).
+        After a read further down only the rows that left and came are changed."""
         t = self.query_one(PagedTable)
         w = self.window
-        t.clear()
+        keys = [str(r.case_id) for r in w.rows]
+        add = self._appended(keys) if fetch is not None and fetch.go is Go.AFTER else None
+        if add is None:
+            t.clear()
+            add = 0
         several_units = len(self.actor.units) > 1
-        for r in w.rows:
+        for r in w.rows[add:]:
             t.add_row(*cells(self, r, several_units), height=2, key=str(r.case_id))
         t.more_above, t.more_below = w.newer, w.older
         self._place_cursor()
+
+    def _appended(self, keys: list[str]) -> int | None:
+        """When the table's rows, less some at the top, begin the window's: those dropped
+        from the table, and the number of rows it keeps; else None (paint them all)."""
+        t = self.query_one(PagedTable)
+        shown = [str(row.key.value) for row in t.ordered_rows]
+        if not keys or keys[0] not in shown:
+            return None
+        drop = shown.index(keys[0])
+        kept = shown[drop:]
+        if keys[: len(kept)] != kept:
+            return None
+        for key in shown[:drop]:
+            t.remove_row(key)
+        return len(kept)
 
     def _place_cursor(self) -> None:
         t, w = self.query_one(PagedTable), self.window
