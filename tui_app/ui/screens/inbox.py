@@ -42,7 +42,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
         "◷ Väntar på svar, ✉ Besvarat, ⊘ Avslutat automatiskt (inget svar inom 2 dagar), "
         "■ Avslutat (svarstiden slut), ✓ Hanterat. 'Kvar' är tiden tills ärendet slutar ta emot "
         "svar. / söker på personnummer, namn eller ärendenummer; g går direkt till ett "
-        "ärendenummer. ▶ visar den markerade raden."
+        "ärendenummer. ▶ visar den markerade raden. Listan läser fler ärenden medan du "
+        "bläddrar (↓, PgDn): End går till det äldsta ärendet, Home till det nyaste."
     )
     PAGE = PAGE  # rows read at a time; the window keeps three pages
     AUTO_FOCUS = "#cases"  # the table, not the search field before it
