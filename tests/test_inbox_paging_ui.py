@@ -234,3 +234,26 @@ async def test_g_puts_the_window_around_the_case_and_esc_lands_on_it(
         assert on(app).case_id == ids[0]
         await press(pilot, "home")
         assert on(app).case_id == ids[-1]
+
+
+async def test_removing_the_marked_row_moves_the_marker_to_the_cursors_new_row() -> None:
+    from textual.app import App, ComposeResult
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield PagedTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            t = self.query_one(PagedTable)
+            t.add_column("Nr")
+            for i in range(5):
+                t.add_row(f"{i}", key=str(i))
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        t = app.query_one(PagedTable)
+        t.remove_row("0")  # the cursor's row, the one with the ▶
+        t.remove_row("1")
+        await pilot.pause()
+        assert t.row_count == 3 and marker(t, t.cursor_row)
+        assert [i for i in range(t.row_count) if marker(t, i)] == [t.cursor_row]

@@ -228,10 +228,10 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str
 
     def remove_row(self, row_key: RowKey | str) -> None:
         key = row_key if isinstance(row_key, RowKey) else RowKey(row_key)
-        super().remove_row(key)
-        self._firsts.pop(key, None)
+        self._firsts.pop(key, None)  # first: removing it moves the cursor, which marks a row
         if self._marked == key:
             self._marked = None
+        super().remove_row(key)
 
     def clear(self, columns: bool = False) -> MarkedTable:
         self._firsts.clear()
