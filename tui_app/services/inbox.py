@@ -9,12 +9,17 @@ either way the cost follows the page, not the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from math import isqrt
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from tui_app.core.rules import CaseState
 from tui_app.services.actor import Actor
@@ -28,7 +33,9 @@ from tui_app.store.db import read_scope
 from tui_app.store.inboxsearch import search_for
 
 MAX_LIMIT = 200  # rows a page may ask for
-PROBE = 300  # matching patients counted at most: fewer drive the search from the patients
+PROBE = 100  # matching patients below which a search is always driven from the patients
+CASES_PER_PATIENT = 3  # about, for the strategy: a patient-driven page reads this many a patient
+PROGRESS_STEPS = 10_000  # SQLite virtual-machine steps between two looks at a cancel token
 
 Raw = Sequence[Any]
 
@@ -37,19 +44,50 @@ def _dialect(conn: Connection) -> sql.Dialect:
     return "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
 
 
-def _interrupter(conn: Connection) -> Callable[[], object]:
-    """How another thread stops the statement running on this connection."""
+@contextmanager
+def cancellable(conn: Connection, token: Cancel | None) -> Iterator[None]:
+    """Run the statements inside so that `token.cancel()` stops them: SQLite is interrupted
+    (and checks the token every PROGRESS_STEPS steps, so a cancel that comes just before a
+    statement starts still stops it), psycopg cancels on the server. Raises Cancelled."""
+    if token is None:
+        yield
+        return
     raw: Any = conn.connection.dbapi_connection
-    if hasattr(raw, "interrupt"):  # sqlite3
-        return raw.interrupt  # type: ignore[no-any-return]
-    return getattr(raw, "cancel_safe", None) or raw.cancel  # type: ignore[no-any-return]
+    if isinstance(raw, sqlite3.Connection):
+        raw.set_progress_handler(lambda: token.cancelled, PROGRESS_STEPS)
+        try:
+            with token.interrupting(raw.interrupt):
+                yield
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    with token.interrupting(getattr(raw, "cancel_safe", None) or raw.cancel):
+        yield
+
+
+@lru_cache(maxsize=512)
+def _pyformat(statement: str) -> str:
+    """psycopg's placeholders for store.inboxsql's `:name` ones (the SQL has no other colon
+    and no literal percent sign)."""
+    return re.sub(r":(\w+)", r"%(\1)s", statement)
+
+
+def run(conn: Connection, statement: str, params: sql.Params) -> list[Raw]:
+    """The rows of one statement, through the driver itself: SQLAlchemy's text() would parse
+    and compile the SQL on every call, costing more than the indexed read does."""
+    raw: Any = conn.connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection):
+        return raw.execute(statement, params).fetchall()
+    with raw.cursor() as cur:
+        cur.execute(_pyformat(statement), params)
+        return list(cur.fetchall())
 
 
 def actor_units(conn: Connection, actor: Actor) -> tuple[int, ...]:
     """The actor's units as they stand now (R05); a deactivated account is refused."""
     if actor.staff_id is None:
         return ()
-    found = conn.execute(text(sql.units_sql()), {"staff": actor.staff_id}).all()
+    found = run(conn, sql.units_sql(), {"staff": actor.staff_id})
     if found and not found[0][0]:
         raise deactivated(actor.login)
     return tuple(u for _, u in found if u is not None)
@@ -71,7 +109,7 @@ class _Reader:
         built = sql.page_sql(q, self.dialect)
         if built is None:
             return []
-        return list(self.conn.execute(text(built[0]), built[1]).all())
+        return run(self.conn, *built)
 
     def exists(self, bound: sql.Bound, direction: sql.Direction) -> bool:
         return bool(self.fetch(bound, direction, 1))
@@ -135,22 +173,34 @@ def _file_counts(conn: Connection, raw: list[Raw]) -> tuple[dict[int, int], dict
     if not ids:
         return {}, {}
     undecided_sql, copies_sql, params = sql.file_counts_sql(ids)
-    undecided = {k: v for k, v in conn.execute(text(undecided_sql), params).all()}
-    copies = {k: v for k, v in conn.execute(text(copies_sql), params).all()}
+    undecided = {k: v for k, v in run(conn, undecided_sql, params)}
+    copies = {k: v for k, v in run(conn, copies_sql, params)}
     return undecided, copies
 
 
+def probe_bound(n: int, patients: int) -> int:
+    """How many matching patients a search may have and still be driven from them. Driven by
+    patient, a page reads every case of every matching patient (m × CASES_PER_PATIENT); as a
+    filter on the ordered case scan it reads about n × patients / m cases until the page is
+    full: equal at m = sqrt(n × patients / CASES_PER_PATIENT)."""
+    return max(PROBE, isqrt(n * patients // CASES_PER_PATIENT))
+
+
 def _reader(
-    conn: Connection, actor: Actor, now: datetime, state: CaseState | None, query: str
+    conn: Connection, actor: Actor, now: datetime, state: CaseState | None, query: str, n: int
 ) -> _Reader:
     dialect = _dialect(conn)
     search = search_for(query, dialect)
     base = sql.PageQuery(actor_units(conn, actor), now, state, search)
     pf = search.patients
-    probe = sql.probe_sql(pf, PROBE) if pf is not None and base.units else None
-    if probe is not None:
-        many = conn.execute(text(probe[0]), probe[1]).scalar_one()
-        base = replace(base, drive_by_patient=many < PROBE)
+    if pf is not None and pf.ids is not None and base.units:
+        patients = run(conn, "SELECT max(id) FROM patient", {})[0][0] or 0
+        bound = probe_bound(n, patients)
+        probe = sql.probe_sql(pf, bound)
+        assert probe is not None
+        found = run(conn, *probe)
+        if len(found) < bound:  # few: they drive, read once here
+            base = replace(base, patient_ids=tuple(sorted(i for (i,) in found)))
     return _Reader(conn, dialect, base)
 
 
@@ -178,13 +228,13 @@ def read(
     cancel: Cancel | None = None,
 ) -> InboxPage:
     """`page` without the limit's bound (services.cases.inbox reads its INBOX_LIMIT)."""
-    token = cancel or Cancel()
-    token.check()
+    if cancel is not None:
+        cancel.check()  # cancelled already: not even a connection is taken
     now = ctx.now()
     with read_scope(ctx.engine) as s:
         conn = s.connection()
-        with token.interrupting(_interrupter(conn)):
-            r = _reader(conn, actor, now, state, query)
+        with cancellable(conn, cancel):
+            r = _reader(conn, actor, now, state, query, n)
             raw, newer, older, found = _pick(r, where, n)
             undecided, copies = _file_counts(conn, raw)
     return InboxPage(rows_of(now, raw, undecided, copies), newer, older, found)
@@ -198,15 +248,20 @@ def first_rows(
 
 
 def counts(ctx: Context, actor: Actor) -> InboxCounts:
-    """The actor's cases per status (R05; no search): one indexed count per unit and status."""
+    """The actor's cases per status (R05; no search), in one statement of indexed counts."""
     now = ctx.now()
     with read_scope(ctx.engine) as s:
         conn = s.connection()
         units = actor_units(conn, actor)
-        by_state = dict.fromkeys(CaseState, 0)
+        waiting_all = waiting = answered_all = answered = handled = 0
         if units:
-            dialect = _dialect(conn)
-            for st in CaseState:
-                q, params = sql.count_sql(units, st, now, dialect)
-                by_state[st] = int(conn.execute(text(q), params).scalar_one())
+            got = run(conn, *sql.counts_sql(units, now, _dialect(conn)))[0]
+            waiting_all, waiting, answered_all, answered, handled = (int(n) for n in got)
+    by_state = {
+        CaseState.WAITING: waiting,
+        CaseState.ANSWERED: answered,
+        CaseState.CLOSED_AUTO: waiting_all - waiting,
+        CaseState.CLOSED: answered_all - answered,
+        CaseState.HANDLED: handled,
+    }
     return InboxCounts(by_state, sum(by_state.values()))

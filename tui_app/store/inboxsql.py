@@ -108,7 +108,8 @@ class PageQuery:
     bound: Bound | None = None
     direction: Direction = "older"
     limit: int = 50
-    drive_by_patient: bool = False  # the search's few patients drive (see services.inbox)
+    # The search's patients when they are few (see services.inbox): they drive the page.
+    patient_ids: tuple[int, ...] | None = None
     only_case: int | None = None  # just this case, if it is in the result (a page `around` it)
 
 
@@ -146,6 +147,12 @@ def _order(direction: Direction, alias: str) -> str:
     return f"ORDER BY {alias}.sent_at {way}, {alias}.id {way}"
 
 
+def _patient_terms(pf: PatientFilter) -> str:
+    """A case-scan's patient filter (many patients match: the page fills after a few
+    hundred cases a unit, each tested through the patient's primary key)."""
+    return f" AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
+
+
 def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> list[str]:
     """The inner queries, each index-ordered and LIMITed, whose union holds the page."""
     fixed = "CROSS JOIN" if dialect == "sqlite" else "JOIN"  # SQLite: keep this join order
@@ -162,18 +169,20 @@ def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> lis
     pf = s.patients
     if pf is not None:
         params.update(pf.params)
-        if q.drive_by_patient and pf.ids is not None:
-            out.append(
-                f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {fixed} cases c "
-                f"ON c.patient_id = p.id WHERE p.id IN ({pf.ids}) AND {pf.where} "
-                f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
-            )
-        else:
+        if q.patient_ids is not None:
+            if q.patient_ids:  # none: only the case number can match
+                marks, ids = ids_list("pid", list(q.patient_ids))
+                params.update(ids)
+                out.append(
+                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {fixed} cases c "
+                    f"ON c.patient_id = p.id WHERE p.id IN ({marks}) AND {pf.where} "
+                    f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
+                )
+        else:  # the ordered case scan of each unit, the patients as a filter
             for i in range(len(q.units)):
                 out.append(
-                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM cases c {fixed} patient p "
-                    f"ON p.id = c.patient_id WHERE c.unit_id = :u{i}{terms} AND {pf.where} "
-                    f"{order} LIMIT :n) AS b{i}"
+                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM cases c "
+                    f"WHERE c.unit_id = :u{i}{terms}{_patient_terms(pf)} {order} LIMIT :n) AS b{i}"
                 )
     elif s.case_id is None:
         for i in range(len(q.units)):
@@ -192,8 +201,10 @@ def page_sql(q: PageQuery, dialect: Dialect) -> tuple[str, Params] | None:
     terms, params = _common(q, dialect)
     params.update({f"u{i}": u for i, u in enumerate(q.units)})
     branches = _branches(q, dialect, terms, params)
+    if not branches:
+        return None
     # UNION, not UNION ALL, when a case can come twice (its number and its patient both match).
-    glue = " UNION " if q.search.case_id is not None and q.search.patients else " UNION ALL "
+    glue = " UNION ALL " if len(branches) == 1 or q.search.case_id is None else " UNION "
     fixed = "CROSS JOIN" if dialect == "sqlite" else "JOIN"
     sql = (
         f"SELECT {ROW_COLUMNS} FROM ({glue.join(branches)}) AS b "
@@ -204,10 +215,10 @@ def page_sql(q: PageQuery, dialect: Dialect) -> tuple[str, Params] | None:
 
 
 def probe_sql(pf: PatientFilter, bound: int) -> tuple[str, Params] | None:
-    """How many patients match, counted up to `bound` (None: no index can count them)."""
+    """The matching patients' ids, `bound` at most (None: no index can find them)."""
     if pf.ids is None:
         return None
-    return f"SELECT count(*) FROM ({pf.ids} LIMIT :probe) AS m", {**pf.params, "probe": bound}
+    return f"{pf.ids} LIMIT :probe", {**pf.params, "probe": bound}
 
 
 def ids_list(prefix: str, ids: list[int]) -> tuple[str, Params]:
@@ -238,19 +249,23 @@ def units_sql() -> str:
     )
 
 
-def count_sql(
-    units: tuple[int, ...], state: CaseState, now: datetime, dialect: Dialect
-) -> tuple[str, Params]:
-    """One status's cases in these units: one indexed count per unit, summed."""
-    parts = [
-        f"SELECT count(*) AS n FROM cases c WHERE c.unit_id = :u{i} AND {STATE_SQL[state]}"
-        for i in range(len(units))
-    ]
+def counts_sql(units: tuple[int, ...], now: datetime, dialect: Dialect) -> tuple[str, Params]:
+    """The actor's cases per stored stage (the counters of case_count, kept by triggers) and,
+    of stages 0 and 1, the open ones: a range of REPLY_WINDOW's traffic on the partial
+    indexes (`sent_at > :open_from`), so no count reads more than the last two days."""
+    marks = ", ".join(f":u{i}" for i in range(len(units)))
+    stage = (
+        f"(SELECT coalesce(sum(n), 0) FROM case_count WHERE unit_id IN ({marks}) AND stage = {{}})"
+    )
+    open_ = f"(SELECT count(*) FROM cases c WHERE c.unit_id IN ({marks}) AND {{}} AND {_OPEN})"
+    parts = (
+        stage.format(0),
+        open_.format(NOT_HANDLED_WAITING),
+        stage.format(1),
+        open_.format(NOT_HANDLED_ANSWERED),
+        stage.format(2),
+    )
     params: Params = {f"u{i}": u for i, u in enumerate(units)}
     params["now"] = bind_time(now, dialect)
     params["open_from"] = bind_time(now - REPLY_WINDOW, dialect)
-    if state not in (CaseState.WAITING, CaseState.ANSWERED):
-        params.pop("open_from")
-    if state is CaseState.HANDLED:
-        params.pop("now")
-    return f"SELECT coalesce(sum(n), 0) FROM ({' UNION ALL '.join(parts)}) AS t", params
+    return "SELECT " + ", ".join(parts), params

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -58,7 +58,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(rest) if rest and rest != ":memory:" else None
 
 
-def read_start(path: Path, login: str, limit: int, now: datetime) -> StartRead | None:
+def read_start(path: Path, login: str, limit: int, now: datetime | None = None) -> StartRead | None:
     """The signed-in staff member, their units and first inbox page (`limit` rows at most: ask
     one more to learn whether there are older ones); None to take the ordinary path. Raises
     nothing: every database problem is the ordinary path's to report."""
@@ -85,7 +85,8 @@ def read_start(path: Path, login: str, limit: int, now: datetime) -> StartRead |
         if staff is None:
             return None  # the ordinary path refuses, in its words
         units = conn.execute(UNITS_SQL, (staff[0],)).fetchall()
-        query = inboxsql.PageQuery(tuple(sorted(u[0] for u in units)), now, limit=limit)
+        at = now or datetime.now(UTC)  # the unfiltered page does not depend on it
+        query = inboxsql.PageQuery(tuple(sorted(u[0] for u in units)), at, limit=limit)
         built = inboxsql.page_sql(query, "sqlite")
         cases = conn.execute(*built).fetchall() if built is not None else []
         undecided: dict[int, int] = {}
