@@ -257,3 +257,19 @@ async def test_removing_the_marked_row_moves_the_marker_to_the_cursors_new_row()
         await pilot.pause()
         assert t.row_count == 3 and marker(t, t.cursor_row)
         assert [i for i in range(t.row_count) if marker(t, i)] == [t.cursor_row]
+
+
+async def test_an_empty_inbox_and_a_search_without_match_say_so(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    app, source = fake_app(ctx, 0, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "u")  # a refresh that finds it empty again still says so
+        assert "Inga ärenden. Tryck n för att skicka mallen" in where_line(app)
+        source.all = make_rows(30)
+        source._cache.clear()
+        await press(pilot, "slash", *"ingen sådan")
+        assert "Inga ärenden matchar sökningen eller filtret." in where_line(app)
+        await press(pilot, "ctrl+u")
+        assert where_line(app) == "" and len(app.screen.rows) == 30

@@ -213,10 +213,15 @@ class Window(Generic[R]):
         if fetch.go is Go.AROUND and page.found is None:
             return False
         old_cursor = self.cursor
-        if fetch.aim is Aim.KEEP and (list(page.rows), page.newer, page.older) == (
-            self.rows,
-            self.newer,
-            self.older,
+        if (
+            fetch.aim is Aim.KEEP
+            and self.rows
+            and (list(page.rows), page.newer, page.older)
+            == (
+                self.rows,
+                self.newer,
+                self.older,
+            )
         ):
             return False  # a refresh that found nothing new: nothing to repaint
         self.rows, self.newer, self.older = list(page.rows), page.newer, page.older
