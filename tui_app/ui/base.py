@@ -7,7 +7,7 @@ import enum
 import inspect
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from rich.text import Text
 from textual.message import Message
@@ -57,6 +57,14 @@ class Policy(enum.Enum):
     LATEST = "latest"  # a newer call supersedes an older one; only the newest result is delivered
 
 
+class Cancellable(Protocol):
+    """A call's cancel token (api.Cancel): cancelled from the UI thread, read by the call."""
+
+    def cancel(self) -> None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+
 class RunFinished(Message):
     """A call started by `Runner.run` ended (posted from its worker thread to its screen).
 
@@ -80,6 +88,39 @@ def _key_of(fn: Callable[..., object]) -> str:
     return name if isinstance(name, str) else repr(fn)
 
 
+def _nothing() -> None:
+    """What a cancelled call delivers."""
+
+
+def _outcome(
+    name: str,
+    call: Callable[[], R],
+    on_done: Callable[[R], object],
+    refused: Callable[[UserError], object],
+    cancel: Cancellable | None,
+) -> tuple[bool, Callable[[], object]]:
+    """Run the call (in its worker): (failed, what to deliver on the UI thread). A call whose
+    token was cancelled delivers nothing, whatever it returned or raised."""
+    try:
+        value = call()
+    except UserError as exc:
+        error = exc
+    except Exception as exc:  # a bug or an outage: shown, logged, never a traceback
+        if cancel is not None and cancel.cancelled:
+            return False, _nothing
+        from tui_app.services.api import as_user_error
+
+        log.exception("service call %s failed", name)
+        error = as_user_error(exc)
+    else:
+        if cancel is not None and cancel.cancelled:
+            return False, _nothing
+        return False, lambda: on_done(value)
+    if cancel is not None and cancel.cancelled:
+        return False, _nothing
+    return True, lambda: refused(error)
+
+
 class Runner:
     """Run use cases off the UI thread; their results come back to the callback of the call.
 
@@ -95,7 +136,15 @@ class Runner:
         if not hasattr(self, "_run_seq"):
             self._run_seq: dict[str, int] = {}
             self._run_busy: set[str] = set()
+            self._run_tokens: dict[str, tuple[int, Cancellable]] = {}
         return self._run_seq, self._run_busy
+
+    def cancel_runs(self) -> None:
+        """Cancel every call still running with a token (the screen is left): none delivers."""
+        self._calls()
+        tokens, self._run_tokens = self._run_tokens, {}
+        for _, token in tokens.values():
+            token.cancel()
 
     def run(
         self,
@@ -105,6 +154,7 @@ class Runner:
         policy: Policy = Policy.ALWAYS,
         key: str | None = None,
         on_error: Callable[[UserError], object] | None = None,
+        cancel: Cancellable | None = None,
     ) -> None:
         """Run `call()` in a thread worker; `on_done(value)` follows on the UI thread, or
         `on_error(error)` (default: the status line) when it was refused or failed.
@@ -114,6 +164,11 @@ class Runner:
         the newest call's answer is delivered (an older search never overwrites a newer one).
         An answer for a screen that has left the stack is dropped: it would act for someone
         who signed out (e.g. push their case onto the sign-in picker).
+
+        `cancel` is the token the call was given (api.Cancel): a newer call with the same key
+        cancels it (under LATEST the older answer is not wanted, so its query stops), and so
+        does `cancel_runs`; a call whose token was cancelled delivers nothing, neither its
+        value nor its error (a `Cancelled` never reaches the status line).
         """
         screen: Any = self
         name = key if key is not None else _key_of(on_done)
@@ -124,21 +179,15 @@ class Runner:
         busy.add(name)
         latest = policy is Policy.LATEST
         refused = on_error if on_error is not None else self.failed
+        older = self._run_tokens.pop(name, None)
+        if older is not None and latest:
+            older[1].cancel()
+        if cancel is not None:
+            self._run_tokens[name] = (seq, cancel)
 
         def job() -> None:
-            try:
-                value = call()
-            except UserError as exc:
-                error = exc
-            except Exception as exc:  # a bug or an outage: shown, logged, never a traceback
-                from tui_app.services.api import as_user_error
-
-                log.exception("service call %s failed", name)
-                error = as_user_error(exc)
-            else:
-                screen.post_message(RunFinished(name, seq, latest, False, lambda: on_done(value)))
-                return
-            screen.post_message(RunFinished(name, seq, latest, True, lambda: refused(error)))
+            failed, deliver = _outcome(name, call, on_done, refused, cancel)
+            screen.post_message(RunFinished(name, seq, latest, failed, deliver))
 
         screen.run_worker(
             job, thread=True, exclusive=False, group=name, exit_on_error=False, name=f"svc:{name}"
@@ -150,6 +199,9 @@ class Runner:
         newest = seqs.get(message.key) == message.seq
         if newest:
             busy.discard(message.key)
+            tokens = self._run_tokens
+            if message.key in tokens and tokens[message.key][0] == message.seq:
+                del tokens[message.key]
         if not self.is_on_stack():
             return
         if message.latest and not newest:

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets.data_table import RowKey
 from textual.widgets import DataTable, Footer, OptionList, Static
 
@@ -224,6 +226,13 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str
         self._sync_mark()
         return key
 
+    def remove_row(self, row_key: RowKey | str) -> None:
+        key = row_key if isinstance(row_key, RowKey) else RowKey(row_key)
+        self._firsts.pop(key, None)  # first: removing it moves the cursor, which marks a row
+        if self._marked == key:
+            self._marked = None
+        super().remove_row(key)
+
     def clear(self, columns: bool = False) -> MarkedTable:
         self._firsts.clear()
         self._marked = None
@@ -303,3 +312,74 @@ class MarkedOptionList(OptionList):
         if now is not None:
             self.replace_option_prompt_at_index(now, self._prompt(self._plain[now], True))
         self._marked = now
+
+
+class PagedTable(MarkedTable):
+    """A MarkedTable showing a window of a longer list: a key that would leave the window
+    (Down on the last row, Page Down past it, End, and the same upwards) posts `Reach` when
+    more rows exist that way (`more_above` / `more_below`, set by its screen), which reads
+    them; inside the window the keys move the cursor as a DataTable's do. Home and End go
+    to the first and last row of the whole list."""
+
+    BINDINGS = [
+        Binding("home,ctrl+home", "first_row", "Första", show=False),
+        Binding("end,ctrl+end", "last_row", "Sista", show=False),
+    ]
+
+    class Reach(Message):
+        """A key asks for rows beyond the window: `where` is down, up, page_down, page_up,
+        home or end; `rows` how many rows it moves."""
+
+        def __init__(self, where: str, rows: int = 1) -> None:
+            super().__init__()
+            self.where = where
+            self.rows = rows
+
+    more_above = False
+    more_below = False
+
+    def page_rows(self) -> int:
+        """How many rows a Page Down moves (those the table shows at once)."""
+        height = self.scrollable_content_region.height - (
+            self.header_height if self.show_header else 0
+        )
+        row = self.ordered_rows[self.cursor_row].height if self.row_count else 1
+        return max(height // max(row, 1), 1)
+
+    def action_cursor_down(self) -> None:
+        if self.more_below and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.Reach("down"))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.more_above and self.cursor_row <= 0:
+            self.post_message(self.Reach("up"))
+        else:
+            super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        rows = self.page_rows()
+        if self.more_below and self.cursor_row + rows >= self.row_count:
+            self.post_message(self.Reach("page_down", rows))
+        else:
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        rows = self.page_rows()
+        if self.more_above and self.cursor_row - rows < 0:
+            self.post_message(self.Reach("page_up", rows))
+        else:
+            super().action_page_up()
+
+    def action_first_row(self) -> None:
+        if self.more_above:
+            self.post_message(self.Reach("home"))
+        elif self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.more_below:
+            self.post_message(self.Reach("end"))
+        elif self.row_count:
+            self.move_cursor(row=self.row_count - 1)

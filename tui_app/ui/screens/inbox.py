@@ -13,16 +13,24 @@ from textual.widgets import DataTable, Input, Static
 from tui_app.core.clock import parse_offset
 from tui_app.core.errors import UserError
 from tui_app.core.rules import CaseState, parse_case_number
-from tui_app.core.safetext import visible_text
 from tui_app.services import api
-from tui_app.services.api import CaseView, InboxRow, copies_left
+from tui_app.services.api import CaseView, InboxCounts, InboxPage, InboxRow
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core import routine
-from tui_app.ui.keys import ExplainsKeys, Refusal, render
-from tui_app.ui.widgets import MarkedTable, UserBar, app_footer, state_text
+from tui_app.ui.inbox_rows import cells, counted, where_of
+from tui_app.ui.inbox_window import PAGE, Fetch, Go, Window
+from tui_app.ui.keys import ExplainsKeys, Refusal
+from tui_app.ui.widgets import PagedTable, UserBar, app_footer
 
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
+LIST_KEY = "InboxScreen._listed"  # every read of the window: the newest one only is shown
+
+
+def inbox_counts(ctx: api.Context, actor: api.Actor) -> InboxCounts:
+    """The counts per status, once the data layer is there (worker threads only)."""
+    api.wait_for_data_layer(ctx)
+    return api.inbox_counts(ctx, actor)
 
 
 class InboxScreen(ExplainsKeys, AppScreen):
@@ -34,8 +42,10 @@ class InboxScreen(ExplainsKeys, AppScreen):
         "◷ Väntar på svar, ✉ Besvarat, ⊘ Avslutat automatiskt (inget svar inom 2 dagar), "
         "■ Avslutat (svarstiden slut), ✓ Hanterat. 'Kvar' är tiden tills ärendet slutar ta emot "
         "svar. / söker på personnummer, namn eller ärendenummer; g går direkt till ett "
-        "ärendenummer. ▶ visar den markerade raden."
+        "ärendenummer. ▶ visar den markerade raden. Listan läser fler ärenden medan du "
+        "bläddrar (↓, PgDn): End går till det äldsta ärendet, Home till det nyaste."
     )
+    PAGE = PAGE  # rows read at a time; the window keeps three pages
     AUTO_FOCUS = "#cases"  # the table, not the search field before it
     BINDINGS = [
         Binding("n", "new_case", "Nytt ärende", id="new_case"),
@@ -54,21 +64,28 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def __init__(self, ctx: api.Context, actor: api.Actor) -> None:
         super().__init__(ctx, actor)
         self.filter_index = 0
-        self.rows: list[InboxRow] = []
+        self.window: Window[InboxRow] = Window(self.PAGE, 3 * self.PAGE)
+        self.counts: InboxCounts | None = None
+        self._where_text = ""  # what the line under the list says now
         self._list_failed = False  # the status line says the list could not be read
+
+    @property
+    def rows(self) -> list[InboxRow]:
+        """The rows the table holds now (a window of the whole result)."""
+        return self.window.rows
 
     def compose(self) -> ComposeResult:
         yield UserBar()
         with Horizontal(id="inbox-bar"):
             yield Static("", id="filter-label")
             yield Input(placeholder="Sök: personnummer, namn eller ärendenr", id="search")
-        yield MarkedTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield PagedTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty")
         yield StatusLine()
         yield app_footer()
 
     def on_mount(self) -> None:
-        t = self.query_one(MarkedTable)
+        t = self.query_one(PagedTable)
         # Labels as Text: a str label is parsed as Rich markup (and loads Rich's emoji table).
         t.add_column(Text("  Nr"), key="nr", width=10)
         t.add_column(Text("Patient"), key="patient", width=14)
@@ -86,12 +103,18 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def on_screen_resume(self) -> None:
         self.action_refresh()
 
+    def on_screen_suspend(self) -> None:
+        """Left for a case or a dialog: the read under way stops, and is made again on return."""
+        self.cancel_runs()
+        self.window.interrupt()
+
     def _live_refresh(self) -> None:
         if self.is_current:  # a screen above it refreshes this one when it is left
             self.action_refresh()
 
     def on_unmount(self) -> None:
         self._live.stop()
+        self.cancel_runs()
 
     def why_not(self, action: str) -> Refusal | None:
         """Why a key of the inbox cannot act now (see ui/keys.py)."""
@@ -121,25 +144,44 @@ class InboxScreen(ExplainsKeys, AppScreen):
         search.border_title = "▶ Sök – Enter eller Esc går till listan" if search.has_focus else ""
 
     def _show_filter(self) -> None:
-        f = FILTERS[self.filter_index]
-        self.query_one("#filter-label", Static).update(
-            Text(f"Filter: {f.value if f else 'Alla'} ", style="bold")
-        )
+        f, counts = FILTERS[self.filter_index], self.counts
+        label = f"Filter: {f.value if f else 'Alla'}"
+        if counts is not None:
+            label += f" ({counted(counts.all if f is None else counts.by_state.get(f, 0))})"
+        self.query_one("#filter-label", Static).update(Text(label + " ", style="bold"))
 
     def action_refresh(self) -> None:
+        """Re-read the window as it stands (and the counts): the timer, change notices, u."""
         self.query_one(UserBar).show(self.actor, self.ctx.now(), self.ctx.demo)
+        ctx, actor = self.ctx, self.actor
+        self.run(lambda: inbox_counts(ctx, actor), on_done=self._counted, policy=Policy.LATEST)
         query = self.query_one("#search", Input).value
-        ctx, actor, state = self.ctx, self.actor, FILTERS[self.filter_index]
-        rows = ctx.inbox.at_hand(actor, state, query)  # the start-up page, once, from memory
-        if rows is not None:
-            self._listed(rows)  # refreshed when the data layer is loaded
+        page = ctx.inbox.at_hand(actor, FILTERS[self.filter_index], query)  # start-up, once
+        if page is not None:
+            self._paged(self.window.first(), page)  # refreshed when the data layer is loaded
             return
-        # The use cases are imported in the worker, once the engine is there (services/api/).
+        self.window.moved(self.query_one(PagedTable).cursor_row)  # the table moved it since
+        self._read(self.window.refresh())
+
+    def _counted(self, counts: InboxCounts) -> None:
+        self.counts = counts
+        self._show_filter()
+
+    def _read(self, fetch: Fetch[InboxRow] | None) -> None:
+        """Read the page the window asks for (None: the cursor moved inside the window)."""
+        if fetch is None:
+            self._place_cursor()
+            return
+        ctx, actor, state = self.ctx, self.actor, FILTERS[self.filter_index]
+        query, where, token = self.query_one("#search", Input).value, where_of(fetch), api.Cancel()
+        # ctx.inbox waits for the data layer in the worker (services/api/).
         self.run(
-            lambda: api.inbox(ctx, actor, state, query),
-            on_done=self._listed,
+            lambda: ctx.inbox.page(actor, state, query, where, fetch.limit, token),
+            on_done=lambda page: self._paged(fetch, page),
+            key=LIST_KEY,
             policy=Policy.LATEST,
-            on_error=self._list_refused,
+            on_error=lambda error: self._list_refused(fetch, error),
+            cancel=token,
         )
 
     def on_data_layer_loaded(self) -> None:
@@ -149,78 +191,105 @@ class InboxScreen(ExplainsKeys, AppScreen):
         super().failed(error)
         self._list_failed = False  # the status line now says something else
 
-    def _list_refused(self, error: UserError) -> None:
+    def _list_refused(self, fetch: Fetch[InboxRow], error: UserError) -> None:
+        self.window.failed(fetch)
         self.failed(error)
         self._list_failed = True
 
-    def _listed(self, rows: list[InboxRow]) -> None:
+    def _paged(self, fetch: Fetch[InboxRow], page: InboxPage) -> None:
         if self._list_failed:  # the list could not be read before; now it could
             self.query_one(StatusLine).clear()
             self._list_failed = False
-        # The cursor stays on the case it was on (new cases above it must not move it to
-        # another patient under the nurse's hands); on the same row number if that case is gone.
-        t = self.query_one(DataTable)
-        keep = t.cursor_row
-        if 0 <= keep < len(self.rows):
-            on = self.rows[keep].case_id
-            keep = next((i for i, r in enumerate(rows) if r.case_id == on), keep)
-        self.rows = rows
-        t.clear()
-        for r in rows:
-            status = Text("⚠ Trasig rad") if r.broken else state_text(r.state)
-            if r.state in (CaseState.WAITING, CaseState.ANSWERED):
-                status.append(f"\nkvar {r.remaining}")
-            several_units = len(self.actor.units) > 1
-            t.add_row(
-                Text(
-                    f"{r.case_id}\n{r.unit_code}" if several_units else str(r.case_id),
-                    no_wrap=True,
-                    overflow="ellipsis",
-                ),
-                Text(
-                    f"{r.patient_pnr_display}\n{visible_text(r.patient_name)}",
-                    no_wrap=True,
-                    overflow="ellipsis",
-                ),
-                status,
-                Text(str(r.file_count) if r.file_count else "–"),
-                Text(
-                    render(self, r.todo)  # its key hint follows the keymap
-                    + (f"\n⚠ {copies_left(r.leftovers)}" if r.leftovers else "")
-                ),
-                height=2,
-                key=str(r.case_id),
-            )
-        if rows:
-            t.move_cursor(row=min(keep, len(rows) - 1))
-        empty = self.query_one("#empty", Static)
-        empty.display = not rows
-        if not rows:
-            empty.update(
-                Text(
-                    "Inga ärenden"
-                    + (
-                        " matchar sökningen eller filtret."
-                        if self._narrowed()
-                        else ". Tryck n för att skicka mallen till en patient."
-                    )
-                )
-            )
+        follow = self.window.follow_up(fetch, page)
+        if follow is not None:
+            self._read(follow)
+        elif self.window.apply(fetch, page):
+            self._paint(fetch)
+
+    def _paint(self, fetch: Fetch[InboxRow] | None = None) -> None:
+        """The window's rows into the table, the cursor on the window's (the case it was on:
+        new cases above it must not move it to another patient under the nurse's hands).
+        After a read further down only the rows that left and came are changed."""
+        t = self.query_one(PagedTable)
+        w = self.window
+        keys = [str(r.case_id) for r in w.rows]
+        add = self._appended(keys) if fetch is not None and fetch.go is Go.AFTER else None
+        if add is None:
+            t.clear()
+            add = 0
+        several_units = len(self.actor.units) > 1
+        for r in w.rows[add:]:
+            t.add_row(*cells(self, r, several_units), height=2, key=str(r.case_id))
+        t.more_above, t.more_below = w.newer, w.older
+        self._place_cursor()
+
+    def _appended(self, keys: list[str]) -> int | None:
+        """When the table's rows, less some at the top, begin the window's: those dropped
+        from the table, and the number of rows it keeps; else None (paint them all)."""
+        t = self.query_one(PagedTable)
+        shown = [str(row.key.value) for row in t.ordered_rows]
+        if not keys or keys[0] not in shown:
+            return None
+        drop = shown.index(keys[0])
+        kept = shown[drop:]
+        if keys[: len(kept)] != kept:
+            return None
+        for key in shown[:drop]:
+            t.remove_row(key)
+        return len(kept)
+
+    def _place_cursor(self) -> None:
+        t, w = self.query_one(PagedTable), self.window
+        if w.rows and t.cursor_row != w.cursor:
+            t.move_cursor(row=w.cursor)
+        self._show_where()
+
+    def _show_where(self) -> None:
+        """The line under the list: why it is empty, or where in a long list one is (once
+        the cursor is past the first screenful of the newest cases)."""
+        w, line, t = self.window, self.query_one("#empty", Static), self.query_one(PagedTable)
+        text = ""
+        if not w.rows:
+            narrowed = " matchar sökningen eller filtret."
+            welcome = ". Tryck n för att skicka mallen till en patient."
+            text = "Inga ärenden" + (narrowed if self._narrowed() else welcome)
+        elif w.newer or t.cursor_row >= t.page_rows():
+            end = "" if w.older or t.cursor_row < t.row_count - 1 else "Slutet av listan · "
+            text = f"↑ {end}nyare ärenden finns ovanför — Home går till början"
+        if text != self._where_text or line.display != bool(text):
+            self._where_text = text
+            line.display = bool(text)
+            line.update(Text(text))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_where()  # the cursor moved inside the window
 
     def _narrowed(self) -> bool:
         return bool(self.query_one("#search", Input).value.strip()) or self.filter_index != 0
 
+    def on_paged_table_reach(self, event: PagedTable.Reach) -> None:
+        """A key asks for rows beyond the window."""
+        event.stop()
+        w = self.window
+        w.moved(self.query_one(PagedTable).cursor_row)
+        if event.where == "page_down":
+            self._read(w.page_down(event.rows))
+        elif event.where == "page_up":
+            self._read(w.page_up(event.rows))
+        else:
+            self._read({"down": w.down, "up": w.up, "home": w.home, "end": w.end}[event.where]())
+
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(FILTERS)
         self._show_filter()
-        self.action_refresh()
+        self._read(self.window.first())
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "search":
-            self.action_refresh()
+        if event.input.id == "search":  # the previous key's read is cancelled (Runner.run)
+            self._read(self.window.first())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -256,7 +325,9 @@ class InboxScreen(ExplainsKeys, AppScreen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self._open(parse_case_number(text))
+                case_id = parse_case_number(text)
+                self._open(case_id)
+                self._read(self.window.around(case_id))  # back from it, the list is there
 
         self.app.push_screen(
             AskDialog(

@@ -1,0 +1,275 @@
+"""The inbox pages through its whole result and keeps only a window (issue 14): End reaches the
+oldest case of 100,000, Down at the last row reads on, the table never holds more than three
+pages, g puts the window around the case, a refresh keeps the cursor on its case, and the line
+under the list says where one is. Driven by Pilot at 80x24 over an in-memory source with the
+contract's keyset reads (FakeInbox, also used by bench/inbox_ui.py) and over the database."""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left, bisect_right
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from textual.widgets import Static
+
+from tests.conftest import ELIN, MARCO, send, staff
+from tests.test_ui_flow import press, settle, status
+from tui_app.core.rules import CaseState
+from tui_app.services import api
+from tui_app.services.api import Actor, Cancel, Context, InboxCounts, InboxPage, InboxRow
+from tui_app.services.api import InboxWhere
+from tui_app.services.quickstart import InboxSource
+from tui_app.ui.app import build_app
+from tui_app.ui.widgets import PagedTable
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def make_rows(n: int, now: datetime = NOW) -> list[InboxRow]:
+    """n inbox rows, newest first: case n is the newest, case 1 the oldest."""
+    states = list(CaseState)
+    return [
+        InboxRow(
+            case_id=i,
+            unit_name="Reumatologmottagningen",
+            patient_pnr_display=f"1950{i % 12 + 1:02d}{i % 28 + 1:02d}-{i % 10000:04d}",
+            patient_name=f"Patient Nummer{i}",
+            state=states[i % len(states)],
+            sent_at=now - timedelta(minutes=n - i),
+            deadline=now + timedelta(days=2),
+            remaining="1 d 3 h",
+            file_count=i % 4,
+            todo="Väntar på patienten",
+            unit_code="REUM-SKO",
+        )
+        for i in range(n, 0, -1)
+    ]
+
+
+class FakeInbox(InboxSource):
+    """ctx.inbox over rows in memory, read as the contract reads (keyset; never OFFSET).
+
+    Search matches the patient's name or the case number as text; `gate`, when given, makes
+    every read wait until the test sets it (and raise Cancelled if its token was cancelled
+    meanwhile); `calls` records (query, where, token) of every read."""
+
+    def __init__(self, ctx: Context, rows: list[InboxRow], gate: threading.Event | None = None):
+        super().__init__(ctx)
+        self.all = rows
+        self.gate = gate
+        self.calls: list[tuple[str, InboxWhere, Cancel | None]] = []
+        self._cache: dict[tuple[CaseState | None, str], tuple[list[InboxRow], list[Any]]] = {}
+
+    def at_hand(
+        self,
+        actor: Actor,
+        state: CaseState | None = None,
+        query: str = "",
+        where: InboxWhere = InboxWhere(),
+        limit: int = 50,
+    ) -> InboxPage | None:
+        return None
+
+    def result(self, state: CaseState | None, query: str) -> tuple[list[InboxRow], list[Any]]:
+        """The matching rows newest first, and their keys oldest first (for bisect)."""
+        got = self._cache.get((state, query))
+        if got is None:
+            q = query.strip().lower()
+            rows = [
+                r
+                for r in self.all
+                if (state is None or r.state is state)
+                and (not q or q in r.patient_name.lower() or q == str(r.case_id))
+            ]
+            got = self._cache[(state, query)] = (rows, [r.key for r in reversed(rows)])
+        return got
+
+    def page(
+        self,
+        actor: Actor,
+        state: CaseState | None = None,
+        query: str = "",
+        where: InboxWhere = InboxWhere(),
+        limit: int = 50,
+        cancel: Cancel | None = None,
+    ) -> InboxPage:
+        self.calls.append((query, where, cancel))
+        if self.gate is not None:
+            assert self.gate.wait(60), "the test never opened the gate"
+        if cancel is not None:
+            cancel.check()
+        rows, asc = self.result(state, query)
+        return keyset_page(rows, asc, where, limit)
+
+
+def keyset_page(rows: list[InboxRow], asc: list[Any], where: InboxWhere, limit: int) -> InboxPage:
+    n, found = len(rows), None
+    if where.after is not None:
+        lo = n - bisect_left(asc, where.after)
+    elif where.start is not None:
+        lo = n - bisect_right(asc, where.start)
+    elif where.before is not None:
+        hi = n - bisect_right(asc, where.before)
+        lo, limit = max(hi - limit, 0), min(limit, hi)
+    elif where.last:
+        lo = max(n - limit, 0)
+    elif where.around is not None:
+        at = next((i for i, r in enumerate(rows) if r.case_id == where.around), None)
+        lo = 0 if at is None else min(max(at - limit // 2, 0), max(n - limit, 0))
+        found = None if at is None else at - lo
+    else:
+        lo = 0
+    got = rows[lo : lo + limit]
+    return InboxPage(got, newer=lo > 0, older=lo + len(got) < n, found=found)
+
+
+def fake_counts(n: int) -> Any:
+    def counts(ctx: Context, actor: Actor) -> InboxCounts:
+        return InboxCounts({s: n // 5 for s in CaseState}, n)
+
+    return counts
+
+
+def fake_app(ctx: Context, n: int, monkeypatch: Any) -> tuple[Any, FakeInbox]:
+    monkeypatch.setattr(api, "inbox_counts", fake_counts(n))
+    source = FakeInbox(ctx, make_rows(n))
+    ctx.inbox = source
+    return build_app(ctx, staff(ctx, "danan12")), source
+
+
+def on(app: Any) -> InboxRow:
+    table = app.screen.query_one(PagedTable)
+    return app.screen.rows[table.cursor_row]  # type: ignore[no-any-return]
+
+
+def in_table(app: Any) -> list[str]:
+    return [str(row.key.value) for row in app.screen.query_one(PagedTable).ordered_rows]
+
+
+def marker(table: PagedTable, row: int) -> bool:
+    return str(table.get_row_at(row)[0]).startswith("▶")
+
+
+def where_line(app: Any) -> str:
+    line = app.screen.query_one("#empty", Static)
+    return str(line.render()) if line.display else ""
+
+
+async def test_end_reaches_the_oldest_of_100000_cases_and_home_the_newest(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    app, source = fake_app(ctx, 100_000, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert table.row_count == 50 and on(app).case_id == 100_000
+        assert "Filter: Alla (100 000)" in str(app.screen.query_one("#filter-label").render())
+        assert where_line(app) == ""  # at the top: nothing to say
+        await press(pilot, "end")
+        assert on(app).case_id == 1 and table.row_count <= 150
+        assert source.calls[-1][1] == InboxWhere(last=True)
+        assert "nyare ärenden finns ovanför" in where_line(app)
+        assert "Home går till början" in where_line(app)
+        await press(pilot, "home")
+        assert on(app).case_id == 100_000 and where_line(app) == ""
+
+
+async def test_down_at_the_last_row_reads_on_and_the_table_keeps_three_pages(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    app, source = fake_app(ctx, 100_000, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        await pilot.press(*["down"] * 49)  # to the last row of the first page
+        await press(pilot, "down", "down")  # on into the next page
+        assert on(app).case_id == 100_000 - 51 and table.row_count == 100
+        for _ in range(20):
+            await press(pilot, "pagedown")
+            assert table.row_count <= 150
+            assert in_table(app) == [str(r.case_id) for r in app.screen.rows]  # in order
+            marked = [i for i in range(table.row_count) if marker(table, i)]
+            assert marked == [table.cursor_row]  # ▶ on the cursor's row, and only there
+        below = on(app).case_id
+        assert below < 100_000 - 51 - 20 * 6  # each Page Down moved about a screenful
+        assert all(w.after is not None or w == InboxWhere() for _, w, _ in source.calls)
+        await press(pilot, "pageup")
+        assert on(app).case_id > below
+        await press(pilot, "u")  # a refresh re-reads the window: the cursor stays on its case
+        assert on(app).case_id > below and source.calls[-1][1].start is not None
+
+
+async def test_up_from_the_end_reads_newer_rows_above(ctx: Context, monkeypatch: Any) -> None:
+    app, source = fake_app(ctx, 1_000, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end", "home", "end")
+        await pilot.press(*["up"] * 49)  # to the first row of the last page
+        await press(pilot, "up", "up")  # on into the page above it
+        assert on(app).case_id == 52
+        assert any(w.before is not None for _, w, _ in source.calls)
+
+
+async def test_g_puts_the_window_around_the_case_and_esc_lands_on_it(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    from tui_app.ui.screens.inbox import InboxScreen
+
+    ids = [send(ctx, pnr=ELIN if i % 2 else MARCO) for i in range(12)]
+    app = build_app(ctx, staff(ctx, "danan12"))
+    monkeypatch.setattr(InboxScreen, "PAGE", 4)  # small pages: 12 cases are three pages
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert table.row_count == 4
+        assert "Filter: Alla (12)" in str(app.screen.query_one("#filter-label").render())
+        await press(pilot, "g", *str(ids[1]), "enter")
+        assert type(app.screen).__name__ == "CaseScreen", status(app)
+        await press(pilot, "escape")
+        assert type(app.screen).__name__ == "InboxScreen"
+        assert on(app).case_id == ids[1] and table.row_count <= 12
+        assert "nyare ärenden finns ovanför" in where_line(app)
+        await press(pilot, "end")
+        assert on(app).case_id == ids[0]
+        await press(pilot, "home")
+        assert on(app).case_id == ids[-1]
+
+
+async def test_removing_the_marked_row_moves_the_marker_to_the_cursors_new_row() -> None:
+    from textual.app import App, ComposeResult
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield PagedTable(cursor_type="row")
+
+        def on_mount(self) -> None:
+            t = self.query_one(PagedTable)
+            t.add_column("Nr")
+            for i in range(5):
+                t.add_row(f"{i}", key=str(i))
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        t = app.query_one(PagedTable)
+        t.remove_row("0")  # the cursor's row, the one with the ▶
+        t.remove_row("1")
+        await pilot.pause()
+        assert t.row_count == 3 and marker(t, t.cursor_row)
+        assert [i for i in range(t.row_count) if marker(t, i)] == [t.cursor_row]
+
+
+async def test_an_empty_inbox_and_a_search_without_match_say_so(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    app, source = fake_app(ctx, 0, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "u")  # a refresh that finds it empty again still says so
+        assert "Inga ärenden. Tryck n för att skicka mallen" in where_line(app)
+        source.all = make_rows(30)
+        source._cache.clear()
+        await press(pilot, "slash", *"ingen sådan")
+        assert "Inga ärenden matchar sökningen eller filtret." in where_line(app)
+        await press(pilot, "ctrl+u")
+        assert where_line(app) == "" and len(app.screen.rows) == 30
