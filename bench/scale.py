@@ -4,9 +4,9 @@ the same page asked with raw sqlite3 and the best index (the floor), median and 
     python bench/scale.py --db PATH [--rounds 30] [--login bench_nurse] [--seed 14]
     python bench/scale.py --cases N [--rounds 30]      (generates with bench/gen.py first)
 
---db is never written: a read-only or shared file is copied into --work (default
-/tmp/scale-<name>) and opened there, which brings its schema to this branch's HEAD as the app
-would. The floor database (bench/scale_floor.py) is built next to the copy once. With the paged
+--db is never written: it is copied into --work (default /tmp/scale-<name>) and opened
+there, which brings the copy's schema to this branch's HEAD as the app would (--in-place
+measures the file itself). The floor database (bench/scale_floor.py) is built next to the copy once. With the paged
 API (services.api.inbox_page) every page is 50 rows; without it (main before issue 14) the app
 is asked through cases.inbox (its 300 rows, as the issue's "before" measured) and the table
 says so, while the floor is always the 50-row page the goals are measured against. The search
@@ -17,7 +17,6 @@ patient, and the oldest such patient for the '+' form. Rounds alternate app and 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
@@ -52,15 +51,20 @@ def stored(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def working_copy(db: Path, work: Path) -> Path:
-    """The database to measure: db itself when we may write it, else a copy in work."""
-    if os.access(db, os.W_OK) and os.access(db.parent, os.W_OK):
+def working_copy(db: Path, work: Path, in_place: bool) -> Path:
+    """The database to measure: a copy in work (reused while it is the same size and newer
+    than db), or db itself with --in-place. Opening it migrates it, so the shared file is
+    never opened itself (root may write to a read-only file)."""
+    if in_place:
         return db
     work.mkdir(parents=True, exist_ok=True)
     copy = work / db.name
-    if not copy.exists() or copy.stat().st_size != db.stat().st_size:
-        print(f"copying {db} to {copy} (the original is not writable) ...", flush=True)
-        shutil.copyfile(db, copy)
+    if not copy.exists() or copy.stat().st_mtime <= db.stat().st_mtime:
+        print(f"copying {db} to {copy} ...", flush=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(db, f"{copy}.part")
+        Path(f"{copy}.part").replace(copy)
     return copy
 
 
@@ -253,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--login", default="bench_nurse")
     ap.add_argument("--seed", type=int, default=14)
-    ap.add_argument("--work", type=Path)
+    ap.add_argument("--work", type=Path, help="where the copy and the floor go")
+    ap.add_argument("--in-place", action="store_true", help="measure --db itself (migrates it)")
     a = ap.parse_args(argv)
     if (a.db is None) == (a.cases is None):
         ap.error("give exactly one of --db and --cases")
@@ -262,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(Path(__file__).with_name("gen.py")), "--cases",
                         str(a.cases), "--out", str(a.db), "--seed", str(a.seed)], check=True)  # fmt: skip
     work = a.work or Path(tempfile.gettempdir()) / f"scale-{a.db.stem}"
-    path = working_copy(a.db, work)
+    path = working_copy(a.db, work, a.in_place)
     ctx = open_context(sqlite_url(path), path.parent / f"{path.stem}.data")
     app = App(ctx, a.login, path)
     floor_path = work / f"{path.stem}.floor.db"
