@@ -82,6 +82,7 @@ class Floor:
 
     def __init__(self, path: Path, units: Sequence[int], limit: int) -> None:
         self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        self.db.execute("PRAGMA temp_store=MEMORY")
         self.units, self.limit = list(units), limit
 
     def _counts(self, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
@@ -105,8 +106,10 @@ class Floor:
     ) -> list[tuple[object, ...]]:  # fmt: skip
         """A page of the (filtered) inbox: newest first, or the oldest (order ASC), from a bound."""
         cond, clock = STATES[state] if state else ("1", "1")
+        # The open states are a few hundred cases by deadline: read them all, then sort.
+        table = "cases INDEXED BY f_deadline" if clock.startswith("deadline_at >") else "cases"
         arm = (
-            f"SELECT * FROM (SELECT id, sent_at FROM cases WHERE unit_id = {{u}} AND {cond} AND"
+            f"SELECT * FROM (SELECT id, sent_at FROM {table} WHERE unit_id = {{u}} AND {cond} AND"
             f" {clock} AND {bound} ORDER BY sent_at {order}, id {order} LIMIT :n)"
         )
         keys = " UNION ALL ".join(arm.format(u=int(u)) for u in self.units)
@@ -139,9 +142,21 @@ class Floor:
         return self._search(where, [yyyymmdd, upper])
 
     def name(self, text: str) -> list[tuple[object, ...]]:
+        """FTS5 finds the patients; few of them: their cases by (patient, sent_at); many (a
+        common surname): the units' newest cases, kept when their patient is among them."""
         match = " AND ".join(f'"{w}"*' for w in text.casefold().split())
-        where = "c.patient_id IN (SELECT rowid FROM patient_fts WHERE patient_fts MATCH ?)"
-        return self._search(where, [match])
+        ids = [r[0] for r in self.db.execute(
+            "SELECT rowid FROM patient_fts WHERE patient_fts MATCH ?", [match])]  # fmt: skip
+        if not ids:
+            return []
+        if len(ids) <= 200:
+            where = f"c.patient_id IN ({','.join(str(i) for i in ids)})"
+            return self._search(where, [])
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM temp.hits")
+        self.db.executemany("INSERT INTO temp.hits VALUES (?)", [(i,) for i in ids])
+        self.db.commit()
+        return self.page("", None, "+patient_id IN (SELECT id FROM temp.hits)")
 
     def around(self, now: str, key: tuple[str, int]) -> list[tuple[object, ...]]:
         """The page about a case: half newer than it, the case and the rest older."""
