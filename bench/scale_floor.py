@@ -18,7 +18,7 @@ from pathlib import Path
 
 TABLES = ("unit", "membership", "patient", "cases", "attachment", "download")
 INDEXES = (
-    "CREATE INDEX f_unit_sent ON cases (unit_id, sent_at, id)",
+    "CREATE INDEX f_unit_sent ON cases (unit_id, sent_at, id, patient_id)",
     "CREATE INDEX f_waiting ON cases (unit_id, sent_at, id)"
     " WHERE handled_at IS NULL AND patient_messages = 0",
     "CREATE INDEX f_answered ON cases (unit_id, sent_at, id)"
