@@ -24,7 +24,7 @@ INDEXES = (
     "CREATE INDEX f_answered ON cases (unit_id, sent_at, id)"
     " WHERE handled_at IS NULL AND patient_messages > 0",
     "CREATE INDEX f_handled ON cases (unit_id, sent_at, id) WHERE handled_at IS NOT NULL",
-    "CREATE INDEX f_patient ON cases (patient_id, sent_at, id)",
+    "CREATE INDEX f_patient ON cases (patient_id, unit_id, sent_at, id)",
     "CREATE INDEX f_deadline ON cases (unit_id, deadline_at)",
     "CREATE INDEX f_undecided ON attachment (case_id) WHERE decision IS NULL",
     "CREATE INDEX f_copies ON download (case_id) WHERE cleaned_at IS NULL",
@@ -84,6 +84,7 @@ class Floor:
         self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         self.db.execute("PRAGMA temp_store=MEMORY")
         self.units, self.limit = list(units), limit
+        self.patients = self.db.execute("SELECT count(*) FROM patient").fetchone()[0]
 
     def _counts(self, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
         ids = [r[0] for r in rows if r[5]]
@@ -143,13 +144,16 @@ class Floor:
 
     def name(self, text: str) -> list[tuple[object, ...]]:
         """FTS5 finds the patients; few of them: their cases by (patient, sent_at); many (a
-        common surname): the units' newest cases, kept when their patient is among them."""
+        common surname): the units' newest cases, kept when their patient is among them (the
+        cheaper of the two, as a hand-written search would choose)."""
         match = " AND ".join(f'"{w}"*' for w in text.casefold().split())
         ids = [r[0] for r in self.db.execute(
             "SELECT rowid FROM patient_fts WHERE patient_fts MATCH ?", [match])]  # fmt: skip
         if not ids:
             return []
-        if len(ids) <= 200:
+        # Driving from the patients costs ~ids x cases per patient; scanning the units' newest
+        # cases ~limit x patients / ids per unit: the two cross near sqrt(30 x patients).
+        if len(ids) ** 2 <= 30 * self.patients:
             where = f"c.patient_id IN ({','.join(str(i) for i in ids)})"
             return self._search(where, [])
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY)")
