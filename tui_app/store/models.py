@@ -7,7 +7,7 @@ No `from __future__ import annotations` here: pydantic and SQLAlchemy would eval
 from datetime import datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -65,11 +65,21 @@ class Patient(_Table, table=True):
     """A patient, known by the 12-digit personal identity number."""
 
     __tablename__ = "patient"
+    # On PostgreSQL a pg_trgm GIN index (name search); SQLite searches names through the FTS5
+    # table patient_fts instead (migration 0010), this index there stays a plain one.
+    __table_args__ = (
+        Index(
+            "ix_patient_search_name",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     pnr: str = Field(max_length=12, min_length=12, unique=True)
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
-    search_name: str = Field(max_length=210, index=True)  # casefolded "first last", for search
+    search_name: str = Field(max_length=210)  # casefolded "first last", for search
     activated_1177: bool = False  # R03
 
 
@@ -81,12 +91,25 @@ class CareRelation(_Table, table=True):
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
 
 
+#: The inbox's partial indexes: their WHERE is literally store.inboxsql.STATE_SQL's terms.
+_STAGES = {
+    "ix_cases_waiting": "handled_at IS NULL AND patient_messages = 0",
+    "ix_cases_answered": "handled_at IS NULL AND patient_messages > 0",
+    "ix_cases_handled": "handled_at IS NOT NULL",
+}
+
+
 class Case(_Table, table=True):
     """An ärende: one template message and the conversation that follows."""
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_unit_sent", "unit_id", "sent_at"),
+        # The inbox (store.inboxsql): per unit in (sent_at, id) order, and per stored stage.
+        Index("ix_cases_unit_sent_id", "unit_id", "sent_at", "id"),
+        *(
+            Index(name, "unit_id", "sent_at", "id", sqlite_where=text(w), postgresql_where=text(w))
+            for name, w in _STAGES.items()
+        ),
         Index("ix_cases_deadline_open", "closed_at", "deadline_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
