@@ -98,6 +98,19 @@ class PgSink:
         _migrate(url)
         self.db = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
         self.db.execute("SET TIME ZONE 'UTC'")  # the stored texts are UTC times
+        self.db.execute("SET synchronous_commit = off")
+        try:  # a superuser skips the foreign-key triggers during the load (the rows are whole)
+            self.db.execute("SET session_replication_role = replica")
+        except psycopg.Error:
+            self.db.rollback()
+            self.db.execute("SET TIME ZONE 'UTC'")
+            self.db.execute("SET synchronous_commit = off")
+        self.indexes = self.db.execute(
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema()"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        ).fetchall()
+        for name, _ in self.indexes:
+            self.db.execute(f'DROP INDEX "{name}"')
 
     def rows(self, table: str, rows: list[tuple[object, ...]]) -> None:
         if rows:
@@ -113,6 +126,8 @@ class PgSink:
         self.db.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (seq, hash_))
 
     def finish(self) -> None:
+        for _, sql in self.indexes:  # exactly as the migrations made them
+            self.db.execute(sql)
         for table in SERIAL:  # the next id the app takes follows the loaded ones
             self.db.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
