@@ -287,3 +287,33 @@ def test_a_garbled_row_is_broken_in_its_place_and_paging_goes_past_it(
         seen += p.rows
     assert ids(seen) == want
     assert [r.case_id for r in seen if r.broken] == [bad]
+
+
+def test_the_counters_stay_exact_whatever_writes_the_cases(ctx: Context, world: Actor) -> None:
+    """case_count is kept by triggers: handled, reopened, answered, moved, deleted, inserted."""
+    from sqlalchemy import text
+
+    rnd = random.Random(5)
+    with Session(ctx.engine) as s:
+        units = [u for u in s.exec(select(Unit.id)) if u is not None]
+        for case in rnd.sample(list(s.exec(select(Case))), 40):
+            change = rnd.choice(["handle", "reopen", "answer", "move", "delete"])
+            if change == "handle":
+                case.handled_at = ctx.now()
+            elif change == "reopen":
+                case.handled_at = None
+            elif change == "answer":
+                case.patient_messages += 1
+            elif change == "move":
+                case.unit_id = rnd.choice(units)
+            else:
+                s.delete(case)
+                continue
+            s.add(case)
+        s.commit()
+    with ctx.engine.begin() as c:  # a plain SQL write, as an operator's script would do
+        c.execute(text("UPDATE cases SET patient_messages = 0 WHERE id % 7 = 0"))
+    add_cases(ctx, [world.units[0].id], [ANNA], 5, seed=9)
+    c = counts(ctx, world)
+    for state in CaseState:
+        assert c.by_state[state] == len(model(ctx, world, state, "")), state

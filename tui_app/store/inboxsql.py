@@ -250,20 +250,22 @@ def units_sql() -> str:
 
 
 def counts_sql(units: tuple[int, ...], now: datetime, dialect: Dialect) -> tuple[str, Params]:
-    """The actor's cases per stored stage, in one statement of index-only counts: waiting-or-
-    closed-auto, of them open; answered-or-closed, of them open; handled. The open ones are a
-    range of REPLY_WINDOW's traffic (`sent_at > :open_from`), so no count reads the table
-    beyond the last two days."""
+    """The actor's cases per stored stage (the counters of case_count, kept by triggers) and,
+    of stages 0 and 1, the open ones: a range of REPLY_WINDOW's traffic on the partial
+    indexes (`sent_at > :open_from`), so no count reads more than the last two days."""
     marks = ", ".join(f":u{i}" for i in range(len(units)))
-    one = f"(SELECT count(*) FROM cases c WHERE c.unit_id IN ({marks}) AND {{}})"
+    stage = (
+        f"(SELECT coalesce(sum(n), 0) FROM case_count WHERE unit_id IN ({marks}) AND stage = {{}})"
+    )
+    open_ = f"(SELECT count(*) FROM cases c WHERE c.unit_id IN ({marks}) AND {{}} AND {_OPEN})"
     parts = (
-        NOT_HANDLED_WAITING,
-        f"{NOT_HANDLED_WAITING} AND {_OPEN}",
-        NOT_HANDLED_ANSWERED,
-        f"{NOT_HANDLED_ANSWERED} AND {_OPEN}",
-        HANDLED,
+        stage.format(0),
+        open_.format(NOT_HANDLED_WAITING),
+        stage.format(1),
+        open_.format(NOT_HANDLED_ANSWERED),
+        stage.format(2),
     )
     params: Params = {f"u{i}": u for i, u in enumerate(units)}
     params["now"] = bind_time(now, dialect)
     params["open_from"] = bind_time(now - REPLY_WINDOW, dialect)
-    return "SELECT " + ", ".join(one.format(p) for p in parts), params
+    return "SELECT " + ", ".join(parts), params

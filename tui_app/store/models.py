@@ -106,6 +106,8 @@ class Case(_Table, table=True):
     __table_args__ = (
         # The inbox (store.inboxsql): per unit in (sent_at, id) order, and per stored stage.
         Index("ix_cases_unit_sent_id", "unit_id", "sent_at", "id"),
+        # A search's few patients: their cases in the actor's units, without reading the rows.
+        Index("ix_cases_patient_unit", "patient_id", "unit_id", "sent_at", "id"),
         *(
             Index(name, "unit_id", "sent_at", "id", sqlite_where=text(w), postgresql_where=text(w))
             for name, w in _STAGES.items()
@@ -114,7 +116,7 @@ class Case(_Table, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id")
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id")  # indexed: ix_cases_patient_unit
     created_by: int = Field(foreign_key="staff.id")
     sent_at: datetime = Field(sa_column=_utc())
     deadline_at: datetime = Field(sa_column=_utc())
@@ -126,6 +128,16 @@ class Case(_Table, table=True):
     # Kept with each message so the inbox never has to count over a million rows.
     patient_messages: int = 0
     file_count: int = 0
+
+
+class CaseCount(_Table, table=True):
+    """Cases per unit and stored stage (0: not handled, unanswered; 1: not handled, answered;
+    2: handled), kept exact by triggers on `cases` (migration 0010), for the inbox's counts."""
+
+    __tablename__ = "case_count"
+    unit_id: int = Field(primary_key=True)
+    stage: int = Field(primary_key=True)
+    n: int = 0
 
 
 class Message(_Table, table=True):
