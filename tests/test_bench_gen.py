@@ -204,3 +204,35 @@ def test_real_files_match_their_rows(tmp_path: Path, clock: FixedClock) -> None:
         check_store(c)  # the folder's marker names this database
     finally:
         close_context(c)
+
+
+def test_the_status_counts_agree_with_the_cases(generated: tuple[Context, dict[str, int]]) -> None:
+    """Counters the schema keeps (triggers, if any) saw every loaded row."""
+    from collections import Counter
+
+    from sqlmodel import col, select
+
+    from tui_app.core.routine import case_state
+    from tui_app.services import api
+    from tui_app.store.models import Case
+
+    ctx, _ = generated
+    counts = getattr(api, "inbox_counts", None)
+    if counts is None:
+        pytest.skip("no inbox_counts on this branch")
+    nurse = staff_by_login(ctx, "bench_nurse")
+    now = ctx.now()
+    with read_scope(ctx.engine) as s:
+        mine = s.exec(select(Case).where(col(Case.unit_id).in_([u.id for u in nurse.units])))
+        want = Counter(
+            case_state(
+                deadline=c.deadline_at,
+                now=now,
+                patient_messages=c.patient_messages,
+                handled=c.handled_at is not None,
+            )
+            for c in mine
+        )
+    got = counts(ctx, nurse)
+    assert {k: v for k, v in got.by_state.items() if v} == dict(want)
+    assert got.all == sum(want.values())
