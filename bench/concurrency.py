@@ -215,6 +215,8 @@ def _process(
 ) -> None:
     """One process: its sessions and writers as threads; results by queue."""
     workers = [Worker(role, i, args) for role, i in jobs]
+    waits: Times = defaultdict(list)
+    _time_lock_waits(waits)
     started = [w for w in workers if w.start(url, data_dir)]
     barrier.wait()  # the window starts when every process has started
     end = time.time() + args.seconds
@@ -224,27 +226,50 @@ def _process(
         t.start()
     for t in threads:
         t.join()
-    out.put([(w.role, dict(w.times), dict(w.errors)) for w in workers])
+    out.put([(w.role, dict(w.times), dict(w.errors)) for w in workers] + [("lock", waits, {})])
 
 
-def _floor(url: str, seconds: float) -> list[float]:
-    """SELECT 1 on a raw sqlite3 connection, every 50 ms through the window (SQLite only)."""
+def _floor(url: str, seconds: float) -> tuple[list[float], int]:
+    """The 50 newest cases read with raw sqlite3 by primary key, every 50 ms through the
+    window, in this process (so the machine's load shows in it too); and the largest size the
+    WAL file reached (a checkpoint starved by readers lets it grow). SQLite only."""
     from tui_app.store.quick import sqlite_path
 
     path = sqlite_path(url)
     if path is None:
-        return []
+        return [], 0
+    import os
     import sqlite3
 
     conn = sqlite3.connect(path)
-    out, end = [], time.time() + seconds
+    wal = f"{path}-wal"
+    out, end, biggest = [], time.time() + seconds, 0
     while time.time() < end:
         t0 = time.perf_counter()
-        conn.execute("SELECT 1 FROM cases LIMIT 1").fetchall()
+        conn.execute("SELECT * FROM cases ORDER BY id DESC LIMIT 50").fetchall()
         out.append(time.perf_counter() - t0)
+        biggest = max(biggest, os.path.getsize(wal) if os.path.exists(wal) else 0)
         time.sleep(0.05)
     conn.close()
-    return out
+    return out, biggest
+
+
+def _time_lock_waits(times: Times) -> None:
+    """Record how long each BEGIN IMMEDIATE waited for SQLite's write lock (store.db)."""
+    from tui_app.store import db
+
+    real = getattr(db, "_begin_immediate", None)
+    if real is None:
+        return
+
+    def timed(*a: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return real(*a, **kw)
+        finally:
+            times["skrivlås"].append(time.perf_counter() - t0)
+
+    db._begin_immediate = timed  # type: ignore[attr-defined]
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -264,10 +289,10 @@ def _report(results: list[tuple[str, Times, dict[str, int]]], floor: list[float]
     f95 = _pct(floor, 0.95)
     if floor:
         print(
-            f"floor (raw sqlite3 SELECT): median {1000 * statistics.median(floor):.2f} ms  "
+            f"floor (raw sqlite3, 50 newest cases): median {1000 * statistics.median(floor):.2f} ms  "
             f"p95 {1000 * f95:.2f} ms  ({len(floor)} samples)"
         )
-    for role, ops in (("reader", READS), ("writer", WRITES)):
+    for role, ops in (("reader", READS), ("writer", WRITES), ("lock", ("skrivlås",))):
         times: Times = defaultdict(list)
         errors: Counter[str] = Counter()
         for r, t, e in results:
@@ -280,11 +305,12 @@ def _report(results: list[tuple[str, Times, dict[str, int]]], floor: list[float]
         total_err += n_err
         p95 = _pct(every, 0.95)
         ratio = f", {p95 / f95:.0f}× the floor's p95" if floor and f95 else ""
-        print(f"\n{role}s: {len(every)} operations, {n_err} errors, p95 {1000 * p95:.1f} ms{ratio}")
+        label = "write-lock waits (BEGIN IMMEDIATE)" if role == "lock" else f"{role}s"
+        print(f"\n{label}: {len(every)} operations, {n_err} errors, p95 {1000 * p95:.1f} ms{ratio}")
         for name in sorted(times):
             v = times[name]
-            if name in ("livenotiser", "beslut ok", "skickat ok"):
-                print(f"  {name:<14} {int(sum(v)):>6}")
+            if name in ("livenotiser", "beslut ok", "skickat ok", "WAL max MB"):
+                print(f"  {name:<14} {max(v) if 'MB' in name else int(sum(v)):>6g}")
                 continue
             print(
                 f"  {name:<14} {len(v):>6}  median {1000 * statistics.median(v):>7.1f} ms  "
@@ -404,8 +430,8 @@ def _run(args: argparse.Namespace, url: str, data_dir: Path) -> tuple[list[Any],
     for p in procs:
         p.start()
     barrier.wait()
-    floor = _floor(url, args.seconds)
-    results: list[Any] = []
+    floor, wal = _floor(url, args.seconds)
+    results: list[Any] = [("lock", {"WAL max MB": [wal / 1e6]}, {})]
     for _ in procs:
         try:
             results.extend(out.get(timeout=args.seconds + 300))
