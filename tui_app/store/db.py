@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import threading
 import weakref
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         _create_private(url)
         engine = _sqlite_engine(url, busy_timeout_ms, read_only=False)
+        _stamp_on_commit(engine)
         if engine.url.database in (None, "", ":memory:"):
             return engine  # a second engine would see another, empty, database
         # Reads get their own engine (and connections) that only ever read: see read_scope.
@@ -75,17 +77,46 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
 
 #: The channel every writing transaction notifies (services.live listens on it).
 LIVE_CHANNEL = "tui_app_changes"
-_WRITES = ("INSERT", "UPDATE", "DELETE")
+#: SQLite: the `setting` row every such transaction bumps (services.live reads it when the
+#: file's data_version moved, to tell a change an inbox shows from an access-log append).
+LIVE_STAMP = "live_changes"
+#: Tables whose writes no open inbox shows: the access log, appended to for every case a
+#: nurse opens (R24). A transaction that wrote only these wakes no live inbox.
+QUIET_TABLES = frozenset({"audit_entry", "audit_head", "audit_review", "alembic_version"})
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_TARGET = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+[\"`]?(\w+)",
+    re.IGNORECASE,
+)
 
 
-def _notify_on_commit(engine: Engine) -> None:
-    """A transaction that wrote sends NOTIFY inside itself just before COMMIT: listeners hear
-    of it exactly when the change becomes visible, never for one that rolled back."""
+def shown_write(statement: str) -> bool:
+    """True for a statement that changes what an inbox may show: a write to any table but
+    the access log's (a write whose table cannot be read off counts as shown)."""
+    if not _WRITE.match(statement):
+        return False
+    target = _TARGET.match(statement)
+    return target is None or target.group(1).lower() not in QUIET_TABLES
+
+
+def _track_shown_writes(engine: Engine) -> None:
+    """Mark a connection's transaction once it ran a shown write; forget it on rollback."""
 
     @event.listens_for(engine, "after_cursor_execute")
     def _wrote(conn: Any, _c: Any, statement: str, _p: Any, _ctx: Any, _m: Any) -> None:
-        if statement.lstrip()[:6].upper() in _WRITES:
+        if shown_write(statement):
             conn.info["tui_app_wrote"] = True
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Any) -> None:
+        conn.info.pop("tui_app_wrote", None)
+
+
+def _notify_on_commit(engine: Engine) -> None:
+    """A transaction that wrote something an inbox shows sends NOTIFY inside itself just
+    before COMMIT: listeners hear of it exactly when the change becomes visible, never for
+    one that rolled back, nor for one that only appended to the access log."""
+    _track_shown_writes(engine)
 
     @event.listens_for(engine, "commit")
     def _notify(conn: Any) -> None:  # runs before the COMMIT is sent
@@ -93,9 +124,25 @@ def _notify_on_commit(engine: Engine) -> None:
             with conn.connection.dbapi_connection.cursor() as cur:
                 cur.execute(f"NOTIFY {LIVE_CHANNEL}")
 
-    @event.listens_for(engine, "rollback")
-    def _forget(conn: Any) -> None:
-        conn.info.pop("tui_app_wrote", None)
+
+def _stamp_on_commit(engine: Engine) -> None:
+    """SQLite's twin of the NOTIFY: such a transaction bumps the LIVE_STAMP row just before
+    its COMMIT (it holds the write lock already; one row, no index but its key)."""
+    import sqlite3
+
+    _track_shown_writes(engine)
+
+    @event.listens_for(engine, "commit")
+    def _stamp(conn: Any) -> None:  # runs before the COMMIT is sent
+        if conn.info.pop("tui_app_wrote", False):
+            try:
+                conn.connection.dbapi_connection.execute(
+                    "INSERT INTO setting (key, value) VALUES (?, '1') ON CONFLICT (key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    (LIVE_STAMP,),
+                )
+            except sqlite3.OperationalError:  # no tables yet (the first migration)
+                pass
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
