@@ -1,7 +1,7 @@
 """Concurrency: N staff sessions refreshing and M writers on one database, through the use cases.
 
 Run: .venv/bin/python bench/concurrency.py [--sessions 50] [--writers 2] [--seconds 60]
-        [--procs P] [--pace 0.5 2.0] [--open 0.2] [--writer-pause 0.1 0.5] [--seed 1]
+        [--procs P] [--pace 0.5 2.0] [--open 0.2] [--writer-pause 0.1 0.5] [--seed 1] [--live]
         [--db PATH [--logins bench_n{:02d}] [--writer-login bench_nurse]] [--cases 300]
         [--url URL] [--no-verify]
 
@@ -15,7 +15,8 @@ as fast as a busy ward: every U(pace) seconds (seeded) a refresh, i.e. the inbox
 (`api.inbox_page`, 50 rows; `cases.inbox` on code without it) and the counts per status
 (`api.inbox_counts` where it exists), and with probability `--open` it opens a case from the page
 (which logs the access: a short write). Each session also runs the live watcher the inbox runs
-(services/live.py), whose polling counts. A writer loops with a pause of U(writer-pause) seconds:
+(services/live.py), whose polling counts; with `--live` a session also refreshes on each of
+its notices, as the inbox does (one refresh at a time). A writer loops with a pause of U(writer-pause) seconds:
 send a case, the patient replies with a file (the intake's check is timed apart, as
 "intag"), and the writer decides on that file.
 
@@ -131,15 +132,28 @@ def _counts(ctx: Any, actor: Any) -> object:
 
 
 def _session(w: Worker, end: float, stop: threading.Event) -> None:
-    """A nurse with the inbox open: refresh on a seeded timer, now and then open a case."""
+    """A nurse with the inbox open: refresh on a seeded timer (and, with --live, on each live
+    notice, as the inbox does), now and then open a case."""
     from tui_app.services.cases import open_case
     from tui_app.services.live import Watcher
 
     notices = [0]
-    watcher = Watcher(lambda: w.ctx.engine, lambda: notices.__setitem__(0, notices[0] + 1))
-    watcher.start()
+    changed = threading.Event()
+
+    def notice() -> None:
+        notices[0] += 1
+        changed.set()
+
+    watcher = Watcher(lambda: w.ctx.engine, notice).start()
     lo, hi = w.args.pace
-    while not stop.wait(w.rng.uniform(lo, hi)) and time.time() < end:
+    tick = time.time() + w.rng.uniform(lo, hi)
+    while not stop.is_set() and time.time() < end:
+        if w.args.live and changed.wait(max(0.0, tick - time.time())):
+            changed.clear()  # a notice: refresh now, the timer keeps its beat
+        elif not w.args.live and stop.wait(max(0.0, tick - time.time())):
+            break
+        else:
+            tick = time.time() + w.rng.uniform(lo, hi)
         t0 = time.perf_counter()
         rows = w.timed("inkorg", _first_page, w.ctx, w.actor)
         w.timed("antal", _counts, w.ctx, w.actor)
@@ -400,6 +414,7 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--pace", type=float, nargs=2, default=(0.5, 2.0))
     ap.add_argument("--writer-pause", type=float, nargs=2, default=(0.1, 0.5))
     ap.add_argument("--open", type=float, default=0.2)
+    ap.add_argument("--live", action="store_true", help="refresh on live notices too")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", type=int, default=300)
     ap.add_argument("--db", type=Path, help="a COPY of a generated SQLite database")
