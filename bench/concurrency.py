@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if "PYTHONPATH" not in __import__("os").environ:  # PYTHONPATH decides which code runs
+    sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "data" / "demo.json"
 SAMPLE = ROOT / "data" / "samples" / "handled.jpg"
 Times = dict[str, list[float]]
@@ -269,10 +270,12 @@ def _floor(url: str, seconds: float) -> tuple[list[float], int]:
 
 
 def _time_lock_waits(times: Times) -> None:
-    """Record how long each BEGIN IMMEDIATE waited for SQLite's write lock (store.db)."""
+    """Record how long each writer waited for SQLite's write lock (store.db: the writers' gate
+    and BEGIN IMMEDIATE where the code has a gate, else BEGIN IMMEDIATE alone)."""
     from tui_app.store import db
 
-    real = getattr(db, "_begin_immediate", None)
+    name = "_take_write_lock" if hasattr(db, "_take_write_lock") else "_begin_immediate"
+    real = getattr(db, name, None)
     if real is None:
         return
 
@@ -283,7 +286,7 @@ def _time_lock_waits(times: Times) -> None:
         finally:
             times["skrivlås"].append(time.perf_counter() - t0)
 
-    db._begin_immediate = timed  # type: ignore[attr-defined]
+    setattr(db, name, timed)
 
 
 def _pct(values: list[float], p: float) -> float:

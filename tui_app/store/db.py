@@ -146,9 +146,15 @@ def _stamp_on_commit(engine: Engine) -> None:
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
-    engine = create_engine(
-        url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
-    )
+    from tui_app.store import writegate
+    from tui_app.store.quick import sqlite_path
+
+    connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    path = None if read_only else sqlite_path(url)
+    gate = writegate.prepare(path) if path is not None and path.parent.is_dir() else None
+    if gate is not None:  # writers queue for the write lock in the kernel (store.writegate)
+        connect_args["factory"] = writegate.GatedConnection
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -176,12 +182,33 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine
             # Writers take the write lock at the start, so two sessions never read the same
             # state and then both write (a WAL snapshot cannot be upgraded). Writing
             # transactions are short; reads use read_scope.
-            _begin_immediate(conn.connection.dbapi_connection, busy_timeout_ms)
+            _take_write_lock(conn.connection.dbapi_connection, busy_timeout_ms, gate)
 
     return engine
 
 
-def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
+def _take_write_lock(raw: Any, busy_timeout_ms: int, gate: Path | None) -> None:
+    """The gate first (store.writegate: waiting in the kernel, not in tries), then BEGIN
+    IMMEDIATE with what is left of the busy timeout (at least one short try)."""
+    import time
+
+    from tui_app.store import writegate
+
+    if gate is None or not isinstance(raw, writegate.GatedConnection):
+        _begin_immediate(raw, busy_timeout_ms)
+        return
+    t0 = time.monotonic()
+    if raw.gate_fd is None:
+        raw.gate_fd = writegate.acquire(gate, busy_timeout_ms / 1000)
+    left = busy_timeout_ms - int(1000 * (time.monotonic() - t0))
+    try:
+        _begin_immediate(raw, busy_timeout_ms, wait_ms=max(left, 10))
+    except BaseException:
+        raw.release_gate()
+        raise
+
+
+def _begin_immediate(raw: Any, busy_timeout_ms: int, *, wait_ms: int | None = None) -> None:
     """BEGIN IMMEDIATE, waiting up to the busy timeout for the write lock in short, jittered
     tries. SQLite's own wait sleeps 100 ms at a time after the first 0.3 s, so under many
     writers a waiter keeps missing the moments the lock is free and can time out behind
@@ -190,7 +217,7 @@ def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
     import sqlite3
     import time
 
-    deadline = time.monotonic() + busy_timeout_ms / 1000
+    deadline = time.monotonic() + (busy_timeout_ms if wait_ms is None else wait_ms) / 1000
     raw.execute(f"PRAGMA busy_timeout={min(busy_timeout_ms, 10)}")
     try:
         while True:
