@@ -101,9 +101,11 @@ def test_the_inbox_source_gives_the_start_up_page_once_then_the_query(
     source = InboxSource(ctx, first=quick)
     assert source.at_hand(maria, None, "") is None  # someone else's page is never shown
     source = InboxSource(ctx, first=quick)
-    assert source.at_hand(dan, None, "  ") == quick.inbox == inbox(ctx, dan)
+    at_hand = source.at_hand(dan, None, "  ", limit=200)
+    assert at_hand is not None and at_hand.rows == quick.inbox == inbox(ctx, dan)
     assert source.at_hand(dan, None, "") is None  # once: refreshes read the database
     for state in (None, *CaseState):
         for q in ("", "elin", "2000"):
             assert source.read(dan, state, q) == inbox(ctx, dan, state, q)
+            assert source.page(dan, state, q, limit=200).rows == inbox(ctx, dan, state, q)
     assert InboxSource(ctx).at_hand(dan, None, "") is None  # the ordinary start has none

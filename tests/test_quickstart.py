@@ -108,13 +108,14 @@ def test_r05_quick_inbox_equals_the_orm_inbox_for_every_login_and_every_state(
 
 
 def test_quick_inbox_keeps_the_limit_and_order_of_the_orm(ctx: Context) -> None:
-    from tui_app.core.limits import INBOX_LIMIT
+    from tui_app.services.quickstart import START_ROWS
 
-    for i in range(INBOX_LIMIT + 5):
+    for i in range(START_ROWS + 5):
         add_case(ctx, "REUM-SKO", ELIN, hours_ago=(i // 3))  # ties in sent_at: id decides
     quick = quick_start(url_of(ctx), "danan12", ctx.now())
-    assert quick is not None and len(quick.inbox) == INBOX_LIMIT
-    assert quick.inbox == inbox(ctx, staff(ctx, "danan12"))
+    assert quick is not None and len(quick.inbox) == START_ROWS
+    assert quick.inbox == inbox(ctx, staff(ctx, "danan12"))[:START_ROWS]
+    assert quick.page.older and not quick.page.newer  # more below: the screen pages on
 
 
 def digest(path: Path) -> str:
@@ -160,7 +161,7 @@ import tui_app.services.actor as actor
 actor.os_login = lambda: 'danan12'
 app = start_app('run', _parser().parse_args(['run']), settings)
 print('HEAVY', sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic') if m in sys.modules))
-print('ROWS', [r.case_id for r in app.ctx.inbox.at_hand(app.actor, None, '')])
+print('ROWS', [r.case_id for r in app.ctx.inbox.at_hand(app.actor, None, '', limit=200).rows])
 print('LOADED', app.ctx.loaded)
 """
     out = subprocess.run(
@@ -326,7 +327,9 @@ def test_quick_read_falls_back_on_an_unreadable_folder_or_odd_values(
         assert quick_start(url, "danan12", ctx.now()) is None  # no traceback: the usual path
     with sqlite3.connect(sqlite_path(url)) as conn:  # type: ignore[arg-type]
         conn.execute("UPDATE cases SET deadline_at = 'snart' WHERE id = ?", (number,))
-    assert quick_start(url, "danan12", ctx.now()) is None
+    quick = quick_start(url, "danan12", ctx.now())  # the same broken row the query gives
+    assert quick is not None and [r.broken for r in quick.inbox] == [True]
+    assert quick.inbox == inbox(ctx, staff(ctx, "danan12"))
 
 
 def test_a_percent_encoded_url_opens_the_same_file_as_sqlalchemy(tmp_path: Path) -> None:

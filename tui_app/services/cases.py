@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from tui_app.core.errors import InvalidInput, NotFound, RuleViolation
 from tui_app.core import routine
 from tui_app.core.limits import INBOX_LIMIT
-from tui_app.core.pnr import Pnr, is_ascii_digits, looks_like_pnr, parse_pnr
+from tui_app.core.pnr import Pnr, parse_pnr
 from tui_app.core.routine import Person
 from tui_app.core.rules import CaseState, check_eligibility, check_staff_message, deadline_for
 from tui_app.core.template import DEFAULT_TEXT
@@ -21,14 +18,7 @@ from tui_app.services.context import Context
 from tui_app.services.conversation import build_case_view
 from tui_app.services.guard import refusals_logged
 from tui_app.services.identity import Actor, deactivated
-from tui_app.services.views import (
-    CaseView,
-    Draft,
-    InboxRow,
-    PatientInfo,
-    broken_inbox_row,
-    inbox_row,
-)
+from tui_app.services.views import CaseView, Draft, InboxRow, PatientInfo
 from tui_app.store.db import read_scope, session_scope
 from tui_app.store.models import CareRelation, Case, Membership, Message, Patient, Staff, Unit
 
@@ -172,182 +162,14 @@ def send_case(ctx: Context, actor: Actor, unit_id: int, patient_id: int, text: s
         return case.id
 
 
-def _state_filter(state: CaseState, now: object) -> ColumnElement[bool]:
-    open_ = col(Case.deadline_at) > now
-    not_handled = col(Case.handled_at).is_(None)
-    return {
-        CaseState.WAITING: and_(not_handled, col(Case.patient_messages) == 0, open_),
-        CaseState.ANSWERED: and_(not_handled, col(Case.patient_messages) > 0, open_),
-        CaseState.CLOSED_AUTO: and_(not_handled, col(Case.patient_messages) == 0, ~open_),
-        CaseState.CLOSED: and_(not_handled, col(Case.patient_messages) > 0, ~open_),
-        CaseState.HANDLED: ~not_handled,
-    }[state]
-
-
 def inbox(
     ctx: Context, actor: Actor, state: CaseState | None = None, query: str = ""
 ) -> list[InboxRow]:
-    """The cases of the actor's own units (R05), newest first, filtered and searched."""
-    now = ctx.now()
-    with read_scope(ctx.engine) as s:
-        require_active(s, actor)  # not logged: a list refreshed every few seconds, no patient data
-        stmt = (
-            select(Case, Patient, Unit)
-            .join(Patient, col(Patient.id) == col(Case.patient_id))
-            .join(Unit, col(Unit.id) == col(Case.unit_id))
-            .where(
-                col(Case.unit_id).in_(
-                    select(Membership.unit_id).where(Membership.staff_id == actor.staff_id)
-                )
-            )
-        )
-        if state is not None:
-            stmt = stmt.where(_state_filter(state, now))
-        q = query.strip()
-        if q:
-            stmt = stmt.where(_search_clause(q))
-        stmt = stmt.order_by(col(Case.sent_at).desc(), col(Case.id).desc()).limit(INBOX_LIMIT)
-        try:
-            found: list[tuple[Case, Patient, Unit] | int] = list(s.exec(stmt).all())
-        except _UNREADABLE:  # a stored value that does not parse: read the rows one by one
-            found = _one_by_one(s, stmt)
-        return _inbox_rows(s, now, found)
+    """The first INBOX_LIMIT cases of the actor's own units (R05), newest first, filtered and
+    searched: the first page of services.inbox (the one inbox query)."""
+    from tui_app.services import inbox as inbox_query
 
-
-def _inbox_rows(
-    s: Session, now: datetime, found: list[tuple[Case, Patient, Unit] | int]
-) -> list[InboxRow]:
-    """The inbox's rows for the cases found (an int: a case that could not be read)."""
-    undecided, copies = _file_counts(
-        s, [f[0].id for f in found if not isinstance(f, int) and f[0].file_count]
-    )
-    rows = []
-    for f in found:
-        row = None
-        if not isinstance(f, int):
-            case, p, unit = f
-            assert case.id is not None  # a stored row has its key
-            try:
-                row = inbox_row(
-                    now,
-                    case_id=case.id,
-                    sent_at=case.sent_at,
-                    deadline_at=case.deadline_at,
-                    patient_messages=case.patient_messages,
-                    handled=case.handled_at is not None,
-                    file_count=case.file_count,
-                    pnr=p.pnr,
-                    first_name=p.first_name,
-                    last_name=p.last_name,
-                    unit_name=unit.name,
-                    unit_code=unit.code,
-                    undecided=undecided.get(case.id, 0),
-                    copies=copies.get(case.id, 0),
-                )
-            except _UNREADABLE:
-                log.warning(
-                    "inbox: case %s has a stored value that cannot be used",
-                    case.id,
-                    exc_info=True,
-                )
-                f = case.id
-        rows.append(row if row is not None else _broken_row(s, f))  # type: ignore[arg-type]  # f is the case id here
-    return rows
-
-
-#: What reading a garbled stored value raises (SQLite keeps whatever text was written).
-_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError)
-
-
-def _one_by_one(s: Session, stmt: object) -> list[tuple[Case, Patient, Unit] | int]:
-    """The same rows in the same order, each read on its own; a row that cannot be read is
-    given by its case number only, so one bad row never hides the others."""
-    ids = [r[0] for r in s.execute(stmt.with_only_columns(col(Case.id))).all()]  # type: ignore[attr-defined]  # a Select
-    out: list[tuple[Case, Patient, Unit] | int] = []
-    for case_id in ids:
-        try:
-            one = s.exec(stmt.where(col(Case.id) == case_id)).first()  # type: ignore[attr-defined]  # a Select
-        except _UNREADABLE:
-            log.warning(
-                "inbox: case %s cannot be read (a stored value does not parse)",
-                case_id,
-                exc_info=True,
-            )
-            out.append(case_id)
-            continue
-        if one is not None:
-            out.append(one)
-    return out
-
-
-def _broken_row(s: Session, case_id: int) -> InboxRow:
-    """What can still be read of a case with a garbled stored value, marked broken."""
-    head = s.execute(  # seven columns: more than sqlmodel's typed select() takes
-        sa_select(
-            col(Case.patient_messages),
-            col(Case.file_count),
-            col(Patient.pnr),
-            col(Patient.first_name),
-            col(Patient.last_name),
-            col(Unit.name),
-            col(Unit.code),
-        )
-        .join(Patient, col(Patient.id) == col(Case.patient_id))
-        .join(Unit, col(Unit.id) == col(Case.unit_id))
-        .where(col(Case.id) == case_id)
-    ).first()
-    _, files, pnr, first, last, unit_name, unit_code = head if head else (0, 0, "", "", "", "", "")
-    return broken_inbox_row(
-        case_id=case_id,
-        pnr=pnr,
-        first_name=first,
-        last_name=last,
-        unit_name=unit_name,
-        unit_code=unit_code,
-        file_count=files,
-    )
-
-
-def _file_counts(
-    s: Session, case_ids: list[int | None]
-) -> tuple[dict[int, int], dict[int | None, int]]:
-    """Per case: files without a decision, and downloaded copies not yet cleaned up."""
-    from tui_app.store.models import Attachment, Download
-
-    if not case_ids:
-        return {}, {}
-    undecided = dict(
-        s.exec(
-            select(col(Attachment.case_id), func.count())
-            .where(col(Attachment.case_id).in_(case_ids), col(Attachment.decision).is_(None))
-            .group_by(col(Attachment.case_id))
-        ).all()
-    )
-    copies = dict(
-        s.exec(
-            select(col(Download.case_id), func.count())
-            .where(col(Download.case_id).in_(case_ids), col(Download.cleaned_at).is_(None))
-            .group_by(col(Download.case_id))
-        ).all()
-    )
-    return undecided, copies
-
-
-def _search_clause(q: str) -> ColumnElement[bool]:
-    # Only 0-9 count as digits (a '²' or '١' is text, never a number: int() would fail on it).
-    digits = "".join(ch for ch in q if is_ascii_digits(ch))
-    if is_ascii_digits(q) and len(q) <= 9:
-        # A short number is a case number, or the start of a personal identity number.
-        return or_(col(Case.id) == int(q), col(Patient.pnr).startswith(q, autoescape=True))
-    if looks_like_pnr(q):
-        try:
-            return col(Patient.pnr) == parse_pnr(q).digits
-        except InvalidInput:
-            return col(Patient.pnr).startswith(digits, autoescape=True)
-    if digits and not any(ch.isalpha() for ch in q):
-        return col(Patient.pnr).contains(digits, autoescape=True)
-    # search_name is stored casefolded, so the match is case-blind on every database.
-    return col(Patient.search_name).contains(q.casefold(), autoescape=True)
+    return inbox_query.first_rows(ctx, actor, state, query, INBOX_LIMIT)
 
 
 def load_case_for_staff(s: Session, actor: Actor, case_id: int) -> tuple[Case, Unit, Patient]:

@@ -112,6 +112,49 @@ class InboxRow:
     unit_code: str = ""
     broken: bool = False  # a stored value could not be read: shown marked, never hidden
 
+    @property
+    def key(self) -> InboxKey:
+        """The row's place in the inbox order (for paging: InboxWhere)."""
+        return InboxKey(self.sent_at, self.case_id)
+
+
+@dataclass(frozen=True, order=True)
+class InboxKey:
+    """A row's place in the inbox order: newest first, i.e. (sent_at, case_id) descending."""
+
+    sent_at: datetime
+    case_id: int
+
+
+@dataclass(frozen=True)
+class InboxWhere:
+    """Which page of the result. Exactly one of these, or none for the first (newest) page."""
+
+    after: InboxKey | None = None  # the rows just older than this key (exclusive)
+    start: InboxKey | None = None  # the rows from this key on, inclusive (re-read a window)
+    before: InboxKey | None = None  # the rows just newer than this key (exclusive)
+    last: bool = False  # the oldest page
+    around: int | None = None  # the page holding this case number, the case about in the
+    # middle; the first page if it is not in the result
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox: rows in inbox order (newest first), at most the limit asked."""
+
+    rows: list[InboxRow]
+    newer: bool  # rows exist before rows[0] in this result
+    older: bool  # rows exist after rows[-1] in this result
+    found: int | None = None  # with `around`: the index in rows of that case, else None
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    """Cases of the actor's units per status (no search applied); `all` is their sum."""
+
+    by_state: dict[CaseState, int]
+    all: int
+
 
 def copies_left(n: int) -> str:
     """'1 kopia kvar' / '3 kopior kvar': downloaded copies not yet cleaned up."""
@@ -168,9 +211,11 @@ def broken_inbox_row(
     unit_name: str,
     unit_code: str,
     file_count: int,
+    sent_at: datetime | None = None,
 ) -> InboxRow:
     """A case whose stored times cannot be read: listed, marked broken, so it is neither hidden
-    nor shown with made-up times (they are the epoch, and the to-do says what is wrong)."""
+    nor shown with made-up times (they are the epoch, and the to-do says what is wrong). A
+    sent_at that could be read is kept: it is the row's place in the order (its key)."""
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     display = Pnr(pnr).display if len(pnr) == 12 else pnr
     return InboxRow(
@@ -179,7 +224,7 @@ def broken_inbox_row(
         patient_pnr_display=display,
         patient_name=f"{first_name} {last_name}".strip() or "?",
         state=CaseState.CLOSED,
-        sent_at=epoch,
+        sent_at=sent_at or epoch,
         deadline=epoch,
         remaining="–",
         file_count=file_count,

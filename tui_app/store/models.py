@@ -7,7 +7,7 @@ No `from __future__ import annotations` here: pydantic and SQLAlchemy would eval
 from datetime import datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -65,11 +65,21 @@ class Patient(_Table, table=True):
     """A patient, known by the 12-digit personal identity number."""
 
     __tablename__ = "patient"
+    # On PostgreSQL a pg_trgm GIN index (name search); SQLite searches names through the FTS5
+    # table patient_fts instead (migration 0010), this index there stays a plain one.
+    __table_args__ = (
+        Index(
+            "ix_patient_search_name",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     pnr: str = Field(max_length=12, min_length=12, unique=True)
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
-    search_name: str = Field(max_length=210, index=True)  # casefolded "first last", for search
+    search_name: str = Field(max_length=210)  # casefolded "first last", for search
     activated_1177: bool = False  # R03
 
 
@@ -81,17 +91,32 @@ class CareRelation(_Table, table=True):
     patient_id: int = Field(foreign_key="patient.id", primary_key=True)
 
 
+#: The inbox's partial indexes: their WHERE is literally store.inboxsql.STATE_SQL's terms.
+_STAGES = {
+    "ix_cases_waiting": "handled_at IS NULL AND patient_messages = 0",
+    "ix_cases_answered": "handled_at IS NULL AND patient_messages > 0",
+    "ix_cases_handled": "handled_at IS NOT NULL",
+}
+
+
 class Case(_Table, table=True):
     """An ärende: one template message and the conversation that follows."""
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_unit_sent", "unit_id", "sent_at"),
+        # The inbox (store.inboxsql): per unit in (sent_at, id) order, and per stored stage.
+        Index("ix_cases_unit_sent_id", "unit_id", "sent_at", "id"),
+        # A search's few patients: their cases in the actor's units, without reading the rows.
+        Index("ix_cases_patient_unit", "patient_id", "unit_id", "sent_at", "id"),
+        *(
+            Index(name, "unit_id", "sent_at", "id", sqlite_where=text(w), postgresql_where=text(w))
+            for name, w in _STAGES.items()
+        ),
         Index("ix_cases_deadline_open", "closed_at", "deadline_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id")
-    patient_id: int = Field(foreign_key="patient.id", index=True)
+    patient_id: int = Field(foreign_key="patient.id")  # indexed: ix_cases_patient_unit
     created_by: int = Field(foreign_key="staff.id")
     sent_at: datetime = Field(sa_column=_utc())
     deadline_at: datetime = Field(sa_column=_utc())
@@ -103,6 +128,16 @@ class Case(_Table, table=True):
     # Kept with each message so the inbox never has to count over a million rows.
     patient_messages: int = 0
     file_count: int = 0
+
+
+class CaseCount(_Table, table=True):
+    """Cases per unit and stored stage (0: not handled, unanswered; 1: not handled, answered;
+    2: handled), kept exact by triggers on `cases` (migration 0010), for the inbox's counts."""
+
+    __tablename__ = "case_count"
+    unit_id: int = Field(primary_key=True)
+    stage: int = Field(primary_key=True)
+    n: int = 0
 
 
 class Message(_Table, table=True):

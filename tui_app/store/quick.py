@@ -7,8 +7,8 @@ closing may still recover or checkpoint the WAL, as any SQLite connection does),
 snapshot, and only when the schema is exactly the one this code knows (the Alembic head);
 anything else (another database, an older schema, a busy, unreadable or broken file, an unknown
 login) returns None and start-up takes the ordinary path, which upgrades, explains or refuses as
-before. The SQL is plain and
-portable; services.quickstart turns the rows into the same views the ORM path builds, and a test
+before. The inbox page's SQL is store.inboxsql's, the very query the service runs;
+services.quickstart turns the rows into the same views (services.inboxrows), and a test
 compares the two on every kind of case.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from tui_app.store import inboxsql
 from tui_app.store.migrations import HEAD_REVISION
 
 BUSY_TIMEOUT_S = 1.0  # a writer holding the lock longer: take the ordinary path instead
@@ -34,30 +35,11 @@ UNITS_SQL = (
     "FROM unit JOIN membership ON membership.unit_id = unit.id "
     "WHERE membership.staff_id = ? ORDER BY unit.name"
 )
-# The same cases, columns and order as services.cases.inbox with no filter and no search (R05).
-INBOX_SQL = (
-    "SELECT cases.id, cases.sent_at, cases.deadline_at, cases.patient_messages, "
-    "cases.handled_at, cases.file_count, patient.pnr, patient.first_name, patient.last_name, "
-    "unit.name, unit.code "
-    "FROM cases JOIN patient ON patient.id = cases.patient_id "
-    "JOIN unit ON unit.id = cases.unit_id "
-    "WHERE cases.unit_id IN (SELECT membership.unit_id FROM membership "
-    "WHERE membership.staff_id = ?) "
-    "ORDER BY cases.sent_at DESC, cases.id DESC LIMIT ?"
-)
-UNDECIDED_SQL = (
-    "SELECT case_id, count(*) FROM attachment WHERE case_id IN ({ids}) AND decision IS NULL "
-    "GROUP BY case_id"
-)
-COPIES_SQL = (
-    "SELECT case_id, count(*) FROM download WHERE case_id IN ({ids}) AND cleaned_at IS NULL "
-    "GROUP BY case_id"
-)
 
 
 @dataclass(frozen=True)
 class StartRead:
-    """What the first screen needs, as stored (datetimes made aware UTC)."""
+    """What the first screen needs, as stored (the cases as store.inboxsql.ROW_COLUMNS)."""
 
     staff: tuple[Any, ...]
     units: list[tuple[Any, ...]]
@@ -76,17 +58,10 @@ def sqlite_path(url: str) -> Path | None:
     return Path(rest) if rest and rest != ":memory:" else None
 
 
-def utc(value: str | None) -> datetime | None:
-    """A stored datetime (SQLAlchemy writes UTC as 'YYYY-MM-DD HH:MM:SS.ffffff') as aware UTC."""
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def read_start(path: Path, login: str, limit: int) -> StartRead | None:
-    """The signed-in staff member, their units and first inbox page; None to take the ordinary
-    path. Raises nothing: every database problem is the ordinary path's to report."""
+def read_start(path: Path, login: str, limit: int, now: datetime | None = None) -> StartRead | None:
+    """The signed-in staff member, their units and first inbox page (`limit` rows at most: ask
+    one more to learn whether there are older ones); None to take the ordinary path. Raises
+    nothing: every database problem is the ordinary path's to report."""
     try:
         if not path.is_file():
             return None
@@ -110,19 +85,17 @@ def read_start(path: Path, login: str, limit: int) -> StartRead | None:
         if staff is None:
             return None  # the ordinary path refuses, in its words
         units = conn.execute(UNITS_SQL, (staff[0],)).fetchall()
-        cases = [
-            (case_id, utc(sent), utc(deadline), messages, utc(handled), *rest)
-            for case_id, sent, deadline, messages, handled, *rest in conn.execute(
-                INBOX_SQL, (staff[0], limit)
-            )
-        ]
-        with_files = [row[0] for row in cases if row[5]]
+        at = now or datetime.now(UTC)  # the unfiltered page does not depend on it
+        query = inboxsql.PageQuery(tuple(sorted(u[0] for u in units)), at, limit=limit)
+        built = inboxsql.page_sql(query, "sqlite")
+        cases = conn.execute(*built).fetchall() if built is not None else []
         undecided: dict[int, int] = {}
         copies: dict[int, int] = {}
+        with_files = [row[0] for row in cases if row[5]]
         if with_files:
-            marks = ",".join("?" * len(with_files))
-            undecided = dict(conn.execute(UNDECIDED_SQL.format(ids=marks), with_files).fetchall())
-            copies = dict(conn.execute(COPIES_SQL.format(ids=marks), with_files).fetchall())
+            undecided_sql, copies_sql, params = inboxsql.file_counts_sql(with_files)
+            undecided = dict(conn.execute(undecided_sql, params).fetchall())
+            copies = dict(conn.execute(copies_sql, params).fetchall())
         return StartRead(staff, units, cases, undecided, copies)
     except (sqlite3.Error, ValueError, TypeError):
         return None

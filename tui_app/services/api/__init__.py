@@ -24,13 +24,18 @@ from typing import TYPE_CHECKING
 from tui_app.core.rules import CaseState
 from tui_app.services.actor import Actor, UnitInfo
 from tui_app.services.api._base import wait_for_data_layer
+from tui_app.services.cancel import Cancel, Cancelled
 from tui_app.services.context import Context
 from tui_app.services.errors import as_user_error
 from tui_app.services.views import (
     CaseView,
     Draft,
     FileView,
+    InboxCounts,
+    InboxKey,
+    InboxPage,
     InboxRow,
+    InboxWhere,
     MessageView,
     PatientInfo,
     copies_left,
@@ -79,6 +84,8 @@ from tui_app.services.api.signin import (
 from tui_app.services.api.staff import (
     watch_changes,
     inbox,
+    inbox_page,
+    inbox_counts,
     open_case,
     advance_clock,
     last_used_unit,
@@ -98,12 +105,18 @@ if TYPE_CHECKING:
 __all__ = [
     # light, imported with this module
     "Actor",
+    "Cancel",
+    "Cancelled",
     "CaseState",
     "CaseView",
     "Context",
     "Draft",
     "FileView",
+    "InboxCounts",
+    "InboxKey",
+    "InboxPage",
     "InboxRow",
+    "InboxWhere",
     "MessageView",
     "PatientInfo",
     "UnitInfo",
@@ -136,6 +149,8 @@ __all__ = [
     "download",
     "draft_message",
     "inbox",
+    "inbox_counts",
+    "inbox_page",
     "last_used_unit",
     "load_preview",
     "log_refusal",

@@ -13,7 +13,15 @@ from tui_app.core.rules import CaseState
 from tui_app.services.actor import Actor
 from tui_app.services.api._base import wait_for_data_layer
 from tui_app.services.context import Context
-from tui_app.services.views import CaseView, Draft, InboxRow
+from tui_app.services.cancel import Cancel
+from tui_app.services.views import (
+    CaseView,
+    Draft,
+    InboxCounts,
+    InboxPage,
+    InboxRow,
+    InboxWhere,
+)
 
 if TYPE_CHECKING:
     from tui_app.services.live import Watcher
@@ -36,6 +44,32 @@ def inbox(
     from tui_app.services import cases
 
     return cases.inbox(ctx, actor, state, query)
+
+
+def inbox_page(
+    ctx: Context,
+    actor: Actor,
+    state: CaseState | None = None,
+    query: str = "",
+    where: InboxWhere = InboxWhere(),
+    limit: int = 50,
+    cancel: Cancel | None = None,
+) -> InboxPage:
+    """One page of the person's cases (R05), newest first, filtered and searched, keyset-paged
+    (`where`: after / start / before a row's key, the last page, or around a case number);
+    `limit` is taken as 1..200. Raises Cancelled if `cancel` is cancelled (the query stops)."""
+    wait_for_data_layer(ctx)
+    from tui_app.services import inbox as inbox_query
+
+    return inbox_query.page(ctx, actor, state, query, where, limit, cancel)
+
+
+def inbox_counts(ctx: Context, actor: Actor) -> InboxCounts:
+    """The person's cases per status (R05; no search), for the filter."""
+    wait_for_data_layer(ctx)
+    from tui_app.services import inbox as inbox_query
+
+    return inbox_query.counts(ctx, actor)
 
 
 def open_case(ctx: Context, actor: Actor, case_id: int, *, log_access: bool = True) -> CaseView:

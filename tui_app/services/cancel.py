@@ -1,0 +1,69 @@
+"""A cancellation token for a query that a newer request has made pointless.
+
+The UI thread calls `Cancel.cancel()` (search as you type: the previous keystroke's query);
+the worker running the query under the token has registered how to interrupt its database
+connection (SQLite: `sqlite3.Connection.interrupt()`, psycopg: `Connection.cancel_safe()`),
+so the query stops where it is and `Cancelled` is raised instead of a result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """The query ran under a token that was cancelled: its result is no longer wanted."""
+
+
+class Cancel:
+    """A token: cancel() from any thread stops the query running under it (at most one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._interrupt: Callable[[], object] | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Stop the query running under this token, or the next one before it starts."""
+        with self._lock:  # held while interrupting: the query cannot end and its connection
+            self._cancelled = True  # serve another one meanwhile
+            if self._interrupt is not None:
+                try:
+                    self._interrupt()
+                except Exception:  # noqa: BLE001  (a connection already closed: nothing to stop)
+                    log.debug("cancel: the interrupt failed", exc_info=True)
+
+    def check(self) -> None:
+        """Raise Cancelled if the token was cancelled."""
+        if self._cancelled:
+            raise Cancelled
+
+    @contextmanager
+    def interrupting(self, interrupt: Callable[[], object]) -> Iterator[None]:
+        """While inside, cancel() calls `interrupt` (from the cancelling thread); raises
+        Cancelled at once if the token is already cancelled, and on leaving if it was
+        cancelled meanwhile, whatever the interrupted query raised."""
+        with self._lock:
+            if self._cancelled:
+                raise Cancelled
+            self._interrupt = interrupt
+        try:
+            yield
+        except Exception as exc:
+            if self._cancelled:
+                raise Cancelled from exc
+            raise
+        finally:
+            with self._lock:
+                self._interrupt = None
+        self.check()
