@@ -101,10 +101,15 @@ def stamp(what):
             app.simulate_key(key)
         threading.Thread(target=scroll_and_search, daemon=True).start()
 def scroll_and_search():
-    from bench.startup import browse
-    screen = app.screen
-    STAMPS["pages"] = browse(screen.ctx, screen.actor)
-    app.call_from_thread(app.exit)
+    import importlib.util
+    try:  # this bench's own browse(), whichever tui_app PYTHONPATH gives
+        spec = importlib.util.spec_from_file_location("_startup", BENCH)
+        bench = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(bench)
+        screen = app.screen
+        STAMPS["pages"] = bench.browse(screen.ctx, screen.actor)
+    finally:
+        app.call_from_thread(app.exit)
 setattr(InboxScreen, HOOK, done)
 app.run(headless=True, size=(80, 24))
 def status(key):
@@ -147,9 +152,18 @@ def timed(code: str, env: dict[str, str] | None = None) -> tuple[list[float], li
     and what it says of its memory (RSS now and at peak, MiB; pages read), if anything."""
     t0 = time.time()  # wall clock: the child's stamps are compared with it
     # The child's tui_app is the one PYTHONPATH names (ROOT only after it, for bench.startup).
-    code = f"import sys; sys.path.append({str(ROOT)!r})\n" + code
+    code = (
+        f"import sys; sys.path.append({str(ROOT)!r}); BENCH = {str(Path(__file__).resolve())!r}\n"
+        + code
+    )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=False, env=env
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=False,
+        env=env,
+        timeout=900,
     )
     elapsed = time.time() - t0
     lines = [line.split() for line in out.stdout.splitlines()]
