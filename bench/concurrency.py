@@ -1,33 +1,35 @@
-"""Concurrency: N reader and M writer processes on one database, through the use cases.
+"""Concurrency: N staff sessions refreshing and M writers on one database, through the use cases.
 
-Run: .venv/bin/python bench/concurrency.py [--readers 20] [--writers 2] [--seconds 60]
-                                           [--log-entries 20000] [--cases 300] [--url URL]
+Run: .venv/bin/python bench/concurrency.py [--sessions 50] [--writers 2] [--seconds 60]
+        [--procs P] [--pace 0.5 2.0] [--open 0.2] [--writer-pause 0.1 0.5] [--seed 1] [--live]
+        [--db PATH [--logins bench_n{:02d}] [--writer-login bench_nurse]] [--cases 300]
+        [--url URL] [--no-verify]
 
-SQLite by default; `--url postgresql+psycopg://user@/postgres?host=/run/postgresql` runs on a
-PostgreSQL server instead (a fresh database `bench_…` is created there and dropped after).
+The database: `--db PATH` is a generated database (bench/gen.py; pass a COPY, the bench writes
+into it), else a fresh one is made in a temporary folder (the demo people of data/demo.json and
+`--cases` cases; SQLite, or with `--url postgresql+psycopg://…/postgres?host=…` a fresh database
+`bench_…` on that server, dropped after).
 
-A fresh database is generated in a temporary folder (the demo people of data/demo.json, `--cases`
-cases and an access log of `--log-entries` entries). Each reader and each writer is its own
-process with its own engine, as staff on a shared server are. For `--seconds` they loop:
+A session is a nurse with the inbox open, as the UI runs it on its timer and on live notices but
+as fast as a busy ward: every U(pace) seconds (seeded) a refresh, i.e. the inbox's first page
+(`api.inbox_page`, 50 rows; `cases.inbox` on code without it) and the counts per status
+(`api.inbox_counts` where it exists), and with probability `--open` it opens a case from the page
+(which logs the access: a short write). Each session also runs the live watcher the inbox runs
+(services/live.py), whose polling counts; with `--live` a session also refreshes on each of
+its notices, as the inbox does (one refresh at a time). A writer loops with a pause of U(writer-pause) seconds:
+send a case, the patient replies with a file (the intake's check is timed apart, as
+"intag"), and the writer decides on that file.
 
-- a reader, as a nurse reading: the inbox (45 %), opening a case (45 %; this logs the access),
-  the access-log search as an administrator (5 %; logged too) and `audit verify` (5 %);
-- a writer: sending a new case (50 %), changing a Picsara permission as an administrator
-  (20 %) and deciding on one of the two files every writer shares (30 %; two staff on the same
-  file: the decision names the version the writer read, a colleague's decision in between is
-  a refusal counted as "beslut (krock)", never an error).
+Sessions and writers are spread over `--procs` processes (default: one each, as staff on a shared
+server over SSH are); `--procs 1` runs them all as threads of one process. Every session and
+writer has a context (engine) of its own.
 
-Afterwards the database is checked: no lost update (every send that succeeded is a case, every
-decision that succeeded is one version step of its file), no duplicate audit sequence number,
-and the access log's chain verifies.
-
-Before that, every process opens the database and signs its people in, all at about the same
-moment, as the app does at start; a failure there ends that process and is counted as an error.
-
-It prints, per role and per operation: how many ran, errors by kind (exception class and the
-first words of its message) and the median, p95 and worst latency. The target is zero errors.
-The script only uses functions that exist on main too, so it measures a branch and main alike
-(PYTHONPATH decides which code runs).
+Printed per role and operation: how many ran, errors by kind, median, p95 and worst latency; the
+floor in the same run (a raw sqlite3 `SELECT 1` on its own connection, SQLite only) and each
+role's p95 as a multiple of it. Afterwards: no lost update (every case and decision there), the
+access log without gaps in its sequence, and (unless --no-verify) the chain verifies. The
+target: zero errors, reader p95 ≤ 50 ms, writer p95 ≤ 100 ms. Only functions that exist on main
+are required, so main and a branch are measured alike (PYTHONPATH decides which code runs).
 """
 
 from __future__ import annotations
@@ -38,159 +40,253 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-
-from sqlmodel import select
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if "PYTHONPATH" not in __import__("os").environ:  # PYTHONPATH decides which code runs
+    sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "data" / "demo.json"
-UNIT = "REUM-SKO"
-PATIENTS = ("199002222397", "200001252386", "196109732393")
+SAMPLE = ROOT / "data" / "samples" / "handled.jpg"
+Times = dict[str, list[float]]
+FAILED = object()  # what Worker.timed returns for an operation that raised
 
 
-def _generate(url: str, data_dir: Path, cases: int, log_entries: int) -> int:
-    """The shared database: demo people, cases, and a long access log."""
+def _generate(url: str, data_dir: Path, cases: int) -> None:
+    """A fresh database: the demo people and `cases` cases in danan12's unit."""
     from tui_app.core.clock import SystemClock
-    from tui_app.services import audit
     from tui_app.services.cases import draft_message, send_case
     from tui_app.services.context import close_context, open_context
     from tui_app.services.identity import staff_by_login
     from tui_app.services.seed import load_file
-    from tui_app.services.conversation import patient_reply
-    from tui_app.services.files import stage_files
-    from tui_app.services.identity import patient_actor
-    from tui_app.store.db import session_scope
 
     ctx = open_context(url, data_dir, clock=SystemClock())
     load_file(ctx, DEMO, with_cases=False)
     dan = staff_by_login(ctx, "danan12")
-    unit_id = next(u.id for u in dan.units if u.code == UNIT)
+    unit_id = next(u.id for u in dan.units if u.code == "REUM-SKO")
     for i in range(cases):
-        d = draft_message(ctx, dan, unit_id, PATIENTS[i % len(PATIENTS)])
-        number = send_case(ctx, dan, d.unit_id, d.patient.id, d.text)
-    samples = ROOT / "data" / "samples"
-    staged = stage_files(ctx, [samples / "handled.jpg", samples / "remiss-brev.pdf"])
-    patient_reply(ctx, patient_actor(ctx, d.patient.id), number, "Filerna.", staged)
-    with session_scope(ctx.engine) as s:
-        for i in range(log_entries):
-            audit.append(
-                s,
-                at=ctx.now(),
-                actor="danan12",
-                action="öppna ärende",
-                unit_code=UNIT,
-                patient_pnr=PATIENTS[i % 3],
-                case_id=1 + i % cases,
-            )
-    from tui_app.store.models import Attachment
-
-    with session_scope(ctx.engine) as s:
-        versions = sum(a.version for a in s.exec(select(Attachment)).all())
+        d = draft_message(ctx, dan, unit_id, ("199002222397", "200001252386")[i % 2])
+        send_case(ctx, dan, d.unit_id, d.patient.id, d.text)
     close_context(ctx)
-    return versions  # the shared files' versions before the writers start
 
 
-def _worker(
-    role: str,
-    index: int,
-    url: str,
-    data_dir: str,
-    start: float,
-    seconds: float,
-    out: mp.Queue,  # type: ignore[type-arg]
-    ready: object,
-) -> None:
-    """One process: loop over the role's operations until the time is up; report by queue."""
-    from tui_app.core.clock import SystemClock
-    from tui_app.services import admin, audit, auditlog
-    from tui_app.services.cases import draft_message, inbox, open_case, send_case
-    from tui_app.services.context import open_context
-    from tui_app.core.errors import UserError
+class Worker:
+    """One session or writer: its context, its seeded random, its timings and errors."""
+
+    def __init__(self, role: str, index: int, args: argparse.Namespace) -> None:
+        self.role, self.index, self.args = role, index, args
+        self.rng = random.Random(args.seed * 100003 + index * 7919 + (role == "writer"))
+        self.times: Times = defaultdict(list)
+        self.errors: Counter[str] = Counter()
+        self.ctx: Any = None
+
+    def timed(self, name: str, fn: Any, *a: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*a, **kw)
+        except Exception as exc:  # counted by kind: the point of the bench
+            msg = getattr(exc, "message", None) or str(exc)
+            self.errors[f"{name}: {type(exc).__name__}: {' '.join(msg.split()[:7])[:80]}"] += 1
+            return FAILED
+        finally:
+            self.times[name].append(time.perf_counter() - t0)
+
+    def login(self) -> str:
+        if self.role == "writer":
+            return self.args.writer_login or ("danan12", "marsv3")[self.index % 2]
+        pattern = self.args.logins or "{}"
+        if self.args.logins:
+            return pattern.format(1 + self.index % self.args.login_count)
+        return ("danan12", "marsv3")[self.index % 2]
+
+    def start(self, url: str, data_dir: str) -> bool:
+        """Open the database and sign in, as the app does at start (timed as "start")."""
+        from tui_app.core.clock import SystemClock
+        from tui_app.services.context import open_context
+        from tui_app.services.identity import staff_by_login
+
+        def begin() -> Any:
+            self.ctx = open_context(url, Path(data_dir), clock=SystemClock())
+            self.actor = staff_by_login(self.ctx, self.login())
+            return self.actor
+
+        return self.timed("start", begin) is not FAILED
+
+
+def _first_page(ctx: Any, actor: Any) -> list[Any]:
+    from tui_app.services import api
+
+    if hasattr(api, "inbox_page"):
+        return list(api.inbox_page(ctx, actor, limit=50).rows)
+    from tui_app.services.cases import inbox
+
+    return inbox(ctx, actor)[:50]
+
+
+def _counts(ctx: Any, actor: Any) -> object:
+    from tui_app.services import api
+
+    return api.inbox_counts(ctx, actor) if hasattr(api, "inbox_counts") else None
+
+
+def _session(w: Worker, end: float, stop: threading.Event) -> None:
+    """A nurse with the inbox open: refresh on a seeded timer (and, with --live, on each live
+    notice, as the inbox does), now and then open a case."""
+    from tui_app.services.cases import open_case
+    from tui_app.services.live import Watcher
+
+    notices = [0]
+    changed = threading.Event()
+
+    def notice() -> None:
+        notices[0] += 1
+        changed.set()
+
+    watcher = Watcher(lambda: w.ctx.engine, notice).start()
+    lo, hi = w.args.pace
+    tick = time.time() + w.rng.uniform(lo, hi)
+    while not stop.is_set() and time.time() < end:
+        if w.args.live and changed.wait(max(0.0, tick - time.time())):
+            changed.clear()  # a notice: refresh now, the timer keeps its beat
+        elif not w.args.live and stop.wait(max(0.0, tick - time.time())):
+            break
+        else:
+            tick = time.time() + w.rng.uniform(lo, hi)
+        t0 = time.perf_counter()
+        rows = w.timed("inkorg", _first_page, w.ctx, w.actor)
+        w.timed("antal", _counts, w.ctx, w.actor)
+        w.times["uppdatering"].append(time.perf_counter() - t0)
+        if rows is not FAILED and rows and w.rng.random() < w.args.open:
+            w.timed("öppna ärende", open_case, w.ctx, w.actor, w.rng.choice(rows).case_id)
+    watcher.stop()
+    w.times["livenotiser"].append(float(notices[0]))
+
+
+def _writer(w: Worker, end: float, stop: threading.Event) -> None:
+    """Send a case, the patient replies with a file, the writer decides on it; pause; again."""
+    from sqlmodel import col, select
+
     from tui_app.services import handling
-    from tui_app.services.identity import staff_by_login
+    from tui_app.services.cases import draft_message, send_case
+    from tui_app.services.conversation import patient_reply
+    from tui_app.services.files import stage_files
+    from tui_app.services.identity import patient_actor
     from tui_app.store.db import read_scope
     from tui_app.store.models import Attachment
 
-    rng = random.Random(index * 7919 + (1 if role == "writer" else 0))
-    times: dict[str, list[float]] = defaultdict(list)
-    errors: Counter[str] = Counter()
+    from tui_app.store.models import Case, Patient
 
-    def count(exc: Exception) -> None:
-        msg = getattr(exc, "message", None) or str(exc)
-        errors[f"{type(exc).__name__}: {' '.join(msg.split()[:6])[:70]}"] += 1
+    units = [u.id for u in w.actor.units]
+    with read_scope(w.ctx.engine) as s:  # the units and patients of the actor's latest cases
+        recent = select(Case.unit_id, Patient.pnr).join(Patient, col(Case.patient_id) == Patient.id)
+        pairs = s.exec(
+            recent.where(col(Case.unit_id).in_(units)).order_by(col(Case.id).desc()).limit(40)
+        ).all()
+    unit = pairs[w.index % len(pairs)][0] if pairs else units[0]
+    pnrs = sorted({pnr for u, pnr in pairs if u == unit}) or [w.args.pnr]
+    lo, hi = w.args.writer_pause
+    while not stop.wait(w.rng.uniform(lo, hi)) and time.time() < end:
+        draft = w.timed("utkast", draft_message, w.ctx, w.actor, unit, w.rng.choice(pnrs))
+        if draft is FAILED:
+            continue
+        number = w.timed(
+            "skicka ärende", send_case, w.ctx, w.actor, unit, draft.patient.id, draft.text
+        )
+        staged = w.timed("intag", stage_files, w.ctx, [SAMPLE])
+        if number is FAILED or staged is FAILED:
+            continue
+        w.times["skickat ok"].append(1.0)
+        patient = patient_actor(w.ctx, draft.patient.id)
+        reply = w.timed("patientsvar", patient_reply, w.ctx, patient, number, "Bilden.", staged)
+        if reply is FAILED:
+            continue
+        with read_scope(w.ctx.engine) as s:
+            files = s.exec(select(Attachment).where(Attachment.case_id == number)).all()
+        for f in files:
+            decide = handling.decide
+            if (
+                w.timed("beslut", decide, w.ctx, w.actor, f.id, True, expected_version=f.version)
+                is not FAILED
+            ):
+                w.times["beslut ok"].append(1.0)
 
-    while time.time() < start - 4:  # all processes open the database at about the same time
-        time.sleep(0.01)
-    t0 = time.perf_counter()
-    try:  # opening the database and signing in, as the app does at start, counts too
-        ctx = open_context(url, Path(data_dir), clock=SystemClock())
-        nurse = staff_by_login(ctx, "danan12" if index % 2 else "marsv3")
-        lena = staff_by_login(ctx, "lenjo54")
-        target = staff_by_login(ctx, "marsv3")
-        unit_id = next(u.id for u in nurse.units if u.code == UNIT)
-        case_ids = [row.case_id for row in inbox(ctx, nurse)]
-        with read_scope(ctx.engine) as s:
-            shared_files = [a.id for a in s.exec(select(Attachment)).all()]
-    except Exception as exc:  # this process cannot go on: report and stop
-        count(exc)
-        times["start (fel)"].append(time.perf_counter() - t0)
-        out.put((role, dict(times), dict(errors)))
-        ready.wait()  # type: ignore[attr-defined]  # the others must not wait for this one
-        return
-    times["start"].append(time.perf_counter() - t0)
 
-    def read() -> str:
-        r = rng.random()
-        if r < 0.45:
-            inbox(ctx, nurse)
-            return "inkorg"
-        if r < 0.90:
-            open_case(ctx, nurse, rng.choice(case_ids))
-            return "öppna ärende"
-        if r < 0.95:
-            auditlog.search(ctx, lena, staff="danan12")
-            return "loggsökning"
-        report = audit.verify(ctx)
-        if not report.ok:
-            raise RuntimeError(f"kedjan bruten: {report.problem}")
-        return "verify"
+def _guarded(w: Worker, end: float, stop: threading.Event) -> None:
+    """A session's or writer's loop; anything it did not count itself is an error too."""
+    w.timed("loop", _session if w.role == "reader" else _writer, w, end, stop)
+    w.times.pop("loop", None)
 
-    def write() -> str:
-        r = rng.random()
-        if r < 0.50:
-            d = draft_message(ctx, nurse, unit_id, rng.choice(PATIENTS))
-            send_case(ctx, nurse, d.unit_id, d.patient.id, d.text)
-            return "skicka ärende"
-        if r < 0.70:
-            admin.set_picsara_permission(ctx, lena, target.staff_id, rng.random() < 0.5)
-            return "behörighet"
-        file_id = rng.choice(shared_files)
-        with read_scope(ctx.engine) as s:  # the version this writer's screen shows
-            seen = s.get(Attachment, file_id).version  # type: ignore[union-attr]
-        try:
-            handling.decide(ctx, nurse, file_id, rng.random() < 0.5, "bench", expected_version=seen)
-        except UserError as exc:
-            if "sparades inte" not in exc.message:  # not a colleague's decision first
-                raise
-            return "beslut (krock)"
-        return "beslut"
 
-    op = read if role == "reader" else write
-    # The window starts when every process has started (on a loaded machine start-up alone
-    # can take longer than the planned head start), so it always measures `seconds` of work.
-    ready.wait()  # type: ignore[attr-defined]
-    end = time.time() + seconds
+def _process(
+    jobs: list[tuple[str, int]],
+    args: argparse.Namespace,
+    url: str,
+    data_dir: str,
+    out: Any,
+    barrier: Any,
+) -> None:
+    """One process: its sessions and writers as threads; results by queue."""
+    workers = [Worker(role, i, args) for role, i in jobs]
+    waits: Times = defaultdict(list)
+    _time_lock_waits(waits)
+    started = [w for w in workers if w.start(url, data_dir)]
+    barrier.wait()  # the window starts when every process has started
+    end = time.time() + args.seconds
+    stop = threading.Event()
+    threads = [threading.Thread(target=_guarded, args=(w, end, stop)) for w in started]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put([(w.role, dict(w.times), dict(w.errors)) for w in workers] + [("lock", waits, {})])
+
+
+def _floor(url: str, seconds: float) -> tuple[list[float], int]:
+    """The 50 newest cases read with raw sqlite3 by primary key, every 50 ms through the
+    window, in this process (so the machine's load shows in it too); and the largest size the
+    WAL file reached (a checkpoint starved by readers lets it grow). SQLite only."""
+    from tui_app.store.quick import sqlite_path
+
+    path = sqlite_path(url)
+    if path is None:
+        return [], 0
+    import os
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    wal = f"{path}-wal"
+    out, end, biggest = [], time.time() + seconds, 0
     while time.time() < end:
         t0 = time.perf_counter()
+        conn.execute("SELECT * FROM cases ORDER BY id DESC LIMIT 50").fetchall()
+        out.append(time.perf_counter() - t0)
+        biggest = max(biggest, os.path.getsize(wal) if os.path.exists(wal) else 0)
+        time.sleep(0.05)
+    conn.close()
+    return out, biggest
+
+
+def _time_lock_waits(times: Times) -> None:
+    """Record how long each writer waited for SQLite's write lock (store.db: the writers' gate
+    and BEGIN IMMEDIATE where the code has a gate, else BEGIN IMMEDIATE alone)."""
+    from tui_app.store import db
+
+    name = "_take_write_lock" if hasattr(db, "_take_write_lock") else "_begin_immediate"
+    real = getattr(db, name, None)
+    if real is None:
+        return
+
+    def timed(*a: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
         try:
-            name = op()
-        except Exception as exc:  # counted by kind: the point of the bench
-            name = "fel"
-            count(exc)
-        times[name].append(time.perf_counter() - t0)
-    out.put((role, dict(times), dict(errors)))
+            return real(*a, **kw)
+        finally:
+            times["skrivlås"].append(time.perf_counter() - t0)
+
+    setattr(db, name, timed)
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -200,88 +296,203 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--readers", type=int, default=20)
-    ap.add_argument("--writers", type=int, default=2)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--log-entries", type=int, default=20000)
-    ap.add_argument("--cases", type=int, default=300)
-    ap.add_argument("--url", help="a PostgreSQL server's URL (default: a SQLite file)")
-    args = ap.parse_args()
-    import tui_app
+READS = ("inkorg", "antal", "öppna ärende")
+WRITES = ("utkast", "skicka ärende", "patientsvar", "beslut")
 
-    with tempfile.TemporaryDirectory(prefix="bench-concurrency-") as tmp:
-        data_dir = Path(tmp) / "data"
-        db = _new_database(args.url) if args.url else f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-        t0 = time.perf_counter()
-        before = _generate(db, data_dir, args.cases, args.log_entries)
-        print(f"engine: {db.split(':', 1)[0]}")
-        print(f"code: {Path(tui_app.__file__).parent}")
+
+def _report(results: list[tuple[str, Times, dict[str, int]]], floor: list[float]) -> int:
+    """Per role and operation; returns the number of errors."""
+    total_err = 0
+    f95 = _pct(floor, 0.95)
+    if floor:
         print(
-            f"database: {args.cases} cases, {args.log_entries} log entries "
-            f"(generated in {time.perf_counter() - t0:.1f} s)"
+            f"floor (raw sqlite3, 50 newest cases): median {1000 * statistics.median(floor):.2f} ms  "
+            f"p95 {1000 * f95:.2f} ms  ({len(floor)} samples)"
         )
-        spawn = mp.get_context("spawn")
-        out: mp.Queue = spawn.Queue()  # type: ignore[type-arg]
-        start = time.time() + 10 + 0.3 * (args.readers + args.writers)  # all imported by then
-        ready = spawn.Barrier(args.readers + args.writers)
-        procs = [
-            spawn.Process(
-                target=_worker,
-                args=(role, i, str(db), str(data_dir), start, args.seconds, out, ready),
-            )
-            for role, n in (("reader", args.readers), ("writer", args.writers))
-            for i in range(n)
-        ]
-        for p in procs:
-            p.start()
-        results = []
-        for _ in procs:  # a process that died without reporting is counted below
-            try:
-                results.append(out.get(timeout=args.seconds + 300))
-            except Exception:
-                break
-        for p in procs:
-            p.join()
-        failed_procs = sum(1 for p in procs if p.exitcode != 0)
-        problems = _check(db, data_dir, args.cases, before, results)
-        if args.url:
-            _drop_database(args.url, db)
-    print(f"{args.readers} readers + {args.writers} writers for {args.seconds:g} s")
-    total_ops = total_err = 0
-    for role in ("reader", "writer"):
-        times: dict[str, list[float]] = defaultdict(list)
+    for role, ops in (("reader", READS), ("writer", WRITES), ("lock", ("skrivlås",))):
+        times: Times = defaultdict(list)
         errors: Counter[str] = Counter()
         for r, t, e in results:
             if r == role:
                 for k, v in t.items():
                     times[k].extend(v)
                 errors.update(e)
-        every = [x for k, v in times.items() if not k.startswith("start") for x in v]
+        every = [x for k in ops for x in times.get(k, [])]
         n_err = sum(errors.values())
-        total_ops += len(every)
         total_err += n_err
-        tries = sum(len(v) for v in times.values())  # the operations and each process's start
-        print(
-            f"\n{role}s: {len(every)} operations, {n_err} errors in {tries} tries "
-            f"({100 * n_err / max(1, tries):.2f} %), p95 {1000 * _pct(every, 0.95):.0f} ms"
-        )
+        p95 = _pct(every, 0.95)
+        ratio = f", {p95 / f95:.0f}× the floor's p95" if floor and f95 else ""
+        label = "write-lock waits (BEGIN IMMEDIATE)" if role == "lock" else f"{role}s"
+        print(f"\n{label}: {len(every)} operations, {n_err} errors, p95 {1000 * p95:.1f} ms{ratio}")
         for name in sorted(times):
             v = times[name]
+            if name in ("livenotiser", "beslut ok", "skickat ok", "WAL max MB"):
+                print(f"  {name:<14} {max(v) if 'MB' in name else int(sum(v)):>6g}")
+                continue
             print(
                 f"  {name:<14} {len(v):>6}  median {1000 * statistics.median(v):>7.1f} ms  "
                 f"p95 {1000 * _pct(v, 0.95):>7.1f} ms  max {1000 * max(v):>7.1f} ms"
             )
         for kind, n in errors.most_common():
             print(f"  error {n:>5} × {kind}")
+    return total_err
+
+
+def _before(url: str, data_dir: Path) -> tuple[int, int, int]:
+    """(cases, the newest case number, the access log's head seq) before the window."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from tui_app.services.context import close_context, open_context
+    from tui_app.store.db import read_scope
+    from tui_app.store.models import AuditHead, Case
+
+    ctx = open_context(url, data_dir)
+    try:
+        with read_scope(ctx.engine) as s:
+            n = s.exec(select(func.count()).select_from(Case)).one()
+            newest = s.exec(select(func.max(Case.id))).one() or 0
+            seq = s.exec(select(AuditHead.seq)).one()
+    finally:
+        close_context(ctx)
+    return n, newest, seq
+
+
+def _check(
+    url: str, data_dir: Path, before: tuple[int, int, int], results: list[Any], verify: bool
+) -> list[str]:
+    """No lost update, no gap or duplicate in the access log's sequence, the chain verifies."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from tui_app.services import audit
+    from tui_app.services.context import close_context, open_context
+    from tui_app.store.db import read_scope
+    from tui_app.store.models import Attachment, AuditEntry, AuditHead, Case
+
+    def done(what: str) -> int:
+        return sum(int(sum(t.get(what, []))) for r, t, _ in results if r == "writer")
+
+    sent, decided = done("skickat ok"), done("beslut ok")
+    n_cases, newest, seq0 = before
+    ctx = open_context(url, data_dir)
+    try:
+        with read_scope(ctx.engine) as s:
+            new = s.exec(select(func.count()).select_from(Case).where(col(Case.id) > newest)).one()
+            head = s.exec(select(AuditHead.seq)).one()
+            seqs = select(func.count(func.distinct(AuditEntry.seq)))
+            logged = s.exec(seqs.where(col(AuditEntry.seq) > seq0)).one()
+            with_decision = s.exec(
+                select(func.count())
+                .select_from(Attachment)
+                .where(col(Attachment.case_id) > newest, col(Attachment.decision).is_not(None))
+            ).one()
+        ok = audit.verify(ctx).ok if verify else True
+    finally:
+        close_context(ctx)
     print(
-        f"\ntotal: {total_ops} operations, {total_err} errors"
-        + (f"; {failed_procs} processes failed" if failed_procs else "")
+        f"\nchecks: {new} new cases ({sent} sent), {with_decision} files decided ({decided} "
+        f"decisions); {head - seq0} log entries appended, {logged} distinct seq; chain "
+        + ("verifies" if ok else "BROKEN")
+        + ("" if verify else " (not verified: --no-verify)")
     )
+    problems = []
+    if new != sent:
+        problems.append(f"lost update: {new} new cases, {sent} sends succeeded")
+    if with_decision != decided:
+        problems.append(f"lost update: {with_decision} files decided, {decided} decisions")
+    if logged != head - seq0:
+        problems.append(f"access log: {head - seq0} appended but {logged} distinct seq")
+    if not ok:
+        problems.append("the access log's chain is broken")
+    return problems
+
+
+def _parse() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=50)
+    ap.add_argument("--writers", type=int, default=2)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--procs", type=int, help="processes (default: one per session and writer)")
+    ap.add_argument("--pace", type=float, nargs=2, default=(0.5, 2.0))
+    ap.add_argument("--writer-pause", type=float, nargs=2, default=(0.1, 0.5))
+    ap.add_argument("--open", type=float, default=0.2)
+    ap.add_argument("--live", action="store_true", help="refresh on live notices too")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cases", type=int, default=300)
+    ap.add_argument("--db", type=Path, help="a COPY of a generated SQLite database")
+    ap.add_argument("--logins", help="session logins, a format with one number (1…)")
+    ap.add_argument("--login-count", type=int, default=50)
+    ap.add_argument("--writer-login")
+    ap.add_argument("--pnr", default="199002222397")
+    ap.add_argument("--url", help="a PostgreSQL server's URL (default: a SQLite file)")
+    ap.add_argument("--no-verify", action="store_true")
+    return ap.parse_args()
+
+
+def _run(args: argparse.Namespace, url: str, data_dir: Path) -> tuple[list[Any], list[float]]:
+    jobs = [("reader", i) for i in range(args.sessions)] + [
+        ("writer", i) for i in range(args.writers)
+    ]
+    n_procs = min(len(jobs), args.procs or len(jobs))
+    random.Random(args.seed).shuffle(jobs)
+    spawn = mp.get_context("spawn")
+    out = spawn.Queue()
+    barrier = spawn.Barrier(n_procs + 1)
+    procs = [
+        spawn.Process(
+            target=_process, args=(jobs[k::n_procs], args, url, str(data_dir), out, barrier)
+        )
+        for k in range(n_procs)
+    ]
+    for p in procs:
+        p.start()
+    barrier.wait()
+    floor, wal = _floor(url, args.seconds)
+    results: list[Any] = [("lock", {"WAL max MB": [wal / 1e6]}, {})]
+    for _ in procs:
+        try:
+            results.extend(out.get(timeout=args.seconds + 300))
+        except Exception:
+            break
+    for p in procs:
+        p.join()
+    failed = sum(1 for p in procs if p.exitcode != 0)
+    if failed:
+        results.append(("reader", {}, {f"{failed} processes failed": 1}))
+    return results, floor
+
+
+def main() -> int:
+    args = _parse()
+    import tui_app
+
+    with tempfile.TemporaryDirectory(prefix="bench-concurrency-") as tmp:
+        data_dir = Path(tmp) / "data"
+        if args.db:
+            url = f"sqlite:///{args.db.absolute()}"
+            args.writer_login = args.writer_login or "bench_nurse"
+        else:
+            url = _new_database(args.url) if args.url else f"sqlite:///{Path(tmp) / 'b.sqlite'}"
+            t0 = time.perf_counter()
+            _generate(url, data_dir, args.cases)
+            print(f"generated {args.cases} cases in {time.perf_counter() - t0:.1f} s")
+        print(f"engine: {url.split(':', 1)[0]}; code: {Path(tui_app.__file__).parent}")
+        before = _before(url, data_dir)
+        results, floor = _run(args, url, data_dir)
+        problems = _check(url, data_dir, before, results, verify=not args.no_verify)
+        if args.url:
+            _drop_database(args.url, url)
+    print(
+        f"{args.sessions} sessions + {args.writers} writers for {args.seconds:g} s in "
+        f"{args.procs or args.sessions + args.writers} processes; pace {args.pace}, "
+        f"open {args.open}, writer pause {args.writer_pause}, seed {args.seed}"
+    )
+    errors = _report(results, floor)
     for line in problems:
         print(f"PROBLEM: {line}")
-    return 0 if total_err == 0 and not failed_procs and not problems else 1
+    print(f"\ntotal errors: {errors}; problems: {len(problems)}")
+    return 0 if errors == 0 and not problems else 1
 
 
 def _new_database(server_url: str) -> str:
@@ -307,48 +518,6 @@ def _drop_database(server_url: str, url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)'))
     engine.dispose()
-
-
-def _check(url: str, data_dir: Path, cases: int, before: int, results: list) -> list[str]:  # type: ignore[type-arg]
-    """No lost update, no duplicate audit sequence number, the chain verifies."""
-    from sqlalchemy import func
-
-    from tui_app.services import audit
-    from tui_app.services.context import close_context, open_context
-    from tui_app.store.db import read_scope
-    from tui_app.store.models import Attachment, AuditEntry, Case
-
-    sent = sum(len(t.get("skicka ärende", [])) for r, t, _ in results if r == "writer")
-    decided = sum(len(t.get("beslut", [])) for r, t, _ in results if r == "writer")
-    clashes = sum(len(t.get("beslut (krock)", [])) for r, t, _ in results if r == "writer")
-    ctx = open_context(url, data_dir)
-    problems = []
-    try:
-        with read_scope(ctx.engine) as s:
-            n_cases = s.exec(select(func.count()).select_from(Case)).one()
-            versions = sum(a.version for a in s.exec(select(Attachment)).all())
-            dup = s.exec(
-                select(AuditEntry.seq).group_by(AuditEntry.seq).having(func.count() > 1)
-            ).all()
-            n_log = s.exec(select(func.count()).select_from(AuditEntry)).one()
-        report = audit.verify(ctx)
-    finally:
-        close_context(ctx)
-    print(
-        f"\nchecks: {n_cases} cases = {cases} generated + {sent} sent; file versions "
-        f"{versions} = {before} + {decided} decisions ({clashes} refused as a colleague's "
-        f"first); {n_log} log entries, {len(dup)} duplicate seq; chain "
-        f"{'verifies' if report.ok else 'BROKEN'}"
-    )
-    if n_cases != cases + sent:
-        problems.append(f"lost update: {n_cases} cases, expected {cases + sent}")
-    if versions != before + decided:
-        problems.append(f"lost update: file versions {versions}, expected {before + decided}")
-    if dup:
-        problems.append(f"duplicate audit seq: {dup[:5]}")
-    if not report.ok:
-        problems.append(f"chain broken: {report.problem}")
-    return problems
 
 
 if __name__ == "__main__":

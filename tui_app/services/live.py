@@ -7,7 +7,12 @@ changed, whichever process or server changed it.
   pooler in transaction mode cannot carry LISTEN: the watcher then falls back to polling.)
 - SQLite: `PRAGMA data_version` on a connection of its own changes whenever another
   connection, in any process, has committed; the watcher reads it every half second (a read
-  of the file header page, no lock writers wait for).
+  of the file header page, no lock writers wait for), and when it moved, the `setting` row
+  that every such commit bumps (store.db.LIVE_STAMP).
+
+Either way a transaction that only appended to the access log (every case a nurse opens is
+logged, R24) tells nobody: no inbox shows it, and with 50 staff signed in a notice for each
+would make every open inbox refresh about twice a second for nothing.
 
 The watcher runs in a daemon thread and calls `on_change()` from it (at most once per
 interval, changes in between are coalesced); the caller moves to its own thread (Textual:
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "tui_app_changes"  # store.db.LIVE_CHANNEL (not imported: that loads the data layer)
+STAMP = "live_changes"  # store.db.LIVE_STAMP
 POLL_SECONDS = 0.5
 
 
@@ -42,6 +48,9 @@ class Watcher:
         self._thread = threading.Thread(target=self._run, name="tui_app-live", daemon=True)
         #: set once the watcher listens (tests and the bench wait for it)
         self.ready = threading.Event()
+        #: SQLite: set each time the watcher saw the file change and looked whether an inbox
+        #: would show it (tests wait for it)
+        self.examined = threading.Event()
 
     def start(self) -> Watcher:
         """Start watching in the background."""
@@ -113,15 +122,34 @@ class Watcher:
             f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False
         )
         try:
-            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+            seen, stamp = self._version(conn), self._stamp(conn)
             self.ready.set()
             while not self._stop.wait(POLL_SECONDS):
-                now = conn.execute("PRAGMA data_version").fetchone()[0]
-                if now != seen:
-                    seen = now
+                now = self._version(conn)
+                if now == seen:
+                    continue
+                seen, was, stamp = now, stamp, self._stamp(conn)
+                self.examined.set()
+                if stamp != was:  # not an access-log append only
                     self._changed()
         finally:
             conn.close()
+
+    @staticmethod
+    def _version(conn: Any) -> int:
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+    @staticmethod
+    def _stamp(conn: Any) -> str | None:
+        """The LIVE_STAMP row (store.db): bumped by every commit that wrote something an
+        inbox shows; the access log's appends leave it (and so every inbox) alone."""
+        import sqlite3
+
+        try:
+            row = conn.execute("SELECT value FROM setting WHERE key = ?", (STAMP,)).fetchone()
+        except sqlite3.OperationalError:  # no tables yet: nothing an inbox shows either
+            return None
+        return None if row is None else str(row[0])
 
 
 def watch(ctx: Context, on_change: Callable[[], object]) -> Watcher:

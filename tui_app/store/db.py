@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import threading
 import weakref
 from collections.abc import Iterator
@@ -54,6 +55,7 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         _create_private(url)
         engine = _sqlite_engine(url, busy_timeout_ms, read_only=False)
+        _stamp_on_commit(engine)
         if engine.url.database in (None, "", ":memory:"):
             return engine  # a second engine would see another, empty, database
         # Reads get their own engine (and connections) that only ever read: see read_scope.
@@ -75,17 +77,46 @@ def make_engine(url: str, *, busy_timeout_ms: int | None = None) -> Engine:
 
 #: The channel every writing transaction notifies (services.live listens on it).
 LIVE_CHANNEL = "tui_app_changes"
-_WRITES = ("INSERT", "UPDATE", "DELETE")
+#: SQLite: the `setting` row every such transaction bumps (services.live reads it when the
+#: file's data_version moved, to tell a change an inbox shows from an access-log append).
+LIVE_STAMP = "live_changes"
+#: Tables whose writes no open inbox shows: the access log, appended to for every case a
+#: nurse opens (R24). A transaction that wrote only these wakes no live inbox.
+QUIET_TABLES = frozenset({"audit_entry", "audit_head", "audit_review", "alembic_version"})
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_TARGET = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+[\"`]?(\w+)",
+    re.IGNORECASE,
+)
 
 
-def _notify_on_commit(engine: Engine) -> None:
-    """A transaction that wrote sends NOTIFY inside itself just before COMMIT: listeners hear
-    of it exactly when the change becomes visible, never for one that rolled back."""
+def shown_write(statement: str) -> bool:
+    """True for a statement that changes what an inbox may show: a write to any table but
+    the access log's (a write whose table cannot be read off counts as shown)."""
+    if not _WRITE.match(statement):
+        return False
+    target = _TARGET.match(statement)
+    return target is None or target.group(1).lower() not in QUIET_TABLES
+
+
+def _track_shown_writes(engine: Engine) -> None:
+    """Mark a connection's transaction once it ran a shown write; forget it on rollback."""
 
     @event.listens_for(engine, "after_cursor_execute")
     def _wrote(conn: Any, _c: Any, statement: str, _p: Any, _ctx: Any, _m: Any) -> None:
-        if statement.lstrip()[:6].upper() in _WRITES:
+        if shown_write(statement):
             conn.info["tui_app_wrote"] = True
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Any) -> None:
+        conn.info.pop("tui_app_wrote", None)
+
+
+def _notify_on_commit(engine: Engine) -> None:
+    """A transaction that wrote something an inbox shows sends NOTIFY inside itself just
+    before COMMIT: listeners hear of it exactly when the change becomes visible, never for
+    one that rolled back, nor for one that only appended to the access log."""
+    _track_shown_writes(engine)
 
     @event.listens_for(engine, "commit")
     def _notify(conn: Any) -> None:  # runs before the COMMIT is sent
@@ -93,15 +124,37 @@ def _notify_on_commit(engine: Engine) -> None:
             with conn.connection.dbapi_connection.cursor() as cur:
                 cur.execute(f"NOTIFY {LIVE_CHANNEL}")
 
-    @event.listens_for(engine, "rollback")
-    def _forget(conn: Any) -> None:
-        conn.info.pop("tui_app_wrote", None)
+
+def _stamp_on_commit(engine: Engine) -> None:
+    """SQLite's twin of the NOTIFY: such a transaction bumps the LIVE_STAMP row just before
+    its COMMIT (it holds the write lock already; one row, no index but its key)."""
+    import sqlite3
+
+    _track_shown_writes(engine)
+
+    @event.listens_for(engine, "commit")
+    def _stamp(conn: Any) -> None:  # runs before the COMMIT is sent
+        if conn.info.pop("tui_app_wrote", False):
+            try:
+                conn.connection.dbapi_connection.execute(
+                    "INSERT INTO setting (key, value) VALUES (?, '1') ON CONFLICT (key) "
+                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    (LIVE_STAMP,),
+                )
+            except sqlite3.OperationalError:  # no tables yet (the first migration)
+                pass
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine:
-    engine = create_engine(
-        url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
-    )
+    from tui_app.store import writegate
+    from tui_app.store.quick import sqlite_path
+
+    connect_args: dict[str, Any] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    path = None if read_only else sqlite_path(url)
+    gate = writegate.prepare(path) if path is not None and path.parent.is_dir() else None
+    if gate is not None:  # writers queue for the write lock in the kernel (store.writegate)
+        connect_args["factory"] = writegate.GatedConnection
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -129,12 +182,33 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, read_only: bool) -> Engine
             # Writers take the write lock at the start, so two sessions never read the same
             # state and then both write (a WAL snapshot cannot be upgraded). Writing
             # transactions are short; reads use read_scope.
-            _begin_immediate(conn.connection.dbapi_connection, busy_timeout_ms)
+            _take_write_lock(conn.connection.dbapi_connection, busy_timeout_ms, gate)
 
     return engine
 
 
-def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
+def _take_write_lock(raw: Any, busy_timeout_ms: int, gate: Path | None) -> None:
+    """The gate first (store.writegate: waiting in the kernel, not in tries), then BEGIN
+    IMMEDIATE with what is left of the busy timeout (at least one short try)."""
+    import time
+
+    from tui_app.store import writegate
+
+    if gate is None or not isinstance(raw, writegate.GatedConnection):
+        _begin_immediate(raw, busy_timeout_ms)
+        return
+    t0 = time.monotonic()
+    if raw.gate_fd is None:
+        raw.gate_fd = writegate.acquire(gate, busy_timeout_ms / 1000)
+    left = busy_timeout_ms - int(1000 * (time.monotonic() - t0))
+    try:
+        _begin_immediate(raw, busy_timeout_ms, wait_ms=max(left, 10))
+    except BaseException:
+        raw.release_gate()
+        raise
+
+
+def _begin_immediate(raw: Any, busy_timeout_ms: int, *, wait_ms: int | None = None) -> None:
     """BEGIN IMMEDIATE, waiting up to the busy timeout for the write lock in short, jittered
     tries. SQLite's own wait sleeps 100 ms at a time after the first 0.3 s, so under many
     writers a waiter keeps missing the moments the lock is free and can time out behind
@@ -143,7 +217,7 @@ def _begin_immediate(raw: Any, busy_timeout_ms: int) -> None:
     import sqlite3
     import time
 
-    deadline = time.monotonic() + busy_timeout_ms / 1000
+    deadline = time.monotonic() + (busy_timeout_ms if wait_ms is None else wait_ms) / 1000
     raw.execute(f"PRAGMA busy_timeout={min(busy_timeout_ms, 10)}")
     try:
         while True:
