@@ -38,8 +38,10 @@ def sweep(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Gallrade ärenden (äldre än 2 år): {g.removed_cases}; filer: {g.removed_files}")
     for line in g.still_downloaded:
         print(f"  Nedladdad kopia fanns kvar: {line}")
-    gc_report = collect_garbage(ctx)
+    gc_report = collect_garbage(ctx, walk=bool(getattr(args, "full", False)))
     print(f"Städade rester efter avbrutna uppladdningar: {gc_report.removed}")
+    if gc_report.walked and not gc_report.unknown:
+        print("  Alla lagrade filer gicks igenom: databasen känner till varje fil.")
     if gc_report.unknown:
         print(
             f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
