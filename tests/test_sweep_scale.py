@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from tests.handling_fixtures import Places, case_with_files
@@ -34,11 +35,12 @@ def _plans(ctx: Context, job: Callable[[], object]) -> list[tuple[str, list[str]
         if sql.lstrip().upper().startswith("SELECT") and not many:
             seen.append((sql, params))
 
-    event.listen(ctx.engine, "before_cursor_execute", grab)
+    event.listen(Engine, "before_cursor_execute", grab)  # the reading twin too
     try:
         job()
     finally:
-        event.remove(ctx.engine, "before_cursor_execute", grab)
+        event.remove(Engine, "before_cursor_execute", grab)
+    assert seen
     out = []
     with ctx.engine.connect() as conn:
         for sql, params in seen:
