@@ -80,9 +80,7 @@ def test_r24_every_filter_gives_what_a_filter_of_the_whole_log_gives(
         assert got == want, (staff_, pnr, unit, since, until)
 
 
-def test_r24_the_unit_filter_is_the_code_or_its_beginning(
-    ctx: Context, clock: FixedClock
-) -> None:
+def test_r24_the_unit_filter_is_the_code_or_its_beginning(ctx: Context, clock: FixedClock) -> None:
     _fill(ctx, clock)
     lena = staff(ctx, "lenjo54")
     assert {r.unit_code for r in auditlog.search(ctx, lena, unit="reum")} == {
