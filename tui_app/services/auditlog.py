@@ -197,7 +197,10 @@ def _row(e: AuditEntry) -> LogRow:
 def _seq_before_time(s: Session, t: datetime) -> int:
     """The seq of the newest entry (by time) written before `t`; 0 when none was."""
     row = s.exec(
-        select(AuditEntry.seq).where(col(AuditEntry.at) < t).order_by(col(AuditEntry.at).desc())
+        select(AuditEntry.seq)
+        .where(col(AuditEntry.at) < t)
+        .order_by(col(AuditEntry.at).desc())
+        .limit(1)
     ).first()
     return int(row) if row is not None else 0
 
@@ -205,7 +208,7 @@ def _seq_before_time(s: Session, t: datetime) -> int:
 def _seq_from_time(s: Session, t: datetime) -> int | None:
     """The seq of the oldest entry (by time) written at or after `t`; None when none was."""
     row = s.exec(
-        select(AuditEntry.seq).where(col(AuditEntry.at) >= t).order_by(col(AuditEntry.at))
+        select(AuditEntry.seq).where(col(AuditEntry.at) >= t).order_by(col(AuditEntry.at)).limit(1)
     ).first()
     return int(row) if row is not None else None
 
