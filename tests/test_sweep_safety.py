@@ -137,9 +137,9 @@ def test_r11_only_files_the_database_declared_abandoned_are_collected(
     abandoned.write_bytes(b"placed, never committed")
     stale = ctx.data_dir / "staging" / "old"
     stale.mkdir(parents=True)
-    young = collect_garbage(ctx, now=time.time())
+    young = collect_garbage(ctx, now=time.time(), walk=True)
     assert young.removed == 0  # too young: the reply may still be in flight
-    report = collect_garbage(ctx, now=time.time() + 2 * 86400)
+    report = collect_garbage(ctx, now=time.time() + 2 * 86400, walk=True)
     assert report.abandoned == 1 and not abandoned.exists()
     assert report.staging >= 1 and not stale.exists()
     assert report.unknown == 1 and stranger.exists()
@@ -198,7 +198,7 @@ print("committed")
         on_disk = {f"{p.parent.name}/{p.name}" for p in ctx.files_dir.glob("*/*")}
         orphans = on_disk - keys
         assert orphans and orphans <= intents  # every file without a row was declared first
-        report = collect_garbage(ctx, now=time.time() + 2 * 86400)
+        report = collect_garbage(ctx, now=time.time() + 2 * 86400, walk=True)
         assert report.abandoned == len(orphans) and report.unknown == 0
         assert {f"{p.parent.name}/{p.name}" for p in ctx.files_dir.glob("*/*")} == keys
     finally:

@@ -55,11 +55,6 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="behåll demon (databas, Picsara- och E-arkivmappar) till nästa gång",
     )
-    _where(
-        sub.add_parser(
-            "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"
-        )
-    )
     _where(sub.add_parser("migrate", help="uppgradera databasens schema (driften)"), demo=False)
     _where(sub.add_parser("check-db", help="kontrollera databas, schema och fillager"), demo=False)
     c = sub.add_parser("check", help="kontrollera filer som en patient vill skicka")
@@ -69,17 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     ld = sub.add_parser("load", help="läs in enheter, personal och patienter från en JSON-fil")
     ld.add_argument("file", type=Path)
     _where(ld)
-    lo = sub.add_parser("leftovers", help="sök kvarglömda kopior av patientfiler (R21)")
-    _where(lo)
-    lo.add_argument("--delete", action="store_true", help="radera dem")
-    lo.add_argument("--dir", type=Path, action="append", help="mapp att söka i (flera går)")
-    au = sub.add_parser("audit", help="åtkomstloggen (R24)")
-    ausub = au.add_subparsers(dest="audit_command", required=True)
-    _where(ausub.add_parser("verify", help="kontrollera att loggkedjan är obruten"))
-    ex = ausub.add_parser("export", help="loggutdrag för en patient (PDL 8 kap.)")
-    ex.add_argument("--patient", required=True)
-    ex.add_argument("--output", type=Path)
-    _where(ex)
+    ausub = _records_parsers(sub)
     from tui_app.classroom.cli import add_parser as add_classroom
     from tui_app.ops.cli import add_parsers  # doctor, backup, restore
 
@@ -88,6 +73,37 @@ def _parser() -> argparse.ArgumentParser:
     for parser in [p, *sub.choices.values(), *ausub.choices.values()]:
         _swedish(parser)
     return p
+
+
+def _records_parsers(sub: Any) -> Any:
+    """The verbs on the stored records: sweep, leftovers, audit; returns audit's subparsers."""
+    sw = sub.add_parser(
+        "sweep", help="avsluta utgångna ärenden och gallra ärenden äldre än 2 år (cron)"
+    )
+    _where(sw)
+    sw.add_argument(
+        "--full",
+        action="store_true",
+        help="gå också igenom alla lagrade filer och räkna okända (långsamt)",
+    )
+    lo = sub.add_parser("leftovers", help="sök kvarglömda kopior av patientfiler (R21)")
+    _where(lo)
+    lo.add_argument("--delete", action="store_true", help="radera dem")
+    lo.add_argument("--dir", type=Path, action="append", help="mapp att söka i (flera går)")
+    au = sub.add_parser("audit", help="åtkomstloggen (R24)")
+    ausub = au.add_subparsers(dest="audit_command", required=True)
+    ve = ausub.add_parser("verify", help="kontrollera att loggkedjan är obruten")
+    _where(ve)
+    ve.add_argument(
+        "--full",
+        action="store_true",
+        help="räkna om hela kedjan från post 1 och kontrollera databasfilen (långsamt)",
+    )
+    ex = ausub.add_parser("export", help="loggutdrag för en patient (PDL 8 kap.)")
+    ex.add_argument("--patient", required=True)
+    ex.add_argument("--output", type=Path)
+    _where(ex)
+    return ausub
 
 
 def _where(p: argparse.ArgumentParser, *, demo: bool = True) -> None:

@@ -118,6 +118,46 @@ def scan_report(
     return report
 
 
+def candidates(dirs: list[Path], *, trash: list[Path] | None = None) -> list[Path] | None:
+    """The regular files scan_report looks at (each Downloads folder to DOWNLOAD_DEPTH, each
+    trash's files/), so a caller can ask the database about just their sizes and checksums;
+    None for a served person (their helper scans, and needs the sets themselves)."""
+    from tui_app.adapters import served
+
+    if served.serving():
+        return None
+    out: list[Path] = []
+    for folder in dirs:
+        out.extend(regular_files(folder, depth=DOWNLOAD_DEPTH))
+    for root in trash if trash is not None else trash_dirs(dirs):
+        out.extend(regular_files(root / "files", depth=0))
+    return out
+
+
+def sizes_of(paths: Iterable[Path]) -> dict[Path, int]:
+    """Each file's size; a file gone or unreadable is left out (the scan reports it)."""
+    out: dict[Path, int] = {}
+    for path in paths:
+        try:
+            out[path] = os.lstat(path).st_size
+        except OSError:
+            continue
+    return out
+
+
+def digests_of(paths: Iterable[Path]) -> set[str]:
+    """The SHA-256 sums of the regular files among paths; unreadable ones are left out."""
+    out: set[str] = set()
+    for path in paths:
+        try:
+            d = digest_regular_file(path)
+        except OSError:
+            continue
+        if d is not None:
+            out.add(d.sha256)
+    return out
+
+
 def _is_partial(name: str) -> bool:
     return name.startswith("." + COPY_PREFIX) and name.endswith(TEMP_SUFFIX)
 

@@ -38,8 +38,10 @@ def sweep(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Gallrade ärenden (äldre än 2 år): {g.removed_cases}; filer: {g.removed_files}")
     for line in g.still_downloaded:
         print(f"  Nedladdad kopia fanns kvar: {line}")
-    gc_report = collect_garbage(ctx)
+    gc_report = collect_garbage(ctx, walk=bool(getattr(args, "full", False)))
     print(f"Städade rester efter avbrutna uppladdningar: {gc_report.removed}")
+    if gc_report.walked and not gc_report.unknown:
+        print("  Alla lagrade filer gicks igenom: databasen känner till varje fil.")
     if gc_report.unknown:
         print(
             f"  {gc_report.unknown} lagrade filer som databasen inte känner till lämnades "
@@ -97,7 +99,7 @@ def run_audit(ctx: Context, args: argparse.Namespace, out: TextIO | None = None)
     """The audit verbs on a context (tests call this with their own)."""
     out = out or sys.stdout
     if args.audit_command == "verify":
-        return _verify(ctx, out)
+        return _verify(ctx, out, full=bool(getattr(args, "full", False)))
     from tui_app.core.clock import fmt_datetime
     from tui_app.services import auditlog
     from tui_app.services.identity import os_login  # re-exported there; tests patch it there
@@ -116,17 +118,19 @@ def run_audit(ctx: Context, args: argparse.Namespace, out: TextIO | None = None)
     return 0
 
 
-def _verify(ctx: Context, out: TextIO) -> int:
-    """`tui-app audit verify`: the verdict, the head to keep elsewhere, and the checkpoints."""
+def _verify(ctx: Context, out: TextIO, *, full: bool = False) -> int:
+    """`tui-app audit verify [--full]`: the verdict, the head to keep elsewhere, what was
+    checked, and the checkpoints."""
     from tui_app.services import audit as audit_log
 
-    r = audit_log.verify(ctx)
+    r = audit_log.verify(ctx, full=full)
     if not r.ok:
         where = f" vid post {r.broken_at}" if r.broken_at is not None else ""
         print(f"Loggkedjan är BRUTEN{where}: {r.problem}.", file=out)
         return 1
     print(f"Loggkedjan är obruten: {r.entries} poster.", file=out)
     print(f"Huvud: post {r.head_seq}, hash {r.head_hash}", file=out)
+    print(f"Kontrollerat: {r.scope}.", file=out)
     print(f"Kontrollpunkter: {r.anchor}.", file=out)
     print(
         "Spara raden Huvud någon annanstans: en senare kontroll ska visa samma post och hash "

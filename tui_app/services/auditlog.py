@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from tui_app.core.errors import UserError
 from tui_app.core.pnr import parse_pnr
@@ -63,10 +66,19 @@ def search(
     until: datetime | None = None,
     since_text: str = "",
 ) -> list[LogRow]:
-    """Log entries matching the filters, newest first; the review, or its refusal, is logged
-    (R05, R24). The reading is a snapshot that never waits for staff at work."""
+    """Log entries matching the filters (staff: the login; patient: the personal identity
+    number; unit: the code or its beginning; since/until: the time), newest first, at most
+    PAGE; the review, or its refusal, is logged (R05, R24). The reading is a snapshot that
+    never waits for staff at work, and reads its page from an index fitting the filters."""
     with refusals_logged(ctx, actor, "logguppföljning"):
         return _search(ctx, actor, staff, patient, unit, since, until, since_text)
+
+
+#: How far an entry's time may lag behind the order of the log (seq): `at` is taken when the
+#: action is built, the seq when it commits, so a slow transaction's entry can land a little
+#: after a newer one. The time filters become seq bounds through the `at` index, widened by
+#: this much; the exact time test is kept on every row.
+SKEW = timedelta(days=1)
 
 
 def _search(
@@ -83,22 +95,7 @@ def _search(
     since = since or parse_day(since_text)
     with read_scope(ctx.engine) as s:
         require_admin(s, actor)
-        stmt = select(AuditEntry)
-        if staff.strip():
-            stmt = stmt.where(AuditEntry.actor == staff.strip())
-        if pnr:
-            stmt = stmt.where(AuditEntry.patient_pnr == pnr)
-        if unit.strip():
-            stmt = stmt.where(
-                col(AuditEntry.unit_code).contains(unit.strip().upper(), autoescape=True)
-            )
-        if since:
-            stmt = stmt.where(col(AuditEntry.at) >= since)
-        if until:
-            stmt = stmt.where(col(AuditEntry.at) < until)
-        rows = [
-            _row(e) for e in s.exec(stmt.order_by(col(AuditEntry.seq).desc()).limit(PAGE)).all()
-        ]
+        rows = _page(s, staff.strip(), pnr, unit.strip().upper(), since, until)
     with session_scope(ctx.engine) as s:  # shown only once the review is logged (R24)
         audit.append(
             s,
@@ -109,6 +106,78 @@ def _search(
             detail=f"sökning personal={staff!r} patient={pnr!r} enhet={unit!r}",
         )
     return rows
+
+
+def _page(
+    s: Session,
+    staff: str,
+    pnr: str,
+    unit: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[LogRow]:
+    """The newest PAGE entries matching every filter, read from one index in seq order: the
+    patient's (patient_pnr, seq), else the staff member's (actor, seq), else one (unit_code,
+    seq) range per unit whose code starts with `unit`, else seq itself. The other filters are
+    tests on the rows read (written so no other index is taken instead)."""
+    where: list[ColumnElement[bool]] = []
+    # The exact time tests are written so that no index serves them: the page is read down a
+    # seq range (or the leading filter's index), never sorted from a range of the at index.
+    at = func.coalesce(col(AuditEntry.at), col(AuditEntry.at))
+    if since is not None:
+        where.append(at >= since)
+        where.append(col(AuditEntry.seq) > _seq_before_time(s, since - SKEW))
+    if until is not None:
+        where.append(at < until)
+        bound = _seq_from_time(s, until + SKEW)
+        if bound is not None:
+            where.append(col(AuditEntry.seq) < bound)
+    codes = _unit_codes(s, unit) if unit else []
+    if pnr:
+        where.append(col(AuditEntry.patient_pnr) == pnr)
+    if staff:
+        where.append(_plain(AuditEntry.actor, staff, indexed=not pnr))
+    if unit and (pnr or staff):
+        where.append(func.coalesce(AuditEntry.unit_code, "").in_(codes))
+    if not unit or pnr or staff:
+        return _rows(s, where)
+    # By unit: each matching code's newest PAGE, merged by seq (codes are few).
+    merged: list[LogRow] = []
+    for code in codes:
+        merged.extend(_rows(s, [*where, col(AuditEntry.unit_code) == code]))
+    return sorted(merged, key=lambda r: r.seq, reverse=True)[:PAGE]
+
+
+def _plain(column: Any, value: str, *, indexed: bool) -> ColumnElement[bool]:
+    """column = value; when not `indexed`, written as an expression no index serves, so the
+    planner reads the leading filter's index (the most selective) and tests this on its rows."""
+    if indexed:
+        return cast("ColumnElement[bool]", column == value)
+    return func.coalesce(column, "") == value
+
+
+def _rows(s: Session, where: list[ColumnElement[bool]]) -> list[LogRow]:
+    """Plain rows, not ORM objects: a page is read and shown, never changed."""
+    e = AuditEntry
+    stmt = (
+        sa_select(
+            col(e.seq),
+            col(e.at),
+            col(e.actor),
+            col(e.unit_code),
+            col(e.patient_pnr),
+            col(e.case_id),
+            col(e.action),
+            col(e.outcome),
+            col(e.detail),
+        )
+        .where(*where)
+        .order_by(col(e.seq).desc())
+    )
+    return [
+        LogRow(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5], r[6], r[7], r[8])
+        for r in s.connection().execute(stmt.limit(PAGE))
+    ]
 
 
 def _row(e: AuditEntry) -> LogRow:
@@ -123,6 +192,35 @@ def _row(e: AuditEntry) -> LogRow:
         e.outcome,
         e.detail,
     )
+
+
+def _seq_before_time(s: Session, t: datetime) -> int:
+    """The seq of the newest entry (by time) written before `t`; 0 when none was."""
+    row = s.exec(
+        select(AuditEntry.seq)
+        .where(col(AuditEntry.at) < t)
+        .order_by(col(AuditEntry.at).desc())
+        .limit(1)
+    ).first()
+    return int(row) if row is not None else 0
+
+
+def _seq_from_time(s: Session, t: datetime) -> int | None:
+    """The seq of the oldest entry (by time) written at or after `t`; None when none was."""
+    row = s.exec(
+        select(AuditEntry.seq).where(col(AuditEntry.at) >= t).order_by(col(AuditEntry.at)).limit(1)
+    ).first()
+    return int(row) if row is not None else None
+
+
+def _unit_codes(s: Session, typed: str) -> list[str]:
+    """The unit codes that start with what was typed (the unit filter matches the code or its
+    beginning, never the middle: each code is one index range), from the units (every logged
+    code is a unit's); the typed code itself too, so a code no unit has now is found in full."""
+    from tui_app.store.models import Unit
+
+    codes = {c for c in s.exec(select(Unit.code)).all() if c.upper().startswith(typed)}
+    return sorted(codes | {typed})
 
 
 def record_review(ctx: Context, actor: Actor, scope: str, finding: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -11,9 +11,21 @@ from tui_app.services import audit
 from tui_app.services.context import Context
 from tui_app.store.db import session_scope
 from tui_app.core.limits import RETENTION
-from tui_app.store.models import Attachment, Case, Download, Message, Patient, Unit
+from tui_app.store.models import (
+    Attachment,
+    Case,
+    Download,
+    Message,
+    Patient,
+    Unit,
+    UploadIntent,
+)
 
+#: Cases closed per write transaction (one update and one log entry each).
 BATCH = 500
+#: Cases removed per write transaction (each with its messages, files and downloads): small,
+#: so staff never wait behind the sweep for longer than one such batch.
+REMOVE_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -25,7 +37,10 @@ class SweepReport:
 
 
 def close_expired(ctx: Context) -> SweepReport:
-    """Persist the closing of every case past its deadline, in small batches."""
+    """Persist the closing of every case past its deadline, in small batches.
+
+    The due cases are a range of the (closed_at, deadline_at) index, read in its order, so a
+    sweep with nothing to close costs one index probe whatever the size of the database."""
     now = ctx.now()
     auto = answered = 0
     while True:
@@ -35,7 +50,7 @@ def close_expired(ctx: Context) -> SweepReport:
                 .join(Unit, col(Unit.id) == col(Case.unit_id))
                 .join(Patient, col(Patient.id) == col(Case.patient_id))
                 .where(col(Case.closed_at).is_(None), col(Case.deadline_at) <= now)
-                .order_by(col(Case.id))
+                .order_by(col(Case.deadline_at), col(Case.id))
                 .limit(BATCH)
             ).all()
             for case, unit, p in rows:
@@ -129,7 +144,11 @@ def _remove_case(
 
 
 def remove_expired(ctx: Context) -> RetentionReport:
-    """R23: remove cases older than two years with their stored files; log each removal."""
+    """R23: remove cases older than two years with their stored files; log each removal.
+
+    The due cases are found unit by unit as a range of the (unit_id, sent_at) index, oldest
+    first, REMOVE_BATCH per short write transaction: the cost follows what is due (and the
+    number of units), never the number of cases kept."""
     from tui_app.services.storeid import check_store
 
     check_store(ctx)  # never delete files on behalf of a database that does not own them
@@ -137,27 +156,53 @@ def remove_expired(ctx: Context) -> RetentionReport:
     cutoff = now - RETENTION
     cases = files = 0
     reported: list[str] = []
-    while True:
-        doomed: list[str] = []
-        with session_scope(ctx.engine) as s:
-            rows = s.exec(
-                select(Case, Unit, Patient)
-                .join(Unit, col(Unit.id) == col(Case.unit_id))
-                .join(Patient, col(Patient.id) == col(Case.patient_id))
-                .where(col(Case.sent_at) < cutoff)
-                .order_by(col(Case.id))
-                .limit(BATCH)
-            ).all()
-            for case, unit, p in rows:
-                n = _remove_case(ctx, s, case, unit, p, now, doomed, reported)
-                cases += 1
-                files += n
-        # Only once the rows are gone for good are the files removed (a crash leaves orphans
-        # that collect_garbage finds, never a row pointing at nothing).
-        from tui_app.services.files import file_store
+    with session_scope(ctx.engine) as s:
+        unit_ids = [u for u in s.exec(select(Unit.id).order_by(col(Unit.id))).all() if u]
+    for unit_id in unit_ids:
+        while True:
+            n_cases, n_files = _remove_batch(ctx, unit_id, cutoff, now, reported)
+            cases += n_cases
+            files += n_files
+            if n_cases < REMOVE_BATCH:
+                break
+    return RetentionReport(cases, files, reported)
 
-        store = file_store(ctx)
+
+def _remove_batch(
+    ctx: Context, unit_id: int, cutoff: datetime, now: datetime, reported: list[str]
+) -> tuple[int, int]:
+    """Remove up to REMOVE_BATCH of one unit's cases sent before `cutoff` in one transaction,
+    then their stored files; (cases, files) removed."""
+    from tui_app.services.files import file_store
+
+    doomed: list[str] = []
+    files = 0
+    with session_scope(ctx.engine) as s:
+        rows = s.exec(
+            select(Case, Unit, Patient)
+            .join(Unit, col(Unit.id) == col(Case.unit_id))
+            .join(Patient, col(Patient.id) == col(Case.patient_id))
+            .where(col(Case.unit_id) == unit_id, col(Case.sent_at) < cutoff)
+            .order_by(col(Case.sent_at), col(Case.id))
+            .limit(REMOVE_BATCH)
+        ).all()
+        for case, unit, p in rows:
+            files += _remove_case(ctx, s, case, unit, p, now, doomed, reported)
+        # The doomed keys are declared abandoned in the same transaction: a crash before
+        # their files are gone leaves intents that collect_garbage follows, never a row
+        # pointing at nothing, nor a file nobody declared.
+        declared = datetime.now(UTC)  # wall time, as every intent: the collector's clock
         for key in doomed:
-            store.delete(key)
-        if len(rows) < BATCH:
-            return RetentionReport(cases, files, reported)
+            if s.get(UploadIntent, key) is None:
+                s.add(UploadIntent(storage_key=key, created_at=declared))
+    if not doomed:
+        return len(rows), files
+    # Only once the rows are gone for good are the files removed.
+    store = file_store(ctx)
+    for key in doomed:
+        store.delete(key)
+    with session_scope(ctx.engine) as s:
+        for key in doomed:
+            if (intent := s.get(UploadIntent, key)) is not None:
+                s.delete(intent)
+    return len(rows), files

@@ -157,13 +157,19 @@ class AuditEntry(_Table, table=True):
     """One access to patient data or one refusal, chained by hashes (R24)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (UniqueConstraint("seq", name="uq_audit_seq"),)
+    __table_args__ = (
+        UniqueConstraint("seq", name="uq_audit_seq"),
+        # The administrator's search: each filter reads its page newest first from one index.
+        Index("ix_audit_actor_seq", "actor", "seq"),
+        Index("ix_audit_pnr_seq", "patient_pnr", "seq"),
+        Index("ix_audit_unit_seq", "unit_code", "seq"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     seq: int = Field(index=True)
     at: datetime = Field(sa_column=_utc(index=True))
-    actor: str = Field(max_length=64, index=True)  # login, "patient:<pnr>" or "system"
+    actor: str = Field(max_length=64)  # login, "patient:<pnr>" or "system"
     unit_code: str | None = Field(default=None, max_length=40)
-    patient_pnr: str | None = Field(default=None, max_length=12, index=True)
+    patient_pnr: str | None = Field(default=None, max_length=12)
     case_id: int | None = None
     action: str = Field(max_length=40)
     outcome: str = Field(max_length=10)  # "ok" | "nekad"
@@ -193,6 +199,13 @@ class Attachment(_Table, table=True):
     """A file the patient sent: checked, cleaned, and stored under a generated name (R08–R11)."""
 
     __tablename__ = "attachment"
+    # `leftovers` asks about the sizes and checksums it found; the collector about a thumb key.
+    __table_args__ = (
+        Index("ix_attachment_thumb_key", "thumb_key"),
+        Index("ix_attachment_size", "size"),
+        Index("ix_attachment_original_size", "original_size"),
+        Index("ix_attachment_sha256_original", "sha256_original"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     message_id: int = Field(foreign_key="message.id", index=True)
@@ -242,6 +255,7 @@ class UploadIntent(_Table, table=True):
     without either (another database's, or a database emptied by accident) is never deleted."""
 
     __tablename__ = "upload_intent"
+    __table_args__ = (Index("ix_upload_intent_created_at", "created_at"),)
     storage_key: str = Field(primary_key=True, max_length=200)
     created_at: datetime = Field(sa_column=_utc())
 
@@ -250,6 +264,7 @@ class Download(_Table, table=True):
     """A downloaded copy of a patient file, tracked until it is cleaned away (R17, R18, R21)."""
 
     __tablename__ = "download"
+    __table_args__ = (Index("ix_download_size", "size"),)
     id: int | None = Field(default=None, primary_key=True)
     # Both are emptied when retention removes the case (R23) while this copy is still lying
     # around: the row stays, so `leftovers` and the clean-up can still find the copy (R21).

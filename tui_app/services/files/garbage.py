@@ -19,13 +19,19 @@ STAGING_MAX_AGE_S = 24 * 3600
 ORPHAN_MIN_AGE_S = 3600
 
 
+#: Intents handled per write transaction: staff never wait behind the collector for longer.
+INTENT_BATCH = 200
+
+
 @dataclass(frozen=True)
 class GarbageReport:
-    """What the collector removed, and stored files it kept because nothing declared them."""
+    """What the collector removed, and (after a walk of the files, `walk=True`) the stored files
+    it kept because nothing declared them."""
 
     staging: int
     abandoned: int
-    unknown: int
+    unknown: int = 0
+    walked: bool = False  # whether `unknown` was counted (a walk of every stored file)
 
     @property
     def removed(self) -> int:
@@ -33,20 +39,22 @@ class GarbageReport:
         return self.staging + self.abandoned
 
 
-def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
+def collect_garbage(ctx: Context, now: float | None = None, *, walk: bool = False) -> GarbageReport:
     """Remove stale staging folders, and stored files of uploads the database has declared
     abandoned (an upload intent older than an hour whose key no attachment took).
 
-    A stored file that neither an attachment nor an intent names is counted, never deleted:
-    it belongs to something this database does not know. Refuses (StoreMismatch), deleting
-    nothing, when the files folder does not belong to this database.
+    Its cost follows what is due: the intents older than an hour are read by their time index,
+    a batch per short write transaction; stored files are never listed. A stored file that
+    neither an attachment nor an intent names is never deleted (it belongs to something this
+    database does not know); `walk=True` (`tui-app sweep --full`) walks every stored file to
+    count them. Refuses (StoreMismatch), deleting nothing, when the files folder does not
+    belong to this database.
     """
     from tui_app.services.storeid import check_store
-    from tui_app.store.models import UploadIntent
 
     check_store(ctx)
     now = now or time.time()
-    staging = abandoned = 0
+    staging = 0
     root = _staging_root(ctx)
     if root.is_dir():
         for d in root.iterdir():
@@ -56,23 +64,44 @@ def collect_garbage(ctx: Context, now: float | None = None) -> GarbageReport:
     from tui_app.store.filestore import prune_cache
 
     staging += prune_cache(file_store(ctx), STAGING_MAX_AGE_S, now)  # copies from the database
-    cutoff = datetime.fromtimestamp(now - ORPHAN_MIN_AGE_S, UTC)
-    with session_scope(ctx.engine) as s:
-        stale = s.exec(select(UploadIntent).where(col(UploadIntent.created_at) < cutoff)).all()
-        for intent in stale:
-            key = intent.storage_key
-            taken = s.exec(
-                select(Attachment.id)
-                .where((col(Attachment.storage_key) == key) | (col(Attachment.thumb_key) == key))
-                .limit(1)
-            ).first()
-            if taken is None:
-                store = file_store(ctx)
-                if store.exists(key):
-                    store.delete(key, s)
-                    abandoned += 1
-            s.delete(intent)
-    return GarbageReport(staging, abandoned, _count_unknown(ctx))
+    abandoned = _collect_intents(ctx, datetime.fromtimestamp(now - ORPHAN_MIN_AGE_S, UTC))
+    if not walk:
+        return GarbageReport(staging, abandoned)
+    return GarbageReport(staging, abandoned, _count_unknown(ctx), walked=True)
+
+
+def _collect_intents(ctx: Context, cutoff: datetime) -> int:
+    """Settle the intents older than `cutoff`, oldest first, INTENT_BATCH per transaction:
+    the file of one no attachment took is deleted; every settled intent goes. How many files
+    were deleted."""
+    from tui_app.store.models import UploadIntent
+
+    abandoned = 0
+    while True:
+        with session_scope(ctx.engine) as s:
+            stale = s.exec(
+                select(UploadIntent)
+                .where(col(UploadIntent.created_at) < cutoff)
+                .order_by(col(UploadIntent.created_at), col(UploadIntent.storage_key))
+                .limit(INTENT_BATCH)
+            ).all()
+            for intent in stale:
+                key = intent.storage_key
+                taken = s.exec(
+                    select(Attachment.id)
+                    .where(
+                        (col(Attachment.storage_key) == key) | (col(Attachment.thumb_key) == key)
+                    )
+                    .limit(1)
+                ).first()
+                if taken is None:
+                    store = file_store(ctx)
+                    if store.exists(key):
+                        store.delete(key, s)
+                        abandoned += 1
+                s.delete(intent)
+        if len(stale) < INTENT_BATCH:
+            return abandoned
 
 
 def _count_unknown(ctx: Context) -> int:

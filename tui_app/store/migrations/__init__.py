@@ -1,6 +1,6 @@
 """Alembic migrations. HEAD_REVISION must name the newest file in versions/ (a test checks)."""
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 #: Whether an app server brings an older schema to HEAD_REVISION itself when it starts (the
 #: setting auto_migrate, applied once per process by the CLI); `tui-app migrate` always does.

@@ -100,7 +100,8 @@ class AuditScreen(ExplainsKeys, AppScreen):
     HELP = (
         "Varje åtkomst till patientuppgifter och varje nekad åtgärd loggas (vem, enhet, "
         "patient, vad, när). Filtrera på personal (inloggning), patient (personnummer), "
-        "enhet (kod eller del av koden) och från-datum; Tab flyttar mellan fälten, Enter "
+        "enhet (koden eller dess början, till exempel REUM; inte en del mitt i koden) och "
+        "från-datum; Tab flyttar mellan fälten, Enter "
         "söker. "
         "Enter på en rad visar hela posten (enhet, ärende, detalj). k kontrollerar att "
         "loggkedjan är obruten. g registrerar ett stickprov med granskare, datum och resultat."
