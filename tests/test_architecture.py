@@ -107,13 +107,16 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
     from sqlmodel import SQLModel
 
     import tui_app.store.models  # noqa: F401
+    from tui_app.store.migrations import include_name
     from tui_app.store.db import make_engine, upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
     assert upgrade(engine) is True
     assert upgrade(engine) is False  # already at head: nothing to do, Alembic not even imported
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": include_name}), SQLModel.metadata
+        )
     assert diff == []
 
 

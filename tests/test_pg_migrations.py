@@ -45,9 +45,15 @@ def _drift(engine) -> list[object]:  # type: ignore[no-untyped-def]
     from sqlmodel import SQLModel
 
     import tui_app.store.models  # noqa: F401
+    from tui_app.store.migrations import include_name
 
     with engine.connect() as conn:
-        return list(compare_metadata(MigrationContext.configure(conn), SQLModel.metadata))
+        return list(
+            compare_metadata(
+                MigrationContext.configure(conn, opts={"include_name": include_name}),
+                SQLModel.metadata,
+            )
+        )
 
 
 def _tables(engine) -> set[str]:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from alembic import context
 
 import tui_app.store.models  # noqa: F401  (registers the tables)
 from sqlmodel import SQLModel
+from tui_app.store.migrations import include_name
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -21,6 +22,7 @@ context.configure(
     connection=connection,
     target_metadata=SQLModel.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
+    include_name=include_name,  # the FTS5 tables are made by hand, not by the models
 )
 with context.begin_transaction():
     context.run_migrations()
