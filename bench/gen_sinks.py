@@ -58,7 +58,7 @@ class SqliteSink:
         _migrate(sqlite_url(path))
         self.db = sqlite3.connect(path, isolation_level=None)
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-500000",
-                       "temp_store=MEMORY", "foreign_keys=OFF"):  # fmt: skip
+                       "temp_store=MEMORY", "foreign_keys=OFF", "threads=2"):  # fmt: skip
             self.db.execute(f"PRAGMA {pragma}")
         self.indexes = self.db.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
