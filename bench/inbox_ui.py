@@ -195,6 +195,10 @@ async def main_async(args: argparse.Namespace) -> None:
         out = await scenario(pilot, args.runs, jump, name, bool(args.db))
     for key, samples in out.items():
         print(figures(key, samples, floor))
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the bench process (the app, Pilot, {what}): {rss:.0f} MiB")
 
 
 def main() -> None:

@@ -113,7 +113,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def on_screen_suspend(self) -> None:
         """Left for a case or a dialog: the read under way stops, and is made again on return."""
         self.cancel_runs()
-        self.window.interrupt()
+        self._window.interrupt()
 
     def _live_refresh(self) -> None:
         if self.is_current:  # a screen above it refreshes this one when it is left
@@ -199,7 +199,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._list_failed = False  # the status line now says something else
 
     def _list_refused(self, fetch: Fetch[InboxRow], error: UserError) -> None:
-        self.window.failed(fetch)
+        self._window.failed(fetch)
         self.failed(error)
         self._list_failed = True
 
