@@ -2,7 +2,7 @@
 
 Run:  PYTHONPATH=$PWD .venv/bin/python bench/inbox_ui.py --cases 100000          (in memory)
       PYTHONPATH=$PWD .venv/bin/python bench/inbox_ui.py --db /work/scale/me/m1m.db
-                                                    [--login bench_nurse] [--runs 15]
+                                                    [--login bench_nurse] [--runs 15] [--page N]
 `--cases N` reads N generated rows from memory (tests/test_inbox_paging_ui.py's FakeInbox, the
 contract's keyset reads over a list): the UI's own cost. `--db PATH` reads a generated database
 (a copy, migrated: never /work/scale's own files) as `--login`: UI and query together.
@@ -175,6 +175,8 @@ async def main_async(args: argparse.Namespace) -> None:
     import tui_app.ui.screens.inbox as inbox_screen
 
     inbox_screen.REFRESH_SECONDS = 24 * 3600  # no timer refresh in the middle of a figure
+    if args.page:
+        inbox_screen.InboxScreen.PAGE = args.page
     if args.db:
         ctx, actor, jump, name = db_ctx(Path(args.db), args.login, tmp)
         what = f"database {args.db} as {args.login}"
@@ -193,6 +195,10 @@ async def main_async(args: argparse.Namespace) -> None:
         out = await scenario(pilot, args.runs, jump, name, bool(args.db))
     for key, samples in out.items():
         print(figures(key, samples, floor))
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the bench process (the app, Pilot, {what}): {rss:.0f} MiB")
 
 
 def main() -> None:
@@ -201,6 +207,7 @@ def main() -> None:
     p.add_argument("--db", help="a migrated copy of a generated database")
     p.add_argument("--login", default="bench_nurse")
     p.add_argument("--runs", type=int, default=15)
+    p.add_argument("--page", type=int, help="rows per read (default: the screen's)")
     asyncio.run(main_async(p.parse_args()))
 
 

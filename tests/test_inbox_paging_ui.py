@@ -52,13 +52,13 @@ class FakeInbox(InboxSource):
 
     Search matches the patient's name or the case number as text; `gate`, when given, makes
     every read wait until the test sets it (and raise Cancelled if its token was cancelled
-    meanwhile); `calls` records (query, where, token) of every read."""
+    meanwhile); `calls` records (query, where, token, limit) of every read."""
 
     def __init__(self, ctx: Context, rows: list[InboxRow], gate: threading.Event | None = None):
         super().__init__(ctx)
         self.all = rows
         self.gate = gate
-        self.calls: list[tuple[str, InboxWhere, Cancel | None]] = []
+        self.calls: list[tuple[str, InboxWhere, Cancel | None, int]] = []
         self._cache: dict[tuple[CaseState | None, str], tuple[list[InboxRow], list[Any]]] = {}
 
     def at_hand(
@@ -94,7 +94,7 @@ class FakeInbox(InboxSource):
         limit: int = 50,
         cancel: Cancel | None = None,
     ) -> InboxPage:
-        self.calls.append((query, where, cancel))
+        self.calls.append((query, where, cancel, limit))
         if self.gate is not None:
             assert self.gate.wait(60), "the test never opened the gate"
         if cancel is not None:
@@ -131,7 +131,14 @@ def fake_counts(n: int) -> Any:
     return counts
 
 
-def fake_app(ctx: Context, n: int, monkeypatch: Any) -> tuple[Any, FakeInbox]:
+def fake_app(
+    ctx: Context, n: int, monkeypatch: Any, page: int | None = 50
+) -> tuple[Any, FakeInbox]:
+    """The app over n rows in memory, reading `page` rows at a time (None: as the screen
+    sizes it)."""
+    from tui_app.ui.screens.inbox import InboxScreen
+
+    monkeypatch.setattr(InboxScreen, "PAGE", page)
     monkeypatch.setattr(api, "inbox_counts", fake_counts(n))
     source = FakeInbox(ctx, make_rows(n))
     ctx.inbox = source
@@ -193,7 +200,7 @@ async def test_down_at_the_last_row_reads_on_and_the_table_keeps_three_pages(
             assert marked == [table.cursor_row]  # ▶ on the cursor's row, and only there
         below = on(app).case_id
         assert below < 100_000 - 51 - 20 * 6  # each Page Down moved about a screenful
-        assert all(w.after is not None or w == InboxWhere() for _, w, _ in source.calls)
+        assert all(w.after is not None or w == InboxWhere() for _, w, _, _ in source.calls)
         await press(pilot, "pageup")
         assert on(app).case_id > below
         await press(pilot, "u")  # a refresh re-reads the window: the cursor stays on its case
@@ -208,7 +215,7 @@ async def test_up_from_the_end_reads_newer_rows_above(ctx: Context, monkeypatch:
         await pilot.press(*["up"] * 49)  # to the first row of the last page
         await press(pilot, "up", "up")  # on into the page above it
         assert on(app).case_id == 52
-        assert any(w.before is not None for _, w, _ in source.calls)
+        assert any(w.before is not None for _, w, _, _ in source.calls)
 
 
 async def test_g_puts_the_window_around_the_case_and_esc_lands_on_it(
@@ -273,3 +280,18 @@ async def test_an_empty_inbox_and_a_search_without_match_say_so(
         assert "Inga ärenden matchar sökningen eller filtret." in where_line(app)
         await press(pilot, "ctrl+u")
         assert where_line(app) == "" and len(app.screen.rows) == 30
+
+
+async def test_at_80x24_a_read_is_three_screenfuls_and_the_window_nine(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    app, source = fake_app(ctx, 100_000, monkeypatch, page=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "end")  # the table is laid out by now: 8 rows show
+        assert source.calls[-1][3] == 24 and on(app).case_id == 1
+        await press(pilot, "home")
+        for _ in range(20):
+            await press(pilot, "pagedown")
+            assert len(app.screen.rows) <= 72
+        assert on(app).case_id < 100_000 - 20 * 6

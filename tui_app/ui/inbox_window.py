@@ -14,8 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-PAGE = 50  # rows read at a time (a screen shows ~9 two-line rows at 80x24)
+PAGE = 50  # rows read at a time at most (a screen shows 8 two-line rows at 80x24)
 KEEP = 3 * PAGE  # rows the window keeps at most: memory does not grow with the result
+MIN_PAGE = 20
+
+
+def page_for(visible: int) -> int:
+    """Rows to read at a time for a table showing `visible` rows: three screenfuls, 20 to 50
+    (each row read is a row painted: a page far beyond the screen costs keys their speed)."""
+    return PAGE if visible <= 0 else max(MIN_PAGE, min(PAGE, 3 * visible))
 
 
 class HasCase(Protocol):
@@ -92,14 +99,19 @@ class Window(Generic[R]):
     At most one read is pending; a scroll key while one is pending asks for nothing.
     """
 
-    def __init__(self, page: int = PAGE, keep: int = KEEP) -> None:
-        self.page, self.keep = page, keep
+    def __init__(self, page: int = PAGE, keep: int | None = None) -> None:
+        self.page, self.keep = page, 3 * page if keep is None else keep
         self.rows: list[R] = []
         self.newer = False
         self.older = False
         self.cursor = 0
         self.pending: Fetch[R] | None = None
         self._redo: Fetch[R] | None = None  # a read cut off by leaving the screen
+
+    def resize(self, page: int) -> None:
+        """Read `page` rows at a time from now on, keeping three pages (the terminal was
+        resized); the rows held now are trimmed by the next read."""
+        self.page, self.keep = page, 3 * page
 
     # ------------------------------------------------------------------ what to read
 

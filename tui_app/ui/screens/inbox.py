@@ -18,7 +18,7 @@ from tui_app.services.api import CaseView, InboxCounts, InboxPage, InboxRow
 from tui_app.ui.base import AppScreen, Policy, StatusLine
 from tui_app.core import routine
 from tui_app.ui.inbox_rows import cells, counted, where_of
-from tui_app.ui.inbox_window import PAGE, Fetch, Go, Window
+from tui_app.ui.inbox_window import PAGE, Fetch, Go, Window, page_for
 from tui_app.ui.keys import ExplainsKeys, Refusal
 from tui_app.ui.widgets import PagedTable, UserBar, app_footer
 
@@ -45,7 +45,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         "ärendenummer. ▶ visar den markerade raden. Listan läser fler ärenden medan du "
         "bläddrar (↓, PgDn): End går till det äldsta ärendet, Home till det nyaste."
     )
-    PAGE = PAGE  # rows read at a time; the window keeps three pages
+    PAGE: int | None = None  # rows read at a time (None: three screenfuls, inbox_window)
     AUTO_FOCUS = "#cases"  # the table, not the search field before it
     BINDINGS = [
         Binding("n", "new_case", "Nytt ärende", id="new_case"),
@@ -64,15 +64,22 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def __init__(self, ctx: api.Context, actor: api.Actor) -> None:
         super().__init__(ctx, actor)
         self.filter_index = 0
-        self.window: Window[InboxRow] = Window(self.PAGE, 3 * self.PAGE)
+        self._window: Window[InboxRow] = Window(self.PAGE or PAGE)
         self.counts: InboxCounts | None = None
         self._where_text = ""  # what the line under the list says now
         self._list_failed = False  # the status line says the list could not be read
 
     @property
+    def window(self) -> Window[InboxRow]:
+        """The window over the result, its page sized to the table as it is now."""
+        lines = self.query_one(PagedTable).scrollable_content_region.height - 1  # the header
+        self._window.resize(self.PAGE or page_for(lines // 2))
+        return self._window
+
+    @property
     def rows(self) -> list[InboxRow]:
         """The rows the table holds now (a window of the whole result)."""
-        return self.window.rows
+        return self._window.rows
 
     def compose(self) -> ComposeResult:
         yield UserBar()
@@ -106,7 +113,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def on_screen_suspend(self) -> None:
         """Left for a case or a dialog: the read under way stops, and is made again on return."""
         self.cancel_runs()
-        self.window.interrupt()
+        self._window.interrupt()
 
     def _live_refresh(self) -> None:
         if self.is_current:  # a screen above it refreshes this one when it is left
@@ -192,7 +199,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._list_failed = False  # the status line now says something else
 
     def _list_refused(self, fetch: Fetch[InboxRow], error: UserError) -> None:
-        self.window.failed(fetch)
+        self._window.failed(fetch)
         self.failed(error)
         self._list_failed = True
 
