@@ -71,12 +71,14 @@ def test_migrate_then_check_db(empty_url: str, tmp_path: Path, capsys) -> None: 
     assert _cli(cfg, "check-db") == 1  # reachable, but no schema yet
     assert "inget schema än (tom databas): kör tui-app migrate" in capsys.readouterr().out
     assert _cli(cfg, "migrate") == 0
-    assert "till version 0009" in capsys.readouterr().out
+    from tui_app.store.migrations import HEAD_REVISION
+
+    assert f"till version {HEAD_REVISION}" in capsys.readouterr().out
     assert _cli(cfg, "migrate") == 0
     assert "redan den senaste" in capsys.readouterr().out
     assert _cli(cfg, "check-db") == 0
     out = capsys.readouterr().out
-    assert "Schemat är aktuellt (version 0009)" in out and "FEL" not in out
+    assert f"Schemat är aktuellt (version {HEAD_REVISION})" in out and "FEL" not in out
 
 
 def test_check_db_cannot_reach_the_database(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -88,7 +88,9 @@ def test_r24_verify_reads_plain_rows_in_batches(
 ) -> None:
     for _ in range(5):
         send(ctx)
-    monkeypatch.setattr(audit, "BATCH", 2)  # several pages, each read and dropped
+    from tui_app.services import auditverify
+
+    monkeypatch.setattr(auditverify, "STREAM", 2)  # several pages, each read and dropped
     loaded: list[object] = []
 
     def on_load(target: object, _context: object) -> None:

@@ -67,7 +67,9 @@ def sqlite_only(ctx: Context) -> None:
 def test_sweep_queries_read_what_is_due_by_an_index(
     ctx: Context, places: Places, clock: Any, sqlite_only: None
 ) -> None:
-    """Closing, retention and the collector: no full scan of cases, files or intents."""
+    """Closing, retention, the collector and the pending sends: no full scan of cases, files,
+    copies or intents."""
+    from tui_app.services.pending import resolve_pending
     from tui_app.services.sweep import close_expired, remove_expired
 
     case_with_files(ctx)
@@ -77,6 +79,7 @@ def test_sweep_queries_read_what_is_due_by_an_index(
         close_expired(ctx)
         remove_expired(ctx)
         collect_garbage(ctx)
+        resolve_pending(ctx)  # sends and copies a crash left half-way: none
 
     assert _full_scans(_plans(ctx, nothing_due)) == []
     clock.advance(timedelta(days=2 * 366))

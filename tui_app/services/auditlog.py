@@ -141,11 +141,22 @@ def _page(
         where.append(func.coalesce(AuditEntry.unit_code, "").in_(codes))
     if not unit or pnr or staff:
         return _rows(s, where)
-    # By unit: each matching code's newest PAGE, merged by seq (codes are few).
-    merged: list[LogRow] = []
+    if len(codes) == 1:
+        return _rows(s, [*where, col(AuditEntry.unit_code) == codes[0]])
+    # By unit: each matching code's newest PAGE seqs (from the index alone), merged; then the
+    # rows of the newest PAGE of them.
+    seqs: list[int] = []
     for code in codes:
-        merged.extend(_rows(s, [*where, col(AuditEntry.unit_code) == code]))
-    return sorted(merged, key=lambda r: r.seq, reverse=True)[:PAGE]
+        seqs.extend(
+            s.exec(
+                select(AuditEntry.seq)
+                .where(*where, col(AuditEntry.unit_code) == code)
+                .order_by(col(AuditEntry.seq).desc())
+                .limit(PAGE)
+            ).all()
+        )
+    top = sorted(seqs, reverse=True)[:PAGE]
+    return _rows(s, [col(AuditEntry.seq).in_(top)]) if top else []
 
 
 def _plain(column: Any, value: str, *, indexed: bool) -> ColumnElement[bool]:

@@ -26,7 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from tui_app.services.anchor import Checkpoint
-from tui_app.services.audit import GENESIS, ChainReport, _as_int, _hash
+from tui_app.services import audit
+from tui_app.services.audit import GENESIS, ChainReport, _as_int
 from tui_app.services.context import Context
 from tui_app.store.db import read_scope
 
@@ -76,7 +77,7 @@ def entry_fault(row: Sequence[Any], expected_seq: int, prev: str, count: int) ->
             f"postens tidpunkt är ingen tid (”{str(at)[:30]}”): den har ändrats",
         )
     try:
-        ok = _hash(prev, seq, at_iso, actor, unit, pnr, case_id, action, outcome, detail) == h
+        ok = audit._hash(prev, seq, at_iso, actor, unit, pnr, case_id, action, outcome, detail) == h
     except (TypeError, ValueError):
         ok = False
     if not ok:

@@ -205,6 +205,13 @@ class Attachment(_Table, table=True):
         Index("ix_attachment_size", "size"),
         Index("ix_attachment_original_size", "original_size"),
         Index("ix_attachment_sha256_original", "sha256_original"),
+        # Only the few sends under way: the sweep and every start find them without a scan.
+        Index(
+            "ix_attachment_pending",
+            "pending_action",
+            sqlite_where=text("pending_action IS NOT NULL"),
+            postgresql_where=text("pending_action IS NOT NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
@@ -238,9 +245,7 @@ class Attachment(_Table, table=True):
     # A send to Picsara or E-arkiv under way (R19, R20): claimed before the outside system is
     # touched, cleared when it is confirmed or released. A crash leaves it set; pending.py
     # resolves it by looking in the outside system, so nothing is ever recorded as done unseen.
-    pending_action: str | None = Field(
-        default=None, max_length=20, index=True
-    )  # "picsara" | "e-arkiv"
+    pending_action: str | None = Field(default=None, max_length=20)  # "picsara" | "e-arkiv"
     pending_by: str | None = Field(default=None, max_length=64)  # the staff member's login
     pending_owner: str | None = Field(default=None, max_length=200)  # host:pid:start of the process
     pending_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -264,7 +269,15 @@ class Download(_Table, table=True):
     """A downloaded copy of a patient file, tracked until it is cleaned away (R17, R18, R21)."""
 
     __tablename__ = "download"
-    __table_args__ = (Index("ix_download_size", "size"),)
+    __table_args__ = (
+        Index("ix_download_size", "size"),
+        Index(  # only the copies being written (see pending_owner)
+            "ix_download_pending",
+            "pending_owner",
+            sqlite_where=text("pending_owner IS NOT NULL"),
+            postgresql_where=text("pending_owner IS NOT NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     # Both are emptied when retention removes the case (R23) while this copy is still lying
     # around: the row stays, so `leftovers` and the clean-up can still find the copy (R21).
@@ -280,7 +293,7 @@ class Download(_Table, table=True):
     clean_note: str = Field(default="", max_length=300)
     # Set while the copy is being written: the row (with its path) is recorded before the copy
     # becomes visible, so a crash never leaves an untracked copy (R21); pending.py settles it.
-    pending_owner: str | None = Field(default=None, max_length=200, index=True)
+    pending_owner: str | None = Field(default=None, max_length=200)
 
 
 class AuditReview(_Table, table=True):

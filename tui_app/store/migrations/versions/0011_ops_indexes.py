@@ -7,7 +7,10 @@ read only what they need
 - attachment.thumb_key (the garbage collector asks whether a key is still taken),
   attachment.size / original_size / sha256_original and download.size (`leftovers` asks about
   the sizes and checksums of the files it found, never for all of them);
-- upload_intent.created_at (the garbage collector reads only the intents that are due).
+- upload_intent.created_at (the garbage collector reads only the intents that are due);
+- partial indexes of the sends and copies under way (attachment.pending_action,
+  download.pending_owner WHERE ... IS NOT NULL): SQLite never used the full ones for
+  `IS NOT NULL`, so the sweep (and every start) scanned every attachment and download.
 
 Revision ID: 0011
 Revises: 0009
@@ -16,6 +19,7 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
@@ -35,16 +39,26 @@ INDEXES = (
     ("download", "ix_download_size", ["size"]),
     ("upload_intent", "ix_upload_intent_created_at", ["created_at"]),
 )
-#: Single-column indexes the composite ones above cover.
+#: (table, index name, column) of the partial indexes: only the rows where it IS NOT NULL.
+PARTIAL = (
+    ("attachment", "ix_attachment_pending", "pending_action"),
+    ("download", "ix_download_pending", "pending_owner"),
+)
+#: Indexes the ones above cover.
 REPLACED = (
     ("audit_entry", "ix_audit_entry_actor", ["actor"]),
     ("audit_entry", "ix_audit_entry_patient_pnr", ["patient_pnr"]),
+    ("attachment", "ix_attachment_pending_action", ["pending_action"]),
+    ("download", "ix_download_pending_owner", ["pending_owner"]),
 )
 
 
 def upgrade() -> None:
     for table, name, cols in INDEXES:
         op.create_index(name, table, cols, unique=False)
+    for table, name, column in PARTIAL:
+        where = sa.text(f"{column} IS NOT NULL")
+        op.create_index(name, table, [column], sqlite_where=where, postgresql_where=where)
     for table, name, _cols in REPLACED:
         op.drop_index(name, table_name=table)
 
@@ -52,5 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table, name, cols in REPLACED:
         op.create_index(name, table, cols, unique=False)
+    for table, name, _column in PARTIAL:
+        op.drop_index(name, table_name=table)
     for table, name, _cols in reversed(INDEXES):
         op.drop_index(name, table_name=table)
