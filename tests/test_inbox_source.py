@@ -109,3 +109,5 @@ def test_the_inbox_source_gives_the_start_up_page_once_then_the_query(
             assert source.read(dan, state, q) == inbox(ctx, dan, state, q)
             assert source.page(dan, state, q, limit=200).rows == inbox(ctx, dan, state, q)
     assert InboxSource(ctx).at_hand(dan, None, "") is None  # the ordinary start has none
+    assert quick.page == source.page(dan, limit=200)  # the same page, flags and all
+    assert InboxSource(ctx, first=quick).at_hand(dan, limit=2) == source.page(dan, limit=2)
