@@ -73,8 +73,7 @@ def test_r24_sessions_writing_at_once_in_threads_lose_nothing(ctx: Context) -> N
             errors.append(exc)
 
     threads = [
-        threading.Thread(target=run, args=(("danan12", "marsv3")[i % 2],))
-        for i in range(SESSIONS)
+        threading.Thread(target=run, args=(("danan12", "marsv3")[i % 2],)) for i in range(SESSIONS)
     ]
     for t in threads:
         t.start()
