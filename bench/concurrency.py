@@ -421,6 +421,7 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", type=int, default=300)
     ap.add_argument("--db", type=Path, help="a COPY of a generated SQLite database")
+    ap.add_argument("--data-dir", type=Path, help="its data folder (default: <db>.data)")
     ap.add_argument("--logins", help="session logins, a format with one number (1…)")
     ap.add_argument("--login-count", type=int, default=50)
     ap.add_argument("--writer-login")
@@ -471,6 +472,7 @@ def main() -> int:
         data_dir = Path(tmp) / "data"
         if args.db:
             url = f"sqlite:///{args.db.absolute()}"
+            data_dir = (args.data_dir or Path(f"{args.db.with_suffix('')}.data")).absolute()
             args.writer_login = args.writer_login or "bench_nurse"
         else:
             url = _new_database(args.url) if args.url else f"sqlite:///{Path(tmp) / 'b.sqlite'}"

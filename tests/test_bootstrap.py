@@ -217,3 +217,31 @@ def test_the_bootstrap_and_the_cli_import_nothing_heavy() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_ui_thread_gets_the_interpreter_back_sooner_while_the_data_layer_loads() -> None:
+    """While the data layer loads in its thread, the switch interval is 1 ms (the UI thread
+    waits less for the interpreter each time it wakes); the default returns after loading."""
+    import sys
+    import threading
+
+    from tui_app.commands.app import _responsive_while_loading
+
+    loaded = threading.Event()
+
+    class Loading:
+        @property
+        def engine(self) -> object:
+            loaded.wait(60)
+            return object()
+
+    default = sys.getswitchinterval()
+    try:
+        _responsive_while_loading(Loading())  # type: ignore[arg-type]
+        assert sys.getswitchinterval() <= 0.001
+        loaded.set()
+        waiter = next(t for t in threading.enumerate() if t.name == "tui_app-switch-interval")
+        waiter.join(60)
+        assert sys.getswitchinterval() == default
+    finally:
+        sys.setswitchinterval(default)
