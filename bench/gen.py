@@ -33,7 +33,8 @@ from gen_cases import H, CaseMaker, Event, Rows, Unit, now_us, ts  # noqa: E402
 from gen_names import people  # noqa: E402
 from gen_sinks import PgSink, Sink, SqliteSink, write_files  # noqa: E402
 
-from tui_app.services.audit import GENESIS, _at_text, _hash  # noqa: E402
+from tui_app.services.audit import GENESIS, _hash  # noqa: E402
+from tui_app.services.auditverify import at_text as _at_text  # noqa: E402
 
 SPAN_DAYS = 729  # inside the two-year retention (R23): a fresh database has nothing to remove
 UNIT_NAMES = (
