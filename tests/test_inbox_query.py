@@ -317,3 +317,39 @@ def test_the_counters_stay_exact_whatever_writes_the_cases(ctx: Context, world: 
     c = counts(ctx, world)
     for state in CaseState:
         assert c.by_state[state] == len(model(ctx, world, state, "")), state
+
+
+def test_a_case_carries_its_patients_name_whatever_writes_them(
+    ctx: Context, world: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cases.patient_name (the case scan's name test) is kept by triggers: a patient renamed
+    (ORM and plain SQL), a case moved to another patient, new cases; the scan finds by it."""
+    from sqlalchemy import text
+
+    monkeypatch.setattr(inbox_query, "probe_bound", lambda n, patients: 1)  # always the scan
+    with Session(ctx.engine) as s:
+        per = s.exec(select(Patient).where(Patient.first_name == "Per")).one()
+        per.first_name, per.last_name, per.search_name = "Pär", "Lind", "pär lind"
+        s.add(per)
+        moved = list(s.exec(select(Case).where(Case.patient_id != per.id)))[:5]
+        for case in moved:
+            case.patient_id = per.id  # type: ignore[assignment]
+            s.add(case)
+        mine = {u.id for u in world.units}
+        moved_ids = {c.id for c in moved if c.unit_id in mine}
+        s.commit()
+    with ctx.engine.begin() as c:  # a plain SQL rename, as an operator's script would do
+        c.execute(text("UPDATE patient SET search_name = 'li wu-berg' WHERE last_name = 'Wu'"))
+    add_cases(ctx, [world.units[0].id], [ANNA], 5, seed=9)
+    with ctx.engine.connect() as c:
+        stale = c.execute(
+            text(
+                "SELECT count(*) FROM cases c JOIN patient p ON p.id = c.patient_id "
+                "WHERE c.patient_name <> p.search_name"
+            )
+        ).scalar_one()
+    assert stale == 0
+    for q in ("pär", "lind", "persson", "wu-berg", "li", "zzz"):
+        check_paging(ctx, world, None, q, 5)
+        check_paging(ctx, world, CaseState.HANDLED, q, 5)
+    assert moved_ids and set(ids(page(ctx, world, query="pär lind", limit=200).rows)) >= moved_ids

@@ -83,14 +83,21 @@ def name_contains(text: str, dialect: Dialect) -> PatientFilter:
     folded = text.casefold()
     where = "p.search_name LIKE :like ESCAPE '\\'"
     params: dict[str, object] = {"like": _like(folded)}
+    # The case's copy of the name: instr is an exact substring test (both sides casefolded),
+    # cheaper than LIKE's per-character matching on SQLite.
+    if dialect == "sqlite":
+        on_case = "instr(c.patient_name, :folded) > 0"
+        params["folded"] = folded
+    else:
+        on_case = "c.patient_name LIKE :like ESCAPE '\\'"
     if len(folded) < TRIGRAM:
-        return PatientFilter(where=where, params=params)
+        return PatientFilter(where=where, params=params, on_case=on_case)
     if dialect == "sqlite":
         params["fts"] = _fts("search_name", folded)
         ids = "SELECT rowid FROM patient_fts WHERE patient_fts MATCH :fts"
     else:
         ids = "SELECT q.id FROM patient q WHERE q.search_name LIKE :like ESCAPE '\\'"
-    return PatientFilter(where=where, params=params, ids=ids)
+    return PatientFilter(where=where, params=params, ids=ids, on_case=on_case)
 
 
 def search_for(query: str, dialect: Dialect) -> Search:

@@ -77,6 +77,9 @@ class PatientFilter:
     where: str
     params: Params = field(default_factory=dict)
     ids: str | None = None
+    # The same test on the case row alone (cases.patient_name, in ix_cases_unit_sent_name),
+    # for the ordered case scan: no patient row is read per case. None: only `where` can.
+    on_case: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,10 @@ def _order(direction: Direction, alias: str) -> str:
 
 def _patient_terms(pf: PatientFilter) -> str:
     """A case-scan's patient filter (many patients match: the page fills after a few
-    hundred cases a unit, each tested through the patient's primary key)."""
+    hundred cases a unit, each tested in the index when the case carries the value, else
+    through the patient's primary key)."""
+    if pf.on_case is not None:
+        return f" AND {pf.on_case}"
     return f" AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
 
 
