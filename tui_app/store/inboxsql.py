@@ -159,6 +159,24 @@ def _patient_terms(pf: PatientFilter) -> str:
     return f" AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
 
 
+def _by_patients(pf: PatientFilter, marks: str, units: str, terms: str, order: str, j: str) -> str:
+    """The branch a search's few patients drive: their cases in the actor's units through
+    ix_cases_patient_unit. A name is tested on the case's copy in that index, and the index
+    alone picks the page's ids (no row read for a case that does not make the page)."""
+    if pf.on_case is None:
+        return (
+            f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {j} cases c "
+            f"ON c.patient_id = p.id WHERE p.id IN ({marks}) AND {pf.where} "
+            f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
+        )
+    picked = (
+        f"SELECT c.id FROM cases c WHERE c.patient_id IN ({marks}) AND {pf.on_case} "
+        f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n"
+    )
+    cols = _CASE_COLUMNS.replace("c.", "w.")
+    return f"SELECT {cols} FROM ({picked}) AS k {j} cases w ON w.id = k.id"
+
+
 def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> list[str]:
     """The inner queries, each index-ordered and LIMITed, whose union holds the page."""
     fixed = "CROSS JOIN" if dialect == "sqlite" else "JOIN"  # SQLite: keep this join order
@@ -179,11 +197,7 @@ def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> lis
             if q.patient_ids:  # none: only the case number can match
                 marks, ids = ids_list("pid", list(q.patient_ids))
                 params.update(ids)
-                out.append(
-                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {fixed} cases c "
-                    f"ON c.patient_id = p.id WHERE p.id IN ({marks}) AND {pf.where} "
-                    f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
-                )
+                out.append(_by_patients(pf, marks, units, terms, order, fixed))
         else:  # the ordered case scan of each unit, the patients as a filter
             for i in range(len(q.units)):
                 out.append(

@@ -108,7 +108,7 @@ class Case(_Table, table=True):
         # The name column too: a common name is tested in the index (no patient row per case).
         Index("ix_cases_unit_sent_name", "unit_id", "sent_at", "id", "patient_name"),
         # A search's few patients: their cases in the actor's units, without reading the rows.
-        Index("ix_cases_patient_unit", "patient_id", "unit_id", "sent_at", "id"),
+        Index("ix_cases_patient_unit", "patient_id", "unit_id", "sent_at", "id", "patient_name"),
         *(
             Index(name, "unit_id", "sent_at", "id", sqlite_where=text(w), postgresql_where=text(w))
             for name, w in _STAGES.items()

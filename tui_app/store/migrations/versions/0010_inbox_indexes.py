@@ -6,7 +6,7 @@ The inbox reads one index-ordered branch per unit of the actor (store.inboxsql):
   search that matches many patients tests each case's name in the index itself (no patient
   row read per case: Andersson at 1M, 23 ms -> ~1 ms);
 - cases.patient_name: the patient's search_name, copied, kept by triggers in the database
-  (a case inserted or moved to another patient, a patient renamed), whoever writes; ix_cases_patient_unit (patient_id, unit_id, sent_at, id) replaces
+  (a case inserted or moved to another patient, a patient renamed), whoever writes; ix_cases_patient_unit (patient_id, unit_id, sent_at, id, patient_name) replaces
   ix_cases_patient_id, so a search's few patients find their cases in the actor's units
   without reading the other units' rows;
 - partial indexes per stored stage, their WHERE exactly the terms of inboxsql.STATE_SQL;
@@ -138,8 +138,12 @@ def upgrade() -> None:
     op.create_index(
         "ix_cases_unit_sent_name", "cases", ["unit_id", "sent_at", "id", "patient_name"]
     )
+    op.create_index(
+        "ix_cases_patient_unit",
+        "cases",
+        ["patient_id", "unit_id", "sent_at", "id", "patient_name"],
+    )
     op.drop_index("ix_cases_patient_id", table_name="cases")
-    op.create_index("ix_cases_patient_unit", "cases", ["patient_id", "unit_id", "sent_at", "id"])
     for name, where in STAGES.items():
         op.create_index(
             name,
