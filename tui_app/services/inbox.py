@@ -119,8 +119,9 @@ class _Reader:
 
 
 def _bound(key: InboxKey | Raw, inclusive: bool = False) -> sql.Bound:
-    if isinstance(key, InboxKey):
-        return sql.Bound(key.sent_at, key.case_id, inclusive)
+    if isinstance(key, InboxKey):  # a garbled sent_at: bound by the value as stored
+        at = key.sent_at if key.stored is None else key.stored
+        return sql.Bound(at, key.case_id, inclusive)
     return sql.Bound(key[1], key[0], inclusive)  # a row's own stored key
 
 

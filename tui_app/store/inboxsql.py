@@ -57,10 +57,10 @@ STATE_SQL: dict[CaseState, str] = {
 }
 
 
-def bind_time(value: datetime | str, dialect: Dialect) -> object:
+def bind_time(value: datetime | str | int | float | bytes, dialect: Dialect) -> object:
     """A datetime as the database compares it: SQLite keeps UTC text
     'YYYY-MM-DD HH:MM:SS.ffffff' (store.types, SQLAlchemy's format); PostgreSQL an aware value.
-    A str is a value as stored (a row's own key, even a garbled one), bound as it is."""
+    Anything else is a value as stored (a row's own key, even a garbled one), bound as it is."""
     if not isinstance(value, datetime):
         return value
     if dialect == "sqlite":
@@ -95,7 +95,7 @@ class Search:
 class Bound:
     """The keyset bound of a page: rows strictly older / newer than a key, or from it on."""
 
-    at: datetime | str  # a str: the value as stored (see bind_time)
+    at: datetime | str | int | float | bytes  # not a datetime: the value as stored
     case_id: int
     inclusive: bool = False
 
