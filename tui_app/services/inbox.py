@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import isqrt
@@ -41,6 +42,7 @@ SCAN_PER_PATIENT = 40
 PROGRESS_STEPS = 10_000  # SQLite virtual-machine steps between two looks at a cancel token
 
 Raw = Sequence[Any]
+_running: ContextVar[Cancel | None] = ContextVar("inbox_cancel", default=None)
 
 
 def _dialect(conn: Connection) -> sql.Dialect:
@@ -55,6 +57,16 @@ def cancellable(conn: Connection, token: Cancel | None) -> Iterator[None]:
     if token is None:
         yield
         return
+    mark = _running.set(token)
+    try:
+        with _interrupted(conn, token):
+            yield
+    finally:
+        _running.reset(mark)
+
+
+@contextmanager
+def _interrupted(conn: Connection, token: Cancel) -> Iterator[None]:
     raw: Any = conn.connection.dbapi_connection
     if isinstance(raw, sqlite3.Connection):
         raw.set_progress_handler(lambda: token.cancelled, PROGRESS_STEPS)
@@ -64,7 +76,7 @@ def cancellable(conn: Connection, token: Cancel | None) -> Iterator[None]:
         finally:
             raw.set_progress_handler(None, 0)
         return
-    with token.interrupting(getattr(raw, "cancel_safe", None) or raw.cancel):
+    with token.interrupting(getattr(raw, "cancel_safe", None) or raw.cancel, repeat=True):
         yield
 
 
@@ -78,6 +90,9 @@ def _pyformat(statement: str) -> str:
 def run(conn: Connection, statement: str, params: sql.Params) -> list[Raw]:
     """The rows of one statement, through the driver itself: SQLAlchemy's text() would parse
     and compile the SQL on every call, costing more than the indexed read does."""
+    token = _running.get()
+    if token is not None:
+        token.check()  # cancelled between two statements: the next one is not even sent
     raw: Any = conn.connection.dbapi_connection
     if isinstance(raw, sqlite3.Connection):
         return raw.execute(statement, params).fetchall()
