@@ -90,3 +90,42 @@ def test_a_finished_token_never_interrupts_a_later_query(ctx: Context) -> None:
     first = inbox_page(ctx, dan, cancel=token)
     token.cancel()  # too late for that query: nothing is running under the token now
     assert inbox_page(ctx, dan) == first
+
+
+def _cancel_on(monkeypatch: pytest.MonkeyPatch, hook: str, token: Cancel) -> None:
+    """The slow SQL as the page's, the token cancelled by the worker itself at `hook`: when
+    the SQL is built (before its statement is sent), or (PostgreSQL) when its placeholders
+    are rewritten, the last step before the server gets it: a cancel request then finds no
+    statement running, the race a search-as-you-type keystroke can hit."""
+    real_format = inbox_query._pyformat
+
+    def built(q: inboxsql.PageQuery, dialect: inboxsql.Dialect) -> tuple[str, dict[str, Any]]:
+        if hook == "page_sql":
+            token.cancel()
+        return SLOW, {}
+
+    def formatted(statement: str) -> str:
+        if statement == SLOW:
+            token.cancel()
+        return real_format(statement)
+
+    monkeypatch.setattr(inboxsql, "page_sql", built)
+    if hook == "_pyformat":
+        monkeypatch.setattr(inbox_query, "_pyformat", formatted)
+
+
+@pytest.mark.parametrize("hook", ["page_sql", "_pyformat"])
+def test_a_cancel_just_before_the_statement_starts_still_stops_it(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch, hook: str
+) -> None:
+    """On h/query this hung on PostgreSQL: the cancel was lost, the count ran to its end."""
+    if hook == "_pyformat" and not pg.enabled():
+        pytest.skip("PostgreSQL only: SQLite's progress check sees the token at any step")
+    send(ctx)
+    dan = staff(ctx, "danan12")
+    token = Cancel()
+    _cancel_on(monkeypatch, hook, token)
+    with pytest.raises(Cancelled):
+        inbox_query.page(ctx, dan, cancel=token)
+    monkeypatch.undo()
+    assert [r.case_id for r in inbox_page(ctx, dan, cancel=Cancel()).rows]  # works again

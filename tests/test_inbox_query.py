@@ -50,6 +50,7 @@ QUERIES = [
     "strasse",
     "ta 100%_e",
     "zzz",
+    'on" "p',
     "1990",
     "19900222",
     "19900222-2397",
@@ -317,3 +318,85 @@ def test_the_counters_stay_exact_whatever_writes_the_cases(ctx: Context, world: 
     c = counts(ctx, world)
     for state in CaseState:
         assert c.by_state[state] == len(model(ctx, world, state, "")), state
+
+
+def test_a_case_carries_its_patients_name_whatever_writes_them(
+    ctx: Context, world: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cases.patient_name (the case scan's name test) is kept by triggers: a patient renamed
+    (ORM and plain SQL), a case moved to another patient, new cases; the scan finds by it."""
+    from sqlalchemy import text
+
+    monkeypatch.setattr(inbox_query, "probe_bound", lambda n, patients: 1)  # always the scan
+    with Session(ctx.engine) as s:
+        per = s.exec(select(Patient).where(Patient.first_name == "Per")).one()
+        per.first_name, per.last_name, per.search_name = "Pär", "Lind", "pär lind"
+        s.add(per)
+        moved = list(s.exec(select(Case).where(Case.patient_id != per.id)))[:5]
+        for case in moved:
+            case.patient_id = per.id  # type: ignore[assignment]
+            s.add(case)
+        mine = {u.id for u in world.units}
+        moved_ids = {c.id for c in moved if c.unit_id in mine}
+        s.commit()
+    with ctx.engine.begin() as c:  # a plain SQL rename, as an operator's script would do
+        c.execute(text("UPDATE patient SET search_name = 'li wu-berg' WHERE last_name = 'Wu'"))
+    add_cases(ctx, [world.units[0].id], [ANNA], 5, seed=9)
+    with ctx.engine.connect() as c:
+        stale = c.execute(
+            text(
+                "SELECT count(*) FROM cases c JOIN patient p ON p.id = c.patient_id "
+                "WHERE c.patient_name <> p.search_name"
+            )
+        ).scalar_one()
+    assert stale == 0
+    for q in ("pär", "lind", "persson", "wu-berg", "li", "zzz"):
+        check_paging(ctx, world, None, q, 5)
+        check_paging(ctx, world, CaseState.HANDLED, q, 5)
+    assert moved_ids and set(ids(page(ctx, world, query="pär lind", limit=200).rows)) >= moved_ids
+
+
+@pytest.mark.skipif(pg.enabled(), reason="SQLite only: a timestamptz cannot hold garbage")
+@pytest.mark.parametrize("garbage", ["snart", "0000", "2026-13-45 99:00:00"])
+def test_a_garbled_sent_at_is_paged_past_in_its_stored_place(
+    ctx: Context, world: Actor, garbage: str
+) -> None:
+    """A row whose sent_at itself cannot be read keeps its stored value as its key: paging
+    from it (as the last row of a page, forwards and backwards) neither stops nor repeats."""
+    from sqlalchemy import text
+
+    bad = [w[1] for w in model(ctx, world, None, "")][::9][:3]
+    with ctx.engine.begin() as c:
+        for case_id in bad:
+            c.execute(
+                text("UPDATE cases SET sent_at = :g WHERE id = :id"), {"g": garbage, "id": case_id}
+            )
+        units = [u.id for u in world.units]
+        want = [
+            i
+            for (i,) in c.execute(
+                text(
+                    "SELECT id FROM cases WHERE unit_id IN (:a, :b) ORDER BY sent_at DESC, id DESC"
+                ),
+                {"a": units[0], "b": units[1]},
+            )
+        ]
+    for limit in (1, 2, 5):
+        seen, p = [], page(ctx, world, limit=limit)
+        seen += p.rows
+        while p.older and len(seen) <= len(want):
+            p = page(ctx, world, where=InboxWhere(after=p.rows[-1].key), limit=limit)
+            seen += p.rows
+        assert ids(seen) == want, limit
+        back, p = [], page(ctx, world, where=InboxWhere(last=True), limit=limit)
+        back = p.rows + back
+        while p.newer and len(back) <= len(want):
+            p = page(ctx, world, where=InboxWhere(before=p.rows[0].key), limit=limit)
+            back = p.rows + back
+        assert ids(back) == want, limit
+        for case_id in bad:
+            p = page(ctx, world, where=InboxWhere(around=case_id), limit=limit)
+            assert p.found is not None and p.rows[p.found].case_id == case_id
+            assert p.rows[p.found].broken
+            again = page(ctx, world, where=InboxWhere(start=p.rows[p.found].key), limit=limit)
+            assert again.rows[0].case_id == case_id

@@ -68,6 +68,7 @@ def one_row(now: datetime, raw: Sequence[Any], undecided: int, copies: int) -> I
             unit_code=str(code),
             file_count=files if isinstance(files, int) else 0,
             sent_at=readable,
+            stored_sent_at=None if readable is not None else sent,
         )
 
 

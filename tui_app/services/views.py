@@ -94,6 +94,9 @@ class MessageView:
     files: tuple[FileView, ...] = ()
 
 
+Stored = str | int | float | bytes  # a value SQLite kept whatever its column's type
+
+
 @dataclass(frozen=True)
 class InboxRow:
     """One case in the staff inbox."""
@@ -111,11 +114,13 @@ class InboxRow:
     leftovers: int = 0
     unit_code: str = ""
     broken: bool = False  # a stored value could not be read: shown marked, never hidden
+    # A broken row's sent_at as stored when it cannot be read: its real place in the order.
+    stored_sent_at: Stored | None = None
 
     @property
     def key(self) -> InboxKey:
         """The row's place in the inbox order (for paging: InboxWhere)."""
-        return InboxKey(self.sent_at, self.case_id)
+        return InboxKey(self.sent_at, self.case_id, self.stored_sent_at)
 
 
 @dataclass(frozen=True, order=True)
@@ -124,6 +129,9 @@ class InboxKey:
 
     sent_at: datetime
     case_id: int
+    # A sent_at that cannot be read, as stored (sent_at is then the epoch): the database
+    # orders the row by this value, so a page after or before it is bound by it.
+    stored: Stored | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,7 @@ def broken_inbox_row(
     unit_code: str,
     file_count: int,
     sent_at: datetime | None = None,
+    stored_sent_at: Stored | None = None,
 ) -> InboxRow:
     """A case whose stored times cannot be read: listed, marked broken, so it is neither hidden
     nor shown with made-up times (they are the epoch, and the to-do says what is wrong). A
@@ -231,6 +240,7 @@ def broken_inbox_row(
         todo=BROKEN_TODO,
         unit_code=unit_code,
         broken=True,
+        stored_sent_at=None if sent_at is not None else stored_sent_at,
     )
 
 

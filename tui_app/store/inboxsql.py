@@ -57,10 +57,10 @@ STATE_SQL: dict[CaseState, str] = {
 }
 
 
-def bind_time(value: datetime | str, dialect: Dialect) -> object:
+def bind_time(value: datetime | str | int | float | bytes, dialect: Dialect) -> object:
     """A datetime as the database compares it: SQLite keeps UTC text
     'YYYY-MM-DD HH:MM:SS.ffffff' (store.types, SQLAlchemy's format); PostgreSQL an aware value.
-    A str is a value as stored (a row's own key, even a garbled one), bound as it is."""
+    Anything else is a value as stored (a row's own key, even a garbled one), bound as it is."""
     if not isinstance(value, datetime):
         return value
     if dialect == "sqlite":
@@ -77,6 +77,9 @@ class PatientFilter:
     where: str
     params: Params = field(default_factory=dict)
     ids: str | None = None
+    # The same test on the case row alone (cases.patient_name, in ix_cases_unit_sent_name),
+    # for the ordered case scan: no patient row is read per case. None: only `where` can.
+    on_case: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class Search:
 class Bound:
     """The keyset bound of a page: rows strictly older / newer than a key, or from it on."""
 
-    at: datetime | str  # a str: the value as stored (see bind_time)
+    at: datetime | str | int | float | bytes  # not a datetime: the value as stored
     case_id: int
     inclusive: bool = False
 
@@ -149,8 +152,29 @@ def _order(direction: Direction, alias: str) -> str:
 
 def _patient_terms(pf: PatientFilter) -> str:
     """A case-scan's patient filter (many patients match: the page fills after a few
-    hundred cases a unit, each tested through the patient's primary key)."""
+    hundred cases a unit, each tested in the index when the case carries the value, else
+    through the patient's primary key)."""
+    if pf.on_case is not None:
+        return f" AND {pf.on_case}"
     return f" AND EXISTS (SELECT 1 FROM patient p WHERE p.id = c.patient_id AND {pf.where})"
+
+
+def _by_patients(pf: PatientFilter, marks: str, units: str, terms: str, order: str, j: str) -> str:
+    """The branch a search's few patients drive: their cases in the actor's units through
+    ix_cases_patient_unit. A name is tested on the case's copy in that index, and the index
+    alone picks the page's ids (no row read for a case that does not make the page)."""
+    if pf.on_case is None:
+        return (
+            f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {j} cases c "
+            f"ON c.patient_id = p.id WHERE p.id IN ({marks}) AND {pf.where} "
+            f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
+        )
+    picked = (
+        f"SELECT c.id FROM cases c WHERE c.patient_id IN ({marks}) AND {pf.on_case} "
+        f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n"
+    )
+    cols = _CASE_COLUMNS.replace("c.", "w.")
+    return f"SELECT {cols} FROM ({picked}) AS k {j} cases w ON w.id = k.id"
 
 
 def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> list[str]:
@@ -173,11 +197,7 @@ def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> lis
             if q.patient_ids:  # none: only the case number can match
                 marks, ids = ids_list("pid", list(q.patient_ids))
                 params.update(ids)
-                out.append(
-                    f"SELECT * FROM (SELECT {_CASE_COLUMNS} FROM patient p {fixed} cases c "
-                    f"ON c.patient_id = p.id WHERE p.id IN ({marks}) AND {pf.where} "
-                    f"AND c.unit_id IN ({units}){terms} {order} LIMIT :n) AS d"
-                )
+                out.append(_by_patients(pf, marks, units, terms, order, fixed))
         else:  # the ordered case scan of each unit, the patients as a filter
             for i in range(len(q.units)):
                 out.append(

@@ -105,9 +105,10 @@ class Case(_Table, table=True):
     __tablename__ = "cases"
     __table_args__ = (
         # The inbox (store.inboxsql): per unit in (sent_at, id) order, and per stored stage.
-        Index("ix_cases_unit_sent_id", "unit_id", "sent_at", "id"),
+        # The name column too: a common name is tested in the index (no patient row per case).
+        Index("ix_cases_unit_sent_name", "unit_id", "sent_at", "id", "patient_name"),
         # A search's few patients: their cases in the actor's units, without reading the rows.
-        Index("ix_cases_patient_unit", "patient_id", "unit_id", "sent_at", "id"),
+        Index("ix_cases_patient_unit", "patient_id", "unit_id", "sent_at", "id", "patient_name"),
         *(
             Index(name, "unit_id", "sent_at", "id", sqlite_where=text(w), postgresql_where=text(w))
             for name, w in _STAGES.items()
@@ -128,6 +129,8 @@ class Case(_Table, table=True):
     # Kept with each message so the inbox never has to count over a million rows.
     patient_messages: int = 0
     file_count: int = 0
+    # The patient's search_name, copied and kept by triggers (migration 0010): never set here.
+    patient_name: str = Field(default="", max_length=210, sa_column_kwargs={"server_default": ""})
 
 
 class CaseCount(_Table, table=True):

@@ -1,9 +1,12 @@
 """inbox indexes: per-unit ordered, per stage (partial), name search by trigrams, counts
 
 The inbox reads one index-ordered branch per unit of the actor (store.inboxsql):
-- ix_cases_unit_sent_id (unit_id, sent_at, id) replaces ix_cases_unit_sent, so PostgreSQL too
-  can walk the (sent_at, id) order of a unit and stop after a page (SQLite's index carries the
-  rowid anyway); ix_cases_patient_unit (patient_id, unit_id, sent_at, id) replaces
+- ix_cases_unit_sent_name (unit_id, sent_at, id, patient_name) replaces ix_cases_unit_sent, so
+  PostgreSQL too can walk the (sent_at, id) order of a unit and stop after a page, and a name
+  search that matches many patients tests each case's name in the index itself (no patient
+  row read per case: Andersson at 1M, 23 ms -> ~1 ms);
+- cases.patient_name: the patient's search_name, copied, kept by triggers in the database
+  (a case inserted or moved to another patient, a patient renamed), whoever writes; ix_cases_patient_unit (patient_id, unit_id, sent_at, id, patient_name) replaces
   ix_cases_patient_id, so a search's few patients find their cases in the actor's units
   without reading the other units' rows;
 - partial indexes per stored stage, their WHERE exactly the terms of inboxsql.STATE_SQL;
@@ -94,6 +97,28 @@ BEGIN
     RETURN NULL;
 END $$
 """
+NAME_OF = "coalesce((SELECT p.search_name FROM patient p WHERE p.id = {r}.patient_id), '')"
+NAME_TRIGGERS_SQLITE = (
+    "CREATE TRIGGER cases_patient_name_insert AFTER INSERT ON cases BEGIN "
+    f"UPDATE cases SET patient_name = {NAME_OF.format(r='new')} WHERE id = new.id; END",
+    "CREATE TRIGGER cases_patient_name_move AFTER UPDATE OF patient_id ON cases BEGIN "
+    f"UPDATE cases SET patient_name = {NAME_OF.format(r='new')} WHERE id = new.id; END",
+    "CREATE TRIGGER patient_name_cases AFTER UPDATE OF search_name ON patient "
+    "WHEN old.search_name IS NOT new.search_name BEGIN "
+    "UPDATE cases SET patient_name = new.search_name WHERE patient_id = new.id; END",
+)
+NAME_PG = (
+    "CREATE FUNCTION cases_patient_name() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"NEW.patient_name := {NAME_OF.format(r='NEW')}; RETURN NEW; END $$",
+    "CREATE TRIGGER cases_patient_name BEFORE INSERT OR UPDATE OF patient_id ON cases "
+    "FOR EACH ROW EXECUTE FUNCTION cases_patient_name()",
+    "CREATE FUNCTION patient_name_cases() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "UPDATE cases SET patient_name = NEW.search_name WHERE patient_id = NEW.id; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER patient_name_cases AFTER UPDATE OF search_name ON patient FOR EACH ROW "
+    "WHEN (OLD.search_name IS DISTINCT FROM NEW.search_name) "
+    "EXECUTE FUNCTION patient_name_cases()",
+)
 COUNT_TRIGGER_PG = (
     "CREATE TRIGGER case_count_change AFTER INSERT OR DELETE OR UPDATE OF unit_id, handled_at, "
     "patient_messages ON cases FOR EACH ROW EXECUTE FUNCTION case_count_apply()"
@@ -103,9 +128,22 @@ COUNT_TRIGGER_PG = (
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.drop_index("ix_cases_unit_sent", table_name="cases")
-    op.create_index("ix_cases_unit_sent_id", "cases", ["unit_id", "sent_at", "id"])
+    op.add_column(
+        "cases",
+        sa.Column("patient_name", sa.String(length=210), nullable=False, server_default=""),
+    )
+    op.execute(f"UPDATE cases SET patient_name = {NAME_OF.format(r='cases')}")
+    for statement in NAME_TRIGGERS_SQLITE if sqlite else NAME_PG:
+        op.execute(statement)
+    op.create_index(
+        "ix_cases_unit_sent_name", "cases", ["unit_id", "sent_at", "id", "patient_name"]
+    )
+    op.create_index(
+        "ix_cases_patient_unit",
+        "cases",
+        ["patient_id", "unit_id", "sent_at", "id", "patient_name"],
+    )
     op.drop_index("ix_cases_patient_id", table_name="cases")
-    op.create_index("ix_cases_patient_unit", "cases", ["patient_id", "unit_id", "sent_at", "id"])
     for name, where in STAGES.items():
         op.create_index(
             name,
@@ -168,5 +206,16 @@ def downgrade() -> None:
         op.drop_index(name, table_name="cases")
     op.drop_index("ix_cases_patient_unit", table_name="cases")
     op.create_index("ix_cases_patient_id", "cases", ["patient_id"])
-    op.drop_index("ix_cases_unit_sent_id", table_name="cases")
+    op.drop_index("ix_cases_unit_sent_name", table_name="cases")
+    if sqlite:
+        for trigger in ("cases_patient_name_insert", "cases_patient_name_move"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TRIGGER IF EXISTS patient_name_cases")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS cases_patient_name ON cases")
+        op.execute("DROP TRIGGER IF EXISTS patient_name_cases ON patient")
+        op.execute("DROP FUNCTION IF EXISTS cases_patient_name()")
+        op.execute("DROP FUNCTION IF EXISTS patient_name_cases()")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("patient_name")
     op.create_index("ix_cases_unit_sent", "cases", ["unit_id", "sent_at"])
