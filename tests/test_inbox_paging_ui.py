@@ -295,3 +295,19 @@ async def test_at_80x24_a_read_is_three_screenfuls_and_the_window_nine(
             await press(pilot, "pagedown")
             assert len(app.screen.rows) <= 72
         assert on(app).case_id < 100_000 - 20 * 6
+
+
+async def test_the_longest_filter_label_fits_on_one_line_at_80_columns(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    """'Filter: Avslutat automatiskt (22 414)' wrapped onto a second line (cut by the bar)."""
+    app, _ = fake_app(ctx, 1_000_000, monkeypatch)  # counts of 200 000 per status
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        label = app.screen.query_one("#filter-label", Static)
+        for _ in CaseState:
+            await press(pilot, "f")
+            text = str(label.render())
+            assert text.startswith("Filter: ") and "(200 000)" in text
+            assert label.content_region.width >= len(text.rstrip()), text
+        assert app.screen.query_one("#search").size.width >= 30  # room to type a search

@@ -85,7 +85,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         yield UserBar()
         with Horizontal(id="inbox-bar"):
             yield Static("", id="filter-label")
-            yield Input(placeholder="Sök: personnummer, namn eller ärendenr", id="search")
+            yield Input(placeholder="Sök: personnr, namn, ärendenr", id="search")
         yield PagedTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty")
         yield StatusLine()
