@@ -148,7 +148,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         """The focused search field says so in words too: a border shade alone is lost under
         NO_COLOR."""
         search = self.query_one("#search", Input)
-        search.border_title = "▶ Sök – Enter eller Esc går till listan" if search.has_focus else ""
+        search.border_title = "▶ Sök – Enter/Esc: till listan" if search.has_focus else ""
 
     def _show_filter(self) -> None:
         f, counts = FILTERS[self.filter_index], self.counts
