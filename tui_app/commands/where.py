@@ -67,7 +67,7 @@ def permission_warning(settings: Settings) -> str | None:
     paths = [data, data / "files", data / "staging"]
     db = sqlite_path(settings.url)
     if db is not None:
-        paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+        paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-writers")]
     loose = fsmode.looser(paths)
     if not loose:
         return None

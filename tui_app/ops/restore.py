@@ -67,13 +67,15 @@ def _check_target(settings: Settings, revision: str, engine: str) -> Path | None
             f"versionen av tui_app ({HEAD_REVISION}). Uppdatera tui_app först."
         )
     data = settings.data_dir
-    if data.exists() and (not data.is_dir() or any(data.iterdir())):
+    db = sqlite_path(settings.url)
+    # An empty writers' gate (store/writegate.py) left beside a removed database holds nothing.
+    gate = Path(f"{db}-writers") if db is not None else None
+    if data.exists() and (not data.is_dir() or any(p != gate for p in data.iterdir())):
         raise UserError(
             f"Datamappen {layout.show(data)} är inte tom. Återställning fyller bara en tom "
             "datamapp, så inget skrivs över: flytta undan det som finns där, eller ange en ny "
             "med --data-dir."
         )
-    db = sqlite_path(settings.url)
     if engine == "sqlite" and db is None:
         raise UserError(
             "Säkerhetskopian är av en SQLite-databas men database_url pekar på en annan sorts "

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import SupportsInt
 
-from sqlmodel import Session, select
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlmodel import Session
 
 from tui_app.core.clock import as_utc
 from tui_app.services.context import Context
@@ -18,6 +19,28 @@ from tui_app.store.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 OK = "ok"
 REFUSED = "nekad"
+
+_ENTRY: Table = AuditEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+_HEAD: Table = AuditHead.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+_ENTRY_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "unit_code",
+    "patient_pnr",
+    "case_id",
+    "action",
+    "outcome",
+    "detail",
+    "prev_hash",
+    "hash",
+)
+_HEAD_FOR_UPDATE = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def entry_hash(prev_hash: str, e: AuditEntry) -> str:
@@ -53,12 +76,17 @@ def append(
     case_id: int | None = None,
     detail: str = "",
 ) -> AuditEntry:
-    """Add one entry to the chain inside the given session (committed with the action)."""
+    """Add one entry to the chain inside the given session (committed with the action).
+
+    Written as three Core statements on the session's connection (read the head, insert the
+    entry, move the head) rather than through the ORM's unit of work: opening a case appends
+    one entry while holding the write lock, and the ORM's flush was most of that hold."""
     # The head row is locked (FOR UPDATE on PostgreSQL; SQLite's write lock is already held),
     # so concurrent writers append one after the other instead of colliding on seq.
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    conn = session.connection()
+    head_seq, head_hash = conn.execute(_HEAD_FOR_UPDATE).one()
     entry = AuditEntry(
-        seq=head.seq + 1,
+        seq=head_seq + 1,
         at=as_utc(at),
         actor=actor,
         unit_code=unit_code,
@@ -67,14 +95,14 @@ def append(
         action=action,
         outcome=outcome,
         detail=detail[:2000],
-        prev_hash=head.hash,
+        prev_hash=head_hash,
         hash="",
     )
-    entry.hash = entry_hash(head.hash, entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    session.add(entry)
-    session.add(head)
-    session.flush()
+    entry.hash = entry_hash(head_hash, entry)
+    row = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+    key = conn.execute(insert(_ENTRY).values(row)).inserted_primary_key
+    entry.id = key[0] if key else None
+    conn.execute(_MOVE_HEAD, {"new_seq": entry.seq, "new_hash": entry.hash})
     return entry
 
 

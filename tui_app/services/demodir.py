@@ -26,7 +26,16 @@ DEMO_DB = "demo.sqlite"
 PICSARA = "picsara-import"
 EARKIV = "e-arkiv-utskrifter"
 #: Everything a demo makes in its folder; a fresh demo in a reused folder removes these only.
-OWN = (DEMO_DB, f"{DEMO_DB}-wal", f"{DEMO_DB}-shm", "files", "staging", PICSARA, EARKIV)
+OWN = (
+    DEMO_DB,
+    f"{DEMO_DB}-wal",
+    f"{DEMO_DB}-shm",
+    f"{DEMO_DB}-writers",  # store.writegate: the writers' queue (a lock file)
+    "files",
+    "staging",
+    PICSARA,
+    EARKIV,
+)
 RUN_PREFIX = "run-"
 KEPT = "kept"
 

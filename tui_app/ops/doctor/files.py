@@ -82,7 +82,7 @@ def _watched_paths(settings: Settings) -> list[Path]:
             paths.append(Path(root))
     db = sqlite_path(settings.url)
     if db is not None:
-        paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm")]
+        paths += [db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-writers")]
     return paths
 
 

@@ -10,7 +10,7 @@ from tui_app.core.routine import Action
 from tui_app.services.context import Context
 from tui_app.services.guard import refusals_logged
 from tui_app.services.actor import Actor
-from tui_app.store.db import changed_rows, session_scope
+from tui_app.store.db import changed_rows, read_scope, session_scope
 from tui_app.store.models import Attachment
 from tui_app.services.handling.common import (
     JOURNAL,
@@ -45,7 +45,8 @@ def decide(
     """
     _refuse_shared_account(ctx, actor, "beslut", "besluta om journalföring", file_id=file_id)
     with refusals_logged(ctx, actor, "beslut"):
-        with session_scope(ctx.engine) as s:
+        # The checks only read: no write lock until the compare-and-set below.
+        with read_scope(ctx.engine) as s:
             fc = load_file(s, actor, file_id)
             _refuse(s, ctx, actor, fc, Action.FILE_JOURNAL if journal else Action.FILE_NOT_JOURNAL)
             reason = reason.strip()
