@@ -124,3 +124,21 @@ def test_r24_each_filter_reads_its_page_from_an_index(ctx: Context, clock: Fixed
                     if ("SCAN audit_entry" in line and not ordered_walk) or "TEMP B-TREE" in line:
                         bad.append((staff_, pnr, unit, since, until, line))
     assert bad == []
+
+
+def test_r24_a_time_filter_finds_entries_behind_one_written_with_a_later_clock(
+    ctx: Context, clock: FixedClock
+) -> None:
+    """An entry written earlier (lower seq) under a clock far ahead (a demo clock, a server with
+    a wrong time) must not make the seq bound of a time filter hide the entries that match."""
+    with session_scope(ctx.engine) as s:
+        audit.append(s, at=clock.now() + timedelta(days=100), actor="system", action="test")
+    start = _fill(ctx, clock, n=10)
+    until = start + timedelta(hours=5)
+    since = start + timedelta(hours=2)
+    with read_scope(ctx.engine) as s:
+        got_until = [r.seq for r in auditlog._page(s, "", "", "", None, until)]
+        got_both = [r.seq for r in auditlog._page(s, "", "", "", since, until)]
+    assert got_until == _model(ctx, "", "", "", None, until, auditlog.PAGE)
+    assert got_both == _model(ctx, "", "", "", since, until, auditlog.PAGE)
+    assert got_until  # the five entries before `until` are there

@@ -124,13 +124,19 @@ def _page(
     # The exact time tests are written so that no index serves them: the page is read down a
     # seq range (or the leading filter's index), never sorted from a range of the at index.
     at = func.coalesce(col(AuditEntry.at), col(AuditEntry.at))
+    # The seq bounds assume an entry's time lags its seq order by at most SKEW. Each bound is
+    # checked against an entry known to match (the first at or after `since`, the last before
+    # `until`); a log that breaks the assumption there (a clock set back) is read unbounded.
     if since is not None:
         where.append(at >= since)
-        where.append(col(AuditEntry.seq) > _seq_before_time(s, since - SKEW))
+        low = _seq_before_time(s, since - SKEW)
+        first = _seq_from_time(s, since)
+        if first is not None and first > low:
+            where.append(col(AuditEntry.seq) > low)
     if until is not None:
         where.append(at < until)
         bound = _seq_from_time(s, until + SKEW)
-        if bound is not None:
+        if bound is not None and bound > _seq_before_time(s, until):
             where.append(col(AuditEntry.seq) < bound)
     codes = _unit_codes(s, unit) if unit else []
     if pnr:
