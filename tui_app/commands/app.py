@@ -45,6 +45,7 @@ def _run_app(cmd: str, args: argparse.Namespace, settings: Settings, probe: Prob
     app = start_app(cmd, args, settings)
     require_terminal()
     termcaps.use(probe.finish())
+    app.exit_guard = True  # a quit ends the process even if a read never returns
     app.run()
     if app.crash is not None:  # the terminal is restored by now: the one line for IT support
         print(crash_line(app.crash), file=sys.stderr)

@@ -51,6 +51,16 @@ class TuiApp(App[None]):
         self.first_inbox = first_inbox
         self._load_url = load_url
         self.crash: Crash | None = None  # set by an unexpected error; the CLI reports it
+        # Set by the CLI for a real session (never under Pilot, which runs many apps in one
+        # process): quitting then always ends the process (ui/exitguard.py).
+        self.exit_guard = False
+
+    def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
+        if self.exit_guard:
+            from tui_app.ui.exitguard import EXIT_GRACE_S, end_after
+
+            end_after(EXIT_GRACE_S, lambda: self.return_code or 0)
+        super().exit(result, return_code, message)
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected error: the traceback goes to the private log (crashlog), never to the
