@@ -155,7 +155,7 @@ def in_table(app: Any) -> list[str]:
 
 
 def marker(table: PagedTable, row: int) -> bool:
-    return str(table.get_row_at(row)[0]).startswith("▶")
+    return row in table.drawn_marks()  # as drawn: the cell data never holds the ▶
 
 
 def where_line(app: Any) -> str:

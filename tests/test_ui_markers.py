@@ -60,7 +60,7 @@ async def test_admin_tables_mark_the_highlighted_row(ctx: Context) -> None:
         staff_t = app.screen.query_one("#staff")
 
         def marks(t) -> list[int]:  # type: ignore[no-untyped-def]
-            return [r for r in range(t.row_count) if str(t.get_cell_at((r, 0))).startswith("▶ ")]
+            return t.drawn_marks()  # type: ignore[no-any-return]
 
         assert marks(units) == [0] and marks(staff_t) == [0]
         assert units.has_focus
@@ -86,10 +86,39 @@ async def test_access_log_marks_the_highlighted_entry(ctx: Context) -> None:
         assert t.row_count >= 2
 
         def marks() -> list[int]:
-            return [r for r in range(t.row_count) if str(t.get_cell_at((r, 0))).startswith("▶ ")]
+            return t.drawn_marks()  # type: ignore[no-any-return]
 
         assert marks() == [0] and len(marked_lines(app)) == 1
         await pilot.press("down")
         await pilot.pause()
         assert marks() == [1] and len(marked_lines(app)) == 1
         assert all(len(line) <= 80 for line in screen_text(app).splitlines())
+
+
+async def test_moving_the_cursor_changes_no_cell_so_the_rendered_rows_stay_cached(
+    ctx: Context,
+) -> None:
+    """Issue 14 (repaint): the ▶ is drawn at render time. Writing it into the first cell
+    (update_cell) bumped the table's update count on every key, which drops every cached cell
+    and line, so each Down re-rendered the whole screen."""
+    from textual.widgets import DataTable
+
+    for _ in range(3):
+        send(ctx, pnr=ELIN)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # the list, not the search field
+        t = app.screen.query_one("#cases", DataTable)
+        assert t.row_count >= 3 and t.drawn_marks() == [0]  # type: ignore[attr-defined]
+        before = t._update_count
+        first_cells = [str(t.get_cell_at((r, 0))) for r in range(t.row_count)]
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.press("down")
+        await pilot.pause()
+        assert t.cursor_row == 2 and t.drawn_marks() == [2]  # type: ignore[attr-defined]
+        assert t._update_count == before  # no cell changed: the caches were kept
+        assert [str(t.get_cell_at((r, 0))) for r in range(t.row_count)] == first_cells
+        assert all(not c.startswith("▶") for c in first_cells)
+        assert len(marked_lines(app)) == 1 and marked_at(app) == [marked_at(app)[0]]

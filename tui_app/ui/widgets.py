@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets.data_table import RowKey
 from textual.widgets import DataTable, Footer, OptionList, Static
 
 from tui_app.core.clock import fmt_datetime
@@ -196,66 +196,82 @@ def app_footer() -> Footer:
 
 class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str, mixed per column
     """A row table whose highlighted row also starts with ▶: under NO_COLOR a background alone
-    is lost. The marker is part of the first cell (give that column two cells more)."""
+    is lost. Every row's first cell is stored with two blank cells in front (give that column
+    two cells more); the ▶ is drawn into them when the cell is rendered as the cursor's, so
+    moving the cursor changes no cell data. (Changing a cell bumps the DataTable's update
+    count, which throws away every cached cell and line: each key would re-render the whole
+    screen. Rendered cells are cached per cursor state, so a move re-renders two rows.)"""
 
     MARK = "▶ "
     NO_MARK = "  "
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
-        self._firsts: dict[RowKey, Text] = {}  # row key -> its first cell without the marker
-        self._marked: RowKey | None = None  # the row key that carries the marker now
+        self._marked_lines: dict[int, tuple[object, list[list[Segment]]]] = {}
 
-    def _first(self, text: Text, on: bool) -> Text:
+    def _blank_first(self, cell: object) -> Text:
+        text = cell if isinstance(cell, Text) else Text(str(cell))
         lines = text.split("\n", allow_blank=True)
-        out = Text("\n").join(
-            [
-                Text(self.MARK if on and i == 0 else self.NO_MARK) + line
-                for i, line in enumerate(lines)
-            ]
-        )
+        out = Text("\n").join([Text(self.NO_MARK) + line for line in lines])
         out.no_wrap, out.overflow = text.no_wrap, text.overflow
         return out
 
     def add_row(self, *cells: object, **kwargs: object) -> object:  # type: ignore[override]  # same call, first cell marked
         if not cells:
             return super().add_row(**kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
-        first = cells[0] if isinstance(cells[0], Text) else Text(str(cells[0]))
-        key = super().add_row(self._first(first, False), *cells[1:], **kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
-        self._firsts[key] = first
-        self._sync_mark()
-        return key
+        return super().add_row(self._blank_first(cells[0]), *cells[1:], **kwargs)  # type: ignore[arg-type]  # DataTable's keywords, passed through
 
-    def remove_row(self, row_key: RowKey | str) -> None:
-        key = row_key if isinstance(row_key, RowKey) else RowKey(row_key)
-        self._firsts.pop(key, None)  # first: removing it moves the cursor, which marks a row
-        if self._marked == key:
-            self._marked = None
-        super().remove_row(key)
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        if not (cursor and column_index == 0 and row_index >= 0 and self.cursor_type == "row"):
+            return lines
+        seen = self._marked_lines.get(id(lines))  # the same cached lines: the same marked ones
+        if seen is not None and seen[0] is lines:
+            return seen[1]
+        marked = [self._mark_line(lines[0]), *lines[1:]] if lines else lines
+        if len(self._marked_lines) > 64:
+            self._marked_lines.clear()
+        self._marked_lines[id(lines)] = (lines, marked)
+        return marked
 
-    def clear(self, columns: bool = False) -> MarkedTable:
-        self._firsts.clear()
-        self._marked = None
-        return super().clear(columns)
+    def _mark_line(self, line: list[Segment]) -> list[Segment]:
+        """The line with MARK over the two blank cells after the cell's padding."""
+        at, out = self.cell_padding, []
+        pos = 0
+        for seg in line:
+            text, n = seg.text, len(seg.text)
+            lo, hi = max(at - pos, 0), min(at + len(self.MARK) - pos, n)
+            if seg.control is None and lo < hi and text[lo:hi].strip() == "":
+                part = self.MARK[pos + lo - at : pos + hi - at]
+                text = text[:lo] + part + text[hi:]
+                seg = Segment(text, seg.style)
+            out.append(seg)
+            pos += n
+        return out
 
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        self._sync_mark()
-
-    def _sync_mark(self) -> None:
-        """Put the marker on the cursor's row (and take it off the row that had it)."""
-        row = self.cursor_row
-        key = self._row_locations.get_key(row) if 0 <= row < self.row_count else None
-        if key not in self._firsts:  # a row being added: add_row marks it when it is in
-            key = None
-        if key == self._marked or not self.ordered_columns:
-            return
-        column = self.ordered_columns[0].key
-        if self._marked is not None and self._marked in self._firsts:
-            self.update_cell(self._marked, column, self._first(self._firsts[self._marked], False))
-        if key is not None:
-            self.update_cell(key, column, self._first(self._firsts[key], True))
-        self._marked = key
+    def drawn_marks(self) -> list[int]:
+        """The rows whose first line is drawn with the marker now, by the same rendering the
+        screen uses (for tests and checks: the cell data never holds the marker)."""
+        out = []
+        for row in range(self.row_count):
+            key = self._row_locations.get_key(row)
+            if key is None:
+                continue
+            _, cells = self._render_line_in_row(
+                key, 0, Style(), self.cursor_coordinate, self.hover_coordinate
+            )
+            text = "".join(seg.text for seg in cells[0]) if cells else ""
+            if text[self.cell_padding :].startswith(self.MARK):
+                out.append(row)
+        return out
 
 
 class MarkedOptionList(OptionList):
