@@ -18,15 +18,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = textwrap.dedent(
     """
-    import threading
+    import logging, threading
     from textual.app import App
     from tui_app.ui import exitguard
 
     never = threading.Event()
+    logging.basicConfig(level=logging.WARNING)  # the guard's line, on stderr
+
+
+    def stuck_read() -> None:
+        never.wait()
 
     class Stuck(App[None]):
         def on_mount(self) -> None:
-            self.run_worker(never.wait, thread=True)  # a read that never returns
+            self.run_worker(stuck_read, thread=True)  # a read that never returns
             self.call_after_refresh(self.quit_now)
 
         def quit_now(self) -> None:
@@ -39,23 +44,35 @@ CHILD = textwrap.dedent(
 )
 
 
-def _child(guard: bool, timeout: float) -> int | None:
+def _child(guard: bool, timeout: float, err: list[str] | None = None) -> int | None:
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD.format(guard=guard)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
-        return proc.wait(timeout=timeout)
+        _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        proc.wait()
+        proc.communicate()
         return None
+    if err is not None:
+        err.append(stderr)
+    return proc.returncode
 
 
 def test_a_quit_with_a_read_that_never_returns_still_ends_the_process() -> None:
     assert _child(guard=True, timeout=120) == 7  # the app's return code, given by the guard
+
+
+def test_the_guard_logs_where_the_read_that_did_not_end_is() -> None:
+    """The cause of a stuck quit is named in the log the next time it happens: every thread's
+    stack, the stuck worker's function among them."""
+    err: list[str] = []
+    assert _child(guard=True, timeout=120, err=err) == 7
+    assert "still running" in err[0] and "stuck_read" in err[0], err[0][-2000:]
 
 
 def test_without_the_guard_such_a_process_stays() -> None:

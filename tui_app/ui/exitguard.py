@@ -17,12 +17,25 @@ import os
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 
 EXIT_GRACE_S = 10.0
 
 log = logging.getLogger(__name__)
 _armed = threading.Event()
+
+
+def thread_stacks() -> str:
+    """Where every other thread is now (the read that did not end is among them)."""
+    frames = sys._current_frames()
+    out = []
+    for t in threading.enumerate():
+        if t is threading.current_thread() or t.ident not in frames:
+            continue
+        stack = "".join(traceback.format_stack(frames[t.ident])[-12:])
+        out.append(f"thread {t.name!r} (daemon={t.daemon}):\n{stack}")
+    return "\n".join(out) or "(none)"
 
 
 def end_after(grace: float, code: Callable[[], int]) -> None:
@@ -34,7 +47,10 @@ def end_after(grace: float, code: Callable[[], int]) -> None:
     def guard() -> None:
         time.sleep(grace)  # a daemon thread: gone with the process when it ends in time
         log.warning(
-            "still running %.0f s after quitting (a read that does not end): exiting", grace
+            "still running %.0f s after quitting (a read that does not end): exiting; "
+            "the threads still running:\n%s",
+            grace,
+            thread_stacks(),
         )
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
