@@ -21,7 +21,7 @@ from tui_app.services.api import Actor, Cancel, Context, InboxCounts, InboxPage,
 from tui_app.services.api import InboxWhere
 from tui_app.services.quickstart import InboxSource
 from tui_app.ui.app import build_app
-from tui_app.ui.widgets import PagedTable
+from tui_app.ui.widgets import FixedLine, PagedTable
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -159,8 +159,7 @@ def marker(table: PagedTable, row: int) -> bool:
 
 
 def where_line(app: Any) -> str:
-    line = app.screen.query_one("#empty", Static)
-    return str(line.render()) if line.display else ""
+    return app.screen.query_one("#empty", FixedLine).text  # type: ignore[no-any-return]
 
 
 async def test_end_reaches_the_oldest_of_100000_cases_and_home_the_newest(

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, OptionList, Static
 
 from tui_app.core.clock import fmt_datetime
@@ -192,6 +193,31 @@ class AppFooter(Footer):
 def app_footer() -> Footer:
     """The key footer of every screen (F10 is in F1's help)."""
     return AppFooter(compact=True, show_command_palette=False)
+
+
+class FixedLine(Widget):
+    """One line of text whose size never follows its text (height 1, the width it is given),
+    so changing the text repaints this line only. A Static's update re-lays out the whole
+    screen, which on the inbox cost every key that reached a new page a full repaint."""
+
+    DEFAULT_CSS = "FixedLine { height: 1; width: 1fr; padding: 0 1; }"
+
+    def __init__(self, text: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text(text, no_wrap=True, overflow="ellipsis")
+
+    @property
+    def text(self) -> str:
+        return self._text.plain
+
+    def render(self) -> Text:
+        return self._text
+
+    def show(self, text: str) -> None:
+        """The line's text (plain, never markup); repaints only when it changed."""
+        if text != self._text.plain:
+            self._text = Text(text, no_wrap=True, overflow="ellipsis")
+            self.refresh()
 
 
 class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str, mixed per column

@@ -20,7 +20,7 @@ from tui_app.core import routine
 from tui_app.ui.inbox_rows import cells, counted, where_of
 from tui_app.ui.inbox_window import PAGE, Fetch, Go, Window, page_for
 from tui_app.ui.keys import ExplainsKeys, Refusal
-from tui_app.ui.widgets import PagedTable, UserBar, app_footer
+from tui_app.ui.widgets import FixedLine, PagedTable, UserBar, app_footer
 
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
@@ -66,7 +66,6 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self.filter_index = 0
         self._window: Window[InboxRow] = Window(self.PAGE or PAGE)
         self.counts: InboxCounts | None = None
-        self._where_text = ""  # what the line under the list says now
         self._list_failed = False  # the status line says the list could not be read
 
     @property
@@ -87,7 +86,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
             yield Static("", id="filter-label")
             yield Input(placeholder="Sök: personnr, namn, ärendenr", id="search")
         yield PagedTable(id="cases", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="empty")
+        yield FixedLine(id="empty")  # always there: showing a text never re-lays out
         yield StatusLine()
         yield app_footer()
 
@@ -254,7 +253,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
     def _show_where(self) -> None:
         """The line under the list: why it is empty, or where in a long list one is (once
         the cursor is past the first screenful of the newest cases)."""
-        w, line, t = self.window, self.query_one("#empty", Static), self.query_one(PagedTable)
+        w, t = self.window, self.query_one(PagedTable)
         text = ""
         if not w.rows:
             narrowed = " matchar sökningen eller filtret."
@@ -263,10 +262,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         elif w.newer or t.cursor_row >= t.page_rows():
             end = "" if w.older or t.cursor_row < t.row_count - 1 else "Slutet av listan · "
             text = f"↑ {end}nyare ärenden finns ovanför — Home går till början"
-        if text != self._where_text or line.display != bool(text):
-            self._where_text = text
-            line.display = bool(text)
-            line.update(Text(text))
+        self.query_one("#empty", FixedLine).show(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_where()  # the cursor moved inside the window
