@@ -310,3 +310,21 @@ async def test_the_longest_filter_label_fits_on_one_line_at_80_columns(
             assert text.startswith("Filter: ") and "(200 000)" in text
             assert label.content_region.width >= len(text.rstrip()), text
         assert app.screen.query_one("#search").size.width >= 30  # room to type a search
+
+
+async def test_the_list_keeps_its_size_when_the_line_under_it_speaks(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    """Issue 14 (repaint): the line under the list is always laid out. It used to appear and
+    vanish (display), which re-laid out the whole screen and moved the table's bottom edge on
+    every key that reached a new page; 8 two-line rows still show at 80x24."""
+    app, _ = fake_app(ctx, 100_000, monkeypatch, page=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        region = table.region
+        assert where_line(app) == "" and table.scrollable_content_region.height == 17
+        await press(pilot, "end")
+        assert "Slutet av listan" in where_line(app) and table.region == region
+        await press(pilot, "home")
+        assert where_line(app) == "" and table.region == region
