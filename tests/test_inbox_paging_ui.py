@@ -328,3 +328,29 @@ async def test_the_list_keeps_its_size_when_the_line_under_it_speaks(
         assert "Slutet av listan" in where_line(app) and table.region == region
         await press(pilot, "home")
         assert where_line(app) == "" and table.region == region
+
+
+async def test_keys_typed_ahead_of_enter_in_the_search_go_to_the_list(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    """Enter leaves the search field at once: an f typed right after it (before the screen has
+    handled Enter) cycles the filter, it is not typed into the field (seen in the terminal
+    bench: 'f' in the search field, the filter unchanged)."""
+    from textual import events
+    from textual.widgets import Input
+
+    app, _ = fake_app(ctx, 1_000, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        search = app.screen.query_one("#search", Input)
+        assert search.has_focus
+        for key, char in (("x", "x"), ("enter", "\r"), ("f", "f"), ("f", "f")):
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await settle(pilot)
+        assert search.value == "x" and not search.has_focus
+        assert app.screen.filter_index == 2  # both f's reached the list's binding
+        for key, char in (("slash", "/"), ("escape", "\x1b"), ("f", "f")):
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert search.value == "x" and app.screen.filter_index == 3

@@ -11,7 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual import events
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
 from tui_app.core.clock import fmt_datetime
 from tui_app.core.rules import CaseState
@@ -193,6 +194,32 @@ class AppFooter(Footer):
 def app_footer() -> Footer:
     """The key footer of every screen (F10 is in F1's help)."""
     return AppFooter(compact=True, show_command_palette=False)
+
+
+class HandOffInput(Input):
+    """A field that Enter and Esc leave for the widget `hand_to` names (a selector), at once:
+    keys typed ahead of that (Enter, then f for the filter) go where the focus now is, not into
+    the field. (Focus moves through the message queue; the keys already queued for the field
+    would otherwise land in it: seen as an 'f' in the search field after Enter.)"""
+
+    def __init__(self, *args: object, hand_to: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Input's own arguments
+        self._hand_to = hand_to
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.screen.focused is not self:  # queued before the focus left: not for the field
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
+        if event.key in ("enter", "escape"):
+            event.stop()
+            event.prevent_default()
+            if event.key == "enter":
+                self.post_message(self.Submitted(self, self.value))
+            self.screen.set_focus(self.screen.query_one(self._hand_to))
+            return
+        await super()._on_key(event)
 
 
 class FixedLine(Widget):

@@ -20,7 +20,7 @@ from tui_app.core import routine
 from tui_app.ui.inbox_rows import cells, counted, where_of
 from tui_app.ui.inbox_window import PAGE, Fetch, Go, Window, page_for
 from tui_app.ui.keys import ExplainsKeys, Refusal
-from tui_app.ui.widgets import FixedLine, PagedTable, UserBar, app_footer
+from tui_app.ui.widgets import FixedLine, HandOffInput, PagedTable, UserBar, app_footer
 
 FILTERS: list[CaseState | None] = [None, *CaseState]
 REFRESH_SECONDS = 30
@@ -84,7 +84,9 @@ class InboxScreen(ExplainsKeys, AppScreen):
         yield UserBar()
         with Horizontal(id="inbox-bar"):
             yield Static("", id="filter-label")
-            yield Input(placeholder="Sök: personnr, namn, ärendenr", id="search")
+            yield HandOffInput(
+                placeholder="Sök: personnr, namn, ärendenr", id="search", hand_to="#cases"
+            )
         yield PagedTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield FixedLine(id="empty")  # always there: showing a text never re-lays out
         yield StatusLine()
