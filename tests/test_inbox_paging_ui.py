@@ -354,3 +354,29 @@ async def test_keys_typed_ahead_of_enter_in_the_search_go_to_the_list(
             app.post_message(events.Key(key, char))
         await settle(pilot)
         assert search.value == "x" and app.screen.filter_index == 3
+
+
+async def test_the_mouse_wheel_reads_on_past_the_window(ctx: Context, monkeypatch: Any) -> None:
+    """Scrolling with the wheel (tmux with the mouse on) does not stop at the end of the rows
+    the table holds: at its bottom the wheel reads the next rows, at its top the newer ones."""
+    from textual import events
+
+    app, _ = fake_app(ctx, 100_000, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(PagedTable)
+        first = in_table(app)[0]
+
+        def wheel(kind: type[events.MouseEvent]) -> None:
+            table.post_message(kind(table, 5, 5, 0, 1, 0, False, False, False))
+
+        for _ in range(200):  # far past the 150 rows a window holds
+            wheel(events.MouseScrollDown)
+            await settle(pilot)
+        assert first not in in_table(app) and table.row_count <= 150
+        assert on(app).case_id < 100_000 - 150  # it read on, and the cursor came along
+        oldest = in_table(app)[-1]
+        for _ in range(400):
+            wheel(events.MouseScrollUp)
+            await settle(pilot)
+        assert in_table(app)[0] == first and oldest not in in_table(app)

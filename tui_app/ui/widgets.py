@@ -441,6 +441,28 @@ class PagedTable(MarkedTable):
         else:
             super().action_page_up()
 
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        """The wheel at the window's bottom reads on, as Down on its last row does."""
+        if (
+            self.more_below
+            and not (event.ctrl or event.shift)
+            and self.scroll_y >= self.max_scroll_y
+        ):
+            event.stop()
+            self.move_cursor(row=self.row_count - 1, scroll=False)
+            self.post_message(self.Reach("down"))
+            return
+        super()._on_mouse_scroll_down(event)
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """The wheel at the window's top reads the newer rows, as Up on its first row does."""
+        if self.more_above and not (event.ctrl or event.shift) and self.scroll_y <= 0:
+            event.stop()
+            self.move_cursor(row=0, scroll=False)
+            self.post_message(self.Reach("up"))
+            return
+        super()._on_mouse_scroll_up(event)
+
     def action_first_row(self) -> None:
         if self.more_above:
             self.post_message(self.Reach("home"))
