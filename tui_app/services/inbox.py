@@ -30,7 +30,7 @@ from tui_app.services.identity import deactivated
 from tui_app.services.inboxrows import rows_of
 from tui_app.services.views import InboxCounts, InboxKey, InboxPage, InboxRow, InboxWhere
 from tui_app.store import inboxsql as sql
-from tui_app.store.db import read_scope
+from tui_app.store.db import read_connection
 from tui_app.store.inboxsearch import search_for
 
 MAX_LIMIT = 200  # rows a page may ask for
@@ -250,8 +250,7 @@ def read(
     if cancel is not None:
         cancel.check()  # cancelled already: not even a connection is taken
     now = ctx.now()
-    with read_scope(ctx.engine) as s:
-        conn = s.connection()
+    with read_connection(ctx.engine) as conn:
         with cancellable(conn, cancel):
             r = _reader(conn, actor, now, state, query, n)
             raw, newer, older, found = _pick(r, where, n)
@@ -269,8 +268,7 @@ def first_rows(
 def counts(ctx: Context, actor: Actor) -> InboxCounts:
     """The actor's cases per status (R05; no search), in one statement of indexed counts."""
     now = ctx.now()
-    with read_scope(ctx.engine) as s:
-        conn = s.connection()
+    with read_connection(ctx.engine) as conn:
         units = actor_units(conn, actor)
         waiting_all = waiting = answered_all = answered = handled = 0
         if units:

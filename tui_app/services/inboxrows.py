@@ -21,10 +21,10 @@ def as_time(value: object) -> datetime | None:
     that is neither raises (one of UNREADABLE)."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
+    if isinstance(value, str):  # SQLite, the common case first
         parsed = datetime.fromisoformat(value)
+    elif isinstance(value, datetime):
+        parsed = value
     else:
         raise TypeError(f"not a stored time: {value!r}")
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
