@@ -22,7 +22,12 @@ def as_time(value: object) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite, the common case first
-        parsed = datetime.fromisoformat(value)
+        try:  # naive UTC text, as SQLite keeps it: parsed aware at once (no replace)
+            parsed = datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # it has an offset (or is garbled: raises here)
+            parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is UTC:
+            return parsed
     elif isinstance(value, datetime):
         parsed = value
     else:
