@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import queue
 import sqlite3
+import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tui_app.store.db import make_engine, sqlite_url, upgrade
 
@@ -54,6 +56,50 @@ CASE_COUNT = (
 )
 
 
+class Background:
+    """A sink whose writes run in a thread of their own, in the order given, so the database
+    (sqlite3 lets go of the GIL while it steps; PostgreSQL's server is a process of its own)
+    works on one batch while the generator makes the next. The lists handed to rows() must
+    not be changed afterwards (the generator hands over each batch and starts a new list).
+    An error in the thread is raised again by the next call."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.todo: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=6)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="gen-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.todo.get()) is not None:
+            if self.error is None:
+                try:
+                    item[0](*item[1:])
+                except BaseException as exc:  # raised again in the generator's thread
+                    self.error = exc
+
+    def _put(self, *item: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.todo.put(item)
+
+    def rows(self, table: str, rows: list[tuple[object, ...]]) -> None:
+        self._put(self.sink.rows, table, rows)
+
+    def commit(self) -> None:
+        self._put(self.sink.commit)
+
+    def head(self, seq: int, hash_: str) -> None:
+        self._put(self.sink.head, seq, hash_)
+
+    def finish(self) -> None:
+        self.todo.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        self.sink.finish()
+
+
 def _migrate(url: str) -> None:
     engine = make_engine(url)
     try:
@@ -73,7 +119,8 @@ class SqliteSink:
 
     def __init__(self, path: Path, *, triggers: bool = False) -> None:
         _migrate(sqlite_url(path))
-        self.db = sqlite3.connect(path, isolation_level=None)
+        # check_same_thread off: a Background sink writes from its own thread (only that one)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-500000",
                        "temp_store=MEMORY", "foreign_keys=OFF", "threads=2"):  # fmt: skip
             self.db.execute(f"PRAGMA {pragma}")
@@ -156,6 +203,15 @@ class PgSink:
         ).fetchall()
         for name, _ in self.indexes:
             self.db.execute(f'DROP INDEX "{name}"')
+        # Foreign keys are checked by one query per loaded row (an RI trigger); dropped here and
+        # added again at the end from their own definitions, so one join validates each.
+        self.foreign = self.db.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY oid"
+        ).fetchall()
+        for table, name, _ in self.foreign:
+            self.db.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        self.db.commit()
 
     def rows(self, table: str, rows: list[tuple[object, ...]]) -> None:
         if rows:
@@ -174,7 +230,10 @@ class PgSink:
         started = time.monotonic()
         for _, sql in self.indexes:  # exactly as the migrations made them
             self.db.execute(sql)
-        print(f"{'indexes':>16}: {len(self.indexes)} built in {time.monotonic() - started:.1f} s")
+        for table, name, definition in self.foreign:  # validated now, by one join each
+            self.db.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        took = time.monotonic() - started
+        print(f"{'indexes':>16}: {len(self.indexes)} and {len(self.foreign)} keys in {took:.1f} s")
         if self.triggers:  # what the disabled triggers would have made, then them again
             started = time.monotonic()
             self.db.execute("DELETE FROM case_count")
