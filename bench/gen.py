@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gen_cases import H, CaseMaker, Event, Rows, Unit, now_us, ts  # noqa: E402
 from gen_names import people  # noqa: E402
-from gen_sinks import Background, PgSink, Sink, SqliteSink, write_files  # noqa: E402
+from gen_sinks import PgSink, Sink, SqliteSink, write_files  # noqa: E402
 
 from tui_app.services.audit import GENESIS  # noqa: E402
 from tui_app.services.auditverify import at_text as _at_text  # noqa: E402
@@ -240,7 +240,7 @@ def _load_cases(
 def _write(sink: Sink, rows: Rows) -> None:
     for table in ("cases", "message", "attachment", "download"):
         sink.rows(table, getattr(rows, table))
-        setattr(rows, table, [])  # a new list: the sink may still be writing the old one
+        getattr(rows, table).clear()
     sink.commit()
 
 
@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"{a.out} exists already: choose a new path")
     started = time.monotonic()
     now = now_us()
-    sink: Sink = Background(SqliteSink(a.out) if a.out is not None else PgSink(a.url))
+    sink: Sink = SqliteSink(a.out) if a.out is not None else PgSink(a.url)
     counts = load(sink, a.cases, a.seed, now)
     sink.finish()
     if a.out is not None:

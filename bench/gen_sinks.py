@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
-import queue
 import sqlite3
-import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tui_app.store.db import make_engine, sqlite_url, upgrade
 
@@ -56,50 +54,6 @@ CASE_COUNT = (
 )
 
 
-class Background:
-    """A sink whose writes run in a thread of their own, in the order given, so the database
-    (sqlite3 lets go of the GIL while it steps; PostgreSQL's server is a process of its own)
-    works on one batch while the generator makes the next. The lists handed to rows() must
-    not be changed afterwards (the generator hands over each batch and starts a new list).
-    An error in the thread is raised again by the next call."""
-
-    def __init__(self, sink: Sink) -> None:
-        self.sink = sink
-        self.todo: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=6)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="gen-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (item := self.todo.get()) is not None:
-            if self.error is None:
-                try:
-                    item[0](*item[1:])
-                except BaseException as exc:  # raised again in the generator's thread
-                    self.error = exc
-
-    def _put(self, *item: Any) -> None:
-        if self.error is not None:
-            raise self.error
-        self.todo.put(item)
-
-    def rows(self, table: str, rows: list[tuple[object, ...]]) -> None:
-        self._put(self.sink.rows, table, rows)
-
-    def commit(self) -> None:
-        self._put(self.sink.commit)
-
-    def head(self, seq: int, hash_: str) -> None:
-        self._put(self.sink.head, seq, hash_)
-
-    def finish(self) -> None:
-        self.todo.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        self.sink.finish()
-
-
 def _migrate(url: str) -> None:
     engine = make_engine(url)
     try:
@@ -119,8 +73,7 @@ class SqliteSink:
 
     def __init__(self, path: Path, *, triggers: bool = False) -> None:
         _migrate(sqlite_url(path))
-        # check_same_thread off: a Background sink writes from its own thread (only that one)
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db = sqlite3.connect(path, isolation_level=None)
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-500000",
                        "temp_store=MEMORY", "foreign_keys=OFF", "threads=2"):  # fmt: skip
             self.db.execute(f"PRAGMA {pragma}")

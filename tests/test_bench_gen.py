@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import gen  # noqa: E402
 from gen_cases import now_us  # noqa: E402
-from gen_sinks import Background, PgSink, SqliteSink, write_files  # noqa: E402
+from gen_sinks import PgSink, SqliteSink, write_files  # noqa: E402
 
 N = 2000
 
@@ -54,7 +54,6 @@ def generated(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Context, dict
     else:
         url = sqlite_url(tmp_path / "g.db")
         sink = SqliteSink(tmp_path / "g.db")
-    sink = Background(sink)  # as gen.py runs it: the writes in a thread of their own
     counts = gen.load(sink, N, 14, now)
     sink.finish()
     c = open_context(url, tmp_path / "g.data", clock=clock)
@@ -293,7 +292,6 @@ def test_the_bulk_load_leaves_what_the_triggers_would_have_made(tmp_path: Path) 
         else:
             path = tmp_path / f"t{int(triggers)}.db"
             url, sink = sqlite_url(path), SqliteSink(path, triggers=triggers)
-        sink = Background(sink)
         gen.load(sink, 400, 3, now)
         sink.finish()
         try:
