@@ -6,7 +6,9 @@ Run: .venv/bin/python bench/concurrency.py [--sessions 50] [--writers 2] [--seco
         [--url URL] [--no-verify]
 
 The database: `--db PATH` is a generated database (bench/gen.py; pass a COPY, the bench writes
-into it), else a fresh one is made in a temporary folder (the demo people of data/demo.json and
+into it); `--db postgresql+psycopg://…/DB?host=…` is one generated on PostgreSQL (gen.py --url;
+used as it is, never dropped, and the bench writes into it: make it again, or accept the few
+hundred cases a run adds; its files folder is `--data-dir`, default a temporary one), else a fresh one is made in a temporary folder (the demo people of data/demo.json and
 `--cases` cases; SQLite, or with `--url postgresql+psycopg://…/postgres?host=…` a fresh database
 `bench_…` on that server, dropped after).
 
@@ -276,7 +278,9 @@ def _parse() -> argparse.Namespace:
     ap.add_argument("--live", action="store_true", help="refresh on live notices too")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", type=int, default=300)
-    ap.add_argument("--db", type=Path, help="a COPY of a generated SQLite database")
+    ap.add_argument(
+        "--db", help="a COPY of a generated SQLite database, or a generated PostgreSQL one's URL"
+    )
     ap.add_argument("--data-dir", type=Path, help="its data folder (default: <db>.data)")
     ap.add_argument("--logins", help="session logins, a format with one number (1…)")
     ap.add_argument("--login-count", type=int, default=50)
@@ -326,9 +330,14 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-concurrency-") as tmp:
         data_dir = Path(tmp) / "data"
-        if args.db:
-            url = f"sqlite:///{args.db.absolute()}"
-            data_dir = (args.data_dir or Path(f"{args.db.with_suffix('')}.data")).absolute()
+        if args.db and "://" in args.db:  # generated on PostgreSQL: no files of its own
+            url = args.db
+            data_dir = (args.data_dir or data_dir).absolute()
+            args.writer_login = args.writer_login or "bench_nurse"
+        elif args.db:
+            db = Path(args.db)
+            url = f"sqlite:///{db.absolute()}"
+            data_dir = (args.data_dir or Path(f"{db.with_suffix('')}.data")).absolute()
             args.writer_login = args.writer_login or "bench_nurse"
         else:
             url = _new_database(args.url) if args.url else f"sqlite:///{Path(tmp) / 'b.sqlite'}"
@@ -339,7 +348,7 @@ def main() -> int:
         before = _before(url, data_dir)
         results, floor = _run(args, url, data_dir)
         problems = _check(url, data_dir, before, results, verify=not args.no_verify)
-        if args.url:
+        if args.url and not args.db:
             _drop_database(args.url, url)
     print(
         f"{args.sessions} sessions + {args.writers} writers for {args.seconds:g} s in "

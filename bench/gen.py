@@ -23,7 +23,9 @@ import sys
 import time
 import uuid
 from bisect import bisect
+from hashlib import sha256
 from itertools import accumulate
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +35,7 @@ from gen_cases import H, CaseMaker, Event, Rows, Unit, now_us, ts  # noqa: E402
 from gen_names import people  # noqa: E402
 from gen_sinks import PgSink, Sink, SqliteSink, write_files  # noqa: E402
 
-from tui_app.services.audit import GENESIS, _hash  # noqa: E402
+from tui_app.services.audit import GENESIS  # noqa: E402
 from tui_app.services.auditverify import at_text as _at_text  # noqa: E402
 
 SPAN_DAYS = 729  # inside the two-year retention (R23): a fresh database has nothing to remove
@@ -115,6 +117,22 @@ def patient_pools(
     return pools, relations
 
 
+def fast_hash(
+    prev: str, seq: int, at: str, actor: str, unit: str | None, pnr: str | None,
+    cid: int | None, action: str, outcome: str, detail: str,
+) -> str:  # fmt: skip
+    """services.audit._hash(prev, seq, at, actor, unit, pnr, cid, action, outcome, detail) for
+    the access log's field types, without json.dumps making an encoder per call: the JSON text
+    is the same (json's own string encoder, ints as repr, None as null, "," between)."""
+    e = encode_basestring
+    payload = (
+        f"[{seq},{e(at)},{e(actor)},{'null' if unit is None else e(unit)},"
+        f"{'null' if pnr is None else e(pnr)},{'null' if cid is None else cid},"
+        f"{e(action)},{e(outcome)},{e(detail)},{e(prev)}]"
+    )
+    return sha256(payload.encode()).hexdigest()
+
+
 class Chain:
     """The access log, hashed in seq order as services.audit.append would have."""
 
@@ -129,7 +147,7 @@ class Chain:
         # What _at_text(stored) gives (aware ISO), without parsing the text back: the same
         # string whenever there are microseconds; the rare whole second goes through it.
         at_text = stored.replace(" ", "T") + "+00:00" if at % 1_000_000 else _at_text(stored)
-        h = _hash(self.prev, self.seq, at_text, actor, unit, pnr, cid, action, outcome, detail)
+        h = fast_hash(self.prev, self.seq, at_text, actor, unit, pnr, cid, action, outcome, detail)
         self.batch.append(
             (
                 self.seq,
@@ -165,7 +183,8 @@ def load(sink: Sink, n_cases: int, seed: int, now: int) -> dict[str, int]:
     sink.rows("staff", staff)
     sink.rows("membership", members)
     persons = people(rng, n_patients)
-    sink.rows("patient", [(i + 1, p, f, last, f"{f} {last}".casefold(), rng.random() < 0.98)
+    names = [f"{f} {last}".casefold() for _, f, last in persons]  # as services.seed writes it
+    sink.rows("patient", [(i + 1, p, f, last, names[i], rng.random() < 0.98)
                           for i, (p, f, last) in enumerate(persons)])  # fmt: skip
     pools, relations = patient_pools(rng, n_patients, weights)
     sink.rows("care_relation", relations)
@@ -177,7 +196,7 @@ def load(sink: Sink, n_cases: int, seed: int, now: int) -> dict[str, int]:
     chain = Chain(sink)
     chain.add((now - SPAN_DAYS * 24 * H - H, "bench_admin", None, None, None, "läs in personal",
                "ok", f"units: {len(units)}, staff: {len(staff)}, patients: {n_patients}, cases: 0"))  # fmt: skip
-    counts = _load_cases(sink, chain, rng, n_cases, now, units, pools, persons, weights)
+    counts = _load_cases(sink, chain, rng, n_cases, now, units, pools, persons, names, weights)
     sink.rows("setting", [("store_id", uuid.UUID(int=rng.getrandbits(128)).hex)])
     sink.head(chain.seq, chain.prev)
     return {"units": len(units), "staff": len(staff), "patients": n_patients,
@@ -186,7 +205,8 @@ def load(sink: Sink, n_cases: int, seed: int, now: int) -> dict[str, int]:
 
 def _load_cases(
     sink: Sink, chain: Chain, rng: random.Random, n: int, now: int, units: list[Unit],
-    pools: list[list[int]], persons: list[tuple[str, str, str]], weights: list[float],
+    pools: list[list[int]], persons: list[tuple[str, str, str]], names: list[str],
+    weights: list[float],
 ) -> dict[str, int]:  # fmt: skip
     cum = list(accumulate(weights))
     rows = Rows()
@@ -200,7 +220,8 @@ def _load_cases(
         u = bisect(cum, rng.random() * cum[-1])
         pool = pools[u]
         pid = pool[int(len(pool) * rng.random() ** 1.6)]
-        maker.case(cid, sent, units[u], pid, persons[pid - 1][0], persons[pid - 1][1])
+        pnr, first, _ = persons[pid - 1]
+        maker.case(cid, sent, units[u], pid, pnr, first, names[pid - 1])
         for e in fresh:
             order += 1
             heapq.heappush(pending, (e[0], order, e))

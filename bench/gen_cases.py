@@ -39,9 +39,19 @@ SITES = ("höger underarm", "vänster knä", "rygg", "ansikte", "höger fot", "b
 REASONS = ("dubblett", "fel fil", "oskarp bild", "inte relevant för vården")
 
 
+_HOURS: dict[int, str] = {}  # hour number -> "YYYY-MM-DD HH:": made once per hour
+
+
 def ts(us: int) -> str:
-    """The stored text of a time, as SQLAlchemy writes a UTC DateTime on SQLite."""
-    return (_EPOCH + timedelta(microseconds=us)).isoformat(" ", "microseconds")
+    """The stored text of a time, as SQLAlchemy writes a UTC DateTime on SQLite: the same text
+    as `(_EPOCH + timedelta(microseconds=us)).isoformat(" ", "microseconds")`, with the date and
+    hour cached and the rest formatted directly (this was the generator's hottest function)."""
+    hour, rest = divmod(us, H)
+    head = _HOURS.get(hour)
+    if head is None:
+        head = _HOURS[hour] = (_EPOCH + timedelta(hours=hour)).isoformat(" ")[:14]
+    sec, micro = divmod(rest, S)
+    return f"{head}{sec // 60:02d}:{sec % 60:02d}.{micro:06d}"
 
 
 def now_us() -> int:
@@ -96,7 +106,10 @@ class CaseMaker:
         times = sorted(sent + self.rng.randrange(20 * MIN, 44 * H) for _ in range(k))
         return [t for t in times if t < self.now]
 
-    def case(self, cid: int, sent: int, u: Unit, patient_id: int, pnr: str, first: str) -> None:
+    def case(
+        self, cid: int, sent: int, u: Unit, patient_id: int, pnr: str, first: str, name: str
+    ) -> None:
+        """One case's rows; `name` is its patient's search_name (cases.patient_name)."""
         rng = self.rng
         sender = rng.choice(u.staff)
         deadline = sent + WINDOW
@@ -119,7 +132,7 @@ class CaseMaker:
                 handled = h
         files = self._messages(cid, u, pnr, first, replies, handled)
         self._close(
-            cid, sent, deadline, u, patient_id, pnr, sender[0], read, replies, handled, files
+            cid, sent, deadline, u, patient_id, pnr, sender[0], read, replies, handled, files, name
         )
 
     def _messages(
@@ -226,6 +239,7 @@ class CaseMaker:
     def _close(
         self, cid: int, sent: int, deadline: int, u: Unit, patient_id: int, pnr: str,
         created_by: int, read: int | None, replies: list[int], handled: int | None, files: int,
+        name: str,
     ) -> None:  # fmt: skip
         rng = self.rng
         closed = reason = handler = None
@@ -247,5 +261,5 @@ class CaseMaker:
         self.rows.cases.append(
             (cid, u.id, patient_id, created_by, ts(sent), ts(deadline), ts(read) if read else None,
              ts(closed) if closed else None, reason, ts(handled) if handled else None, handler,
-             len(replies), files)
+             len(replies), files, name)
         )  # fmt: skip

@@ -236,3 +236,112 @@ def test_the_status_counts_agree_with_the_cases(generated: tuple[Context, dict[s
     got = counts(ctx, nurse)
     assert {k: v for k, v in got.by_state.items() if v} == dict(want)
     assert got.all == sum(want.values())
+
+
+def _derived(url: str) -> dict[str, Any]:
+    """What the schema's triggers keep (case_count, cases.patient_name, SQLite's FTS index) and
+    the triggers and keys themselves, as comparable values."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    out: dict[str, Any] = {}
+    with engine.connect() as conn:
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return [tuple(r) for r in conn.execute(text(sql))]
+
+        out["case_count"] = rows("SELECT unit_id, stage, n FROM case_count ORDER BY 1, 2")
+        out["patient_name"] = rows("SELECT id, patient_name FROM cases ORDER BY id")
+        if engine.dialect.name == "sqlite":
+            out["triggers"] = rows(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY 1"
+            )
+            conn.execute(
+                text("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, patient_fts, instance)")
+            )
+            out["fts"] = rows("SELECT term, doc, col, offset FROM temp.v ORDER BY 1, 2, 3, 4")
+            # rank 1: the index is also checked against its content table, the patients
+            conn.execute(
+                text("INSERT INTO patient_fts(patient_fts, rank) VALUES ('integrity-check', 1)")
+            )
+        else:
+            out["triggers"] = rows(
+                "SELECT tgname, pg_get_triggerdef(oid), tgenabled FROM pg_trigger"
+                " WHERE NOT tgisinternal ORDER BY 1"
+            )
+            out["keys"] = rows(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated"
+                " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+                " ORDER BY 1, 2"
+            )
+    engine.dispose()
+    return out
+
+
+def test_the_bulk_load_leaves_what_the_triggers_would_have_made(tmp_path: Path) -> None:
+    """The same seed loaded with the schema's triggers on (one firing per row) and as gen.py
+    loads it (triggers off, their results made set-wise, the triggers put back) ends the same:
+    case_count, every case's patient_name, the FTS index, the triggers and the keys."""
+    now, got = now_us(), []
+    for triggers in (True, False):
+        if pg.enabled():
+            name = f"gen_{uuid.uuid4().hex[:16]}"
+            pg._admin(f'CREATE DATABASE "{name}"')
+            url = pg._with_db(os.environ["TUI_APP_TEST_PG"], name)
+            sink: Any = PgSink(url, triggers=triggers)
+        else:
+            path = tmp_path / f"t{int(triggers)}.db"
+            url, sink = sqlite_url(path), SqliteSink(path, triggers=triggers)
+        gen.load(sink, 400, 3, now)
+        sink.finish()
+        try:
+            got.append(_derived(url))
+        finally:
+            if pg.enabled():
+                pg.drop_database(url)
+    reference, bulk = got
+    assert reference["case_count"] and sum(n for *_, n in reference["case_count"]) == 400
+    assert {name for name, _ in reference["patient_name"]} == set(range(1, 401))
+    assert all(name for _, name in reference["patient_name"])
+    assert reference["triggers"]
+    assert bulk == reference
+
+
+def test_the_triggers_work_after_the_load(generated: tuple[Context, dict[str, int]]) -> None:
+    """A case sent through the app after the load is counted and named by the triggers."""
+    from tui_app.services.cases import draft_message, send_case
+
+    ctx, _ = generated
+    nurse = staff_by_login(ctx, "bench_nurse")
+    unit = nurse.units[0].id
+    with read_scope(ctx.engine) as s:
+        pid, pnr, name = s.execute(
+            text(
+                "SELECT p.id, p.pnr, p.search_name FROM patient p JOIN care_relation r"
+                f" ON r.patient_id = p.id WHERE r.unit_id = {unit} ORDER BY p.id LIMIT 1"
+            )
+        ).one()
+    count = f"SELECT n FROM case_count WHERE unit_id = {unit} AND stage = 0"
+    before = _one(ctx, count)
+    draft = draft_message(ctx, nurse, unit, pnr)
+    number = send_case(ctx, nurse, draft.unit_id, pid, draft.text)
+    assert _one(ctx, count) == before + 1
+    assert _one(ctx, f"SELECT patient_name FROM cases WHERE id = {number}") == name
+
+
+def test_the_fast_hash_and_times_are_the_apps() -> None:
+    """gen.fast_hash is services.audit._hash for the log's fields, ts() is isoformat's text."""
+    import random
+
+    from gen_cases import _EPOCH, ts
+
+    fields = [
+        (1, "2026-01-01T00:00:00.000001+00:00", "bench_n01", "HUD-SU", "191212121212", 7,
+         "beslut", "ok", "fil 3: journalförs"),
+        (2, "x", "patient:1912", None, None, None, "a\"b\\c", "ok", "ny\nrad\x01\u2028é😀"),
+    ]  # fmt: skip
+    for f in fields:
+        assert gen.fast_hash("ab" * 32, *f) == audit._hash("ab" * 32, *f)
+    rng = random.Random(5)
+    for us in [0, 1, 999_999, 3_599_999_999, *(rng.randrange(2 * 10**15) for _ in range(2000))]:
+        assert ts(us) == (_EPOCH + timedelta(microseconds=us)).isoformat(" ", "microseconds")
