@@ -54,6 +54,17 @@ else:
 """
 
 
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds process `pid` has used, all its threads (schedstat: ns, not clock ticks)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(task.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
+
+
 class Term:
     """The app in a detached 80x24 tmux session on a private server."""
 
@@ -82,13 +93,7 @@ class Term:
         if self.pid is None:
             found = self.tmux("list-panes", "-t", "app", "-F", "#{pane_pid}").strip()
             self.pid = int(found) if found.isdigit() else None
-        total = 0
-        for task in Path(f"/proc/{self.pid}/task").glob("*/schedstat"):
-            try:
-                total += int(task.read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
-        return total / 1e9
+        return process_cpu(self.pid)
 
     def tmux(self, *args: str) -> str:
         out = subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, text=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inbox_keys import LAUNCHER  # noqa: E402
+from inbox_keys import LAUNCHER, process_cpu  # noqa: E402
 
 BARE = """
 from rich.text import Text
@@ -64,13 +64,7 @@ class Pane:
         return out.stdout
 
     def cpu(self) -> float:
-        total = 0
-        for task in Path(f"/proc/{self.pid}/task").glob("*/schedstat"):
-            try:
-                total += int(task.read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
-        return total / 1e9
+        return process_cpu(self.pid)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-e", "-t", "app")

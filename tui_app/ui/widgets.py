@@ -297,8 +297,7 @@ class MarkedTable(DataTable):  # type: ignore[type-arg]  # cells are Text or str
 
     def _mark_line(self, line: list[Segment]) -> list[Segment]:
         """The line with MARK over the two blank cells after the cell's padding."""
-        at, out = self.cell_padding, []
-        pos = 0
+        at, pos, out = self.cell_padding, 0, []
         for seg in line:
             text, n = seg.text, len(seg.text)
             lo, hi = max(at - pos, 0), min(at + len(self.MARK) - pos, n)
