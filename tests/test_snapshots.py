@@ -6,6 +6,7 @@ and read the diff of tests/snapshots/ before committing it.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 
@@ -32,7 +33,14 @@ def check(name: str, text: str) -> None:
         path.write_text(text, encoding="utf-8")
         if not os.environ.get("UPDATE_SNAPSHOTS"):
             pytest.fail(f"new snapshot {path.name} written: review it, then run again")
-    assert text == path.read_text(encoding="utf-8"), f"{name} changed; see {path}"
+    want = path.read_text(encoding="utf-8")
+    if text != want:
+        diff = "".join(
+            difflib.unified_diff(
+                want.splitlines(keepends=True), text.splitlines(keepends=True), "kept", "shown"
+            )
+        )
+        pytest.fail(f"{name} changed; see {path}:\n{diff}")
 
 
 async def test_snapshot_signin(ctx: Context) -> None:
