@@ -354,6 +354,16 @@ def site() -> Iterator[Site]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _own_sessions(site: Site) -> Iterator[None]:
+    """Each test ends its own connections: one that failed half-way must not leave its app
+    running into the next test (which counts the processes left)."""
+    before = len(site.sessions)
+    yield
+    for name in site.sessions[before:]:
+        sh("tmux", "kill-session", "-t", name, check=False)
+
+
 def test_r24_a_nurse_sees_her_own_inbox_signed_in_as_herself(site: Site) -> None:
     # LOGNAME/USER sent by the client (SetEnv, accepted by this sshd) and ~/.ssh/environment
     # both name the second nurse: neither may change who signs in.
@@ -456,7 +466,9 @@ def test_r18_a_download_lands_in_her_own_downloads_hers_and_0600(site: Site) -> 
     sh("tmux", "send-keys", "-t", name, "j")
     site.wait_screen(name, "Journalförs: utslag.png")
     sh("tmux", "send-keys", "-t", name, "l")
-    wait_for("a second copy", lambda: list(downloads.glob("1177-*.png")))
+    # Said once the case shows the copy (not merely once the file exists): s acts on it then.
+    site.wait_screen(name, "Nedladdad till")
+    assert list(downloads.glob("1177-*.png"))
     sh("tmux", "send-keys", "-t", name, "s")
     site.wait_screen(name, "Spara i Picsara", "Sida:")
     sh("tmux", "send-keys", "-t", name, "Enter")

@@ -17,6 +17,7 @@ from tui_app.services import api
 from tui_app.services.api import CaseView, FileView
 from tui_app.ui.base import Policy, StatusLine
 from tui_app.core.clock import fmt_datetime
+from tui_app.core.errors import UserError
 from tui_app.core.fmt import fmt_size
 from tui_app.ui.conversation import Bubble, case_header
 from tui_app.ui.dialogs import AskDialog, ConfirmDialog
@@ -277,8 +278,9 @@ class CaseScreen(ArchiveSteps):
             )
 
     def _downloaded(self, path: Path) -> None:
-        self.say(f"Nedladdad till {path}. Radera den när den är använd ({CLEANUP}).")
-        self.action_refresh()
+        self.action_refresh(
+            lambda: self.say(f"Nedladdad till {path}. Radera den när den är använd ({CLEANUP}).")
+        )
 
     def action_handled(self) -> None:
         v = self.view
@@ -324,14 +326,31 @@ class CaseScreen(ArchiveSteps):
         """Never runs: why_not always says how to quit (from the inbox)."""
 
     def _changed(self, said: str) -> None:
-        self.say(said or "Sparat.")
-        self.action_refresh()
+        self.action_refresh(lambda: self.say(said or "Sparat."))
 
-    def action_refresh(self) -> None:
-        """Reload after an own action (already logged); the u key logs a fresh look."""
+    def action_refresh(self, then: Callable[[], object] | None = None) -> None:
+        """Reload after an own action (already logged); the u key logs a fresh look.
+
+        `then` says what the action did once the reloaded case is shown, never before: a key
+        pressed after the message acts on the case it describes (the file downloaded, not
+        still "ladda ner först")."""
         ctx, actor, case_id = self.ctx, self.actor, self.view.case_id
+
+        async def shown(view: CaseView) -> None:
+            await self.show_view(view)
+            if then is not None:
+                then()
+
+        def failed(error: UserError) -> None:
+            if then is not None:
+                then()
+            self.failed(error)
+
         self.run(
-            lambda: api.open_case(ctx, actor, case_id, log_access=False), on_done=self.show_view
+            lambda: api.open_case(ctx, actor, case_id, log_access=False),
+            on_done=shown,
+            on_error=failed,
+            key="case.refresh",
         )
 
     def action_reload(self) -> None:

@@ -33,7 +33,7 @@ class ArchiveSteps(ExplainsKeys, AppScreen):
         def _change(
             self, change: Callable[[api.Context, api.Actor], object], said: str
         ) -> None: ...
-        def action_refresh(self) -> None: ...
+        def action_refresh(self, then: Callable[[], object] | None = None) -> None: ...
 
     def action_picsara(self) -> None:
         f = self.current()
@@ -85,7 +85,10 @@ class ArchiveSteps(ExplainsKeys, AppScreen):
             )
 
     def _archived(self, sent: api.Archived) -> None:
-        self.action_refresh()
+        """Ask about the clean-up over the reloaded case (it shows the file as archived)."""
+        self.action_refresh(lambda: self._ask_cleanup(sent))
+
+    def _ask_cleanup(self, sent: api.Archived) -> None:
         name = sent.name
         done = "utskriven för E-arkiv" if sent.target is Target.EARKIV else "sparad i Picsara"
 
@@ -121,6 +124,9 @@ class ArchiveSteps(ExplainsKeys, AppScreen):
             )
 
     def _cleaned(self, report: api.CleanupReport) -> None:
+        self.action_refresh(lambda: self._say_cleaned(report))
+
+    def _say_cleaned(self, report: api.CleanupReport) -> None:
         where = "; ".join(report.where) or "ingen kopia hittades"
         if report.clean:
             self.say(f"Rensat: {where}. Ingen kopia finns kvar.")
@@ -138,4 +144,3 @@ class ArchiveSteps(ExplainsKeys, AppScreen):
                 + f". Kontrollera dem och försök igen ({CLEANUP}).",
                 error=True,
             )
-        self.action_refresh()
