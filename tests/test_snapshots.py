@@ -21,8 +21,31 @@ from tui_app.ui.app import build_app
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
+async def painted(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the screen is laid out and painted as it stands: no message queued for it or
+    its widgets, no layout or repaint pending. A layout posts Resize to the widgets it resized,
+    and their answer can ask for another; on an idle machine Pilot's idle wait lets those
+    rounds run, on a loaded one it returns at once, so the rounds are counted here instead."""
+    for _ in range(200):
+        await pilot.pause()  # handles what is queued, then runs the screen's pending update
+        app = pilot.app
+        screen = app.screen
+        quiet = all(w._message_queue.empty() for w in [app, *screen.walk_children(with_self=True)])
+        pending = (
+            screen._layout_required
+            or screen._scroll_required
+            or screen._repaint_required
+            or screen._recompose_required
+            or screen._dirty_widgets
+        )
+        if quiet and not pending:
+            return
+    raise AssertionError("the screen kept changing: 200 rounds without a still picture")
+
+
 def screen_text(app) -> str:  # type: ignore[no-untyped-def]
-    """What the terminal shows, as plain text (the compositor's strips of the top screen)."""
+    """What the terminal shows, as plain text (the compositor's strips of the top screen);
+    after `painted`."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text.rstrip() for strip in strips) + "\n"
 
@@ -48,6 +71,7 @@ async def test_snapshot_signin(ctx: Context) -> None:
     app = build_app(ctx)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        await painted(pilot)
         check("signin", screen_text(app))
 
 
@@ -57,9 +81,11 @@ async def test_snapshot_inbox_and_case(ctx: Context, places: Places) -> None:
     app = build_app(ctx, staff(ctx, "danan12"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        await painted(pilot)
         check("inbox", screen_text(app))
         await pilot.press("down", "enter")
         await settle(pilot)
+        await painted(pilot)
         check("case", screen_text(app))
 
 
@@ -71,7 +97,7 @@ async def test_snapshot_patient_page(ctx: Context) -> None:
         await pilot.press("enter")
         await settle(pilot)
         app.screen.query_one("#page").scroll_home(animate=False)
-        await pilot.pause()
+        await painted(pilot)
         check("patient_page", screen_text(app))
 
 
@@ -79,4 +105,5 @@ async def test_snapshot_admin(ctx: Context) -> None:
     app = build_app(ctx, staff(ctx, "lenjo54"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        await painted(pilot)
         check("admin", screen_text(app))
