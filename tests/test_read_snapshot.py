@@ -194,3 +194,51 @@ async def test_r05_the_nurse_sees_the_busy_message_not_an_operational_error(
         short.engine.dispose()
     assert "Databasen är upptagen" in shown and "just nu" in shown
     assert "OperationalError" not in shown and "Något gick fel" not in shown
+
+
+def test_r05_the_inbox_read_is_one_snapshot_and_returns_its_connection_clean(
+    ctx: Context,
+) -> None:
+    """store.db.read_connection (the inbox's pages and counts): a write committed by a
+    colleague after the read began is not seen inside it; after the read, and after a read
+    that failed, the pooled connection holds no transaction (so it never pins an old WAL
+    snapshot, nor hands one to the next reader)."""
+    from tui_app.store.db import _reader, read_connection
+
+    send(ctx, pnr=ELIN)
+    count = "SELECT count(*) FROM cases"
+
+    def rows(conn: object, statement: str) -> list[tuple[object, ...]]:
+        raw = conn.dbapi  # type: ignore[attr-defined]
+        if conn.dialect == "sqlite":  # type: ignore[attr-defined]
+            return list(raw.execute(statement).fetchall())
+        with raw.cursor() as cur:
+            cur.execute(statement)
+            return list(cur.fetchall())
+
+    with read_connection(ctx.engine) as conn:
+        before = rows(conn, count)[0][0]
+        send(ctx, pnr=ELIN)  # committed by another session meanwhile
+        assert rows(conn, count)[0][0] == before  # still the read's own snapshot
+    with read_connection(ctx.engine) as conn:
+        assert rows(conn, count)[0][0] == before + 1
+    with pytest.raises(RuntimeError), read_connection(ctx.engine) as conn:
+        rows(conn, count)
+        raise RuntimeError("a read that failed half-way")
+    if ctx.engine.dialect.name == "sqlite":
+        proxied = _reader(ctx.engine).raw_connection()
+        try:
+            assert not proxied.dbapi_connection.in_transaction  # type: ignore[union-attr]
+        finally:
+            proxied.close()
+    with read_connection(ctx.engine) as conn:  # and the next read works as before
+        assert rows(conn, count)[0][0] == before + 1
+
+
+@sqlite_only
+def test_r24_the_inbox_read_cannot_write(ctx: Context) -> None:
+    """The raw read path runs on the read-only twin (PRAGMA query_only): a write is refused."""
+    from tui_app.store.db import read_connection
+
+    with pytest.raises(sqlite3.OperationalError), read_connection(ctx.engine) as conn:
+        conn.dbapi.execute("INSERT INTO setting (key, value) VALUES ('x', 'y')")

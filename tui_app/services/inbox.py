@@ -20,8 +20,6 @@ from math import isqrt
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from tui_app.core.rules import CaseState
 from tui_app.services.actor import Actor
 from tui_app.services.cancel import Cancel
@@ -30,7 +28,7 @@ from tui_app.services.identity import deactivated
 from tui_app.services.inboxrows import rows_of
 from tui_app.services.views import InboxCounts, InboxKey, InboxPage, InboxRow, InboxWhere
 from tui_app.store import inboxsql as sql
-from tui_app.store.db import read_connection
+from tui_app.store.db import ReadConnection, read_connection
 from tui_app.store.inboxsearch import search_for
 
 MAX_LIMIT = 200  # rows a page may ask for
@@ -45,12 +43,12 @@ Raw = Sequence[Any]
 _running: ContextVar[Cancel | None] = ContextVar("inbox_cancel", default=None)
 
 
-def _dialect(conn: Connection) -> sql.Dialect:
-    return "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
+def _dialect(conn: ReadConnection) -> sql.Dialect:
+    return "postgresql" if conn.dialect == "postgresql" else "sqlite"
 
 
 @contextmanager
-def cancellable(conn: Connection, token: Cancel | None) -> Iterator[None]:
+def cancellable(conn: ReadConnection, token: Cancel | None) -> Iterator[None]:
     """Run the statements inside so that `token.cancel()` stops them: SQLite is interrupted
     (and checks the token every PROGRESS_STEPS steps, so a cancel that comes just before a
     statement starts still stops it), psycopg cancels on the server. Raises Cancelled."""
@@ -66,8 +64,8 @@ def cancellable(conn: Connection, token: Cancel | None) -> Iterator[None]:
 
 
 @contextmanager
-def _interrupted(conn: Connection, token: Cancel) -> Iterator[None]:
-    raw: Any = conn.connection.dbapi_connection
+def _interrupted(conn: ReadConnection, token: Cancel) -> Iterator[None]:
+    raw: Any = conn.dbapi
     if isinstance(raw, sqlite3.Connection):
         raw.set_progress_handler(lambda: token.cancelled, PROGRESS_STEPS)
         try:
@@ -87,13 +85,13 @@ def _pyformat(statement: str) -> str:
     return re.sub(r":(\w+)", r"%(\1)s", statement)
 
 
-def run(conn: Connection, statement: str, params: sql.Params) -> list[Raw]:
+def run(conn: ReadConnection, statement: str, params: sql.Params) -> list[Raw]:
     """The rows of one statement, through the driver itself: SQLAlchemy's text() would parse
     and compile the SQL on every call, costing more than the indexed read does."""
     token = _running.get()
     if token is not None:
         token.check()  # cancelled between two statements: the next one is not even sent
-    raw: Any = conn.connection.dbapi_connection
+    raw: Any = conn.dbapi
     if isinstance(raw, sqlite3.Connection):
         return raw.execute(statement, params).fetchall()
     with raw.cursor() as cur:
@@ -101,7 +99,7 @@ def run(conn: Connection, statement: str, params: sql.Params) -> list[Raw]:
         return list(cur.fetchall())
 
 
-def actor_units(conn: Connection, actor: Actor) -> tuple[int, ...]:
+def actor_units(conn: ReadConnection, actor: Actor) -> tuple[int, ...]:
     """The actor's units as they stand now (R05); a deactivated account is refused."""
     if actor.staff_id is None:
         return ()
@@ -115,7 +113,7 @@ def actor_units(conn: Connection, actor: Actor) -> tuple[int, ...]:
 class _Reader:
     """Reads pages of one result (one actor, status and search) on one connection."""
 
-    conn: Connection
+    conn: ReadConnection
     dialect: sql.Dialect
     base: sql.PageQuery
 
@@ -187,7 +185,7 @@ def _pick(r: _Reader, where: InboxWhere, n: int) -> tuple[list[Raw], bool, bool,
     return rows[:n], False, len(rows) > n, None
 
 
-def _file_counts(conn: Connection, raw: list[Raw]) -> tuple[dict[int, int], dict[int, int]]:
+def _file_counts(conn: ReadConnection, raw: list[Raw]) -> tuple[dict[int, int], dict[int, int]]:
     ids = [r[0] for r in raw if r[5]]
     if not ids:
         return {}, {}
@@ -206,7 +204,7 @@ def probe_bound(n: int, patients: int) -> int:
 
 
 def _reader(
-    conn: Connection, actor: Actor, now: datetime, state: CaseState | None, query: str, n: int
+    conn: ReadConnection, actor: Actor, now: datetime, state: CaseState | None, query: str, n: int
 ) -> _Reader:
     dialect = _dialect(conn)
     search = search_for(query, dialect)
