@@ -12,6 +12,8 @@ The reload is held back here on purpose (a gate the test opens), never timed.
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -46,6 +48,18 @@ class Gate:
         self.waiting.clear()
 
 
+@asynccontextmanager
+async def the_case(ctx: Context) -> AsyncIterator[tuple[Any, Any]]:
+    """A nurse on the case screen of a case with an image and a PDF (the image highlighted)."""
+    case_with_files(ctx)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        yield app, pilot
+
+
 async def until_reload_waits(pilot, gate: Gate) -> None:  # type: ignore[no-untyped-def]
     """Let the step's worker finish and its answer arrive, up to the held reload."""
     for _ in range(200):
@@ -60,13 +74,8 @@ async def until_reload_waits(pilot, gate: Gate) -> None:  # type: ignore[no-unty
 async def test_r19_after_the_download_is_said_s_opens_picsara_at_once(
     ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case_with_files(ctx)
     gate = Gate(monkeypatch)
-    app = build_app(ctx, staff(ctx, "danan12"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with the_case(ctx) as (app, pilot):
         await pilot.press("j")  # journaled: the image
         await settle(pilot)
         gate.hold()
@@ -86,13 +95,8 @@ async def test_r19_after_the_download_is_said_s_opens_picsara_at_once(
 async def test_r21_the_cleanup_is_said_with_the_reloaded_case(
     ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case_with_files(ctx)
     gate = Gate(monkeypatch)
-    app = build_app(ctx, staff(ctx, "danan12"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with the_case(ctx) as (app, pilot):
         await pilot.press("j")
         await settle(pilot)
         await pilot.press("l")
@@ -110,13 +114,8 @@ async def test_r21_the_cleanup_is_said_with_the_reloaded_case(
 async def test_r16_a_decision_is_said_with_the_reloaded_case(
     ctx: Context, places: Places, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case_with_files(ctx)
     gate = Gate(monkeypatch)
-    app = build_app(ctx, staff(ctx, "danan12"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with the_case(ctx) as (app, pilot):
         gate.hold()
         await pilot.press("j")
         await until_reload_waits(pilot, gate)
