@@ -6,10 +6,14 @@ import gc
 import os
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Input
+
+from tui_app.ui.widgets import HandOffInput
 
 from tui_app.ui.commands import ScreenActions, own_binding
 
@@ -61,6 +65,22 @@ class TuiApp(App[None]):
 
             end_after(EXIT_GRACE_S, lambda: self.return_code or 0)
         super().exit(result, return_code, message)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """A character that reaches the app while a text field has the focus was typed ahead:
+        queued for the widget that had the focus before a key moved it into the field ("/" and
+        a name typed at once, or pasted, or arriving in one SSH packet). It belongs in the
+        field, never to a binding of the screen (n would open a new case). A field handles
+        every character typed into it itself, so none of its own comes this way."""
+        focused = self.focused
+        # The search field (HandOffInput) handles Enter and Esc itself too: typed ahead, they
+        # leave it in their turn ("/", Esc, f: f is the list's again).
+        handed = isinstance(focused, HandOffInput) and event.key in ("enter", "escape")
+        if isinstance(focused, Input) and (handed or (event.is_printable and event.character)):
+            event.stop()
+            event.prevent_default()  # App's own _on_key (the bindings) is not run for it
+            focused.post_message(events.Key(event.key, event.character))
+        # Otherwise App's own _on_key runs next (Textual calls each class's handler in turn).
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected error: the traceback goes to the private log (crashlog), never to the

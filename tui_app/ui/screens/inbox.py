@@ -290,7 +290,9 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._read(self.window.first())
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # At once, not through the message queue (Widget.focus): the keys typed right after
+        # "/" are queued already, and must land in the field, not act on the list (n, f ...).
+        self.set_focus(self.query_one("#search", Input))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "search":  # the previous key's read is cancelled (Runner.run)
