@@ -8,8 +8,8 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 # Every use case needs the tables, and so SQLAlchemy, pydantic and SQLModel. Importing them

@@ -13,9 +13,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tui_app.ui.widgets import HandOffInput
-
 from tui_app.ui.commands import ScreenActions, own_binding
+from tui_app.ui.widgets import HandOffInput
 
 if TYPE_CHECKING:
     from tui_app.crashlog import Crash
