@@ -308,3 +308,38 @@ async def test_classroom_app_opens_on_the_steps_and_ticks_them(tmp_path: Path) -
         await pilot.press("f6")
         await pilot.pause()
         assert isinstance(app.screen, ExerciseScreen)
+
+
+async def test_classroom_trainer_sees_a_sign_in_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trainer's table names who is signed in as soon as the trainee signs in or out, not at
+    the next poll (the poll interval is made an hour here, so only the sign-in can write it)."""
+    from tui_app.classroom.child import picker_roots
+    from tui_app.classroom.room import Trainee, read_json
+    from tui_app.cli import make_demo_context
+    from tui_app.services.democlock import ClassroomClock
+    from tui_app.ui import exercise as ui_exercise
+    from tui_app.ui.app import build_app
+
+    monkeypatch.setattr(ui_exercise, "POLL_SECONDS", 3600.0)
+    room = open_room(tmp_path / "room")
+    demo = room.new_demo("Elev 1")
+    ctx = make_demo_context(demo.data)
+    ctx.clock = ClassroomClock(shared_file=room.clock_file)
+    ctx.classroom = Trainee(demo, room.clock_file, exercise.take_baseline(ctx), picker_roots(demo))
+    app = build_app(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert read_json(demo.progress_file)["signed_in"] == ""
+        await pilot.press("escape")  # the step list closes over the sign-in picker
+        await pilot.pause()
+        app.sign_in(staff(ctx, "danan12"))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert read_json(demo.progress_file)["signed_in"] == "Daniel Andersson"
+        app.sign_out()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert read_json(demo.progress_file)["signed_in"] == ""

@@ -147,7 +147,7 @@ def test_classroom_two_trainees_in_chromium(tmp_path: Path) -> None:
             trainer.goto(room.trainer)
             for _ in range(100):  # the demos write their progress every few seconds
                 table = trainer.inner_text("#progress")
-                if table.count("3/9") == 2:
+                if table.count("3/9") == 2 and table.count("Daniel Andersson") == 2:
                     break
                 trainer.wait_for_timeout(200)
                 trainer.reload()

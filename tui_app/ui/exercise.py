@@ -23,6 +23,7 @@ from tui_app.ui.app import TuiApp
 
 if TYPE_CHECKING:
     from tui_app.classroom.room import Trainee
+    from tui_app.services.api import Actor
     from tui_app.classroom.exercise import Step
 
 POLL_SECONDS = 2.0
@@ -112,6 +113,15 @@ class ClassroomApp(TuiApp):
         # over the sign-in picker once that one is pushed.
         self.call_after_refresh(self.action_exercise)
         self.set_interval(POLL_SECONDS, self.poll)
+        self.poll()
+
+    def sign_in(self, actor: Actor) -> None:
+        # The trainer's table shows who is signed in: written now, not at the next poll.
+        super().sign_in(actor)
+        self.poll()
+
+    def sign_out(self) -> None:
+        super().sign_out()
         self.poll()
 
     def action_exercise(self) -> None:
