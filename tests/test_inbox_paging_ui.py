@@ -380,3 +380,34 @@ async def test_the_mouse_wheel_reads_on_past_the_window(ctx: Context, monkeypatc
             wheel(events.MouseScrollUp)
             await settle(pilot)
         assert in_table(app)[0] == first and oldest not in in_table(app)
+
+
+async def test_a_page_read_further_down_is_scrolled_into_view_as_it_is_painted(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    """The rows a key read are in view in the frame that paints them: the scroll to the cursor
+    is made as the rows go into the table, not after the next refresh (which painted the new
+    rows once at the old place and once more in view: two frames for one key)."""
+    from tui_app.ui.screens.inbox import InboxScreen
+
+    app, _ = fake_app(ctx, 1_000, monkeypatch)
+    seen: list[tuple[int, float, float, int]] = []
+    paint = InboxScreen._paint
+
+    def painted(self: InboxScreen, fetch: Any = None) -> None:
+        paint(self, fetch)
+        t = self.query_one(PagedTable)
+        top = t._get_row_region(t.cursor_row).y - t.header_height  # the row's place in the rows
+        seen.append((t.cursor_row, t.scroll_y, top, t.scrollable_content_region.height))
+
+    monkeypatch.setattr(InboxScreen, "_paint", painted)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        seen.clear()
+        for key in ("end", "home", "end"):
+            await press(pilot, key)
+        await pilot.press(*["pageup"] * 12)  # past the top of the window: reads newer rows
+        await settle(pilot)
+    assert len(seen) >= 4
+    for row, scroll_y, top, height in seen:
+        assert scroll_y <= top and top + 2 <= scroll_y + height - 1, (row, scroll_y, top, height)

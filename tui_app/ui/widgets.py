@@ -462,6 +462,35 @@ class PagedTable(MarkedTable):
             return
         super()._on_mouse_scroll_up(event)
 
+    def move_cursor(
+        self,
+        *,
+        row: int | None = None,
+        column: int | None = None,
+        animate: bool = False,
+        scroll: bool = True,
+    ) -> None:
+        """DataTable's move, but rows added just before are measured first (what DataTable
+        leaves for its next idle), so the scroll to the cursor is made now: DataTable would
+        scroll after the next refresh, and a page read further down was painted twice, the
+        new rows at the old scroll place and then, a frame (17 ms and a render) later, in
+        view."""
+        self.measure_new_rows()
+        super().move_cursor(row=row, column=column, animate=animate, scroll=scroll)
+
+    def measure_new_rows(self) -> None:
+        """The column widths and row heights of the cells and rows added or changed since
+        the last idle, now (the same work as DataTable's idle handler, which then has none)."""
+        if self._updated_cells:
+            updated = self._updated_cells.copy()
+            self._updated_cells.clear()
+            self._update_column_widths(updated)
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
+
     def action_first_row(self) -> None:
         if self.more_above:
             self.post_message(self.Reach("home"))
