@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -266,20 +267,29 @@ def test_classroom_warns_when_others_can_join() -> None:
 # --- the app of a classroom demo --------------------------------------------------------------
 
 
-async def test_classroom_app_opens_on_the_steps_and_ticks_them(tmp_path: Path) -> None:
+def classroom_demo(tmp_path: Path) -> tuple[Any, Any, Any]:
+    """A classroom room with one trainee's demo and that demo's app: (room, demo, app)."""
     from tui_app.classroom.child import picker_roots
-    from tui_app.classroom.room import Trainee, read_json
+    from tui_app.classroom.room import Trainee
     from tui_app.cli import make_demo_context
-    from tui_app.services.democlock import ClassroomClock, advance_shared
+    from tui_app.services.democlock import ClassroomClock
     from tui_app.ui.app import build_app
-    from tui_app.ui.exercise import ClassroomApp, ExerciseScreen
 
     room = open_room(tmp_path / "room")
     demo = room.new_demo("Elev 1")
     ctx = make_demo_context(demo.data)
     ctx.clock = ClassroomClock(shared_file=room.clock_file)
     ctx.classroom = Trainee(demo, room.clock_file, exercise.take_baseline(ctx), picker_roots(demo))
-    app = build_app(ctx)
+    return room, demo, build_app(ctx)
+
+
+async def test_classroom_app_opens_on_the_steps_and_ticks_them(tmp_path: Path) -> None:
+    from tui_app.classroom.room import read_json
+    from tui_app.services.democlock import advance_shared
+    from tui_app.ui.exercise import ClassroomApp, ExerciseScreen
+
+    room, demo, app = classroom_demo(tmp_path)
+    ctx = app.ctx
     assert isinstance(app, ClassroomApp)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -315,20 +325,12 @@ async def test_classroom_trainer_sees_a_sign_in_at_once(
 ) -> None:
     """The trainer's table names who is signed in as soon as the trainee signs in or out, not at
     the next poll (the poll interval is made an hour here, so only the sign-in can write it)."""
-    from tui_app.classroom.child import picker_roots
-    from tui_app.classroom.room import Trainee, read_json
-    from tui_app.cli import make_demo_context
-    from tui_app.services.democlock import ClassroomClock
+    from tui_app.classroom.room import read_json
     from tui_app.ui import exercise as ui_exercise
-    from tui_app.ui.app import build_app
 
     monkeypatch.setattr(ui_exercise, "POLL_SECONDS", 3600.0)
-    room = open_room(tmp_path / "room")
-    demo = room.new_demo("Elev 1")
-    ctx = make_demo_context(demo.data)
-    ctx.clock = ClassroomClock(shared_file=room.clock_file)
-    ctx.classroom = Trainee(demo, room.clock_file, exercise.take_baseline(ctx), picker_roots(demo))
-    app = build_app(ctx)
+    _, demo, app = classroom_demo(tmp_path)
+    ctx = app.ctx
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
