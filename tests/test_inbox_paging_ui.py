@@ -242,6 +242,53 @@ async def test_g_puts_the_window_around_the_case_and_esc_lands_on_it(
         assert on(app).case_id == ids[-1]
 
 
+async def test_g_reads_the_list_around_the_case_once_the_case_is_shown_not_while_it_opens(
+    ctx: Context, monkeypatch: Any
+) -> None:
+    """The read around the case and its paint would compete with building the case screen:
+    while the case opens the list reads nothing (also not the refresh of g's dialog closing);
+    once the case screen is up it reads around the case, and Esc back has ▶ on the case."""
+    from tui_app.ui.screens.inbox import InboxScreen
+
+    ids = [send(ctx, pnr=ELIN if i % 2 else MARCO) for i in range(12)]
+    app = build_app(ctx, staff(ctx, "danan12"))
+    monkeypatch.setattr(InboxScreen, "PAGE", 4)
+    reads: list[tuple[int | None, bool]] = []  # (around, the case screen already up)
+    page = ctx.inbox.page
+
+    def recorded(*a: Any, **k: Any) -> InboxPage:
+        where = a[3] if len(a) > 3 else k["where"]
+        up = any(type(s).__name__ == "CaseScreen" for s in list(app.screen_stack))
+        reads.append((where.around, up))
+        return page(*a, **k)
+
+    monkeypatch.setattr(ctx.inbox, "page", recorded)
+    gate, real_open = threading.Event(), api.open_case
+
+    def held_open(*a: Any, **k: Any) -> Any:
+        assert gate.wait(60), "the test never opened the gate"
+        return real_open(*a, **k)
+
+    monkeypatch.setattr(api, "open_case", held_open)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "g", *str(ids[1]))
+        reads.clear()
+        await pilot.press("enter")  # the case opens (held): the dialog closes meanwhile
+        for _ in range(5):
+            await pilot.pause()
+        window = app.screen.window
+        assert type(app.screen).__name__ == "InboxScreen" and window.pending is None
+        assert reads == []  # nothing read for the list while the case opens
+        gate.set()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CaseScreen", status(app)
+        assert reads == [(ids[1], True)]  # around the case, with the case screen up
+        await press(pilot, "escape")
+        assert on(app).case_id == ids[1]
+        assert all(around is None for around, _ in reads[1:])  # Esc: a plain refresh
+
+
 async def test_removing_the_marked_row_moves_the_marker_to_the_cursors_new_row() -> None:
     from textual.app import App, ComposeResult
 

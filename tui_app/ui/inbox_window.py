@@ -181,6 +181,11 @@ class Window(Generic[R]):
         """The page holding this case, the cursor on it (if it is in the result)."""
         return self._ask(Fetch(Go.AROUND, self.page, Aim.FOUND, case_id=case_id))
 
+    def later(self, fetch: Fetch[R]) -> None:
+        """Make this read on the next refresh, not now (the screen is being left for a case:
+        its rows are read and painted on the way back, not while the case screen is built)."""
+        self.pending, self._redo = None, fetch
+
     def _ask(self, fetch: Fetch[R]) -> Fetch[R]:
         self.pending = fetch
         return fetch

@@ -67,6 +67,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._window: Window[InboxRow] = Window(self.PAGE or PAGE)
         self.counts: InboxCounts | None = None
         self._list_failed = False  # the status line says the list could not be read
+        self._opening = False  # a case is being opened from g: the list waits for the way back
 
     @property
     def window(self) -> Window[InboxRow]:
@@ -109,7 +110,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
         # The first load comes with ScreenResume, which also follows the first mount.
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        if not self._opening:  # back from g's dialog to open a case: read after it is shown
+            self.action_refresh()
 
     def on_screen_suspend(self) -> None:
         """Left for a case or a dialog: the read under way stops, and is made again on return."""
@@ -319,13 +321,25 @@ class InboxScreen(ExplainsKeys, AppScreen):
 
     def _open(self, case_id: int) -> None:
         ctx, actor = self.ctx, self.actor
-        self.run(lambda: api.open_case(ctx, actor, case_id), on_done=self._opened)
+        self.run(
+            lambda: api.open_case(ctx, actor, case_id),
+            on_done=self._opened,
+            on_error=self._not_opened,
+        )
+
+    def _not_opened(self, error: UserError) -> None:
+        self._opening = False
+        self.failed(error)
+        self.action_refresh()  # the list as it stands (g's read around the case, if any)
 
     def _opened(self, view: CaseView) -> None:
         from tui_app.ui.screens.case import CaseScreen
 
+        deferred, self._opening = self._opening, False
         self.query_one(StatusLine).clear()
         self.app.push_screen(CaseScreen(self.ctx, self.actor, view))
+        if deferred:  # g's read around the case, once the case screen is painted: Esc finds
+            self.app.call_after_refresh(lambda: self._read(self.window.refresh()))  # it there
 
     def action_goto(self) -> None:
         from tui_app.ui.dialogs import AskDialog
@@ -333,8 +347,11 @@ class InboxScreen(ExplainsKeys, AppScreen):
         def chosen(text: str | None) -> None:
             if text:
                 case_id = parse_case_number(text)
+                # The list around it is read once the case screen is shown, not now: that
+                # read and its paint would take the CPU from building the case screen.
+                self.window.later(self.window.around(case_id))
+                self._opening = True
                 self._open(case_id)
-                self._read(self.window.around(case_id))  # back from it, the list is there
 
         self.app.push_screen(
             AskDialog(
