@@ -189,10 +189,7 @@ def _file_counts(conn: ReadConnection, raw: list[Raw]) -> tuple[dict[int, int], 
     ids = [r[0] for r in raw if r[5]]
     if not ids:
         return {}, {}
-    undecided_sql, copies_sql, params = sql.file_counts_sql(ids)
-    undecided = {k: v for k, v in run(conn, undecided_sql, params)}
-    copies = {k: v for k, v in run(conn, copies_sql, params)}
-    return undecided, copies
+    return sql.file_counts_of(run(conn, *sql.file_counts_sql(ids)))
 
 
 def probe_bound(n: int, patients: int) -> int:
@@ -211,7 +208,8 @@ def _reader(
     base = sql.PageQuery(actor_units(conn, actor), now, state, search)
     pf = search.patients
     if pf is not None and pf.ids is not None and base.units:
-        patients = run(conn, "SELECT max(id) FROM patient", {})[0][0] or 0
+        # One patient at most (an exact identity number) always drives: no count is needed.
+        patients = 0 if pf.unique else run(conn, "SELECT max(id) FROM patient", {})[0][0] or 0
         bound = probe_bound(n, patients)
         probe = sql.probe_sql(pf, bound)
         assert probe is not None

@@ -57,6 +57,7 @@ def pnr_exact(digits: str) -> PatientFilter:
         where="p.pnr = :pnr",
         params={"pnr": digits},
         ids="SELECT q.id FROM patient q WHERE q.pnr = :pnr",
+        unique=True,
     )
 
 

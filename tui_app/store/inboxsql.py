@@ -20,6 +20,7 @@ Datetimes are bound as the database stores them (`bind_time`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -80,6 +81,8 @@ class PatientFilter:
     # The same test on the case row alone (cases.patient_name, in ix_cases_unit_sent_name),
     # for the ordered case scan: no patient row is read per case. None: only `where` can.
     on_case: str | None = None
+    # At most one patient can match (the unique index on pnr): no count decides the strategy.
+    unique: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,16 +251,26 @@ def ids_list(prefix: str, ids: list[int]) -> tuple[str, Params]:
     }
 
 
-def file_counts_sql(ids: list[int]) -> tuple[str, str, Params]:
-    """Per case: files without a decision; downloaded copies not yet cleaned up."""
+def file_counts_sql(ids: list[int]) -> tuple[str, Params]:
+    """Per case: files without a decision (kind 0) and downloaded copies not yet cleaned up
+    (kind 1), in one statement (one round trip less than two): rows (kind, case_id, n)."""
     marks, params = ids_list("f", ids)
     return (
-        "SELECT case_id, count(*) FROM attachment "
-        f"WHERE case_id IN ({marks}) AND decision IS NULL GROUP BY case_id",
-        "SELECT case_id, count(*) FROM download "
+        "SELECT 0, case_id, count(*) FROM attachment "
+        f"WHERE case_id IN ({marks}) AND decision IS NULL GROUP BY case_id UNION ALL "
+        "SELECT 1, case_id, count(*) FROM download "
         f"WHERE case_id IN ({marks}) AND cleaned_at IS NULL GROUP BY case_id",
         params,
     )
+
+
+def file_counts_of(rows: Iterable[Sequence[Any]]) -> tuple[dict[int, int], dict[int, int]]:
+    """file_counts_sql's rows as (undecided files, downloaded copies) per case."""
+    undecided: dict[int, int] = {}
+    copies: dict[int, int] = {}
+    for kind, case_id, n in rows:
+        (copies if kind else undecided)[case_id] = n
+    return undecided, copies
 
 
 def units_sql() -> str:

@@ -93,9 +93,8 @@ def read_start(path: Path, login: str, limit: int, now: datetime | None = None) 
         copies: dict[int, int] = {}
         with_files = [row[0] for row in cases if row[5]]
         if with_files:
-            undecided_sql, copies_sql, params = inboxsql.file_counts_sql(with_files)
-            undecided = dict(conn.execute(undecided_sql, params).fetchall())
-            copies = dict(conn.execute(copies_sql, params).fetchall())
+            found = conn.execute(*inboxsql.file_counts_sql(with_files)).fetchall()
+            undecided, copies = inboxsql.file_counts_of(found)
         return StartRead(staff, units, cases, undecided, copies)
     except (sqlite3.Error, ValueError, TypeError):
         return None
