@@ -197,10 +197,14 @@ def _writer(w: Worker, end: float, stop: threading.Event) -> None:
     from tui_app.store.models import Case, Patient
 
     units = [u.id for u in w.actor.units]
-    with read_scope(w.ctx.engine) as s:  # the units and patients of the actor's latest cases
+    # The units and patients of the actor's latest cases, of those a message can be sent to
+    # (activated on 1177: sending to another one is refused, rightly, and is not a load error).
+    with read_scope(w.ctx.engine) as s:
         recent = select(Case.unit_id, Patient.pnr).join(Patient, col(Case.patient_id) == Patient.id)
         pairs = s.exec(
-            recent.where(col(Case.unit_id).in_(units)).order_by(col(Case.id).desc()).limit(40)
+            recent.where(col(Case.unit_id).in_(units), col(Patient.activated_1177))
+            .order_by(col(Case.id).desc())
+            .limit(40)
         ).all()
     unit = pairs[w.index % len(pairs)][0] if pairs else units[0]
     pnrs = sorted({pnr for u, pnr in pairs if u == unit}) or [w.args.pnr]
