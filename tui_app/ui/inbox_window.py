@@ -183,7 +183,7 @@ class Window(Generic[R]):
 
     def later(self, fetch: Fetch[R]) -> None:
         """Make this read on the next refresh, not now (the screen is being left for a case:
-        its rows are read and painted on the way back, not while the case screen is built)."""
+        its rows are read once the case screen is shown, not while it is built)."""
         self.pending, self._redo = None, fetch
 
     def _ask(self, fetch: Fetch[R]) -> Fetch[R]:

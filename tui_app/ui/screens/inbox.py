@@ -67,7 +67,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._window: Window[InboxRow] = Window(self.PAGE or PAGE)
         self.counts: InboxCounts | None = None
         self._list_failed = False  # the status line says the list could not be read
-        self._opening = False  # a case is being opened from g: the list waits for the way back
+        self._opening = False  # a case is being opened from g: the list is read once it shows
 
     @property
     def window(self) -> Window[InboxRow]:
