@@ -179,12 +179,15 @@ class Window(Generic[R]):
 
     def around(self, case_id: int) -> Fetch[R]:
         """The page holding this case, the cursor on it (if it is in the result)."""
-        return self._ask(Fetch(Go.AROUND, self.page, Aim.FOUND, case_id=case_id))
+        return self._ask(self._around(case_id))
 
-    def later(self, fetch: Fetch[R]) -> None:
-        """Make this read on the next refresh, not now (the screen is being left for a case:
-        its rows are read once the case screen is shown, not while it is built)."""
-        self.pending, self._redo = None, fetch
+    def around_later(self, case_id: int) -> None:
+        """`around`, read on the next refresh instead of now (the screen is being left for
+        the case: its rows are read once the case screen is shown, not while it is built)."""
+        self.pending, self._redo = None, self._around(case_id)
+
+    def _around(self, case_id: int) -> Fetch[R]:
+        return Fetch(Go.AROUND, self.page, Aim.FOUND, case_id=case_id)
 
     def _ask(self, fetch: Fetch[R]) -> Fetch[R]:
         self.pending = fetch

@@ -349,7 +349,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
                 case_id = parse_case_number(text)
                 # The list around it is read once the case screen is shown, not now: that
                 # read and its paint would take the CPU from building the case screen.
-                self.window.later(self.window.around(case_id))
+                self.window.around_later(case_id)
                 self._opening = True
                 self._open(case_id)
 
