@@ -17,6 +17,8 @@ from tui_app.ui.commands import ScreenActions, own_binding
 from tui_app.ui.widgets import HandOffInput
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from tui_app.crashlog import Crash
     from tui_app.services.api import Actor, Context, InboxRow
 
@@ -115,6 +117,18 @@ class TuiApp(App[None]):
         runs, nor at exit, where that walk alone took longer than the whole inbox query."""
         gc.freeze()
         return super().run(*args, **kwargs)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS the one that reports a lone
+        Esc once the escape delay has passed (ui/keyinput.py), not up to 100 ms after it."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:  # not one chosen by $TEXTUAL_DRIVER (textual-serve's web)
+            from tui_app.ui.keyinput import PromptEscDriver
+
+            return PromptEscDriver
+        return driver
 
     def get_default_screen(self) -> Screen[Any]:
         """The first screen: the signed-in person's start screen itself (one screen to lay

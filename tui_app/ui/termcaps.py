@@ -21,6 +21,7 @@ from typing import Any
 from dataclasses import dataclass
 
 MODES = ("auto", "sixel", "kitty", "text")
+DEFAULT_ESCDELAY_MS = 25  # how long a lone ESC waits for the rest of a sequence (ui/keyinput.py)
 DEFAULT_CELL = (10, 20)  # pixels per cell when the terminal does not say (VT340 size)
 _KITTY_QUERY = "\x1b_Gi=4711,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 _CELL_QUERY = "\x1b[16t"
@@ -40,6 +41,12 @@ class Graphics:
 
 
 _current = Graphics()
+
+
+def prefer_short_escape_delay(environ: dict[str, str] | None = None) -> None:
+    """Textual reads $ESCDELAY (ms) once, when it is imported: ours unless the user set one."""
+    env = os.environ if environ is None else environ
+    env.setdefault("ESCDELAY", str(DEFAULT_ESCDELAY_MS))
 
 
 def current() -> Graphics:

@@ -1,0 +1,155 @@
+"""A lone Esc (back from a case, close a dialog) is reported once the escape delay has passed.
+
+Textual's input thread only checked the parser's Esc deadline when `select` returned, and it
+slept 100 ms when no byte came, so Esc arrived ~100 ms after the delay (119 ms in tmux at 1M,
+bench/inbox_keys.py). The tests read what the input thread asks `select` for, not a clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import constants, events
+from textual.drivers.headless_driver import HeadlessDriver
+
+from tests.conftest import staff
+from tui_app.services.api import Context
+from tui_app.ui.app import build_app
+from tui_app.ui.keyinput import PromptEscDriver
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Recording(selectors.SelectSelector):
+    """A select that records (timeout asked for, whether input was ready)."""
+
+    calls: list[tuple[float | None, bool]] = []
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        ready = super().select(timeout)
+        _Recording.calls.append((timeout, bool(ready)))
+        return ready
+
+
+def _read_keys(driver: Any, chunks: list[bytes], wanted: int) -> list[tuple[str, float | None]]:
+    """Run the driver's input thread on a pipe, write each chunk once the key before it was
+    reported; return the keys and the wait asked of select right after each chunk was read."""
+    read_fd, write_fd = os.pipe()
+    driver.fileno = read_fd
+    keys: list[events.Key] = []
+    got = threading.Condition()
+
+    def collect(message: object) -> None:
+        if isinstance(message, events.Key):
+            with got:
+                keys.append(message)
+                got.notify_all()
+
+    driver.process_message = collect
+    _Recording.calls = []
+    thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+    thread.start()
+    try:
+        for count, chunk in enumerate(chunks, start=1):
+            os.write(write_fd, chunk)
+            with got:  # an upper bound for a stuck thread, never what the test measures
+                assert got.wait_for(lambda n=count: len(keys) >= n, timeout=30), keys
+    finally:
+        driver.exit_event.set()
+        thread.join(timeout=30)
+        os.close(write_fd)
+        os.close(read_fd)
+    calls = _Recording.calls
+    after = [calls[i + 1][0] for i, (_t, ready) in enumerate(calls[:-1]) if ready]
+    assert len(keys) == wanted
+    return [(key.key, wait) for key, wait in zip(keys, after, strict=False)]
+
+
+@pytest.fixture
+def driver(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setattr(selectors, "SelectSelector", _Recording)
+    monkeypatch.setattr(constants, "ESCAPE_DELAY", 0.025)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
+
+    async def make() -> Any:  # a driver is made inside the app's event loop
+        return app.driver_class(app)
+
+    yield asyncio.run(make())
+    for sig, handler in saved.items():  # it installs Ctrl+Z handlers for the app
+        signal.signal(sig, handler)
+
+
+def test_a_lone_esc_wakes_the_input_thread_at_the_escape_delay(driver: Any) -> None:
+    """After a lone ESC the thread sleeps no longer than the delay (25 ms here), so Esc is
+    reported then; main slept Textual's 100 ms idle wait. Keys that are whole sequences
+    (an arrow) and plain characters read as before."""
+    read = _read_keys(driver, [b"\x1b", b"\x1b[A", b"q"], wanted=3)
+    assert [key for key, _wait in read] == ["escape", "up", "q"]
+    esc_wait = read[0][1]
+    assert esc_wait is not None and esc_wait <= constants.ESCAPE_DELAY + 0.002, read
+
+
+def test_the_app_reads_keys_with_that_driver_unless_textual_driver_names_one(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(ctx, staff(ctx, "danan12"))
+    assert app.driver_class is PromptEscDriver
+    # textual-serve (the classroom) names its web driver in $TEXTUAL_DRIVER: that one is kept
+    monkeypatch.setattr(
+        constants, "DRIVER", "textual.drivers.headless_driver:HeadlessDriver", raising=True
+    )
+    assert build_app(ctx, staff(ctx, "danan12")).driver_class is HeadlessDriver
+
+
+@pytest.mark.parametrize(("env", "delay"), [(None, 0.025), ("80", 0.08)])
+def test_tui_app_waits_25_ms_for_an_escape_sequence_unless_escdelay_is_set(
+    env: str | None, delay: float
+) -> None:
+    """`tui-app run`/`demo` set $ESCDELAY before Textual is imported; a user's own wins."""
+    child = (
+        "import sys, types\n"
+        "from tui_app.commands import app as verb\n"
+        "from tui_app.ui import termcaps\n"
+        "class Stop(Exception): pass\n"
+        "def stop(*a, **k): raise Stop\n"
+        "termcaps.Probe = stop\n"  # run() goes no further than asking the terminal
+        "try:\n"
+        "    verb.run(None, types.SimpleNamespace(graphics='text'))\n"
+        "except Stop:\n"
+        "    pass\n"
+        "assert 'textual' not in sys.modules\n"
+        "import textual.constants as c\n"
+        "print(c.ESCAPE_DELAY)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "ESCDELAY"}
+    if env is not None:
+        environ["ESCDELAY"] = env
+    out = subprocess.run(
+        [sys.executable, "-c", child],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert float(out.stdout) == pytest.approx(delay)
+
+
+def test_the_thread_sleeps_its_idle_wait_when_no_esc_is_pending() -> None:
+    from tui_app.ui.keyinput import IDLE_WAIT_S, next_wait
+
+    assert next_wait(10.0, None) == IDLE_WAIT_S == 0.1  # as Textual: no busy waking
+    assert next_wait(10.0, 10.02) == pytest.approx(0.021)
+    assert next_wait(10.0, 9.0) == pytest.approx(0.001)  # overdue: at once (tick reports it)
+    assert next_wait(10.0, 11.0) == IDLE_WAIT_S  # never longer than idle

@@ -1,0 +1,80 @@
+"""Reading the keyboard: a lone Esc reaches the app after the escape delay, not after 100 ms more.
+
+A terminal sends Esc as the one byte ESC, which is also how every escape sequence (an arrow
+key, F-keys) begins. Textual's parser therefore waits `ESCDELAY` for more bytes before it
+reports Esc. Its input thread, however, only looks at that deadline when `select` returns,
+and `select` waits 100 ms when no byte comes: a lone Esc (back from a case, close a dialog)
+came ~100 ms after the key in every terminal without the kitty keyboard protocol, which is
+every tmux. Here the thread wakes at the parser's deadline instead.
+
+The delay itself: Textual's default is 100 ms. A terminal writes a whole sequence at once and
+SSH carries it in one packet, so the bytes of one key arrive together; tmux 3.5 and later
+wait 10 ms, Neovim 50. `tui-app` uses 25 ms unless $ESCDELAY is set (for a link that does
+split them): `termcaps.prefer_short_escape_delay`, called before Textual is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+from codecs import getincrementaldecoder
+
+from textual import constants
+from textual._parser import ParseError
+from textual._time import get_time
+from textual._xterm_parser import XTermParser
+from textual.drivers.linux_driver import LinuxDriver
+
+IDLE_WAIT_S = 0.1  # how long the thread sleeps in select when no Esc is pending (as Textual)
+_ESC = "\x1b"
+
+
+def next_wait(now: float, esc_deadline: float | None) -> float:
+    """How long select may sleep: until just past the parser's Esc deadline, else idle."""
+    if esc_deadline is None:
+        return IDLE_WAIT_S
+    return min(IDLE_WAIT_S, max(0.0, esc_deadline - now) + 0.001)
+
+
+class PromptEscDriver(LinuxDriver):
+    """Textual's Linux driver, whose input thread wakes when a pending Esc is due."""
+
+    def run_input_thread(self) -> None:
+        """Wait for input and dispatch events (Textual 8.2's loop, with `next_wait`)."""
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        fileno = self.fileno
+        parser = XTermParser(self._debug)
+        feed, tick = parser.feed, parser.tick
+        decode = getincrementaldecoder("utf-8")().decode
+        esc_deadline: float | None = None
+
+        def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
+            nonlocal esc_deadline
+            for index, (_key, mask) in enumerate(events):
+                if mask & selectors.EVENT_READ:
+                    last = index == len(events) - 1
+                    data = decode(os.read(fileno, 1024 * 4), final=final and last)
+                    if not data:
+                        break  # stdin is piped and ended
+                    for event in feed(data):
+                        self.process_message(event)
+                    if _ESC in data:  # the parser may now wait ESCAPE_DELAY for more
+                        esc_deadline = get_time() + constants.ESCAPE_DELAY
+            for event in tick():
+                self.process_message(event)
+            if esc_deadline is not None and get_time() >= esc_deadline:
+                esc_deadline = None  # the parser's own deadline (set earlier) has passed too
+
+        try:
+            while not self.exit_event.is_set():
+                process(selector.select(next_wait(get_time(), esc_deadline)))
+            selector.unregister(self.fileno)
+            process(selector.select(IDLE_WAIT_S), final=True)
+        finally:
+            selector.close()
+            try:
+                for _event in feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass
