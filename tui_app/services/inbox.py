@@ -200,6 +200,12 @@ def probe_bound(n: int, patients: int) -> int:
     return max(PROBE, isqrt(n * patients // SCAN_PER_PATIENT))
 
 
+def _probe(conn: ReadConnection, pf: sql.PatientFilter, bound: int) -> list[Raw]:
+    probe = sql.probe_sql(pf, bound)
+    assert probe is not None
+    return run(conn, *probe)
+
+
 def _reader(
     conn: ReadConnection, actor: Actor, now: datetime, state: CaseState | None, query: str, n: int
 ) -> _Reader:
@@ -208,13 +214,17 @@ def _reader(
     base = sql.PageQuery(actor_units(conn, actor), now, state, search)
     pf = search.patients
     if pf is not None and pf.ids is not None and base.units:
-        # One patient at most (an exact identity number) always drives: no count is needed.
-        patients = 0 if pf.unique else run(conn, "SELECT max(id) FROM patient", {})[0][0] or 0
-        bound = probe_bound(n, patients)
-        probe = sql.probe_sql(pf, bound)
-        assert probe is not None
-        found = run(conn, *probe)
-        if len(found) < bound:  # few: they drive, read once here
+        # Fewer than PROBE matching patients always drive, however many patients there are
+        # (probe_bound is never below PROBE): only more than that needs the count.
+        found = _probe(conn, pf, PROBE)
+        drive = len(found) < PROBE
+        if not drive:
+            patients = run(conn, "SELECT max(id) FROM patient", {})[0][0] or 0
+            bound = probe_bound(n, patients)
+            if bound > PROBE:
+                found = _probe(conn, pf, bound)
+            drive = len(found) < bound  # else many: a filter on the ordered case scan
+        if drive:  # few: they drive, read once here
             base = replace(base, patient_ids=tuple(sorted(i for (i,) in found)))
     return _Reader(conn, dialect, base)
 

@@ -257,6 +257,9 @@ def _reader(engine: Engine) -> Engine:
 def _dispose_reader(engine: Engine) -> None:
     with _READERS_LOCK:
         reader = _READERS.get(engine)
+        kept = _RAW_READS.pop(engine, None)
+    if kept is not None:
+        kept.close()
     if reader is not None:
         reader.dispose()
 
@@ -375,16 +378,98 @@ class ReadConnection:
     dialect: str
 
 
+class _RawReads:
+    """The SQLite connections read_connection reads on, kept here rather than in the pool.
+
+    A pool checkout and return (a connection fairy, its queue, its reset) cost ~14 us per
+    read, more than reading an inbox page by case number (measured at 1M, bench/scale.py).
+    These connections are the read engine's own (opened by its pool, with its pragmas:
+    query_only, busy timeout), then detached from it; an idle one holds no snapshot. Up to
+    KEEP stay open for the next read, from any thread; the rest are closed."""
+
+    KEEP = 5  # as many as the pool keeps idle
+
+    def __init__(self, reader: Engine) -> None:
+        self._reader = reader
+        self._idle: list[Any] = []  # list.pop and append are atomic: no lock is needed
+        self._closed = False
+
+    def take(self) -> Any:
+        try:
+            return self._idle.pop()
+        except IndexError:
+            proxied = self._reader.raw_connection()
+            raw = proxied.dbapi_connection
+            proxied.detach()  # ours now: the pool neither returns nor closes it
+            return raw
+
+    def give(self, raw: Any) -> None:
+        """Back for the next read; closed if there are enough, or the engine is gone."""
+        if self._closed or len(self._idle) >= self.KEEP:
+            raw.close()
+            return
+        self._idle.append(raw)
+        if self._closed:  # closed while it was being given back
+            self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.pop().close()
+            except IndexError:
+                return
+
+
+#: The kept read connections of each SQLite engine made here (closed when it is disposed).
+_RAW_READS: weakref.WeakKeyDictionary[Engine, _RawReads] = weakref.WeakKeyDictionary()
+
+
+def _raw_reads(engine: Engine) -> _RawReads | None:
+    with _READERS_LOCK:
+        kept = _RAW_READS.get(engine)
+        if kept is None and engine in _READERS:
+            kept = _RAW_READS[engine] = _RawReads(_READERS[engine])
+    return kept
+
+
 @contextmanager
 def read_connection(engine: Engine) -> Iterator[ReadConnection]:
     """read_scope without the ORM session, for the hot read paths (the inbox's pages and
     counts), where a Session's set-up and commit cost more than an indexed read.
 
-    SQLite: the read engine's pooled driver connection itself, with the same deferred BEGIN
-    its `begin` event sends (a WAL snapshot from the first SELECT on), then COMMIT; a Core
-    Connection's checkout, events and transaction object cost ~30 us around a ~20 us read
-    (measured at 1M). PostgreSQL: a Core connection on the read engine (REPEATABLE READ, read
-    only, set by its execution options)."""
+    SQLite: a read-only connection of the read engine (kept between reads, _RawReads), with
+    the same deferred BEGIN its `begin` event sends (a WAL snapshot from the first SELECT on),
+    then COMMIT; a Core Connection's checkout, events and transaction object cost ~30 us
+    around a ~20 us read (measured at 1M). A read that fails is rolled back; its connection
+    is kept only if that left it outside any transaction. PostgreSQL: a Core connection on
+    the read engine (REPEATABLE READ, read only, set by its execution options)."""
+    kept = _raw_reads(engine) if engine.dialect.name == "sqlite" else None
+    if kept is None:
+        yield from _pooled_read(engine)
+        return
+    raw = kept.take()
+    reusable = False
+    try:
+        raw.execute("BEGIN")
+        try:
+            yield ReadConnection(raw, "sqlite")
+        except BaseException:
+            if raw.in_transaction:  # an error SQLite rolled back itself has none left
+                raw.execute("ROLLBACK")
+            reusable = not raw.in_transaction
+            raise
+        raw.execute("COMMIT")
+        reusable = True
+    finally:
+        if reusable:
+            kept.give(raw)
+        else:
+            raw.close()
+
+
+def _pooled_read(engine: Engine) -> Iterator[ReadConnection]:
+    """read_connection through the pool: PostgreSQL, or a SQLite engine not made here."""
     reader = _reader(engine)
     if reader.dialect.name != "sqlite":
         with reader.connect() as conn, conn.begin():
@@ -397,7 +482,7 @@ def read_connection(engine: Engine) -> Iterator[ReadConnection]:
         try:
             yield ReadConnection(raw, "sqlite")
         except BaseException:
-            if raw.in_transaction:  # an error SQLite rolled back itself has none left
+            if raw.in_transaction:
                 raw.execute("ROLLBACK")
             raise
         raw.execute("COMMIT")

@@ -57,7 +57,6 @@ def pnr_exact(digits: str) -> PatientFilter:
         where="p.pnr = :pnr",
         params={"pnr": digits},
         ids="SELECT q.id FROM patient q WHERE q.pnr = :pnr",
-        unique=True,
     )
 
 

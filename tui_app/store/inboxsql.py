@@ -81,8 +81,6 @@ class PatientFilter:
     # The same test on the case row alone (cases.patient_name, in ix_cases_unit_sent_name),
     # for the ordered case scan: no patient row is read per case. None: only `where` can.
     on_case: str | None = None
-    # At most one patient can match (the unique index on pnr): no count decides the strategy.
-    unique: bool = False
 
 
 @dataclass(frozen=True)
