@@ -62,3 +62,49 @@ def test_the_patient_count_is_read_only_when_many_patients_match(
     statements.clear()
     assert number in [r.case_id for r in inbox_query.page(ctx, dan, query=digits[:8]).rows]
     assert [s for s in statements if "max(id)" in s]
+
+
+def test_an_exact_identity_number_is_read_in_the_page_itself_without_a_probe(
+    ctx: Context, places: Places, statements: list[str]
+) -> None:
+    """One patient at most has the number (the unique index): the page's own SQL finds it
+    by its subquery, so no statement reads the patient's id first. A prefix still probes."""
+    dan = staff(ctx, "danan12")
+    number, _img, _pdf = case_with_files(ctx)
+    digits = parse_pnr(ELIN).digits
+    for form in (digits, f"{digits[:8]}-{digits[8:]}", f"{digits[2:8]}-{digits[8:]}"):
+        statements.clear()
+        assert [r.case_id for r in inbox_query.page(ctx, dan, query=form).rows] == [number]
+        assert not [s for s in statements if "LIMIT :probe" in s], form
+        assert len(statements) == 3, statements  # units, the page, its file counts
+    statements.clear()
+    assert number in [r.case_id for r in inbox_query.page(ctx, dan, query=digits[:8]).rows]
+    assert [s for s in statements if "LIMIT :probe" in s]
+
+
+def test_each_page_read_carries_every_field_of_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_Reader.fetch builds each statement's PageQuery field by field (cheaper than
+    dataclasses.replace): a field added to PageQuery must reach page_sql too."""
+    from dataclasses import fields, replace
+    from datetime import UTC, datetime
+
+    from tui_app.core.routine import CaseState
+    from tui_app.store import inboxsql as sql
+
+    base = sql.PageQuery(
+        units=(1, 2),
+        now=datetime(2026, 12, 1, tzinfo=UTC),
+        state=CaseState.ANSWERED,
+        search=sql.Search(case_id=7),
+        patient_ids=(3,),
+    )
+    set_by_fetch = {"bound", "direction", "limit", "only_case"}
+    defaults = sql.PageQuery(units=(), now=datetime(2000, 1, 1, tzinfo=UTC))
+    assert {f.name for f in fields(sql.PageQuery) if f.name not in set_by_fetch} == {
+        f.name for f in fields(sql.PageQuery) if getattr(base, f.name) != getattr(defaults, f.name)
+    }  # every other field differs from its default in `base`, so a dropped one shows below
+    built: list[sql.PageQuery] = []
+    monkeypatch.setattr(sql, "page_sql", lambda q, _d: built.append(q))
+    bound = sql.Bound("2026-11-30 10:00:00.000000", 5, True)
+    inbox_query._Reader(None, "sqlite", base).fetch(bound, "newer", 9, only=7)  # type: ignore[arg-type]
+    assert built == [replace(base, bound=bound, direction="newer", limit=9, only_case=7)]

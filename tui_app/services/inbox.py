@@ -121,7 +121,18 @@ class _Reader:
         self, bound: sql.Bound | None, direction: sql.Direction, n: int, only: int | None = None
     ) -> list[Raw]:
         """Up to n rows beyond the bound, nearest first (older: newest first; newer: oldest)."""
-        q = replace(self.base, bound=bound, direction=direction, limit=n, only_case=only)
+        b = self.base  # dataclasses.replace, without its look at the fields each call
+        q = sql.PageQuery(
+            units=b.units,
+            now=b.now,
+            state=b.state,
+            search=b.search,
+            bound=bound,
+            direction=direction,
+            limit=n,
+            patient_ids=b.patient_ids,
+            only_case=only,
+        )
         built = sql.page_sql(q, self.dialect)
         if built is None:
             return []
@@ -213,7 +224,7 @@ def _reader(
     search = search_for(query, dialect)
     base = sql.PageQuery(actor_units(conn, actor), now, state, search)
     pf = search.patients
-    if pf is not None and pf.ids is not None and base.units:
+    if pf is not None and pf.ids is not None and not pf.unique and base.units:
         # Fewer than PROBE matching patients always drive, however many patients there are
         # (probe_bound is never below PROBE): only more than that needs the count.
         found = _probe(conn, pf, PROBE)

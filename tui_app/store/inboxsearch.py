@@ -14,6 +14,9 @@ Every form keeps its exact test on `p` (the patient row), so an index only narro
 
 from __future__ import annotations
 
+from datetime import date
+from functools import lru_cache
+
 from tui_app.core.errors import InvalidInput
 from tui_app.core.pnr import is_ascii_digits, looks_like_pnr, parse_pnr
 from tui_app.store.inboxsql import Dialect, PatientFilter, Search
@@ -57,6 +60,7 @@ def pnr_exact(digits: str) -> PatientFilter:
         where="p.pnr = :pnr",
         params={"pnr": digits},
         ids="SELECT q.id FROM patient q WHERE q.pnr = :pnr",
+        unique=True,
     )
 
 
@@ -115,7 +119,13 @@ def name_contains(text: str, dialect: Dialect) -> PatientFilter:
 
 
 def search_for(query: str, dialect: Dialect) -> Search:
-    """The search field's text as one of the forms above ("" or blank: no search)."""
+    """The search field's text as one of the forms above ("" or blank: no search). Parsed
+    once a day per text: every page of a search, and each refresh, asks again."""
+    return _search_for(query, dialect, date.today())  # today: the century of a 10-digit form
+
+
+@lru_cache(maxsize=256)
+def _search_for(query: str, dialect: Dialect, today: date) -> Search:
     q = query.strip()
     if not q:
         return Search()
@@ -125,7 +135,7 @@ def search_for(query: str, dialect: Dialect) -> Search:
         return Search(case_id=int(q), patients=pnr_prefix(q))
     if looks_like_pnr(q):
         try:
-            return Search(patients=pnr_exact(parse_pnr(q).digits))
+            return Search(patients=pnr_exact(parse_pnr(q, today).digits))
         except InvalidInput:
             return Search(patients=pnr_prefix(digits)) if digits else Search(nothing=True)
     if digits and not any(ch.isalpha() for ch in q):

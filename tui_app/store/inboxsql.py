@@ -20,9 +20,10 @@ Datetimes are bound as the database stores them (`bind_time`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Literal
 
 from tui_app.core.limits import REPLY_WINDOW
@@ -76,11 +77,19 @@ class PatientFilter:
     e.g. a name of one or two characters: only the ordered case scan can answer)."""
 
     where: str
-    params: Params = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # read-only once made
     ids: str | None = None
     # The same test on the case row alone (cases.patient_name, in ix_cases_unit_sent_name),
     # for the ordered case scan: no patient row is read per case. None: only `where` can.
     on_case: str | None = None
+    # At most one patient can match (an exact identity number, the unique index): `ids`
+    # stands in the page's own SQL, which that patient drives; no probe reads it first.
+    unique: bool = False
+
+    def __post_init__(self) -> None:
+        # A search is parsed once and then shared by every page of it (inboxsearch's
+        # cache): its parameters cannot be changed by one page's SQL.
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
 
 @dataclass(frozen=True)
@@ -199,6 +208,8 @@ def _branches(q: PageQuery, dialect: Dialect, terms: str, params: Params) -> lis
                 marks, ids = ids_list("pid", list(q.patient_ids))
                 params.update(ids)
                 out.append(_by_patients(pf, marks, units, terms, order, fixed))
+        elif pf.unique and pf.ids is not None:  # the one patient, by its subquery
+            out.append(_by_patients(pf, pf.ids, units, terms, order, fixed))
         else:  # the ordered case scan of each unit, the patients as a filter
             for i in range(len(q.units)):
                 out.append(
