@@ -173,6 +173,8 @@ def questions(app: App, floor: Floor, t: dict[str, object]) -> list[Question]:
         )
     )
     qs.append(("plain-SQL start-up read", app.start, lambda: floor.page(now)))
+    # The same read against a floor that opens its file too, as the start-up read must.
+    qs.append(("  floor opening the file too", app.start, lambda: floor.cold_page(now)))
     return qs + paging(app, floor, now, int(str(t["case"])))  # fmt: skip
 
 

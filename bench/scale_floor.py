@@ -81,6 +81,7 @@ class Floor:
     """The floor's questions over one staff member's units."""
 
     def __init__(self, path: Path, units: Sequence[int], limit: int) -> None:
+        self.path = path
         self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         self.db.execute("PRAGMA temp_store=MEMORY")
         self.units, self.limit = list(units), limit
@@ -122,6 +123,19 @@ class Floor:
         if order == "ASC":
             rows.reverse()
         return self._counts(rows)
+
+    def cold_page(self, now: str) -> list[tuple[object, ...]]:
+        """The first page on a connection opened for it, as a new process reads at start-up
+        (opening the file and reading its schema count, as they do for the app's read)."""
+        warm, self.db = (
+            self.db,
+            sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True),
+        )
+        try:
+            return self.page(now)
+        finally:
+            self.db.close()
+            self.db = warm
 
     def _search(self, where: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         marks = ",".join(str(int(u)) for u in self.units)
