@@ -67,16 +67,20 @@ def test_the_patient_count_is_read_only_when_many_patients_match(
 def test_an_exact_identity_number_is_read_in_the_page_itself_without_a_probe(
     ctx: Context, places: Places, statements: list[str]
 ) -> None:
-    """One patient at most has the number (the unique index): the page's own SQL finds it
-    by its subquery, so no statement reads the patient's id first. A prefix still probes."""
+    """One patient at most has the number (the unique index): on SQLite the page's own SQL
+    finds it by its subquery, so no statement reads the patient's id first. PostgreSQL plans
+    each statement anew, and planning that page costs more than the probe's round trip: it
+    probes. A prefix probes on both."""
     dan = staff(ctx, "danan12")
     number, _img, _pdf = case_with_files(ctx)
     digits = parse_pnr(ELIN).digits
+    sqlite = ctx.engine.dialect.name == "sqlite"
     for form in (digits, f"{digits[:8]}-{digits[8:]}", f"{digits[2:8]}-{digits[8:]}"):
         statements.clear()
         assert [r.case_id for r in inbox_query.page(ctx, dan, query=form).rows] == [number]
-        assert not [s for s in statements if "LIMIT :probe" in s], form
-        assert len(statements) == 3, statements  # units, the page, its file counts
+        assert bool([s for s in statements if "LIMIT :probe" in s]) is not sqlite, form
+        # units, (the probe,) the page, its file counts
+        assert len(statements) == (3 if sqlite else 4), statements
     statements.clear()
     assert number in [r.case_id for r in inbox_query.page(ctx, dan, query=digits[:8]).rows]
     assert [s for s in statements if "LIMIT :probe" in s]
