@@ -105,6 +105,7 @@ def recorded(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, d
         for q in SEARCHES:
             for bound in (None, 1):  # the patients drive, or filter the ordered case scan
                 if bound is not None:
+                    monkeypatch.setattr(inbox_query, "PROBE", 1)  # a match is "many"
                     monkeypatch.setattr(inbox_query, "probe_bound", lambda n, p: 1)
                 first = inbox_query.page(ctx, dan, state, q, limit=20)
                 key = first.rows[-1].key if first.rows else InboxKey(ctx.now(), 1)

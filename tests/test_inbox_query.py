@@ -220,6 +220,7 @@ def test_r05_every_page_of_every_filter_and_search_is_the_models(
     """probe 1: every search with patients filters the ordered case scan (a common name);
     else these few patients drive it."""
     if probe is not None:
+        monkeypatch.setattr(inbox_query, "PROBE", probe)  # so the count is asked at all
         monkeypatch.setattr(inbox_query, "probe_bound", lambda n, patients: probe)
     ctx.clock.advance(timedelta(hours=hours))  # type: ignore[attr-defined]
     for state in (None, *CaseState):
@@ -327,6 +328,7 @@ def test_a_case_carries_its_patients_name_whatever_writes_them(
     (ORM and plain SQL), a case moved to another patient, new cases; the scan finds by it."""
     from sqlalchemy import text
 
+    monkeypatch.setattr(inbox_query, "PROBE", 1)  # one matching patient is "many"
     monkeypatch.setattr(inbox_query, "probe_bound", lambda n, patients: 1)  # always the scan
     with Session(ctx.engine) as s:
         per = s.exec(select(Patient).where(Patient.first_name == "Per")).one()

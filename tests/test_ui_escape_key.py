@@ -153,3 +153,18 @@ def test_the_thread_sleeps_its_idle_wait_when_no_esc_is_pending() -> None:
     assert next_wait(10.0, 10.02) == pytest.approx(0.021)
     assert next_wait(10.0, 9.0) == pytest.approx(0.001)  # overdue: at once (tick reports it)
     assert next_wait(10.0, 11.0) == IDLE_WAIT_S  # never longer than idle
+
+
+def test_bytes_after_an_esc_move_the_wake_up_on_as_they_move_the_parsers_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ESC, then '[' a moment later (a sequence split in two reads): the parser waits anew
+    from the '[', so the thread must too, or it wakes too early, finds nothing due, and
+    sleeps its whole idle wait (Esc ~115 ms late; found in review)."""
+    from tui_app.ui.keyinput import esc_deadline_after
+
+    monkeypatch.setattr(constants, "ESCAPE_DELAY", 0.025)
+    first = esc_deadline_after("\x1b", None, now=10.0)
+    assert first == pytest.approx(10.025)
+    assert esc_deadline_after("[", first, now=10.01) == pytest.approx(10.035)  # moved on
+    assert esc_deadline_after("q", None, now=10.5) is None  # nothing pending: idle

@@ -143,6 +143,9 @@ class _Reader:
 
 
 def _bound(key: InboxKey | Raw, inclusive: bool = False) -> sql.Bound:
+    # An InboxRow is a tuple too (a NamedTuple), which the type cannot tell from a raw row:
+    # pass its `.key`.
+    assert not isinstance(key, InboxRow), "an InboxRow: pass row.key"
     if isinstance(key, InboxKey):  # a garbled sent_at: bound by the value as stored
         at = key.sent_at if key.stored is None else key.stored
         return sql.Bound(at, key.case_id, inclusive)

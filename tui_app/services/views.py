@@ -1,4 +1,5 @@
-"""Plain frozen dataclasses the UI displays; never ORM rows.
+"""Plain immutable values the UI displays (frozen dataclasses; InboxRow a NamedTuple); never
+ORM rows.
 
 Status words and to-dos come from core/routine/ (`todo_for` is re-exported here).
 """

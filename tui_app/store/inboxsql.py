@@ -82,8 +82,9 @@ class PatientFilter:
     # The same test on the case row alone (cases.patient_name, in ix_cases_unit_sent_name),
     # for the ordered case scan: no patient row is read per case. None: only `where` can.
     on_case: str | None = None
-    # At most one patient can match (an exact identity number, the unique index): `ids`
-    # stands in the page's own SQL, which that patient drives; no probe reads it first.
+    # At most one patient can match (an exact identity number, the unique index): on SQLite
+    # `ids` stands in the page's own SQL, which that patient drives, and no probe reads it
+    # first (services.inbox says why PostgreSQL probes it).
     unique: bool = False
 
     def __post_init__(self) -> None:

@@ -29,6 +29,15 @@ IDLE_WAIT_S = 0.1  # how long the thread sleeps in select when no Esc is pending
 _ESC = "\x1b"
 
 
+def esc_deadline_after(data: str, pending: float | None, now: float) -> float | None:
+    """When the parser may next report a lone Esc (or give up on a sequence), after `data`
+    was fed to it: it restarts its wait on every byte of a sequence it has begun, so any
+    data while an Esc is pending moves the deadline on, not only data with an ESC in it."""
+    if _ESC in data or pending is not None:
+        return now + constants.ESCAPE_DELAY
+    return None
+
+
 def next_wait(now: float, esc_deadline: float | None) -> float:
     """How long select may sleep: until just past the parser's Esc deadline, else idle."""
     if esc_deadline is None:
@@ -59,8 +68,7 @@ class PromptEscDriver(LinuxDriver):
                         break  # stdin is piped and ended
                     for event in feed(data):
                         self.process_message(event)
-                    if _ESC in data:  # the parser may now wait ESCAPE_DELAY for more
-                        esc_deadline = get_time() + constants.ESCAPE_DELAY
+                    esc_deadline = esc_deadline_after(data, esc_deadline, get_time())
             for event in tick():
                 self.process_message(event)
             if esc_deadline is not None and get_time() >= esc_deadline:
