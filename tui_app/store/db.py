@@ -444,25 +444,16 @@ def read_connection(engine: Engine) -> Iterator[ReadConnection]:
     around a ~20 us read (measured at 1M). A read that fails is rolled back; its connection
     is kept only if that left it outside any transaction. PostgreSQL: a Core connection on
     the read engine (REPEATABLE READ, read only, set by its execution options)."""
-    kept = _raw_reads(engine) if engine.dialect.name == "sqlite" else None
+    kept = _raw_reads(engine)  # None: PostgreSQL, or a SQLite engine not made here
     if kept is None:
         yield from _pooled_read(engine)
         return
     raw = kept.take()
-    reusable = False
     try:
-        raw.execute("BEGIN")
-        try:
-            yield ReadConnection(raw, "sqlite")
-        except BaseException:
-            if raw.in_transaction:  # an error SQLite rolled back itself has none left
-                raw.execute("ROLLBACK")
-            reusable = not raw.in_transaction
-            raise
-        raw.execute("COMMIT")
-        reusable = True
+        with _snapshot(raw) as conn:
+            yield conn
     finally:
-        if reusable:
+        if _outside_transaction(raw):  # clean: committed, or rolled back after an error
             kept.give(raw)
         else:
             raw.close()
@@ -477,17 +468,33 @@ def _pooled_read(engine: Engine) -> Iterator[ReadConnection]:
         return
     proxied = reader.raw_connection()
     try:
-        raw: Any = proxied.dbapi_connection
-        raw.execute("BEGIN")
-        try:
-            yield ReadConnection(raw, "sqlite")
-        except BaseException:
-            if raw.in_transaction:
-                raw.execute("ROLLBACK")
-            raise
-        raw.execute("COMMIT")
+        with _snapshot(proxied.dbapi_connection) as snap:
+            yield snap
     finally:
         proxied.close()  # back to the pool (which rolls back anything left, as on any return)
+
+
+@contextmanager
+def _snapshot(raw: Any) -> Iterator[ReadConnection]:
+    """One SQLite read transaction on a driver connection: COMMIT, or ROLLBACK on an error."""
+    raw.execute("BEGIN")
+    try:
+        yield ReadConnection(raw, "sqlite")
+    except BaseException:
+        if raw.in_transaction:  # an error SQLite rolled back itself has none left
+            raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
+
+
+def _outside_transaction(raw: Any) -> bool:
+    """True for an open connection in no transaction (False for a closed one)."""
+    import sqlite3
+
+    try:
+        return not raw.in_transaction
+    except sqlite3.ProgrammingError:  # closed under the read
+        return False
 
 
 @contextmanager

@@ -43,10 +43,9 @@ class Graphics:
 _current = Graphics()
 
 
-def prefer_short_escape_delay(environ: dict[str, str] | None = None) -> None:
+def prefer_short_escape_delay() -> None:
     """Textual reads $ESCDELAY (ms) once, when it is imported: ours unless the user set one."""
-    env = os.environ if environ is None else environ
-    env.setdefault("ESCDELAY", str(DEFAULT_ESCDELAY_MS))
+    os.environ.setdefault("ESCDELAY", str(DEFAULT_ESCDELAY_MS))
 
 
 def current() -> Graphics:
