@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from tui_app.ui.commands import ScreenActions, own_binding
+from tui_app.ui.idlegc import IDLE_S, IdleCollector
 from tui_app.ui.widgets import HandOffInput
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class TuiApp(App[None]):
         # Set by the CLI for a real session (never under Pilot, which runs many apps in one
         # process): quitting then always ends the process (ui/exitguard.py).
         self.exit_guard = False
+        self._idle_gc = IdleCollector()
 
     def exit(self, result: None = None, return_code: int = 0, message: Any = None) -> None:
         if self.exit_guard:
@@ -66,6 +68,11 @@ class TuiApp(App[None]):
 
             end_after(EXIT_GRACE_S, lambda: self.return_code or 0)
         super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._idle_gc.input()
+        await super().on_event(event)
 
     async def _on_key(self, event: events.Key) -> None:
         """A character that reaches the app while a text field has the focus was typed ahead:
@@ -116,7 +123,11 @@ class TuiApp(App[None]):
         exit, so it is frozen first: the cyclic collector never walks it again while the app
         runs, nor at exit, where that walk alone took longer than the whole inbox query."""
         gc.freeze()
-        return super().run(*args, **kwargs)
+        self._idle_gc.start()  # the collector's full pass when nobody types (ui/idlegc.py)
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            self._idle_gc.stop()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux and macOS the one that reports a lone
@@ -138,6 +149,8 @@ class TuiApp(App[None]):
         return home_screen(self.ctx, self.actor)
 
     def on_mount(self) -> None:
+        if self._idle_gc.running:
+            self.set_interval(IDLE_S / 2.5, self._idle_gc.tick)
         if os.environ.get("TUI_APP_TEST_CRASH") == "1":  # tests: an error inside the running app
             self.call_after_refresh(_test_crash)
         if self._load_url is not None:

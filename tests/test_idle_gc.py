@@ -1,0 +1,113 @@
+"""Issue 14: the collector's full pass runs while nobody types (ui/idlegc.py), not in a key.
+
+Measured before: in the real app at 1M cases one g or Esc in three paid a 10-20 ms full
+pass (bench/inbox_keys.py, g + number + Enter p95 56-61 ms against a median of 41)."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+
+from tests.conftest import staff
+from tests.test_ui_flow import settle
+from tui_app.services.context import Context
+from tui_app.ui import idlegc
+from tui_app.ui.app import build_app
+from tui_app.ui.idlegc import BACKSTOP, IDLE_S, IdleCollector, due
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def threshold() -> Any:
+    saved = gc.get_threshold()
+    yield saved
+    gc.set_threshold(*saved)
+
+
+def test_the_full_pass_is_due_only_in_a_pause_and_once_younger_passes_have_piled_up() -> None:
+    assert not due(0.0, 50, 10)  # a key just came: never in the middle of its work
+    assert not due(IDLE_S * 0.9, 50, 10)
+    assert not due(IDLE_S, 9, 10)  # a pause, but not yet what CPython would wait for
+    assert due(IDLE_S, 10, 10)
+    assert due(60.0, 10, 10)
+
+
+def test_start_makes_the_automatic_pass_rare_and_stop_gives_the_threshold_back(
+    threshold: tuple[int, int, int],
+) -> None:
+    c = IdleCollector()
+    c.start()
+    c.start()  # twice: still the saved threshold, not the raised one, to give back
+    assert gc.get_threshold() == (threshold[0], threshold[1], threshold[2] * BACKSTOP)
+    c.stop()
+    assert gc.get_threshold() == threshold
+    c.stop()
+    assert gc.get_threshold() == threshold
+
+
+def test_tick_collects_in_a_pause_and_not_while_keys_come(
+    threshold: tuple[int, int, int], monkeypatch: Any
+) -> None:
+    clock, pending, collected = Clock(), [0], []
+    monkeypatch.setattr(idlegc.gc, "get_count", lambda: (0, 0, pending[0]))
+    monkeypatch.setattr(idlegc.gc, "collect", lambda *a: collected.append(a) or 0)
+    c = IdleCollector(clock)
+    assert not c.tick()  # not started: a Pilot test's app never collects on its own
+    c.start()
+    pending[0] = threshold[2]
+    c.input()
+    clock.now += IDLE_S / 2
+    assert not c.tick() and collected == []  # typing
+    c.input()
+    clock.now += IDLE_S / 2
+    assert not c.tick() and collected == []  # still typing: each key starts the pause anew
+    clock.now += IDLE_S
+    assert c.tick() and len(collected) == 1 and c.collections == 1
+    pending[0] = 0  # what a full pass leaves
+    clock.now += 60
+    assert not c.tick() and len(collected) == 1  # a long pause with nothing to collect
+    c.stop()
+
+
+def test_a_real_session_runs_with_the_collector_and_gives_the_threshold_back(
+    ctx: Context, threshold: tuple[int, int, int], monkeypatch: Any
+) -> None:
+    """TuiApp.run (a real session, never Pilot): the threshold is raised while Textual runs,
+    and restored when it returns, also when it fails."""
+    from textual.app import App
+
+    seen: list[tuple[int, int, int]] = []
+
+    def fake_run(self: Any, *a: Any, **k: Any) -> None:
+        seen.append(gc.get_threshold())
+        raise RuntimeError("the terminal went away")
+
+    monkeypatch.setattr(App, "run", fake_run)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    with pytest.raises(RuntimeError):
+        app.run()
+    assert seen == [(threshold[0], threshold[1], threshold[2] * BACKSTOP)]
+    assert gc.get_threshold() == threshold
+
+
+async def test_every_key_restarts_the_pause(ctx: Context) -> None:
+    clock = Clock()
+    app = build_app(ctx, staff(ctx, "danan12"))
+    app._idle_gc = IdleCollector(clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        clock.now = 200.0
+        await pilot.press("down")
+        assert app._idle_gc.last_input == 200.0
+        clock.now = 300.0
+        await pilot.press("slash", "a")  # also a key that a text field takes
+        assert app._idle_gc.last_input == 300.0
