@@ -8,7 +8,7 @@ import pytest
 
 from tui_app.core.clock import fmt_datetime, fmt_remaining, parse_offset
 from tui_app.core.errors import InvalidInput, RuleViolation
-from tui_app.core.pnr import parse_pnr
+from tui_app.core.pnr import BAD_CHECK_DIGIT, FUTURE_DATE, NO_SUCH_DATE, parse_pnr, why_not_pnr
 from tui_app.core.rules import (
     CaseState,
     case_state,
@@ -61,6 +61,30 @@ def test_pnr_refuses_impossible_numbers_in_swedish(text: str, word: str) -> None
     with pytest.raises(InvalidInput) as e:
         parse_pnr(text, TODAY)
     assert word in e.value.message
+
+
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("19900222-2398", BAD_CHECK_DIGIT),
+        (" 900222 2398 ", BAD_CHECK_DIGIT),
+        ("121212+1213", BAD_CHECK_DIGIT),
+        ("19900230-2397", NO_SUCH_DATE),
+        ("20991231-2399", FUTURE_DATE),
+        ("19900222-2397", None),  # a valid number: nothing wrong with it
+        ("196109732393", None),
+        ("19900222-239", None),  # not written like a whole number: the search reads digits
+        ("1990", None),
+        ("Persson", None),
+        ("", None),
+    ],
+)
+def test_why_a_searched_number_cannot_be_one(text: str, problem: str | None) -> None:
+    assert why_not_pnr(text, TODAY) == problem
+    if problem is not None:  # the same reason parse_pnr gives, in its words
+        with pytest.raises(InvalidInput) as e:
+            parse_pnr(text, TODAY)
+        assert problem in e.value.message
 
 
 def test_times_are_shown_in_swedish_time() -> None:

@@ -328,6 +328,30 @@ async def test_an_empty_inbox_and_a_search_without_match_say_so(
         assert where_line(app) == "" and len(app.screen.rows) == 30
 
 
+async def test_a_mistyped_identity_number_says_what_is_wrong_with_it(ctx: Context) -> None:
+    """An identity number with a wrong digit finds nobody; "Inga ärenden matchar" read as
+    "no such patient". The line under the list says which part does not hold."""
+    send(ctx, pnr=ELIN)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    wrong_check = ELIN[:-1] + str((int(ELIN[-1]) + 1) % 10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash", *f"{wrong_check[:8]}-{wrong_check[8:]}")
+        assert app.screen.rows == []
+        assert where_line(app) == (
+            f"Kontrollsiffran i {wrong_check[:8]}-{wrong_check[8:]} stämmer inte – "
+            "kontrollera personnumret."
+        )
+        await press(pilot, "ctrl+u", *f"{ELIN[2:8]}-{ELIN[8:]}")  # the right one, 10 digits
+        assert len(app.screen.rows) == 1 and where_line(app) == ""
+        await press(pilot, "ctrl+u", *"19900230-2397")
+        assert where_line(app) == "Datumet i 19900230-2397 finns inte – kontrollera personnumret."
+        await press(pilot, "ctrl+u", *"20991231-2399")
+        assert "Datumet i 20991231-2399 ligger i framtiden" in where_line(app)
+        await press(pilot, "ctrl+u", *"19900222-239")  # not a whole number yet: no hint
+        assert "Inga ärenden matchar sökningen eller filtret." in where_line(app)
+
+
 async def test_at_80x24_a_read_is_three_screenfuls_and_the_window_nine(
     ctx: Context, monkeypatch: Any
 ) -> None:

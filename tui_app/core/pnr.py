@@ -54,6 +54,16 @@ def luhn_ok(ten_digits: str) -> bool:
     return total % 10 == 0
 
 
+NO_SUCH_DATE = "datumet finns inte"
+FUTURE_DATE = "datumet ligger i framtiden"
+BAD_CHECK_DIGIT = "kontrollsiffran stämmer inte"
+_ADVICE = {
+    NO_SUCH_DATE: " Kontrollera siffrorna.",
+    FUTURE_DATE: "",
+    BAD_CHECK_DIGIT: " Kontrollera att du skrivit rätt.",
+}
+
+
 def parse_pnr(text: str, today: date | None = None) -> Pnr:
     """Parse and validate a personal identity number in any usual form, or raise InvalidInput."""
     raw = text.strip().replace(" ", "")
@@ -69,8 +79,15 @@ def parse_pnr(text: str, today: date | None = None) -> Pnr:
             f"”{text.strip()[:40]}” är inte ett personnummer. "
             "Skriv det som ÅÅÅÅMMDD-NNNN, till exempel 19900222-2397."
         )
+    pnr, problem = _validated(m, today or date.today())
+    if pnr is None:
+        raise InvalidInput(f"{raw} är inte ett giltigt personnummer: {problem}.{_ADVICE[problem]}")
+    return pnr
+
+
+def _validated(m: re.Match[str], today: date) -> tuple[Pnr | None, str]:
+    """The number the pattern's match stands for, or None and what is wrong with it."""
     century, yy, mm, dd, sep, serial, check = m.groups()
-    today = today or date.today()
     if century is None:
         # Ten digits: the century follows from the separator, as Skatteverket defines it.
         year = 2000 + int(yy)
@@ -86,18 +103,23 @@ def parse_pnr(text: str, today: date | None = None) -> Pnr:
     try:
         born = date(year, int(mm), day)
     except ValueError:
-        raise InvalidInput(
-            f"{raw} är inte ett giltigt personnummer: datumet finns inte. Kontrollera siffrorna."
-        ) from None
+        return None, NO_SUCH_DATE
     if born > today:
-        raise InvalidInput(f"{raw} är inte ett giltigt personnummer: datumet ligger i framtiden.")
-    ten = f"{yy}{mm}{dd}{serial}{check}"
-    if not luhn_ok(ten):
-        raise InvalidInput(
-            f"{raw} är inte ett giltigt personnummer: kontrollsiffran stämmer inte. "
-            "Kontrollera att du skrivit rätt."
-        )
-    return Pnr(f"{year:04d}{mm}{dd}{serial}{check}")
+        return None, FUTURE_DATE
+    if not luhn_ok(f"{yy}{mm}{dd}{serial}{check}"):
+        return None, BAD_CHECK_DIGIT
+    return Pnr(f"{year:04d}{mm}{dd}{serial}{check}"), ""
+
+
+def why_not_pnr(text: str, today: date | None = None) -> str | None:
+    """For a text written like a personal identity number that is not a valid one, what is
+    wrong with it (NO_SUCH_DATE, FUTURE_DATE or BAD_CHECK_DIGIT); otherwise None. The
+    inbox's search says so under an empty list: a mistyped digit finds nobody."""
+    m = _PATTERN.match(text.strip().replace(" ", ""))
+    if not m:
+        return None
+    pnr, problem = _validated(m, today or date.today())
+    return None if pnr is not None else problem
 
 
 def looks_like_pnr(text: str) -> bool:

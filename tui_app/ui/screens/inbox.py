@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui_app.core.clock import parse_offset
 from tui_app.core.errors import UserError
+from tui_app.core.pnr import BAD_CHECK_DIGIT, FUTURE_DATE, NO_SUCH_DATE, why_not_pnr
 from tui_app.core.rules import CaseState, parse_case_number
 from tui_app.services import api
 from tui_app.services.api import CaseView, InboxCounts, InboxPage, InboxRow
@@ -262,7 +263,7 @@ class InboxScreen(ExplainsKeys, AppScreen):
         if not w.rows:
             narrowed = " matchar sökningen eller filtret."
             welcome = ". Tryck n för att skicka mallen till en patient."
-            text = "Inga ärenden" + (narrowed if self._narrowed() else welcome)
+            text = self._mistyped() or "Inga ärenden" + (narrowed if self._narrowed() else welcome)
         elif w.newer or t.cursor_row >= t.page_rows():
             end = "" if w.older or t.cursor_row < t.row_count - 1 else "Slutet av listan · "
             text = f"↑ {end}nyare ärenden finns ovanför — Home går till början"
@@ -270,6 +271,21 @@ class InboxScreen(ExplainsKeys, AppScreen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_where()  # the cursor moved inside the window
+
+    def _mistyped(self) -> str | None:
+        """What is wrong with a searched identity number that cannot be one (it finds no
+        case: a mistyped digit should not read as "no such patient")."""
+        query = self.query_one("#search", Input).value.strip()
+        problem = why_not_pnr(query) if query else None
+        if problem is None:
+            return None
+        shown = query.replace(" ", "")
+        what = {
+            BAD_CHECK_DIGIT: "Kontrollsiffran i {} stämmer inte",
+            NO_SUCH_DATE: "Datumet i {} finns inte",
+            FUTURE_DATE: "Datumet i {} ligger i framtiden",
+        }[problem]
+        return what.format(shown) + " – kontrollera personnumret."
 
     def _narrowed(self) -> bool:
         return bool(self.query_one("#search", Input).value.strip()) or self.filter_index != 0
