@@ -149,6 +149,8 @@ def questions(app: App, floor: Floor, t: dict[str, object]) -> list[Question]:
         )
     full = f"{t['first']} {last}"
     qs.append(("search full name", lambda: app.page(query=full), lambda: floor.name(full)))
+    rev = f"{last} {t['first']}"  # as staff often type it; the floor's word match is any order
+    qs.append(("search name, surname first", lambda: app.page(query=rev), lambda: floor.name(rev)))
     qs.append(("search surname", lambda: app.page(query=last), lambda: floor.name(last)))
     qs.append(
         (

@@ -25,7 +25,7 @@ from tui_app.services.context import Context
 from tui_app.services.views import InboxKey, InboxWhere
 from tui_app.store.inboxsql import STATE_SQL
 
-SEARCHES = ["", "persson", "an", "anders persson", "1975", "19750312", ELIN, "000125-2386",
+SEARCHES = ["", "persson", "an", "anders persson", "persson anders", "1975", "19750312", ELIN, "000125-2386",
             "0125-23", "12", "zzzq"]  # fmt: skip
 FORBIDDEN = re.compile(r"^SCAN (cases|patient|audit_entry|c|p|q)\b")
 INDEX_OF = {

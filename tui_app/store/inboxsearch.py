@@ -6,7 +6,8 @@ The forms, as the inbox has always read them:
 - a personal identity number in any written form: that number exactly (the unique index); one
   that does not validate: the numbers starting with its digits;
 - other digits without letters (e.g. "0125-2386"): identity numbers containing them;
-- anything else: the casefolded name "first last" containing the text. SQLite finds the
+- anything else: the casefolded name "first last" containing the text, or for 2 to 4 words
+  one of their rotations (a surname typed first: name_orders). SQLite finds the
   patients through the FTS5 trigram table `patient_fts`, PostgreSQL through the pg_trgm GIN
   index; both need 3 characters, so a shorter text only filters the ordered case scan.
 Every form keeps its exact test on `p` (the patient row), so an index only narrows.
@@ -68,6 +69,18 @@ def _fts(column: str, text: str) -> str:
     return f'{column} : "{text.replace(chr(34), chr(34) * 2)}"'
 
 
+def _grams(text: str) -> list[str]:
+    """Trigrams of `text` at every third place, and its last one."""
+    grams = [text[i : i + TRIGRAM] for i in range(0, len(text) - TRIGRAM + 1, TRIGRAM)]
+    grams.append(text[-TRIGRAM:])
+    return grams
+
+
+def _all_of(column: str, grams: list[str]) -> str:
+    quoted = " AND ".join(f'"{g.replace(chr(34), chr(34) * 2)}"' for g in dict.fromkeys(grams))
+    return f"{column} : ({quoted})"
+
+
 def _fts_any_order(column: str, text: str) -> str:
     """An FTS5 trigram query for the rows containing `text`, looser than the phrase: its
     trigrams at every third place (and the last one), in any order. Every row containing the
@@ -76,10 +89,18 @@ def _fts_any_order(column: str, text: str) -> str:
     faster at 1M."""
     if len(text) <= TRIGRAM:
         return _fts(column, text)
-    grams = [text[i : i + TRIGRAM] for i in range(0, len(text) - TRIGRAM + 1, TRIGRAM)]
-    grams.append(text[-TRIGRAM:])
-    quoted = " AND ".join(f'"{g.replace(chr(34), chr(34) * 2)}"' for g in dict.fromkeys(grams))
-    return f"{column} : ({quoted})"
+    return _all_of(column, _grams(text))
+
+
+def _fts_words(column: str, orders: list[str]) -> str:
+    """The FTS5 query for a name in any of these orders of its words: the trigrams of each
+    word of 3 or more characters (every order contains them all, so one query serves them
+    all; over 25 random names at 1M as fast as the phrase's own, 0.58 against 0.57 ms), or
+    where no word is that long ("li wu"), each order's own query."""
+    grams = [g for w in orders[0].split() if len(w) >= TRIGRAM for g in _grams(w)]
+    if grams:
+        return _all_of(column, grams)
+    return " OR ".join(_fts_any_order(column, o) for o in orders)
 
 
 def pnr_contains(digits: str, dialect: Dialect) -> PatientFilter:
@@ -96,25 +117,55 @@ def pnr_contains(digits: str, dialect: Dialect) -> PatientFilter:
     return PatientFilter(where="p.pnr LIKE :like ESCAPE '\\'", params={"like": _like(digits)})
 
 
+ROTATED = 4  # a name of 2 to this many words is also found with its words rotated
+
+
+def name_orders(folded: str) -> list[str]:
+    """The name as typed, and for 2 to ROTATED words each rotation of its words: staff
+    often type the surname first ("pereira hans" is Hans Pereira, "lundgren hanna maria" is
+    Hanna Maria Lundgren). Whole rotations only, so "per persson" still finds Per Persson
+    and not Anna Persson, whose name merely contains both words."""
+    words = folded.split()
+    if not 2 <= len(words) <= ROTATED:
+        return [folded]
+    return [" ".join(words[i:] + words[:i]) for i in range(len(words))]
+
+
+def _any(terms: list[str]) -> str:
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+
+
 def name_contains(text: str, dialect: Dialect) -> PatientFilter:
-    """Patients whose casefolded "first last" contains the (casefolded) text."""
-    folded = text.casefold()
-    where = "p.search_name LIKE :like ESCAPE '\\'"
-    params: dict[str, object] = {"like": _like(folded)}
+    """Patients whose casefolded "first last" contains the (casefolded) text, or one of its
+    words' rotations (name_orders)."""
+    orders = name_orders(text.casefold())
+    names = [f"like{i}" if i else "like" for i in range(len(orders))]
+    params: dict[str, object] = {n: _like(o) for n, o in zip(names, orders, strict=True)}
+    where = _any([f"p.search_name LIKE :{n} ESCAPE '\\'" for n in names])
     # The case's copy of the name: instr is an exact substring test (both sides casefolded),
     # cheaper than LIKE's per-character matching on SQLite.
     if dialect == "sqlite":
-        on_case = "instr(c.patient_name, :folded) > 0"
-        params["folded"] = folded
+        folded = [f"folded{i}" if i else "folded" for i in range(len(orders))]
+        params.update(zip(folded, orders, strict=True))
+        on_case = _any([f"instr(c.patient_name, :{f}) > 0" for f in folded])
     else:
-        on_case = "c.patient_name LIKE :like ESCAPE '\\'"
-    if len(folded) < TRIGRAM:
+        on_case = _any([f"c.patient_name LIKE :{n} ESCAPE '\\'" for n in names])
+    if len(orders[0]) < TRIGRAM:
         return PatientFilter(where=where, params=params, on_case=on_case)
     if dialect == "sqlite":
-        params["fts"] = _fts_any_order("search_name", folded)
+        params["fts"] = (
+            _fts_any_order("search_name", orders[0])
+            if len(orders) == 1
+            else _fts_words("search_name", orders)
+        )
         ids = "SELECT rowid FROM patient_fts WHERE patient_fts MATCH :fts"
-    else:
-        ids = "SELECT q.id FROM patient q WHERE q.search_name LIKE :like ESCAPE '\\'"
+    else:  # as on SQLite, one index scan for every order: each long enough word in the name
+        words = [w for w in orders[0].split() if len(w) >= TRIGRAM] if len(orders) > 1 else []
+        params.update({f"word{i}": _like(w) for i, w in enumerate(words)})
+        test = [f"q.search_name LIKE :word{i} ESCAPE '\\'" for i in range(len(words))]
+        ids = "SELECT q.id FROM patient q WHERE " + (
+            " AND ".join(test) if test else where.replace("p.search_name", "q.search_name")
+        )
     return PatientFilter(where=where, params=params, ids=ids, on_case=on_case)
 
 

@@ -42,7 +42,8 @@ class InboxScreen(ExplainsKeys, AppScreen):
         "Här ser du ärendena för de enheter du tillhör, nyaste först. Status står i ord: "
         "◷ Väntar på svar, ✉ Besvarat, ⊘ Avslutat automatiskt (inget svar inom 2 dagar), "
         "■ Avslutat (svarstiden slut), ✓ Hanterat. 'Kvar' är tiden tills ärendet slutar ta emot "
-        "svar. / söker på personnummer, namn eller ärendenummer; g går direkt till ett "
+        "svar. / söker på personnummer, namn (förnamn eller efternamn först) eller "
+        "ärendenummer; g går direkt till ett "
         "ärendenummer. ▶ visar den markerade raden. Listan läser fler ärenden medan du "
         "bläddrar (↓, PgDn): End går till det äldsta ärendet, Home till det nyaste."
     )
