@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """The `run` and `demo` verbs: ask the terminal about pictures, build and run the app."""
-    from tui_app.ui.termcaps import Probe, prefer_short_escape_delay
+    from tui_app.ui.termcaps import Probe, prefer_prompt_keys_and_paint
 
-    prefer_short_escape_delay()  # before Textual is imported: a lone Esc is Esc after 25 ms
+    # Before Textual is imported: a lone Esc is Esc after 25 ms, a change painted within 8 ms.
+    prefer_prompt_keys_and_paint()
     # Ask the terminal about pictures now; the reply arrives while the rest is imported.
     probe = Probe(settings.graphics).start()
     try:

@@ -10,7 +10,7 @@ every tmux. Here the thread wakes at the parser's deadline instead.
 The delay itself: Textual's default is 100 ms. A terminal writes a whole sequence at once and
 SSH carries it in one packet, so the bytes of one key arrive together; tmux 3.5 and later
 wait 10 ms, Neovim 50. `tui-app` uses 25 ms unless $ESCDELAY is set (for a link that does
-split them): `termcaps.prefer_short_escape_delay`, called before Textual is imported.
+split them): `termcaps.prefer_prompt_keys_and_paint`, called before Textual is imported.
 """
 
 from __future__ import annotations

@@ -22,6 +22,13 @@ from dataclasses import dataclass
 
 MODES = ("auto", "sixel", "kitty", "text")
 DEFAULT_ESCDELAY_MS = 25  # how long a lone ESC waits for the rest of a sequence (ui/keyinput.py)
+# Textual paints a screen at most this often: a change waits for the next 1/FPS step after
+# the last paint. At its 60 a key pressed right after another one's paint waited up to
+# 16.7 ms, twice when its rows came a moment after its cursor: Home right after Page Up
+# took 41 ms, 25 ms at 120, 20 at 240 (bench/inbox_keys.py). 240 cost g (the case screen,
+# painted in more steps as it is built) 3 ms of CPU a time; 120 costs it nothing. Paints
+# come only when something changed; animations keep their own 60 (Textual's animator).
+DEFAULT_FPS = 120
 DEFAULT_CELL = (10, 20)  # pixels per cell when the terminal does not say (VT340 size)
 _KITTY_QUERY = "\x1b_Gi=4711,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 _CELL_QUERY = "\x1b[16t"
@@ -43,9 +50,11 @@ class Graphics:
 _current = Graphics()
 
 
-def prefer_short_escape_delay() -> None:
-    """Textual reads $ESCDELAY (ms) once, when it is imported: ours unless the user set one."""
+def prefer_prompt_keys_and_paint() -> None:
+    """Textual reads $ESCDELAY (ms) and $TEXTUAL_FPS once, when it is imported: ours unless
+    the user set them."""
     os.environ.setdefault("ESCDELAY", str(DEFAULT_ESCDELAY_MS))
+    os.environ.setdefault("TEXTUAL_FPS", str(DEFAULT_FPS))
 
 
 def current() -> Graphics:
