@@ -111,3 +111,60 @@ async def test_every_key_restarts_the_pause(ctx: Context) -> None:
         clock.now = 300.0
         await pilot.press("slash", "a")  # also a key that a text field takes
         assert app._idle_gc.last_input == 300.0
+
+
+@pytest.mark.parametrize("setting", [(2000, 10, 0), (700, 10)])
+def test_a_collector_without_a_full_pass_threshold_is_left_alone(
+    threshold: tuple[int, int, int], monkeypatch: Any, setting: tuple[int, ...]
+) -> None:
+    """CPython 3.14's incremental collector reports no third threshold to wait for (0), and a
+    threshold of 0 means the full pass is off: raising it would mean nothing, and a pause
+    would always look due (a full pass ten times a second while someone reads a case)."""
+    set_to: list[tuple[int, ...]] = []
+    collected: list[Any] = []
+    monkeypatch.setattr(idlegc.gc, "get_threshold", lambda: setting)
+    monkeypatch.setattr(idlegc.gc, "set_threshold", lambda *a: set_to.append(a))
+    monkeypatch.setattr(idlegc.gc, "get_count", lambda: (0, 0, 10_000))
+    monkeypatch.setattr(idlegc.gc, "collect", lambda *a: collected.append(a) or 0)
+    clock = Clock()
+    c = IdleCollector(clock)
+    c.start()
+    assert not c.running and set_to == []
+    clock.now += 60
+    assert not c.tick() and collected == []
+    c.stop()
+    assert set_to == []
+    assert not due(60.0, 10_000, 0)
+
+
+def test_a_collector_switched_off_by_the_process_is_left_off(
+    threshold: tuple[int, int, int], monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(idlegc.gc, "isenabled", lambda: False)
+    c = IdleCollector()
+    c.start()
+    assert not c.running and gc.get_threshold() == threshold
+
+
+async def test_a_running_collector_is_asked_while_the_app_runs(
+    ctx: Context, threshold: tuple[int, int, int], monkeypatch: Any
+) -> None:
+    """The app asks the collector on a timer (on_mount): a pause with passes piled up gets
+    its full pass without any key. Waits for the condition, not for a duration."""
+    clock, collected = Clock(), []
+    monkeypatch.setattr(idlegc.gc, "get_count", lambda: (0, 0, 10**9))
+    monkeypatch.setattr(idlegc.gc, "collect", lambda *a: collected.append(a) or 0)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    app._idle_gc = IdleCollector(clock)
+    app._idle_gc.start()  # as TuiApp.run does before Textual starts
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            clock.now += 60  # nobody has typed for a minute
+            for _ in range(400):
+                if collected:
+                    break
+                await pilot.pause(0.05)
+            assert collected and app._idle_gc.collections >= 1
+    finally:
+        app._idle_gc.stop()

@@ -9,8 +9,16 @@ difference between their median and their p95.
 
 So while the app runs the automatic full pass is made rare (BACKSTOP times CPython's own
 threshold, so memory stays bounded whatever the keys), and the app runs it itself once no
-key has come for IDLE_S seconds and as many younger passes have run as CPython would have
-waited for. A key that comes during it waits for it, as it would have anyway.
+input (a key, or any mouse event, moves included) has come for IDLE_S seconds and as many
+younger passes have run as CPython would have waited for. The app asks about 10 times a
+second (TuiApp.on_mount). CPython also waits until the objects that survived younger passes
+are a quarter of the long-lived ones before a full pass; the idle pass does not wait for that
+(it costs nothing that anyone waits for). A key that comes during it waits for it, as it
+would have anyway.
+
+A collector without a third threshold (0: the automatic full pass is off, or the GC is
+incremental, as in CPython 3.14, where there is no generation-2 count to wait for) is left
+alone: start() does nothing and tick() never collects.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ BACKSTOP = 4  # the automatic full pass still comes after this many times its us
 def due(idle_s: float, pending: int, threshold: int) -> bool:
     """Whether to run the full pass now: `idle_s` since the last key, `pending` younger
     (generation 1) passes since the last full one, `threshold` CPython's own for them."""
-    return idle_s >= IDLE_S and pending >= threshold
+    return threshold > 0 and idle_s >= IDLE_S and pending >= threshold
 
 
 class IdleCollector:
@@ -45,8 +53,11 @@ class IdleCollector:
 
     def start(self) -> None:
         if self._saved is None:
-            self._saved = gc.get_threshold()
-            first, second, third = self._saved
+            saved = gc.get_threshold()
+            if len(saved) < 3 or saved[2] <= 0 or not gc.isenabled():
+                return  # no full pass to move (module docstring): stay off
+            first, second, third = saved[:3]
+            self._saved = (first, second, third)
             gc.set_threshold(first, second, third * BACKSTOP)
 
     def stop(self) -> None:
