@@ -74,6 +74,11 @@ def test_pnr_refuses_impossible_numbers_in_swedish(text: str, word: str) -> None
         ("19900222-2397", None),  # a valid number: nothing wrong with it
         ("196109732393", None),
         ("19900222-239", None),  # not written like a whole number: the search reads digits
+        ("1990022223", None),  # 199002222397 half typed (as 10 digits: month 90)
+        ("1975031212", None),
+        ("199002-2223", NO_SUCH_DATE),  # a separator: written as 10 digits on purpose
+        ("9002222398", BAD_CHECK_DIGIT),  # begins like no 12-digit number (year 9002)
+        ("1212121213", BAD_CHECK_DIGIT),  # year 1212: not a 12-digit number being typed
         ("1990", None),
         ("Persson", None),
         ("", None),

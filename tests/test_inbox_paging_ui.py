@@ -350,6 +350,8 @@ async def test_a_mistyped_identity_number_says_what_is_wrong_with_it(ctx: Contex
         assert "Datumet i 20991231-2399 ligger i framtiden" in where_line(app)
         await press(pilot, "ctrl+u", *"19900222-239")  # not a whole number yet: no hint
         assert "Inga ärenden matchar sökningen eller filtret." in where_line(app)
+        await press(pilot, "ctrl+u", *"1990022223")  # 12 digits half typed: no hint yet
+        assert "Inga ärenden matchar sökningen eller filtret." in where_line(app)
 
 
 async def test_at_80x24_a_read_is_three_screenfuls_and_the_window_nine(

@@ -115,11 +115,26 @@ def why_not_pnr(text: str, today: date | None = None) -> str | None:
     """For a text written like a personal identity number that is not a valid one, what is
     wrong with it (NO_SUCH_DATE, FUTURE_DATE or BAD_CHECK_DIGIT); otherwise None. The
     inbox's search says so under an empty list: a mistyped digit finds nobody."""
-    m = _PATTERN.match(text.strip().replace(" ", ""))
+    raw = text.strip().replace(" ", "")
+    m = _PATTERN.match(raw)
     if not m:
         return None
-    pnr, problem = _validated(m, today or date.today())
-    return None if pnr is not None else problem
+    today = today or date.today()
+    pnr, problem = _validated(m, today)
+    if pnr is not None or _typing_twelve(raw, today):
+        return None
+    return problem
+
+
+def _typing_twelve(raw: str, today: date) -> bool:
+    """Ten digits that begin like a 12-digit number (YYYYMMDD of a real past date, century
+    18-20): most likely that number half typed, "1975031212…", not a wrong 10-digit one."""
+    if len(raw) != 10 or not raw.isdigit() or raw[:2] not in ("18", "19", "20"):
+        return False
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8])) <= today
+    except ValueError:
+        return False
 
 
 def looks_like_pnr(text: str) -> bool:
