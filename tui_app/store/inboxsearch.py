@@ -124,10 +124,13 @@ def name_orders(folded: str) -> list[str]:
     """The name as typed, and for 2 to ROTATED words each rotation of its words: staff
     often type the surname first ("pereira hans" is Hans Pereira, "lundgren hanna maria" is
     Hanna Maria Lundgren). Whole rotations only, so "per persson" still finds Per Persson
-    and not Anna Persson, whose name merely contains both words."""
+    and not Anna Persson, whose name merely contains both words. The words are always
+    joined by one space (as search_name has them), however many there are."""
     words = folded.split()
-    if not 2 <= len(words) <= ROTATED:
+    if not words:
         return [folded]
+    if len(words) == 1 or len(words) > ROTATED:
+        return [" ".join(words)]
     return [" ".join(words[i:] + words[:i]) for i in range(len(words))]
 
 
