@@ -219,7 +219,14 @@ class HandOffInput(Input):
                 self.post_message(self.Submitted(self, self.value))
             self.screen.set_focus(self.screen.query_one(self._hand_to))
             return
-        await super()._on_key(event)
+        await super()._on_key(event)  # a printable key is typed; any key restarts the blink
+        if not event.is_printable and await self.app._check_bindings(event.key):
+            # The field's own keys (ctrl+u, backspace, arrows) act now, while it has the
+            # focus. Left to Textual, their bindings are looked up once the key has bubbled
+            # up to the app: an Esc queued right behind (one read: `C-u Escape`) has moved
+            # the focus by then, and the key was lost.
+            event.stop()
+            event.prevent_default()
 
 
 class FixedLine(Widget):
