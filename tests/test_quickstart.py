@@ -197,8 +197,14 @@ def quick_app(ctx: Context):  # type: ignore[no-untyped-def]
 async def wait_loaded(pilot, ctx: Context) -> None:  # type: ignore[no-untyped-def]
     from tests.test_ui_flow import settle
 
+    import threading
+
     for _ in range(400):
-        if ctx.loaded:
+        # Loaded, and the loader's thread gone: it sets `loaded` first and posts
+        # DataLayerLoaded after, so `loaded` alone let settle() return before that message
+        # (on a loaded machine the test then saw the refresh it starts run later).
+        loaders = [t for t in threading.enumerate() if t.name == "tui_app-data-layer"]
+        if ctx.loaded and not any(t.is_alive() for t in loaders):
             break
         await pilot.pause(0.02)
     await settle(pilot)
