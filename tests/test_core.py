@@ -79,6 +79,7 @@ def test_pnr_refuses_impossible_numbers_in_swedish(text: str, word: str) -> None
         ("199002-2223", NO_SUCH_DATE),  # a separator: written as 10 digits on purpose
         ("9002222398", BAD_CHECK_DIGIT),  # begins like no 12-digit number (year 9002)
         ("1212121213", BAD_CHECK_DIGIT),  # year 1212: not a 12-digit number being typed
+        ("2001051234", BAD_CHECK_DIGIT),  # a child's number (2020-01-05): the hint stays
         ("1990", None),
         ("Persson", None),
         ("", None),

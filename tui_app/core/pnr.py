@@ -121,14 +121,16 @@ def why_not_pnr(text: str, today: date | None = None) -> str | None:
         return None
     today = today or date.today()
     pnr, problem = _validated(m, today)
-    if pnr is not None or _typing_twelve(raw, today):
-        return None
+    if pnr is not None or (problem == NO_SUCH_DATE and _typing_twelve(raw, today)):
+        return None  # a date that cannot be, in a number still being typed: no hint yet
     return problem
 
 
 def _typing_twelve(raw: str, today: date) -> bool:
     """Ten digits that begin like a 12-digit number (YYYYMMDD of a real past date, century
-    18-20): most likely that number half typed, "1975031212…", not a wrong 10-digit one."""
+    18-20): when their 10-digit reading has no such date, most likely that number half
+    typed, "1975031212…". (A wrong check digit keeps its hint: "2001051234" is a child's
+    10-digit number as often as half of a 12-digit one.)"""
     if len(raw) != 10 or not raw.isdigit() or raw[:2] not in ("18", "19", "20"):
         return False
     try:
