@@ -71,7 +71,8 @@ def _read_keys(driver: Any, chunks: list[bytes], wanted: int) -> list[tuple[str,
     calls = _Recording.calls
     after = [calls[i + 1][0] for i, (_t, ready) in enumerate(calls[:-1]) if ready]
     assert len(keys) == wanted
-    return [(key.key, wait) for key, wait in zip(keys, after, strict=False)]
+    waits = after + [None] * (len(keys) - len(after))  # keys of one read share its wait
+    return [(key.key, wait) for key, wait in zip(keys, waits, strict=False)]
 
 
 @pytest.fixture
@@ -175,3 +176,32 @@ def test_bytes_after_an_esc_move_the_wake_up_on_as_they_move_the_parsers_wait(
     assert first == pytest.approx(10.025)
     assert esc_deadline_after("[", first, now=10.01) == pytest.approx(10.035)  # moved on
     assert esc_deadline_after("q", None, now=10.5) is None  # nothing pending: idle
+
+
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        (b"\x1bg", ["escape", "g"]),  # tmux `send-keys Escape g`, or one SSH packet
+        (b"\x15\x1bg9", ["ctrl+u", "escape", "g", "9"]),
+        (b"\x1b\x1bq", ["escape", "escape", "q"]),
+        (b"a\x1b[A\x1bOP\x1bf", ["a", "up", "f1", "escape", "f"]),  # sequences stay whole
+    ],
+)
+def test_an_esc_and_a_key_in_one_read_are_two_keys(
+    driver: Any, data: bytes, keys: list[str]
+) -> None:
+    """Textual's parser read ESC + 'g' as an unknown sequence and reissued it as '^' and
+    'g': in the search field Esc then g (seen in tmux) typed "^g" and kept the focus, and
+    on the list the Esc was lost."""
+    read = _read_keys(driver, [data], wanted=len(keys))
+    assert [key for key, _wait in read] == keys
+
+
+def test_a_pasted_esc_and_letter_stay_in_the_paste() -> None:
+    from tui_app.ui.keyinput import lone_escapes
+
+    pasted = "\x1b[200~a\x1bgb\x1b[201~"
+    assert lone_escapes(pasted, False) == ([pasted], False)
+    assert lone_escapes("\x1b[200~a\x1bg", False) == (["\x1b[200~a\x1bg"], True)
+    assert lone_escapes("b\x1b[201~\x1bg", True) == (["b\x1b[201~", None, "g"], False)
+    assert lone_escapes("", False) == ([], False)

@@ -20,6 +20,7 @@ import selectors
 from codecs import getincrementaldecoder
 
 from textual import constants
+from textual.events import Key
 from textual._parser import ParseError
 from textual._time import get_time
 from textual._xterm_parser import XTermParser
@@ -27,6 +28,46 @@ from textual.drivers.linux_driver import LinuxDriver
 
 IDLE_WAIT_S = 0.1  # how long the thread sleeps in select when no Esc is pending (as Textual)
 _ESC = "\x1b"
+_PASTE_START, _PASTE_END = "\x1b[200~", "\x1b[201~"
+# What may follow ESC inside one key's sequence: CSI, SS3, another ESC (alt+arrow) and the
+# bytes of a terminal's own replies (DCS, OSC, ST, APC; never typed).
+_SEQUENCE_NEXT = frozenset("[O\x1bP]\\_")
+
+
+def lone_escapes(data: str, in_paste: bool) -> tuple[list[str | None], bool]:
+    """`data` cut where an Esc key is followed, in the same read, by a typed character (Esc
+    then g, sent together by tmux or carried in one SSH packet): the pieces to feed the
+    parser, with None where a lone Esc is. Textual's parser waits for ESC + 'g' to become a
+    sequence: followed by more keys it gives up and reissues them as '^', 'g', ... (the '^'
+    was typed into the search field, the Esc lost: "g931573" landed in the search instead of
+    going to case 931573); alone in its read it is alt+g, which nothing in this app binds (a
+    terminal sends Alt and a letter so), now Esc and g. Inside a bracketed paste nothing is
+    cut; returns whether the read ends inside one."""
+    pieces: list[str | None] = []
+    start = i = 0
+    while True:
+        i = data.find(_ESC, i)
+        if i < 0:
+            break
+        if data.startswith(_PASTE_START, i):
+            in_paste, i = True, i + len(_PASTE_START)
+            continue
+        if data.startswith(_PASTE_END, i):
+            in_paste, i = False, i + len(_PASTE_END)
+            continue
+        nxt = data[i + 1 : i + 2]
+        if not in_paste and nxt and nxt.isprintable() and nxt not in _SEQUENCE_NEXT:
+            first = i  # Esc Esc g: each of them an Esc
+            while first > start and data[first - 1] == _ESC:
+                first -= 1
+            if first > start:
+                pieces.append(data[start:first])
+            pieces.extend([None] * (i + 1 - first))
+            start = i + 1
+        i += 1
+    if start < len(data):
+        pieces.append(data[start:])
+    return pieces, in_paste
 
 
 def esc_deadline_after(data: str, pending: float | None, now: float) -> float | None:
@@ -57,17 +98,23 @@ class PromptEscDriver(LinuxDriver):
         feed, tick = parser.feed, parser.tick
         decode = getincrementaldecoder("utf-8")().decode
         esc_deadline: float | None = None
+        in_paste = False
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
-            nonlocal esc_deadline
+            nonlocal esc_deadline, in_paste
             for index, (_key, mask) in enumerate(events):
                 if mask & selectors.EVENT_READ:
                     last = index == len(events) - 1
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
                         break  # stdin is piped and ended
-                    for event in feed(data):
-                        self.process_message(event)
+                    pieces, in_paste = lone_escapes(data, in_paste)
+                    for piece in pieces:
+                        if piece is None:
+                            self.process_message(Key("escape", _ESC))
+                            continue
+                        for event in feed(piece):
+                            self.process_message(event)
                     esc_deadline = esc_deadline_after(data, esc_deadline, get_time())
             for event in tick():
                 self.process_message(event)
