@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from textual.widgets import Static
+from textual.widgets.data_table import ColumnKey
 
 from tests.conftest import ELIN, MARCO, send, staff
+from tests.handling_fixtures import case_with_files
 from tests.test_ui_flow import press, settle, status
 from tui_app.core.rules import CaseState
 from tui_app.services import api
@@ -484,3 +486,21 @@ async def test_a_page_read_further_down_is_scrolled_into_view_as_it_is_painted(
     assert len(seen) >= 4
     for row, scroll_y, top, height in seen:
         assert scroll_y <= top and top + 2 <= scroll_y + height - 1, (row, scroll_y, top, height)
+
+
+async def test_a_refresh_that_keeps_the_cursor_paints_its_rows_measured(ctx: Context) -> None:
+    """The rows a refresh puts in are measured as they go in, not at DataTable's next idle:
+    with the cursor left where it was nothing else measured them, and the first frame showed
+    the to-do column as wide as its heading, "Bedöm 2 / filer" wrapped (the inbox snapshot
+    on a loaded machine, in CI)."""
+    case_with_files(ctx)
+    send(ctx, pnr=MARCO)
+    app = build_app(ctx, staff(ctx, "danan12"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(PagedTable)
+        screen._paint()  # type: ignore[attr-defined]  # as a refresh's answer paints: no await
+        assert not table._require_update_dimensions and not table._new_rows
+        todo = table.columns[ColumnKey("todo")]
+        assert todo.content_width >= len("Bedöm 2 filer")

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable
 
 from tests.conftest import ELIN, patient, send, staff
 from tests.handling_fixtures import Places, case_with_files
@@ -37,6 +38,9 @@ async def painted(pilot) -> None:  # type: ignore[no-untyped-def]
             or screen._repaint_required
             or screen._recompose_required
             or screen._dirty_widgets
+            or any(  # a DataTable measures its new rows when idle: cells wrap until then
+                t._require_update_dimensions or t._updated_cells for t in screen.query(DataTable)
+            )
         )
         if quiet and not pending:
             return

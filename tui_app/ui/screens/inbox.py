@@ -232,6 +232,11 @@ class InboxScreen(ExplainsKeys, AppScreen):
         several_units = len(self.actor.units) > 1
         for r in w.rows[add:]:
             t.add_row(*cells(self, r, several_units), height=2, key=str(r.case_id))
+        # Measured now, not at DataTable's next idle: a refresh that keeps the cursor where it
+        # was moves no cursor (which measures too), and its first frame showed "Att göra"
+        # as wide as its heading, each to-do wrapped onto the row's second line (caught by
+        # the inbox snapshot on a loaded machine, when the live inbox refreshed).
+        t.measure_new_rows()
         t.more_above, t.more_below = w.newer, w.older
         self._place_cursor()
 
