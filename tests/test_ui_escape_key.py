@@ -181,27 +181,43 @@ def test_bytes_after_an_esc_move_the_wake_up_on_as_they_move_the_parsers_wait(
 @pytest.mark.parametrize(
     ("data", "keys"),
     [
-        (b"\x1bg", ["escape", "g"]),  # tmux `send-keys Escape g`, or one SSH packet
+        (b"\x1bg9", ["escape", "g", "9"]),  # tmux `send-keys Escape g9`, or one SSH packet
         (b"\x15\x1bg9", ["ctrl+u", "escape", "g", "9"]),
-        (b"\x1b\x1bq", ["escape", "escape", "q"]),
-        (b"a\x1b[A\x1bOP\x1bf", ["a", "up", "f1", "escape", "f"]),  # sequences stay whole
+        (b"\x1b\x1bq9", ["escape", "escape", "q", "9"]),
+        (b"a\x1b[A\x1bOP\x1bqx", ["a", "up", "f1", "escape", "q", "x"]),  # sequences whole
+        # Left as the parser reads them: Alt and a key alone in its read, and the pairs it
+        # knows (Option+right arrow in macOS Terminal is ESC f).
+        (b"\x1bq", ["alt+q"]),
+        (b"\x1bfx", ["ctrl+right", "x"]),
+        (b"\x1bbx", ["ctrl+left", "x"]),
     ],
 )
-def test_an_esc_and_a_key_in_one_read_are_two_keys(
+def test_an_esc_and_keys_in_one_read_are_an_esc_and_keys(
     driver: Any, data: bytes, keys: list[str]
 ) -> None:
-    """Textual's parser read ESC + 'g' as an unknown sequence and reissued it as '^' and
-    'g': in the search field Esc then g (seen in tmux) typed "^g" and kept the focus, and
-    on the list the Esc was lost."""
+    """Textual's parser read ESC + 'g' + more as an unknown sequence and reissued it as '^',
+    'g', …: in the search field `Escape g931573` (seen in tmux) typed "g931573" and kept the
+    focus, and on the list the Esc was lost."""
     read = _read_keys(driver, [data], wanted=len(keys))
     assert [key for key, _wait in read] == keys
 
 
-def test_a_pasted_esc_and_letter_stay_in_the_paste() -> None:
+def test_a_pasted_esc_and_letter_stay_in_the_paste_also_when_a_marker_is_cut() -> None:
     from tui_app.ui.keyinput import lone_escapes
 
+    fresh = (False, "")
     pasted = "\x1b[200~a\x1bgb\x1b[201~"
-    assert lone_escapes(pasted, False) == ([pasted], False)
-    assert lone_escapes("\x1b[200~a\x1bg", False) == (["\x1b[200~a\x1bg"], True)
-    assert lone_escapes("b\x1b[201~\x1bg", True) == (["b\x1b[201~", None, "g"], False)
-    assert lone_escapes("", False) == ([], False)
+    assert lone_escapes(pasted, fresh) == ([pasted], fresh)
+    assert lone_escapes("\x1b[200~a\x1bgh", fresh) == (["\x1b[200~a\x1bgh"], (True, ""))
+    assert lone_escapes("b\x1b[201~\x1bgh", (True, "")) == (["b\x1b[201~", None, "gh"], fresh)
+    # A paste's opening marker cut between two reads: the paste is still seen.
+    pieces, state = lone_escapes("x\x1b[20", fresh)
+    assert (pieces, state) == (["x\x1b[20"], (False, "\x1b[20"))
+    assert lone_escapes("0~ab\x1bcd\x1b[201~", state) == (["0~ab\x1bcd\x1b[201~"], fresh)
+    # Its closing marker cut: the paste ends, and Esc g after it is cut again.
+    pieces, state = lone_escapes("\x1b[200~hi\x1b[20", fresh)
+    assert state == (True, "\x1b[20")
+    pieces, state = lone_escapes("1~", state)
+    assert (pieces, state) == (["1~"], fresh)
+    assert lone_escapes("\x1bg9", state) == ([None, "g9"], fresh)
+    assert lone_escapes("", fresh) == ([], fresh)

@@ -21,6 +21,7 @@ from codecs import getincrementaldecoder
 
 from textual import constants
 from textual.events import Key
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual._parser import ParseError
 from textual._time import get_time
 from textual._xterm_parser import XTermParser
@@ -34,40 +35,56 @@ _PASTE_START, _PASTE_END = "\x1b[200~", "\x1b[201~"
 _SEQUENCE_NEXT = frozenset("[O\x1bP]\\_")
 
 
-def lone_escapes(data: str, in_paste: bool) -> tuple[list[str | None], bool]:
-    """`data` cut where an Esc key is followed, in the same read, by a typed character (Esc
-    then g, sent together by tmux or carried in one SSH packet): the pieces to feed the
-    parser, with None where a lone Esc is. Textual's parser waits for ESC + 'g' to become a
-    sequence: followed by more keys it gives up and reissues them as '^', 'g', ... (the '^'
-    was typed into the search field, the Esc lost: "g931573" landed in the search instead of
-    going to case 931573); alone in its read it is alt+g, which nothing in this app binds (a
-    terminal sends Alt and a letter so), now Esc and g. Inside a bracketed paste nothing is
-    cut; returns whether the read ends inside one."""
+def lone_escapes(data: str, state: tuple[bool, str]) -> tuple[list[str | None], tuple[bool, str]]:
+    """`data` cut where an Esc key is followed, in the same read, by a typed character and
+    more (Esc then g9…, sent together by tmux or carried in one SSH packet): the pieces to
+    feed the parser, with None where a lone Esc is. Textual's parser waits for ESC + 'g' to
+    become a sequence; more bytes behind it make it give up and reissue them as '^', 'g',
+    '9'… (the '^' was typed into the search field and the Esc lost: `Escape g931573` put
+    "g931573" in the search instead of going to case 931573).
+
+    Not cut: ESC and one character alone in its read (that is how a terminal sends Alt and
+    a key, alt+q, which the parser reports as such), the pairs the parser knows (Option+→
+    as ESC f is ctrl+right, Option+3 is '£'), escape sequences, and a bracketed paste.
+    `state` carries, from one read to the next, whether a paste is open and the end of the
+    last read when it may be the start of a paste marker cut in two."""
+    in_paste, carry = state
+    text, off = carry + data, len(carry)
     pieces: list[str | None] = []
-    start = i = 0
+    start, i = off, 0
     while True:
-        i = data.find(_ESC, i)
+        i = text.find(_ESC, i)
         if i < 0:
             break
-        if data.startswith(_PASTE_START, i):
+        if text.startswith(_PASTE_START, i):
             in_paste, i = True, i + len(_PASTE_START)
             continue
-        if data.startswith(_PASTE_END, i):
+        if text.startswith(_PASTE_END, i):
             in_paste, i = False, i + len(_PASTE_END)
             continue
-        nxt = data[i + 1 : i + 2]
-        if not in_paste and nxt and nxt.isprintable() and nxt not in _SEQUENCE_NEXT:
-            first = i  # Esc Esc g: each of them an Esc
-            while first > start and data[first - 1] == _ESC:
+        pair = text[i : i + 2]
+        if (
+            i >= off
+            and not in_paste
+            and len(text) > i + 2  # more behind it in the same read: not an Alt key
+            and pair[1:].isprintable()
+            and pair[1:] not in _SEQUENCE_NEXT
+            and pair not in ANSI_SEQUENCES_KEYS
+        ):
+            first = i  # Esc Esc g…: each of them an Esc
+            while first > start and text[first - 1] == _ESC:
                 first -= 1
             if first > start:
-                pieces.append(data[start:first])
+                pieces.append(text[start:first])
             pieces.extend([None] * (i + 1 - first))
             start = i + 1
         i += 1
-    if start < len(data):
-        pieces.append(data[start:])
-    return pieces, in_paste
+    if start < len(text):
+        pieces.append(text[start:])
+    tail = text[-(len(_PASTE_START) - 1) :]
+    cut = tail[tail.rfind(_ESC) :] if _ESC in tail else ""
+    cut_marker = cut and (_PASTE_START.startswith(cut) or _PASTE_END.startswith(cut))
+    return pieces, (in_paste, cut if cut_marker and cut not in (_PASTE_START, _PASTE_END) else "")
 
 
 def esc_deadline_after(data: str, pending: float | None, now: float) -> float | None:
@@ -98,17 +115,17 @@ class PromptEscDriver(LinuxDriver):
         feed, tick = parser.feed, parser.tick
         decode = getincrementaldecoder("utf-8")().decode
         esc_deadline: float | None = None
-        in_paste = False
+        escapes: tuple[bool, str] = (False, "")
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
-            nonlocal esc_deadline, in_paste
+            nonlocal esc_deadline, escapes
             for index, (_key, mask) in enumerate(events):
                 if mask & selectors.EVENT_READ:
                     last = index == len(events) - 1
                     data = decode(os.read(fileno, 1024 * 4), final=final and last)
                     if not data:
                         break  # stdin is piped and ended
-                    pieces, in_paste = lone_escapes(data, in_paste)
+                    pieces, escapes = lone_escapes(data, escapes)
                     for piece in pieces:
                         if piece is None:
                             self.process_message(Key("escape", _ESC))
