@@ -54,10 +54,10 @@ class IdleCollector:
     def start(self) -> None:
         if self._saved is None:
             saved = gc.get_threshold()
-            if len(saved) < 3 or saved[2] <= 0 or not gc.isenabled():
+            if len(saved) != 3 or saved[2] <= 0 or not gc.isenabled():
                 return  # no full pass to move (module docstring): stay off
-            first, second, third = saved[:3]
-            self._saved = (first, second, third)
+            self._saved = saved
+            first, second, third = saved
             gc.set_threshold(first, second, third * BACKSTOP)
 
     def stop(self) -> None:

@@ -62,14 +62,14 @@ def lone_escapes(data: str, state: tuple[bool, str]) -> tuple[list[str | None], 
         if text.startswith(_PASTE_END, i):
             in_paste, i = False, i + len(_PASTE_END)
             continue
-        pair = text[i : i + 2]
+        more = len(text) > i + 2  # more behind the pair in the same read: not an Alt key
         if (
-            i >= off
+            more
+            and i >= off
             and not in_paste
-            and len(text) > i + 2  # more behind it in the same read: not an Alt key
-            and pair[1:].isprintable()
-            and pair[1:] not in _SEQUENCE_NEXT
-            and pair not in ANSI_SEQUENCES_KEYS
+            and text[i + 1].isprintable()
+            and text[i + 1] not in _SEQUENCE_NEXT
+            and text[i : i + 2] not in ANSI_SEQUENCES_KEYS
         ):
             first = i  # Esc Esc g…: each of them an Esc
             while first > start and text[first - 1] == _ESC:
@@ -81,10 +81,11 @@ def lone_escapes(data: str, state: tuple[bool, str]) -> tuple[list[str | None], 
         i += 1
     if start < len(text):
         pieces.append(text[start:])
-    tail = text[-(len(_PASTE_START) - 1) :]
+    tail = text[-(len(_PASTE_START) - 1) :]  # too short to hold a whole marker
     cut = tail[tail.rfind(_ESC) :] if _ESC in tail else ""
-    cut_marker = cut and (_PASTE_START.startswith(cut) or _PASTE_END.startswith(cut))
-    return pieces, (in_paste, cut if cut_marker and cut not in (_PASTE_START, _PASTE_END) else "")
+    if not (_PASTE_START.startswith(cut) or _PASTE_END.startswith(cut)):
+        cut = ""
+    return pieces, (in_paste, cut)
 
 
 def esc_deadline_after(data: str, pending: float | None, now: float) -> float | None:
