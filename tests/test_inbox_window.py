@@ -186,6 +186,25 @@ def test_refresh_waits_for_a_pending_read_and_redoes_one_cut_off_by_leaving() ->
     assert w.on == Row(300) and w.refresh() is not None
 
 
+def test_a_refresh_asked_while_a_read_was_pending_is_made_if_that_read_fails() -> None:
+    """u pressed while a read is pending asks for nothing (the read brings fresh rows). If
+    that read then fails (it began while the database could not be opened), the refresh
+    was never made: the error stayed on screen until u was pressed once more."""
+    w, rows = opened(1_000)
+    f = w.refresh()
+    assert f is not None and w.refresh() is None  # u while it is pending
+    again = w.failed(f)
+    assert again is not None and w.pending is again
+    assert w.failed(again) is None  # that one fails too: no refresh was asked since
+    f = w.refresh()
+    assert f is not None and w.failed(f) is None  # a failed read alone asks for nothing
+    f = w.refresh()
+    assert f is not None and w.refresh() is None
+    run(w, rows, f)  # it came: its rows are the fresh ones
+    g = w.first()
+    assert w.failed(g) is None
+
+
 def test_a_page_for_an_edge_that_moved_is_not_applied() -> None:
     w, rows = opened(1_000)
     w.moved(PAGE - 1)

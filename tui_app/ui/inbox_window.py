@@ -107,6 +107,7 @@ class Window(Generic[R]):
         self.cursor = 0
         self.pending: Fetch[R] | None = None
         self._redo: Fetch[R] | None = None  # a read cut off by leaving the screen
+        self._refresh_asked = False  # a refresh came while a read was pending
 
     def resize(self, page: int) -> None:
         """Read `page` rows at a time from now on, keeping three pages (the terminal was
@@ -126,11 +127,12 @@ class Window(Generic[R]):
         At the top it re-reads the newest rows (new cases show); further down it re-reads
         from its first row on, so the rows under the cursor stay. A read cut off by leaving
         the screen is made again instead; while another read is pending, nothing (it brings
-        fresh rows itself)."""
+        fresh rows itself; if it fails, `failed` gives the refresh back)."""
         if self._redo is not None:
             redo, self._redo = self._redo, None
             return self._ask(redo)
         if self.pending is not None:
+            self._refresh_asked = True
             return None
         limit = min(max(len(self.rows), self.page), self.keep)
         if self.newer and self.rows:
@@ -190,7 +192,7 @@ class Window(Generic[R]):
         return Fetch(Go.AROUND, self.page, Aim.FOUND, case_id=case_id)
 
     def _ask(self, fetch: Fetch[R]) -> Fetch[R]:
-        self.pending = fetch
+        self.pending, self._refresh_asked = fetch, False
         return fetch
 
     # ------------------------------------------------------------------ what was read
@@ -210,10 +212,16 @@ class Window(Generic[R]):
             self._redo = self.pending
         self.pending = None
 
-    def failed(self, fetch: Fetch[R]) -> None:
-        """The read could not be made: nothing pending any more."""
-        if self.pending is fetch:
-            self.pending = None
+    def failed(self, fetch: Fetch[R]) -> Fetch[R] | None:
+        """The read could not be made: nothing pending any more. A refresh asked for while
+        it was pending (u, pressed once the database is back) is the read to make now: it
+        was not made, since the pending read was to bring fresh rows."""
+        if self.pending is not fetch:
+            return None
+        self.pending = None
+        if not self._refresh_asked:
+            return None
+        return self.refresh()
 
     def apply(self, fetch: Fetch[R], page: PageOf[R]) -> bool:
         """Take in the page read for `fetch`; False (and the window as it was) when the page
@@ -222,7 +230,7 @@ class Window(Generic[R]):
         if fetch is not self.pending and fetch is not self._redo:
             return False
         if fetch is self.pending:
-            self.pending = None
+            self.pending, self._refresh_asked = None, False  # its rows are the fresh ones
         if fetch is self._redo:
             self._redo = None
         was = self.on

@@ -204,9 +204,11 @@ class InboxScreen(ExplainsKeys, AppScreen):
         self._list_failed = False  # the status line now says something else
 
     def _list_refused(self, fetch: Fetch[InboxRow], error: UserError) -> None:
-        self._window.failed(fetch)
+        again = self._window.failed(fetch)
         self.failed(error)
         self._list_failed = True
+        if again is not None:  # a refresh was asked for meanwhile: the database may be back
+            self._read(again)
 
     def _paged(self, fetch: Fetch[InboxRow], page: InboxPage) -> None:
         if self._list_failed:  # the list could not be read before; now it could
